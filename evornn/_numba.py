@@ -1,0 +1,40 @@
+"""Numba settings shared by every kernel module."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numba
+
+# Never fastmath=True: it assumes no NaN/inf, and then np.isfinite(NaN) is True and
+# diverging simulations go undetected. Reassociation and contraction (FMA) are safe.
+FASTMATH = {"reassoc", "contract"}
+# For code whose rounding must not be reassociated (the vectorised exponential).
+CONTRACT = {"contract"}
+# "numpy" error model: a division by zero gives inf/NaN (caught by divergence checks)
+# instead of raising inside a kernel; Python's model also blocks vectorisation.
+ERROR_MODEL = "numpy"
+
+
+def check_threads(n_threads) -> int | None:
+    """Validate a thread count: None (all cores) or an integer in [1, NUMBA_NUM_THREADS]."""
+    if n_threads is None:
+        return None
+    maximum = numba.config.NUMBA_NUM_THREADS
+    if isinstance(n_threads, bool) or not isinstance(n_threads, int) or not 1 <= n_threads <= maximum:
+        raise ValueError(f"n_threads must be an integer in [1, {maximum}], got {n_threads!r}")
+    return n_threads
+
+
+@contextlib.contextmanager
+def threads(n_threads: int | None):
+    """Run the enclosed Numba parallel calls with `n_threads` threads (None: all)."""
+    if check_threads(n_threads) is None:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)

@@ -1,0 +1,9 @@
+"""Exceptions and warnings that evornn raises."""
+
+
+class ConfigError(ValueError):
+    """Bad configuration: names the key, the value received and what is allowed."""
+
+
+class StepSizeWarning(UserWarning):
+    """A fixed step is large for the model's fastest time constant (dt > min(tau) / 10)."""

@@ -1,0 +1,102 @@
+"""Fixed-step integration (Euler, Heun, RK4) and map iteration, batched over individuals.
+
+One compiled loop serves every model: it owns the parallel loop over units (individuals,
+or blocks of individuals for a model's specialised layout), keeps time inside it, and calls
+the ``rhs`` kernel registered for the params type. Results do not depend on the thread
+count: each unit's arithmetic is the same whichever thread runs it.
+
+Inputs reach the kernel as ``u`` of shape ``(n_u, n_c, n_units, ...)``: ``n_u`` is 1
+(constant) or the number of steps (zero-order hold); ``n_c`` is 1 (the same value at every
+stage of a step) or the number of distinct stage times of the method (a callable evaluated
+at ``t``, ``t + dt/2`` and ``t + dt``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._numba import ERROR_MODEL, FASTMATH
+from ..models.base import rhs
+
+MAP, EULER, HEUN, RK4 = 0, 1, 2, 3
+METHOD_CODES = {"map": MAP, "euler": EULER, "heun": HEUN, "rk4": RK4}
+# Offsets (in units of dt) of the distinct times at which each method evaluates inputs.
+STAGE_OFFSETS = {"map": (0.0,), "euler": (0.0,), "heun": (0.0, 1.0), "rk4": (0.0, 0.5, 1.0)}
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _axpy(y, a, k, out):
+    for q in range(y.shape[0]):
+        out[q] = y[q] + a * k[q]
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def run_fixed(method, params, y, t0, dt, step0, n_steps, u, record_every, y_rec):
+    """Advance every unit of `y` by `n_steps` steps of `method`.
+
+    Parameters
+    ----------
+    method : int
+        ``MAP``, ``EULER``, ``HEUN`` or ``RK4``.
+    params : NamedTuple of arrays
+        Selects the ``rhs`` kernel.
+    y : ndarray, shape (n_units, n_state)
+        The state at global step `step0`; overwritten with the state at ``step0 + n_steps``.
+    t0 : float
+        Time at global step 0; step ``s`` is at ``t0 + s * dt``.
+    u : ndarray, shape (n_u, n_c, n_units, n_inputs)
+        Inputs for the steps ``step0 ... step0 + n_steps - 1`` (see the module docstring).
+    y_rec : ndarray, shape (n_rec, n_units, n_state)
+        The state after global step ``s`` is written to ``y_rec[s // record_every]`` when
+        ``s % record_every == 0``.
+
+    Numba-compiled; writes into `y` and `y_rec`; no validation.
+    """
+    n_units, n_state = y.shape
+    per_step = u.shape[0] > 1
+    per_stage = u.shape[1] > 1
+    for p in prange(n_units):
+        state = y[p]
+        k1 = np.empty(n_state)
+        k2 = np.empty(n_state)
+        k3 = np.empty(n_state)
+        k4 = np.empty(n_state)
+        tmp = np.empty(n_state)
+        for n in range(n_steps):
+            step = step0 + n
+            t = t0 + step * dt
+            un = n if per_step else 0
+            u0 = u[un, 0, p]
+            if method == MAP:
+                rhs(t, state, params, p, u0, k1)
+                state[:] = k1
+            elif method == EULER:
+                rhs(t, state, params, p, u0, k1)
+                _axpy(state, dt, k1, state)
+            elif method == HEUN:
+                u1 = u[un, 1, p] if per_stage else u0
+                rhs(t, state, params, p, u0, k1)
+                _axpy(state, dt, k1, tmp)
+                rhs(t + dt, tmp, params, p, u1, k2)
+                for q in range(n_state):
+                    state[q] += 0.5 * dt * (k1[q] + k2[q])
+            else:
+                u_half = u[un, 1, p] if per_stage else u0
+                u1 = u[un, 2, p] if per_stage else u0
+                rhs(t, state, params, p, u0, k1)
+                _axpy(state, 0.5 * dt, k1, tmp)
+                rhs(t + 0.5 * dt, tmp, params, p, u_half, k2)
+                _axpy(state, 0.5 * dt, k2, tmp)
+                rhs(t + 0.5 * dt, tmp, params, p, u_half, k3)
+                _axpy(state, dt, k3, tmp)
+                rhs(t + dt, tmp, params, p, u1, k4)
+                for q in range(n_state):
+                    state[q] += dt / 6.0 * (k1[q] + 2.0 * k2[q] + 2.0 * k3[q] + k4[q])
+            if (step + 1) % record_every == 0:
+                y_rec[(step + 1) // record_every, p] = state
+
+
+def run_generic(model, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> None:
+    """Run the generic per-individual kernels (the path every model supports)."""
+    run_fixed(method_code, model.params, y, t0, dt, step0, n_steps, u, record_every, y_rec)

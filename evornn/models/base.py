@@ -1,0 +1,280 @@
+"""The model interface that every evornn tool relies on, and the dispatch of per-individual
+kernels.
+
+Each model module defines a ``NamedTuple`` of batched parameter arrays (axis 0 indexes
+individuals) and three Numba kernels for one individual ``p``::
+
+    rhs(t, y, params, p, u, out)     # dy/dt (continuous) or the next state (discrete)
+    output(y, params, p, out)        # what a task reads
+    jac(t, y, params, p, u, out)     # d rhs / d y, shape (n_state, n_state)
+
+and registers them with :func:`register_kernels`. Integrators and analyses call the stubs
+:func:`rhs`, :func:`output` and :func:`jac` of this module inside their own parallel loops;
+Numba resolves each stub at compile time from the type of ``params``. No compiled function
+is passed as an argument and no closure is built by a factory, so ``cache=True`` works and a
+new process (a test subprocess, a Dask worker) loads every kernel from disk instead of
+compiling it.
+
+Numba's cache does not track dependencies across files: after editing a model kernel,
+delete the ``__pycache__`` folders (or ``NUMBA_CACHE_DIR``) so that cached integrators that
+inlined the old kernel are rebuilt.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import ClassVar, NamedTuple
+
+import numpy as np
+from numba import njit, prange
+from numba.extending import overload
+
+from .._checks import as_float_array
+from .._numba import ERROR_MODEL, FASTMATH
+
+_KERNELS: dict[type, dict[str, object]] = {}
+
+
+def register_kernels(params_type: type, *, rhs, output, jac=None) -> None:
+    """Register the compiled kernels of the model whose parameters are `params_type`.
+
+    `jac` may be None: the Jacobian then comes from central finite differences of `rhs`.
+    """
+    if not (isinstance(params_type, type) and issubclass(params_type, tuple) and hasattr(params_type, "_fields")):
+        raise TypeError(f"params_type must be a NamedTuple class, got {params_type!r}")
+    _KERNELS[params_type] = {"rhs": rhs, "output": output, "jac": jac}
+
+
+def _kernel(params_numba_type, name):
+    cls = getattr(params_numba_type, "instance_class", None)
+    if cls not in _KERNELS:
+        raise TypeError(f"no evornn kernels registered for parameters of type {params_numba_type}")
+    return _KERNELS[cls][name]
+
+
+def rhs(t, y, params, p, u, out):
+    """Write dy/dt (or the next state, for maps) of individual `p` into `out`.
+
+    A stub that compiled code resolves to the kernel registered for ``type(params)``.
+    """
+    raise NotImplementedError("evornn.models.base.rhs is only callable from Numba-compiled code")
+
+
+def output(y, params, p, out):
+    """Write the outputs of individual `p` in state `y` into `out` (compiled code only)."""
+    raise NotImplementedError("evornn.models.base.output is only callable from Numba-compiled code")
+
+
+def jac(t, y, params, p, u, out):
+    """Write the Jacobian d rhs / d y of individual `p` into `out` (compiled code only)."""
+    raise NotImplementedError("evornn.models.base.jac is only callable from Numba-compiled code")
+
+
+@overload(rhs, jit_options={"cache": True})
+def _rhs_overload(t, y, params, p, u, out):
+    kernel = _kernel(params, "rhs")
+
+    def impl(t, y, params, p, u, out):
+        kernel(t, y, params, p, u, out)
+
+    return impl
+
+
+@overload(output, jit_options={"cache": True})
+def _output_overload(y, params, p, out):
+    kernel = _kernel(params, "output")
+
+    def impl(y, params, p, out):
+        kernel(y, params, p, out)
+
+    return impl
+
+
+@overload(jac, jit_options={"cache": True})
+def _jac_overload(t, y, params, p, u, out):
+    kernel = _kernel(params, "jac")
+    if kernel is None:
+        return _finite_difference_jac
+
+    def impl(t, y, params, p, u, out):
+        kernel(t, y, params, p, u, out)
+
+    return impl
+
+
+def _finite_difference_jac(t, y, params, p, u, out):
+    # Central differences, step scaled to each component: error O(h^2) ~ 1e-10 relative.
+    n = y.shape[0]
+    y_step = y.copy()
+    f_plus = np.empty(n)
+    f_minus = np.empty(n)
+    for k in range(n):
+        h = 6e-6 * max(1.0, abs(y[k]))
+        y_step[k] = y[k] + h
+        rhs(t, y_step, params, p, u, f_plus)
+        y_step[k] = y[k] - h
+        rhs(t, y_step, params, p, u, f_minus)
+        y_step[k] = y[k]
+        for i in range(n):
+            out[i, k] = (f_plus[i] - f_minus[i]) / (2.0 * h)
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _outputs_batch(y, params, out):
+    """out[r, p] = output(y[r, p]) for every record r and individual p. Numba-compiled."""
+    n_rec, n_pop = y.shape[0], y.shape[1]
+    for q in prange(n_rec * n_pop):
+        r, p = q // n_pop, q % n_pop
+        output(y[r, p], params, p, out[r, p])
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _jac_batch(t, y, params, u, out):
+    """out[p] = jac(t, y[p], u[p]) for every individual p. Numba-compiled."""
+    for p in prange(y.shape[0]):
+        jac(t, y[p], params, p, u[p], out[p])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _rhs_one(t, y, params, p, u, out):
+    """rhs of one individual, callable from Python (SciPy's solve_ivp calls this)."""
+    rhs(t, y, params, p, u, out)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _jac_one(t, y, params, p, u, out):
+    """Jacobian of one individual, callable from Python (for SciPy's implicit methods)."""
+    jac(t, y, params, p, u, out)
+
+
+class Model:
+    """A population of dynamical systems sharing one set of compiled kernels.
+
+    Attributes
+    ----------
+    time : {"continuous", "discrete"}
+        An ODE (``rhs`` is dy/dt) or a map (``rhs`` is the next state).
+    params : NamedTuple of ndarray
+        Batched, read-only parameter arrays; axis 0 indexes individuals.
+    n_pop, n_state, n_inputs, n_outputs : int
+
+    Every per-individual quantity lives in `params`, so :meth:`take` can slice any model.
+    """
+
+    time: ClassVar[str]
+
+    def __init__(self, params: NamedTuple):
+        if type(params) not in _KERNELS:
+            raise TypeError(f"no kernels registered for {type(params).__name__}; call register_kernels first")
+        self._params = params
+
+    @property
+    def params(self) -> NamedTuple:
+        return self._params
+
+    @property
+    def n_pop(self) -> int:
+        return self._params[0].shape[0]
+
+    @property
+    def n_state(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def n_inputs(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def n_outputs(self) -> int:
+        raise NotImplementedError
+
+    def initial_state(self, rng=None) -> np.ndarray:
+        """Default initial state, shape ``(n_pop, n_state)``: zeros unless a model says otherwise."""
+        return np.zeros((self.n_pop, self.n_state))
+
+    def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
+        """Hook for a specialised fixed-step layout; False means "use the generic kernels"."""
+        return False
+
+    def min_timescale(self) -> float | None:
+        """The fastest time constant, for the step-size warning (None: unknown)."""
+        return None
+
+    def take(self, index) -> Model:
+        """A sub-population (same type) of the individuals selected by `index`.
+
+        `index` is an integer, a slice, an integer array or a boolean mask over axis 0.
+        """
+        rows = np.arange(self.n_pop)[index]
+        rows = np.atleast_1d(rows)
+        if rows.size == 0:
+            raise ValueError("index selects no individual; a model needs n_pop >= 1")
+        fields = []
+        for field in self._params:
+            arr = np.ascontiguousarray(field[rows])
+            arr.flags.writeable = False
+            fields.append(arr)
+        new = copy.copy(self)
+        new._params = type(self._params)(*fields)
+        return new
+
+    def outputs(self, y) -> np.ndarray:
+        """What a task reads from states `y`.
+
+        Parameters
+        ----------
+        y : array_like, shape (n_pop, n_state) or (n_rec, n_pop, n_state)
+
+        Returns
+        -------
+        ndarray, shape (n_pop, n_outputs) or (n_rec, n_pop, n_outputs)
+        """
+        y = as_float_array("y", y, finite=False)
+        single = y.ndim == 2
+        y3 = y[None] if single else y
+        if y3.ndim != 3 or y3.shape[1:] != (self.n_pop, self.n_state):
+            raise ValueError(
+                f"y must have shape (n_pop, n_state) = {(self.n_pop, self.n_state)} or "
+                f"(n_rec, n_pop, n_state), got {y.shape}"
+            )
+        out = np.empty((y3.shape[0], self.n_pop, self.n_outputs))
+        _outputs_batch(y3, self._params, out)
+        return out[0] if single else out
+
+    def jacobian(self, y, t: float = 0.0, inputs=None) -> np.ndarray:
+        """Jacobian of every individual's ``rhs`` at states `y`.
+
+        Parameters
+        ----------
+        y : array_like, shape (n_pop, n_state)
+        t : float
+        inputs : array_like, shape (n_inputs,) or (n_pop, n_inputs), optional (zeros)
+
+        Returns
+        -------
+        ndarray, shape (n_pop, n_state, n_state)
+            ``J[p, i, k] = d rhs_i / d y_k``; analytic where the model provides it,
+            central finite differences otherwise.
+        """
+        from .._checks import batched
+
+        y = batched("y", y, self.n_pop, (self.n_state,))
+        u = batched("inputs", 0.0 if inputs is None else inputs, self.n_pop, (self.n_inputs,))
+        out = np.empty((self.n_pop, self.n_state, self.n_state))
+        _jac_batch(float(t), y, self._params, u, out)
+        return out
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n_pop={self.n_pop}, n_state={self.n_state}, n_inputs={self.n_inputs})"
+
+
+class ContinuousModel(Model):
+    """A model whose ``rhs`` kernel is dy/dt (an ODE)."""
+
+    time = "continuous"
+
+
+class DiscreteModel(Model):
+    """A model whose ``rhs`` kernel writes the next state (a map); it steps once per tick."""
+
+    time = "discrete"

@@ -1,0 +1,337 @@
+r"""Beer's continuous-time recurrent neural network (CTRNN), population-batched.
+
+.. math::
+
+    \tau_i \frac{dy_i}{dt} = -y_i + \sum_j w_{ij}\, \sigma\big(g_j (y_j + \theta_j)\big)
+                             + \sum_k v_{ik} I_k(t),
+    \qquad \sigma(x) = \frac{1}{1 + e^{-x}}
+
+``weights[p, i, j]`` is :math:`w_{ij}`, the weight **from neuron j to neuron i** of
+individual ``p``; ``input_weights[p, i, k]`` is :math:`v_{ik}`, from external input ``k`` to
+neuron ``i``. The state ``y`` is the primary variable: it is integrated directly and never
+reconstructed from the outputs, which would lose precision where the sigmoid saturates.
+
+References
+----------
+R. D. Beer, "On the dynamics of small continuous-time recurrent neural networks",
+Adaptive Behavior 3(4), 469-509 (1995).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .._checks import as_float_array, batched, frozen, positive
+from .._io import atomic_write_text
+from .._numba import ERROR_MODEL, FASTMATH
+from ..random import as_rng
+from ._activations import logistic
+from .base import ContinuousModel, register_kernels
+
+
+class CTRNNParams(NamedTuple):
+    """Batched CTRNN parameters; axis 0 indexes individuals."""
+
+    tau: np.ndarray  # (n_pop, n_neurons), > 0
+    bias: np.ndarray  # (n_pop, n_neurons)
+    gain: np.ndarray  # (n_pop, n_neurons)
+    weights: np.ndarray  # (n_pop, n_neurons, n_neurons); weights[p, i, j]: j -> i
+    input_weights: np.ndarray  # (n_pop, n_neurons, n_inputs); input k -> neuron i
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def drive_into(y, rates, params, p, u, out):
+    """``out_i = (-y_i + sum_j w_ij rates_j + sum_k v_ik u_k) / tau_i`` for individual `p`.
+
+    Shared by every CTRNN kernel that has the firing rates at hand. Numba-compiled; writes
+    into `out`; no validation.
+    """
+    weights = params.weights[p]
+    input_weights = params.input_weights[p]
+    tau = params.tau[p]
+    n, n_inputs = weights.shape[0], input_weights.shape[1]
+    # Four rows at a time share each load of `rates`: the matrix-vector product then runs
+    # near the cache bandwidth for large networks.
+    i = 0
+    while i + 4 <= n:
+        a0 = a1 = a2 = a3 = 0.0
+        for j in range(n):
+            r = rates[j]
+            a0 += weights[i, j] * r
+            a1 += weights[i + 1, j] * r
+            a2 += weights[i + 2, j] * r
+            a3 += weights[i + 3, j] * r
+        for k in range(n_inputs):
+            x = u[k]
+            a0 += input_weights[i, k] * x
+            a1 += input_weights[i + 1, k] * x
+            a2 += input_weights[i + 2, k] * x
+            a3 += input_weights[i + 3, k] * x
+        out[i] = (a0 - y[i]) / tau[i]
+        out[i + 1] = (a1 - y[i + 1]) / tau[i + 1]
+        out[i + 2] = (a2 - y[i + 2]) / tau[i + 2]
+        out[i + 3] = (a3 - y[i + 3]) / tau[i + 3]
+        i += 4
+    for row in range(i, n):
+        acc = 0.0
+        for j in range(n):
+            acc += weights[row, j] * rates[j]
+        for k in range(n_inputs):
+            acc += input_weights[row, k] * u[k]
+        out[row] = (acc - y[row]) / tau[row]
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def ctrnn_rhs(t, y, params, p, u, out):
+    """dy/dt of individual `p` into `out`, shape (n_neurons,). Numba-compiled; writes into `out`; no validation."""
+    n = y.shape[0]
+    rates = np.empty(n)
+    for j in range(n):
+        rates[j] = logistic(params.gain[p, j] * (y[j] + params.bias[p, j]))
+    drive_into(y, rates, params, p, u, out)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def ctrnn_output(y, params, p, out):
+    """Firing rates ``sigma(g (y + theta))`` of individual `p` into `out`. Numba-compiled; no validation."""
+    for j in range(y.shape[0]):
+        out[j] = logistic(params.gain[p, j] * (y[j] + params.bias[p, j]))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def ctrnn_jac(t, y, params, p, u, out):
+    r"""Analytic Jacobian of individual `p` into `out`, shape (n_neurons, n_neurons).
+
+    :math:`J_{ik} = (-\delta_{ik} + w_{ik} g_k \sigma_k (1 - \sigma_k)) / \tau_i`.
+    Numba-compiled; writes into `out`; no validation.
+    """
+    n = y.shape[0]
+    slope = np.empty(n)
+    for k in range(n):
+        s = logistic(params.gain[p, k] * (y[k] + params.bias[p, k]))
+        slope[k] = params.gain[p, k] * s * (1.0 - s)
+    for i in range(n):
+        inv_tau = 1.0 / params.tau[p, i]
+        for k in range(n):
+            out[i, k] = params.weights[p, i, k] * slope[k] * inv_tau
+        out[i, i] -= inv_tau
+
+
+register_kernels(CTRNNParams, rhs=ctrnn_rhs, output=ctrnn_output, jac=ctrnn_jac)
+
+
+def _population_size(candidates: dict[str, int]) -> int:
+    sizes = {name: size for name, size in candidates.items() if size != 1}
+    if len(set(sizes.values())) > 1:
+        listed = ", ".join(f"{name}: {size}" for name, size in sizes.items())
+        raise ValueError(f"parameters disagree on the population size n_pop ({listed})")
+    return next(iter(sizes.values()), 1)
+
+
+class CTRNN(ContinuousModel):
+    r"""A population of Beer's CTRNNs.
+
+    Parameters
+    ----------
+    weights : array_like, shape (n_neurons, n_neurons) or (n_pop, n_neurons, n_neurons)
+        ``weights[..., i, j]`` is the weight from neuron ``j`` to neuron ``i``.
+    tau : float or array_like, shape (n_neurons,) or (n_pop, n_neurons)
+        Time constants, > 0. Default 1.
+    bias : float or array_like, shape (n_neurons,) or (n_pop, n_neurons)
+        Biases :math:`\theta`. Default 0.
+    gain : float or array_like, shape (n_neurons,) or (n_pop, n_neurons)
+        Gains :math:`g`. Default 1.
+    input_weights : array_like, shape (n_neurons, n_inputs) or (n_pop, n_neurons, n_inputs), optional
+        ``input_weights[..., i, k]`` is the weight from external input ``k`` to neuron
+        ``i``. Default: no inputs.
+
+    Unbatched shapes describe one network shared by the population; the population size
+    is the leading dimension of any batched argument (they must agree).
+
+    Examples
+    --------
+    Beer's two-neuron oscillator:
+
+    >>> import evornn
+    >>> net = evornn.CTRNN([[4.5, 1.0], [-1.0, 4.5]], bias=[-2.75, -1.75])
+    >>> net.n_pop, net.n_neurons
+    (1, 2)
+    """
+
+    def __init__(self, weights, *, tau=1.0, bias=0.0, gain=1.0, input_weights=None):
+        w = as_float_array("weights", weights)
+        if w.ndim not in (2, 3) or w.shape[-1] != w.shape[-2]:
+            raise ValueError(
+                f"weights must have shape (n_neurons, n_neurons) or (n_pop, n_neurons, n_neurons), got {w.shape}"
+            )
+        n = w.shape[-1]
+        if n == 0:
+            raise ValueError("weights must describe at least one neuron, got shape " + str(w.shape))
+        if input_weights is None:
+            v = np.zeros((n, 0))
+        else:
+            v = as_float_array("input_weights", input_weights)
+            if v.ndim not in (2, 3) or v.shape[-2] != n:
+                raise ValueError(
+                    f"input_weights must have shape (n_neurons, n_inputs) = ({n}, n_inputs) or "
+                    f"(n_pop, {n}, n_inputs), got {v.shape}"
+                )
+        vectors = {"tau": tau, "bias": bias, "gain": gain}
+        candidates = {"weights": w.shape[0] if w.ndim == 3 else 1, "input_weights": v.shape[0] if v.ndim == 3 else 1}
+        for name, value in vectors.items():
+            shape = np.shape(value)
+            candidates[name] = shape[0] if len(shape) == 2 else 1
+        n_pop = _population_size(candidates)
+        params = CTRNNParams(
+            tau=frozen(positive("tau", batched("tau", tau, n_pop, (n,)))),
+            bias=frozen(batched("bias", bias, n_pop, (n,))),
+            gain=frozen(batched("gain", gain, n_pop, (n,))),
+            weights=frozen(batched("weights", w, n_pop, (n, n))),
+            input_weights=frozen(batched("input_weights", v, n_pop, (n, v.shape[-1]))),
+        )
+        super().__init__(params)
+
+    @classmethod
+    def from_params(cls, params: CTRNNParams) -> CTRNN:
+        """Build (and validate) a CTRNN from a `CTRNNParams` tuple."""
+        return cls(params.weights, tau=params.tau, bias=params.bias, gain=params.gain,
+                   input_weights=params.input_weights)
+
+    @classmethod
+    def random(
+        cls,
+        n_pop: int,
+        n_neurons: int,
+        n_inputs: int = 0,
+        *,
+        rng=None,
+        weight_range=(-16.0, 16.0),
+        bias_range=(-16.0, 16.0),
+        tau_range=(0.5, 10.0),
+        input_weight_range=(-16.0, 16.0),
+        gain=1.0,
+    ) -> CTRNN:
+        """Random networks in Beer's usual ranges.
+
+        Weights, biases and input weights are uniform in their ranges; time constants are
+        log-uniform in `tau_range` (the scale the genome codec uses). Draw order: weights,
+        biases, taus, input weights, so a seed fixes every network.
+
+        >>> a = CTRNN.random(4, 3, rng=7); b = CTRNN.random(4, 3, rng=7)
+        >>> bool((a.weights == b.weights).all())
+        True
+        """
+        from .._checks import positive_int
+
+        n_pop = positive_int("n_pop", n_pop)
+        n_neurons = positive_int("n_neurons", n_neurons)
+        n_inputs = positive_int("n_inputs", n_inputs, minimum=0)
+        for name, (low, high) in {"weight_range": weight_range, "bias_range": bias_range,
+                                  "tau_range": tau_range, "input_weight_range": input_weight_range}.items():
+            if not low <= high:
+                raise ValueError(f"{name} must be (low, high) with low <= high, got {(low, high)}")
+        if tau_range[0] <= 0:
+            raise ValueError(f"tau_range must be positive, got {tau_range}")
+        rng = as_rng(rng)
+        weights = rng.uniform(*weight_range, size=(n_pop, n_neurons, n_neurons))
+        bias = rng.uniform(*bias_range, size=(n_pop, n_neurons))
+        tau = np.exp(rng.uniform(np.log(tau_range[0]), np.log(tau_range[1]), size=(n_pop, n_neurons)))
+        input_weights = rng.uniform(*input_weight_range, size=(n_pop, n_neurons, n_inputs))
+        return cls(weights, tau=tau, bias=bias, gain=gain, input_weights=input_weights)
+
+    @property
+    def n_neurons(self) -> int:
+        return self.params.weights.shape[1]
+
+    @property
+    def n_state(self) -> int:
+        return self.n_neurons
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.input_weights.shape[2]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_neurons
+
+    tau = property(lambda self: self.params.tau, doc="ndarray, shape (n_pop, n_neurons)")
+    bias = property(lambda self: self.params.bias, doc="ndarray, shape (n_pop, n_neurons)")
+    gain = property(lambda self: self.params.gain, doc="ndarray, shape (n_pop, n_neurons)")
+    weights = property(lambda self: self.params.weights, doc="ndarray, shape (n_pop, n_neurons, n_neurons); [p, i, j]: j -> i")
+    input_weights = property(lambda self: self.params.input_weights, doc="ndarray, shape (n_pop, n_neurons, n_inputs)")
+
+    def min_timescale(self) -> float:
+        return float(self.params.tau.min())
+
+    def _replace(self, **fields) -> CTRNN:
+        return CTRNN.from_params(self.params._replace(**fields))
+
+    def with_center_crossing(self) -> CTRNN:
+        r"""A copy whose biases make every neuron centre-crossing (Mathayomchan and Beer, 2002).
+
+        :math:`\theta_i^* = -\sum_j w_{ij} / 2`: with every other neuron at half activity,
+        neuron ``i``'s null-surface passes through the centre of its sigmoid.
+        """
+        return self._replace(bias=-0.5 * self.params.weights.sum(axis=2))
+
+    def lesion(self, neurons) -> CTRNN:
+        """A copy in which the given neuron(s) no longer influence any neuron.
+
+        Every outgoing weight of each lesioned neuron (its column of ``weights``, the
+        self-connection included) is set to zero; its own state still evolves.
+        """
+        idx = np.atleast_1d(np.asarray(neurons))
+        if idx.dtype.kind not in "iu" or idx.size == 0 or idx.min() < -self.n_neurons or idx.max() >= self.n_neurons:
+            raise ValueError(f"neurons must be integer indices in [0, {self.n_neurons}), got {neurons!r}")
+        weights = self.params.weights.copy()
+        weights[:, :, idx] = 0.0
+        return self._replace(weights=weights)
+
+    def to_ns(self, path, index: int = 0) -> Path:
+        """Write individual `index` as a Beer ``.ns`` circuit file (atomically).
+
+        Layout: the size; the time constants; the biases; the gains; then the weight
+        matrix with one row per **source** neuron (the transpose of ``weights``). Values are
+        written with 17 significant digits, so a round trip is exact. The format has no
+        input weights: networks with inputs raise ``ValueError``.
+        """
+        if self.n_inputs:
+            raise ValueError(f"the .ns format stores no input weights; this network has n_inputs={self.n_inputs}")
+        if not -self.n_pop <= index < self.n_pop:
+            raise ValueError(f"index must be in [0, {self.n_pop}), got {index}")
+        p = self.params
+
+        def row(values):
+            return " ".join(f"{v:.17g}" for v in values) + " "
+
+        lines = [str(self.n_neurons), "", row(p.tau[index]), "", row(p.bias[index]), "", row(p.gain[index]), ""]
+        lines += [row(source_row) for source_row in p.weights[index].T]
+        return atomic_write_text(path, "\n".join(lines) + "\n")
+
+    @classmethod
+    def from_ns(cls, path) -> CTRNN:
+        """Read a Beer ``.ns`` circuit file (see :meth:`to_ns`) as a one-network CTRNN."""
+        path = Path(path)
+        tokens = path.read_text().split()
+        try:
+            n = int(tokens[0])
+            values = np.array([float(tok) for tok in tokens[1:]])
+        except (IndexError, ValueError) as exc:
+            raise ValueError(f"{path} is not a .ns circuit file: {exc}") from exc
+        expected = 3 * n + n * n
+        if n < 1 or values.size != expected:
+            raise ValueError(f"{path} is not a .ns circuit file: size {n} needs {expected} numbers, found {values.size}")
+        tau, bias, gain = values[:n], values[n:2 * n], values[2 * n:3 * n]
+        from_to = values[3 * n:].reshape(n, n)
+        return cls(from_to.T, tau=tau, bias=bias, gain=gain)
+
+    def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
+        from ._ctrnn_fast import run_fast
+
+        run_fast(self.params, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec)
+        return True

@@ -1,0 +1,22 @@
+import numpy as np
+
+from evornn.models._activations import logistic_into
+
+
+def test_logistic_into_matches_numpy_to_a_few_ulp(rng):
+    x = np.concatenate([rng.uniform(-40, 40, 20000), rng.normal(0, 3, 20000), np.linspace(-700, 700, 5001)])
+    out, scratch = np.empty_like(x), np.empty_like(x)
+    logistic_into(x, out, scratch)
+    expected = 1.0 / (1.0 + np.exp(-x))
+    rel = np.abs(out - expected) / expected
+    assert rel.max() < 8 * np.finfo(float).eps
+
+
+def test_logistic_into_saturates_and_propagates_nan():
+    x = np.array([np.inf, -np.inf, np.nan, 1e300, -1e300, 0.0])
+    out, scratch = np.empty_like(x), np.empty_like(x)
+    logistic_into(x, out, scratch)
+    assert out[0] == 1.0 and out[3] == 1.0
+    assert 0.0 <= out[1] < 1e-300 and 0.0 <= out[4] < 1e-300
+    assert np.isnan(out[2])
+    assert out[5] == 0.5

@@ -6,6 +6,8 @@ import contextlib
 
 import numba
 
+_UNCACHED: dict[object, object] = {}
+
 # Never fastmath=True: it assumes no NaN/inf, and then np.isfinite(NaN) is True and
 # diverging simulations go undetected. Reassociation and contraction (FMA) are safe.
 FASTMATH = {"reassoc", "contract"}
@@ -38,3 +40,22 @@ def threads(n_threads: int | None):
         yield
     finally:
         numba.set_num_threads(previous)
+
+
+def for_params(dispatcher, params):
+    """The compiled `dispatcher` to call with `params`.
+
+    Numba keeps one cache index per function, holding every signature compiled for it,
+    and loading the index imports every params class named there. A model defined outside
+    evornn (a user's script, a test module) would make that index unloadable wherever its
+    module cannot be imported, so such models get an uncached twin of the same kernel:
+    they compile once per process, and evornn's own cache stays sound.
+    """
+    if type(params).__module__.split(".")[0] == "evornn":
+        return dispatcher
+    twin = _UNCACHED.get(dispatcher)
+    if twin is None:
+        options = {k: v for k, v in dispatcher.targetoptions.items() if k != "nopython"}
+        options["cache"] = False
+        twin = _UNCACHED[dispatcher] = numba.njit(**options)(dispatcher.py_func)
+    return twin

@@ -61,3 +61,20 @@ def test_random_networks_are_identical_across_processes():
 
     assert outs.pop().strip() == evornn.CTRNN.random(5, 3, rng=42).weights.tobytes().hex()
     assert np.array_equal(evornn.CTRNN.random(5, 3, rng=42).weights, evornn.CTRNN.random(5, 3, rng=42).weights)
+
+
+def test_a_model_from_outside_evornn_leaves_the_cache_loadable(tmp_path):
+    """A model defined outside evornn (here in tests/) must not make evornn's cached kernels
+    unloadable in a process that cannot import that model's module."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    use_toy = ("from tests.integrate.toy_map import LinearMap; import evornn; "
+               "print(evornn.simulate(LinearMap([[0.5]]), [1.0], n_steps=3).y[-1, 0, 0])")
+    out = subprocess.run([sys.executable, "-c", use_toy], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert float(out.stdout) == 0.125
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    use_ctrnn = ("import evornn; net = evornn.CTRNN([[0.0]]); "
+                 "print(evornn.simulate(net, [1.0], dt=0.1, n_steps=10, method=\"euler\", fast=False).y_final[0, 0])")
+    out = subprocess.run([sys.executable, "-c", use_ctrnn], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert abs(float(out.stdout) - 0.9**10) < 1e-12

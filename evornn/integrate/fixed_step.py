@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._numba import ERROR_MODEL, FASTMATH
+from .._numba import ERROR_MODEL, FASTMATH, for_params
 from ..models.base import rhs
 
 MAP, EULER, HEUN, RK4 = 0, 1, 2, 3
@@ -99,4 +99,4 @@ def run_fixed(method, params, y, t0, dt, step0, n_steps, u, record_every, y_rec)
 
 def run_generic(model, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> None:
     """Run the generic per-individual kernels (the path every model supports)."""
-    run_fixed(method_code, model.params, y, t0, dt, step0, n_steps, u, record_every, y_rec)
+    for_params(run_fixed, model.params)(method_code, model.params, y, t0, dt, step0, n_steps, u, record_every, y_rec)

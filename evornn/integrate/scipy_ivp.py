@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from .._numba import for_params
 from ..models.base import _jac_one, _rhs_one
 from .trajectory import Trajectory
 
@@ -24,6 +25,7 @@ def simulate_scipy(model, y0, t0, dt, n_steps, method, schedule, record_every, *
     t_end = t0 + dt * n_steps
     t_eval = t_rec if t_rec[-1] == t_end else np.append(t_rec, t_end)
     params, n_state = model.params, model.n_state
+    rhs_one, jac_one = for_params(_rhs_one, params), for_params(_jac_one, params)
     y_rec = np.full((n_rec, model.n_pop, n_state), np.nan)
     y_final = np.full((model.n_pop, n_state), np.nan)
     success = np.zeros(model.n_pop, dtype=bool)
@@ -34,13 +36,13 @@ def simulate_scipy(model, y0, t0, dt, n_steps, method, schedule, record_every, *
         def fun(t, y, p=p):
             out = np.empty(n_state)
             u = schedule.at(t, t0, dt)[p]
-            _rhs_one(t, np.ascontiguousarray(y), params, p, u, out)
+            rhs_one(t, np.ascontiguousarray(y), params, p, u, out)
             return out
 
         def jac(t, y, p=p):
             out = np.empty((n_state, n_state))
             u = schedule.at(t, t0, dt)[p]
-            _jac_one(t, np.ascontiguousarray(y), params, p, u, out)
+            jac_one(t, np.ascontiguousarray(y), params, p, u, out)
             return out
 
         options = {"jac": jac} if method in _IMPLICIT else {}

@@ -13,7 +13,9 @@ and registers them with :func:`register_kernels`. Integrators and analyses call 
 Numba resolves each stub at compile time from the type of ``params``. No compiled function
 is passed as an argument and no closure is built by a factory, so ``cache=True`` works and a
 new process (a test subprocess, a Dask worker) loads every kernel from disk instead of
-compiling it.
+compiling it. The stubs' implementations are not cached themselves: a cached caller holds
+their compiled code, and a cache index naming a params class from outside evornn could
+not be loaded where that class cannot be imported (see :func:`evornn._numba.for_params`).
 
 Numba's cache does not track dependencies across files: after editing a model kernel,
 delete the ``__pycache__`` folders (or ``NUMBA_CACHE_DIR``) so that cached integrators that
@@ -30,7 +32,7 @@ from numba import njit, prange
 from numba.extending import overload
 
 from .._checks import as_float_array
-from .._numba import ERROR_MODEL, FASTMATH
+from .._numba import ERROR_MODEL, FASTMATH, for_params
 
 _KERNELS: dict[type, dict[str, object]] = {}
 
@@ -70,7 +72,7 @@ def jac(t, y, params, p, u, out):
     raise NotImplementedError("evornn.models.base.jac is only callable from Numba-compiled code")
 
 
-@overload(rhs, jit_options={"cache": True})
+@overload(rhs)
 def _rhs_overload(t, y, params, p, u, out):
     kernel = _kernel(params, "rhs")
 
@@ -80,7 +82,7 @@ def _rhs_overload(t, y, params, p, u, out):
     return impl
 
 
-@overload(output, jit_options={"cache": True})
+@overload(output)
 def _output_overload(y, params, p, out):
     kernel = _kernel(params, "output")
 
@@ -90,7 +92,7 @@ def _output_overload(y, params, p, out):
     return impl
 
 
-@overload(jac, jit_options={"cache": True})
+@overload(jac)
 def _jac_overload(t, y, params, p, u, out):
     kernel = _kernel(params, "jac")
     if kernel is None:
@@ -238,7 +240,7 @@ class Model:
                 f"(n_rec, n_pop, n_state), got {y.shape}"
             )
         out = np.empty((y3.shape[0], self.n_pop, self.n_outputs))
-        _outputs_batch(y3, self._params, out)
+        for_params(_outputs_batch, self._params)(y3, self._params, out)
         return out[0] if single else out
 
     def jacobian(self, y, t: float = 0.0, inputs=None) -> np.ndarray:
@@ -261,7 +263,7 @@ class Model:
         y = batched("y", y, self.n_pop, (self.n_state,))
         u = batched("inputs", 0.0 if inputs is None else inputs, self.n_pop, (self.n_inputs,))
         out = np.empty((self.n_pop, self.n_state, self.n_state))
-        _jac_batch(float(t), y, self._params, u, out)
+        for_params(_jac_batch, self._params)(float(t), y, self._params, u, out)
         return out
 
     def __repr__(self) -> str:

@@ -28,6 +28,17 @@ _CLAMP = 708.0
 _INV_FACTORIAL = tuple(1.0 / math.factorial(k) for k in range(14))
 
 
+@njit(cache=True, inline="always")
+def _negated_clamped(x):
+    """-x limited to [-708, 708]; the comparisons let NaN through unchanged."""
+    z = -x
+    if z > _CLAMP:
+        z = _CLAMP
+    if z < -_CLAMP:
+        z = -_CLAMP
+    return z
+
+
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
 def logistic_into(x, out, scratch):
     """``out[q] = 1 / (1 + exp(-x[q]))`` over 1-D arrays, in a form the compiler vectorises.
@@ -45,23 +56,14 @@ def logistic_into(x, out, scratch):
     n = x.shape[0]
     bits = scratch.view(np.int64)
     for q in range(n):
-        z = -x[q]
-        # Comparisons keep NaN: a NaN input stays NaN all the way through.
-        if z > _CLAMP:
-            z = _CLAMP
-        if z < -_CLAMP:
-            z = -_CLAMP
+        z = _negated_clamped(x[q])  # a NaN input stays NaN all the way through
         shifted = z * _LOG2E + _SHIFTER
         scratch[q] = shifted
         out[q] = shifted - _SHIFTER  # k = round(z / ln 2), as a float
     for q in range(n):
         bits[q] = (bits[q] - _SHIFTER_BITS + 1023) << 52  # the bits of 2**k
     for q in range(n):
-        z = -x[q]
-        if z > _CLAMP:
-            z = _CLAMP
-        if z < -_CLAMP:
-            z = -_CLAMP
+        z = _negated_clamped(x[q])
         k = out[q]
         r = (z - k * _LN2_HI) - k * _LN2_LO  # |r| <= ln(2) / 2
         poly = _INV_FACTORIAL[13]

@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit, prange
 from numba.extending import overload
 
-from .._checks import as_float_array
+from .._checks import as_float_array, batched
 from .._numba import ERROR_MODEL, FASTMATH, for_params
 
 _KERNELS: dict[type, dict[str, object]] = {}
@@ -258,8 +258,6 @@ class Model:
             ``J[p, i, k] = d rhs_i / d y_k``; analytic where the model provides it,
             central finite differences otherwise.
         """
-        from .._checks import batched
-
         y = batched("y", y, self.n_pop, (self.n_state,))
         u = batched("inputs", 0.0 if inputs is None else inputs, self.n_pop, (self.n_inputs,))
         out = np.empty((self.n_pop, self.n_state, self.n_state))

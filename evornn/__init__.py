@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .errors import ConfigError, StepSizeWarning
 from .integrate import Trajectory, simulate
 from .models import CTRNN, ContinuousModel, DiscreteModel, Model
+from .optim import EvolutionResult, Problem, evolve, resume
 
 try:
     __version__ = version("evornn")
@@ -16,9 +17,13 @@ __all__ = [
     "ConfigError",
     "ContinuousModel",
     "DiscreteModel",
+    "EvolutionResult",
     "Model",
+    "Problem",
     "StepSizeWarning",
     "Trajectory",
     "__version__",
+    "evolve",
+    "resume",
     "simulate",
 ]

@@ -7,3 +7,7 @@ class ConfigError(ValueError):
 
 class StepSizeWarning(UserWarning):
     """A fixed step is large for the model's fastest time constant (dt > min(tau) / 10)."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint or run file is corrupt, truncated, or does not match the run resuming it."""

@@ -38,13 +38,25 @@ def estimate_period(t, x, *, discard: float = 0.5) -> np.ndarray:
     if not 0 <= discard < 1:
         raise ValueError(f"discard must be in [0, 1), got {discard}")
     start = int(discard * t.size)
-    t, x2 = t[start:], x2[start:]
-    periods = np.full(x2.shape[1], np.nan)
-    for s in range(x2.shape[1]):
-        v = x2[:, s] - x2[:, s].mean()
-        up = np.flatnonzero((v[:-1] < 0) & (v[1:] >= 0))
-        if up.size < 2:
-            continue
-        crossings = t[up] - v[up] * (t[up + 1] - t[up]) / (v[up + 1] - v[up])
-        periods[s] = np.diff(crossings).mean()
+    periods = _mean_crossing_spacing(t[start:], x2[start:])
     return periods[0] if single else periods
+
+
+def _mean_crossing_spacing(t: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Mean spacing of upward mean-crossings of each column of `x`, vectorised over columns.
+
+    The mean of successive spacings is ``(last - first) / (count - 1)``.
+    """
+    if t.size < 3:
+        return np.full(x.shape[1], np.nan)
+    v = x - x.mean(axis=0)
+    up = (v[:-1] < 0) & (v[1:] >= 0)
+    count = up.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        times = t[:-1, None] - v[:-1] * ((t[1:] - t[:-1])[:, None] / (v[1:] - v[:-1]))
+    first = np.argmax(up, axis=0)
+    last = up.shape[0] - 1 - np.argmax(up[::-1], axis=0)
+    cols = np.arange(x.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        periods = (times[last, cols] - times[first, cols]) / (count - 1)
+    return np.where(count >= 2, periods, np.nan)

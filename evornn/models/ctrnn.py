@@ -144,6 +144,10 @@ def _population_size(candidates: dict[str, int]) -> int:
     return next(iter(sizes.values()), 1)
 
 
+def _build_ctrnn(**arrays) -> CTRNN:
+    return CTRNN.from_params(CTRNNParams(**arrays))
+
+
 class CTRNN(ContinuousModel):
     r"""A population of Beer's CTRNNs.
 
@@ -254,6 +258,81 @@ class CTRNN(ContinuousModel):
         tau = np.exp(rng.uniform(np.log(tau_range[0]), np.log(tau_range[1]), size=(n_pop, n_neurons)))
         input_weights = rng.uniform(*input_weight_range, size=(n_pop, n_neurons, n_inputs))
         return cls(weights, tau=tau, bias=bias, gain=gain, input_weights=input_weights)
+
+    @classmethod
+    def codec(
+        cls,
+        n_neurons: int,
+        n_inputs: int = 0,
+        *,
+        weight_range=(-16.0, 16.0),
+        bias_range=(-16.0, 16.0),
+        tau_range=(0.5, 10.0),
+        input_weight_range=(-16.0, 16.0),
+        gain: float = 1.0,
+        gain_range=None,
+        mask=None,
+        input_mask=None,
+        mirror=None,
+        input_mirror=None,
+    ):
+        """A genome codec for populations of `n_neurons`-neuron CTRNNs, in Beer's ranges.
+
+        Genes, in order: weights (row-major, ``weights[i, j]`` from j to i), biases, time
+        constants (log scale), gains (only when `gain_range` is given; otherwise every gain
+        is `gain`), input weights.
+
+        Parameters
+        ----------
+        mask : array_like of bool, shape (n_neurons, n_neurons), optional
+            Connectivity: False entries are absent connections (weight 0, no gene).
+        input_mask : array_like of bool, shape (n_neurons, n_inputs), optional
+        mirror : sequence of int, optional
+            Bilateral symmetry: neuron ``i`` mirrors neuron ``mirror[i]``, and their time
+            constants, biases, gains and weights (``w[i, j] = w[mirror[i], mirror[j]]``) share
+            genes, as in Beer's agents.
+        input_mirror : sequence of int, optional
+            How inputs mirror under `mirror` (default: each input is its own mirror image).
+
+        >>> codec = CTRNN.codec(4, mirror=[3, 2, 1, 0])
+        >>> codec.n_genes   # 8 weights, 2 biases, 2 time constants
+        12
+        """
+        from .._checks import positive_int
+        from ..genome import Codec, Field, mirror_ties
+
+        n = positive_int("n_neurons", n_neurons)
+        k = positive_int("n_inputs", n_inputs, minimum=0)
+        vector_ties = matrix_ties = input_ties = None
+        if mirror is not None:
+            vector_ties, matrix_ties = mirror_ties(mirror)
+            if len(vector_ties) != n:
+                raise ValueError(f"mirror must have n_neurons = {n} entries, got {len(vector_ties)}")
+            columns = np.arange(k) if input_mirror is None else input_mirror
+            _, input_ties = mirror_ties(mirror, columns=columns)
+        elif input_mirror is not None:
+            raise ValueError("input_mirror needs mirror")
+
+        def bounds(name, value):
+            try:
+                low, high = (float(v) for v in value)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name} must be a pair (low, high) of numbers, got {value!r}") from exc
+            if not low <= high:
+                raise ValueError(f"{name} must have low <= high, got {value!r}")
+            return {"low": low, "high": high}
+
+        gains = (Field((n,), **bounds("gain_range", gain_range), ties=vector_ties) if gain_range is not None
+                 else Field.constant(gain, (n,)))
+        fields = {
+            "weights": Field((n, n), **bounds("weight_range", weight_range), mask=mask, ties=matrix_ties),
+            "bias": Field((n,), **bounds("bias_range", bias_range), ties=vector_ties),
+            "tau": Field((n,), **bounds("tau_range", tau_range), log=True, ties=vector_ties),
+            "gain": gains,
+            "input_weights": Field((n, k), **bounds("input_weight_range", input_weight_range),
+                                   mask=input_mask, ties=input_ties),
+        }
+        return Codec(_build_ctrnn, fields)
 
     @property
     def n_neurons(self) -> int:

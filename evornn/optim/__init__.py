@@ -1,0 +1,23 @@
+"""Gradient-free optimisers behind one loop: :func:`evolve` and :func:`resume`."""
+
+from .anneal import SAOptions
+from .cmaes import CMAESOptions
+from .evolve import METHODS, EvolutionResult, Stopping, evolve, resume
+from .ga import GAOptions
+from .nsga2 import NSGA2Options
+from .problem import Problem
+from .pso import PSOOptions
+
+__all__ = [
+    "METHODS",
+    "CMAESOptions",
+    "EvolutionResult",
+    "GAOptions",
+    "NSGA2Options",
+    "PSOOptions",
+    "Problem",
+    "SAOptions",
+    "Stopping",
+    "evolve",
+    "resume",
+]

@@ -1,0 +1,167 @@
+"""The only module that imports DEAP.
+
+* Fitness classes are plain ``base.Fitness`` subclasses (never ``creator.create``, which
+  edits DEAP's module globals at run time).
+* DEAP's operators draw from the module-level ``random`` of ``deap.tools``. For the
+  duration of a call, :func:`deap_random` points those modules at a private
+  ``random.Random`` that the run seeds and checkpoints, so nothing depends on (or disturbs)
+  the global ``random`` state.
+* Individuals are Python lists of floats with a ``fitness`` attribute. DEAP's slice-based
+  crossovers (one-point, two-point) swap *views* on NumPy arrays and silently duplicate
+  genes, and ``HallOfFame`` compares NumPy individuals with ``==``; plain lists avoid both
+  traps, and genomes cross the boundary as float64 arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from functools import cache
+
+import numpy as np
+from deap import base, cma, tools
+from deap.tools import crossover, emo, mutation, selection
+
+_DEAP_MODULES = (crossover, mutation, selection, emo)
+
+
+@contextlib.contextmanager
+def deap_random(rand: random.Random):
+    """Make DEAP's operators draw from `rand` (a private ``random.Random``) in this block."""
+    saved = [module.random for module in _DEAP_MODULES]
+    for module in _DEAP_MODULES:
+        module.random = rand
+    try:
+        yield
+    finally:
+        for module, old in zip(_DEAP_MODULES, saved, strict=True):
+            module.random = old
+
+
+@cache
+def fitness_class(n_objectives: int) -> type:
+    """A maximising ``base.Fitness`` subclass with `n_objectives` objectives."""
+    return type(f"FitnessMax{n_objectives}", (base.Fitness,), {"weights": (1.0,) * n_objectives})
+
+
+class Individual(list):
+    """A genome as a list of floats, carrying a DEAP fitness."""
+
+    __slots__ = ("fitness",)
+
+
+def individuals(genomes: np.ndarray, fitness: np.ndarray | None = None) -> list[Individual]:
+    """DEAP individuals from genomes ``(n, n_genes)`` and, optionally, fitness ``(n,)`` or ``(n, n_obj)``."""
+    n_obj = 1 if fitness is None or fitness.ndim == 1 else fitness.shape[1]
+    cls = fitness_class(n_obj)
+    out = []
+    for q, row in enumerate(genomes.tolist()):
+        ind = Individual(row)
+        ind.fitness = cls()
+        if fitness is not None:
+            ind.fitness.values = tuple(np.atleast_1d(fitness[q]).tolist())
+        out.append(ind)
+    return out
+
+
+def genomes_of(population) -> np.ndarray:
+    return np.array([list(ind) for ind in population], dtype=np.float64)
+
+
+def select_tournament(fitness: np.ndarray, k: int, tournament_size: int) -> np.ndarray:
+    """Indices of `k` winners of DEAP's ``selTournament``; call inside :func:`deap_random`."""
+    pop = individuals(np.arange(fitness.shape[0], dtype=np.float64)[:, None], fitness)
+    return np.array([int(ind[0]) for ind in tools.selTournament(pop, k, tournsize=tournament_size)], dtype=np.intp)
+
+
+def vary(parents: np.ndarray, *, crossover_kind: str, crossover_prob: float, mutation_kind: str,
+         mutation_prob: float, gene_prob: float, eta_crossover: float, eta_mutation: float, alpha: float,
+         sigma: float, low: float, high: float) -> np.ndarray:
+    """DEAP's ``varAnd`` with evornn's operator choices, one individual at a time.
+
+    Consecutive pairs cross over with `crossover_prob`; then each child mutates with
+    `mutation_prob`, each gene with `gene_prob`. Children are clipped to ``[low, high]``.
+    Call inside :func:`deap_random`.
+    """
+    children = [Individual(row) for row in parents.tolist()]
+    rand = selection.random
+    for q in range(1, len(children), 2):
+        if rand.random() < crossover_prob:
+            if crossover_kind == "sbx":
+                tools.cxSimulatedBinaryBounded(children[q - 1], children[q], eta_crossover, low, high)
+            else:
+                tools.cxBlend(children[q - 1], children[q], alpha)
+    for child in children:
+        if rand.random() < mutation_prob:
+            if mutation_kind == "gaussian":
+                tools.mutGaussian(child, 0.0, sigma, gene_prob)
+            else:
+                tools.mutPolynomialBounded(child, eta_mutation, low, high, gene_prob)
+    return np.clip(genomes_of(children), low, high)
+
+
+def mutate_gaussian(genomes: np.ndarray, sigma: float, gene_prob: float) -> np.ndarray:
+    """DEAP's ``mutGaussian`` applied to each row; call inside :func:`deap_random`."""
+    out = []
+    for row in genomes.tolist():
+        ind = Individual(row)
+        tools.mutGaussian(ind, 0.0, sigma, gene_prob)
+        out.append(ind)
+    return genomes_of(out)
+
+
+def nsga2_select(fitness: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """DEAP's ``selNSGA2``: indices of the `k` survivors and their crowding distances."""
+    pop = individuals(np.arange(fitness.shape[0], dtype=np.float64)[:, None], fitness)
+    chosen = tools.selNSGA2(pop, k)
+    return np.array([int(ind[0]) for ind in chosen], dtype=np.intp), np.array([ind.fitness.crowding_dist for ind in chosen])
+
+
+def tournament_dcd(fitness: np.ndarray, crowding: np.ndarray, k: int) -> np.ndarray:
+    """Indices chosen by DEAP's ``selTournamentDCD``; call inside :func:`deap_random`."""
+    pop = individuals(np.arange(fitness.shape[0], dtype=np.float64)[:, None], fitness)
+    for ind, distance in zip(pop, crowding.tolist(), strict=True):
+        ind.fitness.crowding_dist = distance
+    return np.array([int(ind[0]) for ind in tools.selTournamentDCD(pop, k)], dtype=np.intp)
+
+
+def pareto_front(fitness: np.ndarray) -> np.ndarray:
+    """Indices of the first non-dominated front (DEAP's ``sortNondominated``)."""
+    pop = individuals(np.arange(fitness.shape[0], dtype=np.float64)[:, None], fitness)
+    front = tools.sortNondominated(pop, len(pop), first_front_only=True)[0]
+    return np.array(sorted(int(ind[0]) for ind in front), dtype=np.intp)
+
+
+class CMAStrategy(cma.Strategy):
+    """DEAP's CMA-ES strategy, sampling from an explicit ``numpy.random.Generator``.
+
+    DEAP's own ``generate`` draws from NumPy's global state; this one draws the same
+    distribution, ``centroid + sigma * z @ (B D)^T`` with standard normal ``z``, from `rng`.
+    """
+
+    STATE = ("centroid", "sigma", "pc", "ps", "C", "B", "diagD", "BD", "update_count")
+
+    def sample(self, rng: np.random.Generator) -> np.ndarray:
+        z = rng.standard_normal((self.lambda_, self.dim))
+        return self.centroid + self.sigma * (z @ self.BD.T)
+
+    def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
+        self.update(individuals(genomes, fitness))
+
+    def state(self) -> dict:
+        return {name: getattr(self, name) for name in self.STATE}
+
+    def restore(self, state: dict) -> None:
+        for name in self.STATE:
+            value = state[name]
+            setattr(self, name, np.array(value) if isinstance(value, np.ndarray) else value)
+
+
+def logbook(records: list[dict]) -> tools.Logbook:
+    """A DEAP ``Logbook`` holding `records` (one dict per generation)."""
+    book = tools.Logbook()
+    columns = list(records[0]) if records else []
+    book.header = columns
+    for record in records:
+        book.record(**record)
+    return book

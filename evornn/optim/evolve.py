@@ -1,0 +1,438 @@
+"""`evolve`: the one evornn-owned loop (ask -> batched evaluate -> tell) for every method."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._checks import positive_float, positive_int
+from .._numba import check_threads, threads
+from ..errors import CheckpointError, ConfigError
+from ..random import as_rng
+from . import _deap, checkpoint
+from .anneal import SA
+from .cmaes import CMAES
+from .ga import GA
+from .nsga2 import NSGA2
+from .problem import Problem
+from .pso import PSO
+
+METHODS = {cls.name: cls for cls in (GA, SA, PSO, CMAES, NSGA2)}
+# History columns that depend on the wall clock (left out of reproducibility comparisons).
+WALL_CLOCK_COLUMNS = ("time",)
+
+
+@dataclass
+class EvolutionResult:
+    """What an evolution run found.
+
+    Attributes
+    ----------
+    best_genome : ndarray, shape (n_genes,)
+        The fittest genome evaluated in the run (genes clipped to [-1, 1]).
+    best_fitness : float or ndarray, shape (n_obj,)
+    best_metrics : dict of str to float
+        The task's metrics for the best genome, from the evaluation that found it.
+    best_model : Model
+        The best genome decoded (a population of one).
+    hall_of_fame : tuple (genomes (k, n_genes), fitness (k,))
+        The best distinct genomes of the run, fittest first.
+    population, population_fitness : ndarray
+        The strategy's final population (chains for SA, personal bests for PSO).
+    front : tuple (genomes, fitness) or None
+        NSGA-II: the first non-dominated front of the final population.
+    history : deap.tools.Logbook
+        One record per generation: ``gen``, ``evals``, ``nonfinite``, ``min``, ``mean``,
+        ``max``, ``std`` of the generation's fitness, ``best`` (so far), the metrics of the
+        generation's best individual (``best_mse`` ...), and ``time`` (seconds since start).
+    n_evaluations, n_generations : int
+    n_nonfinite : int
+        Evaluations whose fitness was not finite (given the worst fitness instead).
+    stop_reason : str
+        ``"max_generations"``, ``"max_evaluations"``, ``"target_fitness"``,
+        ``"target_mse"``, ``"target_learned"``, ``"stagnation"`` or ``"wall_time"``.
+    seed : int
+        The root seed: ``evolve(..., rng=seed)`` repeats the run exactly.
+    """
+
+    method: str
+    seed: int
+    best_genome: np.ndarray
+    best_fitness: float | np.ndarray
+    best_metrics: dict
+    best_model: object
+    hall_of_fame: tuple[np.ndarray, np.ndarray]
+    population: np.ndarray
+    population_fitness: np.ndarray
+    front: tuple[np.ndarray, np.ndarray] | None
+    history: object
+    n_evaluations: int
+    n_generations: int
+    n_nonfinite: int
+    stop_reason: str
+    elapsed: float = field(repr=False, default=0.0)
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """Stopping criteria; the run stops when any fires (checked after each generation)."""
+
+    n_generations: int
+    max_evaluations: int | None = None
+    target_fitness: float | None = None
+    target_mse: float | None = None
+    target_learned: float | None = None
+    stagnation: int | None = None
+    wall_time: float | None = None
+
+    def __post_init__(self):
+        positive_int("n_generations", self.n_generations)
+        if self.max_evaluations is not None:
+            positive_int("max_evaluations", self.max_evaluations)
+        if self.stagnation is not None:
+            positive_int("stagnation", self.stagnation)
+        if self.wall_time is not None:
+            positive_float("wall_time", self.wall_time)
+        for name in ("target_fitness", "target_mse", "target_learned"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+    def reason(self, progress: _Progress, gen: int, elapsed: float) -> str | None:
+        if self.target_fitness is not None and progress.best_fitness >= self.target_fitness:
+            return "target_fitness"
+        if self.target_mse is not None and progress.min_mse <= self.target_mse:
+            return "target_mse"
+        if self.target_learned is not None and progress.max_learned >= self.target_learned:
+            return "target_learned"
+        if self.stagnation is not None and progress.stale >= self.stagnation:
+            return "stagnation"
+        if self.max_evaluations is not None and progress.n_evaluations >= self.max_evaluations:
+            return "max_evaluations"
+        if self.wall_time is not None and elapsed >= self.wall_time:
+            return "wall_time"
+        if gen + 1 >= self.n_generations:
+            return "max_generations"
+        return None
+
+
+@dataclass
+class _Progress:
+    """The loop's own state (everything but the strategy), saved in checkpoints."""
+
+    generation: int = 0  # the next generation to run
+    n_evaluations: int = 0
+    n_nonfinite: int = 0
+    best_fitness: float = -math.inf
+    min_mse: float = math.inf
+    max_learned: float = -math.inf
+    stale: int = 0
+    elapsed: float = 0.0
+    stop_reason: str | None = None
+    best_metrics: dict = field(default_factory=dict)
+    records: list = field(default_factory=list)
+
+
+class _HallOfFame:
+    """The `size` best distinct genomes seen, fittest first (first found wins ties)."""
+
+    def __init__(self, size: int, n_genes: int):
+        self.size = size
+        self.genomes = np.empty((0, n_genes))
+        self.fitness = np.empty(0)
+
+    def update(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
+        candidates = np.concatenate([self.genomes, genomes])
+        scores = np.concatenate([self.fitness, fitness])
+        order = np.argsort(-scores, kind="stable")
+        kept: list[int] = []
+        for q in order:
+            if len(kept) == self.size:
+                break
+            if not any(np.array_equal(candidates[q], candidates[k]) for k in kept):
+                kept.append(int(q))
+        self.genomes, self.fitness = candidates[kept], scores[kept]
+
+
+def _json_normal(value):
+    """`value` as it reads back from JSON (tuples become lists), for comparing with checkpoints."""
+    try:
+        return json.loads(json.dumps(value))
+    except TypeError as exc:
+        raise ConfigError(f"evolve settings and method options must be plain numbers, strings and lists: {exc}") from exc
+
+
+def _resolve_seed(rng) -> int:
+    """An integer root seed: given, drawn from a given Generator, or fresh OS entropy."""
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng must be a non-negative seed, got {rng}")
+        return int(rng)
+    if rng is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
+    return int(as_rng(rng).integers(0, 2**63 - 1))
+
+
+def _streams(seed: int):
+    strategy_seq, deap_seq, task_seq = np.random.SeedSequence(seed).spawn(3)
+    py_random = random.Random(int.from_bytes(deap_seq.generate_state(4, dtype=np.uint32).tobytes(), "little"))
+    return np.random.default_rng(strategy_seq), py_random, task_seq
+
+
+def task_rng(task_seq: np.random.SeedSequence, generation: int) -> np.random.Generator:
+    """The task's generator for one generation: common random numbers for every individual
+    (and every chunk of the population), independent of the strategy's draws and of resumes."""
+    return np.random.default_rng(np.random.SeedSequence(task_seq.entropy, spawn_key=(*task_seq.spawn_key, generation)))
+
+
+def _record(gen: int, evaluation, progress: _Progress, elapsed: float) -> dict:
+    fitness = evaluation.fitness
+    record = {"gen": gen, "evals": int(fitness.shape[0]), "nonfinite": evaluation.n_nonfinite}
+    if fitness.ndim == 1:
+        record.update(min=float(fitness.min()), mean=float(fitness.mean()), max=float(fitness.max()),
+                      std=float(fitness.std()), best=progress.best_fitness)
+        top = int(np.argmax(fitness))
+        record.update({f"best_{name}": float(values[top]) for name, values in evaluation.metrics.items()})
+    else:
+        for k in range(fitness.shape[1]):
+            col = fitness[:, k]
+            record.update({f"min_{k}": float(col.min()), f"mean_{k}": float(col.mean()), f"max_{k}": float(col.max()),
+                           f"std_{k}": float(col.std())})
+    record["time"] = elapsed
+    return record
+
+
+def evolve(
+    problem: Problem,
+    method: str = "ga",
+    *,
+    n_pop: int = 100,
+    n_generations: int = 100,
+    rng=None,
+    max_evaluations: int | None = None,
+    target_fitness: float | None = None,
+    target_mse: float | None = None,
+    target_learned: float | None = None,
+    stagnation: int | None = None,
+    wall_time: float | None = None,
+    checkpoint_path=None,
+    checkpoint_every: int = 10,
+    resume: bool = False,
+    hall_of_fame: int = 10,
+    n_threads: int | None = None,
+    progress: bool | None = None,
+    **options,
+) -> EvolutionResult:
+    """Evolve genomes for `problem` with `method`, in one ask -> evaluate -> tell loop.
+
+    Parameters
+    ----------
+    problem : Problem
+        A codec and a task.
+    method : str
+        ``"ga"``, ``"sa"``, ``"pso"``, ``"cmaes"`` (single objective) or ``"nsga2"``
+        (multi-objective). Method options (see ``GAOptions``, ``SAOptions``,
+        ``PSOOptions``, ``CMAESOptions``, ``NSGA2Options``) are passed as keywords; unknown
+        ones raise :class:`evornn.ConfigError`.
+    n_pop : int
+        Population size (chains for SA, particles for PSO, lambda for CMA-ES).
+    n_generations : int
+        Maximum number of generations (batched evaluations), the first included.
+    rng : int, Generator or None
+        The root seed. Every random draw of the run (strategy, DEAP's operators, the task)
+        derives from it, so the same seed gives bit-identical runs on any thread count.
+        The seed used is in the result.
+    max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time
+        Further stopping criteria (any one stops the run): evaluations, fitness reached,
+        task metric ``"mse"`` at or below, ``"learned"`` at or above, generations without
+        improvement of the best fitness, seconds.
+    checkpoint_path : path, optional
+        Where to write checkpoints (every `checkpoint_every` generations and at the end).
+    resume : bool
+        Continue from `checkpoint_path` if it exists (a killed run ends exactly as an
+        uninterrupted one would). The checkpoint must come from the same settings.
+    hall_of_fame : int
+        Number of best distinct genomes kept.
+    n_threads : int, optional
+        Numba threads for the evaluations; results do not depend on it.
+    progress : bool, optional
+        Show a progress bar (default: when writing to a terminal).
+
+    Returns
+    -------
+    EvolutionResult
+
+    Examples
+    --------
+    >>> import evornn
+    >>> from evornn.tasks import OscillatorTask
+    >>> problem = evornn.Problem(evornn.CTRNN.codec(2), OscillatorTask(period=10.0, amplitude=0.5))
+    >>> result = evornn.evolve(problem, "cmaes", n_pop=16, n_generations=3, rng=1, progress=False)
+    >>> result.n_evaluations, result.stop_reason
+    (48, 'max_generations')
+    """
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be an evornn.Problem, got {type(problem).__name__}")
+    if method not in METHODS:
+        raise ConfigError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    cls = METHODS[method]
+    if cls.multi_objective != (problem.n_objectives > 1):
+        what = "a multi-objective" if cls.multi_objective else "a single-objective"
+        raise ConfigError(f"method {method!r} needs {what} task; this task has {problem.n_objectives} objective(s)")
+    n_pop = positive_int("n_pop", n_pop)
+    stopping = Stopping(n_generations, max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time)
+    if cls.multi_objective and any(v is not None for v in (target_fitness, target_mse, target_learned, stagnation)):
+        raise ConfigError("nsga2 stops on n_generations, max_evaluations or wall_time only")
+    checkpoint_every = positive_int("checkpoint_every", checkpoint_every)
+    hall_of_fame = positive_int("hall_of_fame", hall_of_fame)
+    check_threads(n_threads)
+    if resume and checkpoint_path is None:
+        raise ValueError("resume=True needs checkpoint_path")
+
+    settings = _json_normal({"method": method, "n_pop": n_pop, "n_genes": problem.n_genes, "n_generations": n_generations,
+                "options": options, "stopping": {k: v for k, v in stopping.__dict__.items()}, "hall_of_fame": hall_of_fame})
+    seed = _resolve_seed(rng)
+    strategy_rng, py_random, task_seq = _streams(seed)
+    strategy = cls(problem.n_genes, n_pop, n_generations, strategy_rng, py_random, **options)
+    hof = _HallOfFame(hall_of_fame, problem.n_genes)
+    state = _Progress()
+    path = None if checkpoint_path is None else Path(checkpoint_path)
+    if resume and path.exists():
+        seed = _restore(path, settings, strategy, hof, state)
+        strategy_rng, py_random, task_seq = strategy.rng, strategy.py_random, _streams(seed)[2]
+
+    def save() -> None:
+        if path is not None:
+            _save(path, settings, seed, strategy, hof, state)
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n_generations, initial=state.generation, desc=method, unit="gen",
+               disable=(None if progress is None else not progress), leave=False)
+    start = time.perf_counter() - state.elapsed
+    try:
+        with threads(n_threads):
+            while state.stop_reason is None:
+                gen = state.generation
+                asked = strategy.ask()
+                genomes = np.clip(asked, strategy.low, strategy.high)
+                tick = time.perf_counter()
+                evaluation = problem.evaluate(genomes, task_rng(task_seq, gen))
+                eval_time = time.perf_counter() - tick
+                strategy.tell(asked, evaluation.fitness)
+                _account(state, hof, genomes, evaluation)
+                state.elapsed = time.perf_counter() - start
+                state.records.append(_record(gen, evaluation, state, state.elapsed))
+                state.stop_reason = stopping.reason(state, gen, state.elapsed)
+                state.generation = gen + 1
+                if state.stop_reason is not None or state.generation % checkpoint_every == 0:
+                    save()
+                bar.update(1)
+                if not cls.multi_objective:
+                    bar.set_postfix(best=f"{state.best_fitness:.4g}", mean=f"{evaluation.fitness.mean():.4g}",
+                                    evals_per_s=f"{genomes.shape[0] / max(eval_time, 1e-9):.3g}", refresh=False)
+    finally:
+        bar.close()
+    return _result(problem, strategy, hof, state, seed)
+
+
+def _account(state: _Progress, hof: _HallOfFame, genomes: np.ndarray, evaluation) -> None:
+    fitness = evaluation.fitness
+    state.n_evaluations += genomes.shape[0]
+    state.n_nonfinite += evaluation.n_nonfinite
+    if fitness.ndim == 1:
+        top = int(np.argmax(fitness))
+        if fitness[top] > state.best_fitness:
+            state.best_fitness = float(fitness[top])
+            state.best_metrics = {name: float(values[top]) for name, values in evaluation.metrics.items()}
+            state.stale = 0
+        else:
+            state.stale += 1
+        hof.update(genomes, fitness)
+    metrics = evaluation.metrics
+    if "mse" in metrics and np.isfinite(metrics["mse"]).any():
+        state.min_mse = min(state.min_mse, float(np.nanmin(metrics["mse"])))
+    if "learned" in metrics and np.isfinite(metrics["learned"]).any():
+        state.max_learned = max(state.max_learned, float(np.nanmax(metrics["learned"])))
+
+
+def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, state: _Progress) -> None:
+    scalars, arrays = checkpoint.split_state(strategy.state(), "strategy")
+    header = {
+        "settings": settings,
+        "seed": seed,
+        "progress": {k: v for k, v in state.__dict__.items()},
+        "strategy": scalars,
+        "rng": strategy.rng.bit_generator.state,
+        "py_random": checkpoint.random_state(strategy.py_random),
+    }
+    arrays.update({"hof/genomes": hof.genomes, "hof/fitness": hof.fitness})
+    checkpoint.save(path, header, arrays)
+
+
+def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Progress) -> int:
+    header, arrays = checkpoint.load(path)
+    try:
+        saved = header["settings"]
+        if saved != settings:
+            changed = sorted(k for k in settings if saved.get(k) != settings[k])
+            raise CheckpointError(f"{path} was written by a run with different settings ({', '.join(changed)}); "
+                                  "resume with the settings of the original run")
+        strategy.restore(checkpoint.join_state(header["strategy"], arrays, "strategy"))
+        strategy.rng.bit_generator.state = header["rng"]
+        checkpoint.set_random_state(strategy.py_random, header["py_random"])
+        hof.genomes, hof.fitness = arrays["hof/genomes"], arrays["hof/fitness"]
+        for name, value in header["progress"].items():
+            setattr(state, name, value)
+        return int(header["seed"])
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, CheckpointError):
+            raise
+        raise CheckpointError(f"{path} is not a complete evornn checkpoint: {exc!r}") from exc
+
+
+def _result(problem: Problem, strategy, hof: _HallOfFame, state: _Progress, seed: int) -> EvolutionResult:
+    genomes, fitness = strategy.population()
+    front = strategy.front() if hasattr(strategy, "front") else None
+    if front is not None:
+        best_genome, best_fitness = front[0][0], front[1][0]
+    else:
+        best_genome, best_fitness = hof.genomes[0], float(hof.fitness[0])
+    return EvolutionResult(
+        method=strategy.name,
+        seed=seed,
+        best_genome=best_genome.copy(),
+        best_fitness=best_fitness,
+        best_metrics=dict(state.best_metrics),
+        best_model=problem.codec.decode(best_genome[None, :]),
+        hall_of_fame=(hof.genomes.copy(), hof.fitness.copy()),
+        population=np.clip(genomes, strategy.low, strategy.high),
+        population_fitness=fitness.copy(),
+        front=front,
+        history=_deap.logbook(state.records),
+        n_evaluations=state.n_evaluations,
+        n_generations=state.generation,
+        n_nonfinite=state.n_nonfinite,
+        stop_reason=state.stop_reason,
+        elapsed=state.elapsed,
+    )
+
+
+def resume(problem: Problem, checkpoint_path, *, n_threads: int | None = None, progress: bool | None = None) -> EvolutionResult:
+    """Continue the run whose checkpoint is at `checkpoint_path`, with its own settings.
+
+    The result is bit-identical to that of the uninterrupted run (apart from wall-clock
+    columns of the history).
+    """
+    header, _ = checkpoint.load(checkpoint_path)
+    s = header["settings"]
+    return evolve(problem, s["method"], n_pop=s["n_pop"], n_generations=s["n_generations"], rng=header["seed"],
+                  **{k: v for k, v in s["stopping"].items() if k != "n_generations"},
+                  checkpoint_path=checkpoint_path, resume=True, hall_of_fame=s["hall_of_fame"],
+                  n_threads=n_threads, progress=progress, **s["options"])

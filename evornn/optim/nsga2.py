@@ -1,0 +1,84 @@
+"""NSGA-II (Deb et al., 2002) for multi-objective tasks, with DEAP's selection.
+
+Parents are chosen by DEAP's ``selTournamentDCD`` (dominance, then crowding distance),
+children made by bounded SBX and polynomial mutation (DEAP's operators), and the next
+population is the best ``n_pop`` of parents and children by DEAP's ``selNSGA2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError
+from . import _deap
+from .base import Strategy, check_range
+
+
+@dataclass(frozen=True)
+class NSGA2Options:
+    """Options of ``method="nsga2"``.
+
+    crossover_prob : probability that a pair of parents crosses over (SBX)
+    eta_crossover, eta_mutation : SBX and polynomial mutation distribution indices
+    gene_prob : probability that each gene of a child mutates (default 1 / n_genes)
+    """
+
+    crossover_prob: float = 0.9
+    eta_crossover: float = 20.0
+    eta_mutation: float = 20.0
+    gene_prob: float | None = None
+
+    def check(self, n_genes: int) -> None:
+        check_range("crossover_prob", self.crossover_prob, 0.0, 1.0)
+        check_range("eta_crossover", self.eta_crossover, 0.0, 1e6)
+        check_range("eta_mutation", self.eta_mutation, 0.0, 1e6)
+        if self.gene_prob is not None:
+            check_range("gene_prob", self.gene_prob, 0.0, 1.0)
+
+
+class NSGA2(Strategy):
+    """NSGA-II; ``n_pop`` must be a multiple of 4 (DEAP's ``selTournamentDCD``)."""
+
+    name = "nsga2"
+    options_type = NSGA2Options
+    multi_objective = True
+    STATE = ("genomes", "fitness", "crowding")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.n_pop % 4:
+            raise ConfigError(f"nsga2 needs n_pop to be a multiple of 4, got {self.n_pop}")
+        self.genomes = np.empty((0, self.n_genes))
+        self.fitness = self.crowding = np.empty(0)
+        opts = self.options
+        self._vary = {"crossover_kind": "sbx", "crossover_prob": opts.crossover_prob, "mutation_kind": "polynomial",
+                      "mutation_prob": 1.0, "gene_prob": opts.gene_prob if opts.gene_prob is not None else 1.0 / self.n_genes,
+                      "eta_crossover": opts.eta_crossover, "eta_mutation": opts.eta_mutation, "alpha": 0.0, "sigma": 0.0,
+                      "low": self.low, "high": self.high}
+
+    def ask(self) -> np.ndarray:
+        if not self.started:
+            return self.random_genomes(self.n_pop)
+        with _deap.deap_random(self.py_random):
+            parents = self.genomes[_deap.tournament_dcd(self.fitness, self.crowding, self.n_pop)]
+            return _deap.vary(parents, **self._vary)
+
+    def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
+        if fitness.ndim != 2:
+            raise ValueError(f"nsga2 needs a multi-objective fitness of shape (n_pop, n_obj), got {fitness.shape}")
+        if self.started:
+            genomes = np.concatenate([self.genomes, genomes])
+            fitness = np.concatenate([self.fitness, fitness])
+        chosen, crowding = _deap.nsga2_select(fitness, self.n_pop)
+        self.genomes, self.fitness, self.crowding = genomes[chosen], fitness[chosen], crowding
+        self.started = True
+
+    def population(self):
+        return self.genomes, self.fitness
+
+    def front(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first non-dominated front of the population: genomes and fitness."""
+        idx = _deap.pareto_front(self.fitness)
+        return self.genomes[idx], self.fitness[idx]

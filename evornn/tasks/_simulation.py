@@ -1,0 +1,35 @@
+"""Shared plumbing for tasks that run a model with `simulate`."""
+
+from __future__ import annotations
+
+import warnings
+
+from .._checks import positive_float
+from ..errors import StepSizeWarning
+from ..integrate import simulate
+
+
+def check_step(model, dt) -> None:
+    """Validate `dt` for `model` and warn (once, here) when it is large for the fastest timescale."""
+    if model.time != "continuous":
+        return
+    timescale = model.min_timescale()
+    if timescale is not None and dt > timescale / 10:
+        warnings.warn(
+            f"dt = {dt:g} exceeds min(tau) / 10 = {timescale / 10:g} for the models this codec can produce; "
+            "fixed-step results may be inaccurate", StepSizeWarning, stacklevel=3,
+        )
+
+
+def run(model, dt, **kwargs):
+    """`simulate` with the step given only to continuous models; the step-size warning is
+    given once by :func:`check_step` when a problem is built, not at every generation."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepSizeWarning)
+        if model.time == "continuous":
+            return simulate(model, dt=dt, **kwargs)
+        return simulate(model, **kwargs)
+
+
+def task_dt(dt) -> float:
+    return positive_float("dt", dt)

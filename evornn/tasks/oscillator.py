@@ -1,0 +1,112 @@
+"""Central pattern generation: an autonomous network whose output oscillates with a target
+period and amplitude."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import positive_float, positive_int
+from ..analysis.cycles import _mean_crossing_spacing
+from ._simulation import check_step, run, task_dt
+from .base import Evaluation, Task, error_fitness
+
+# Below this peak-to-peak amplitude a signal counts as constant (its "crossings" are rounding).
+_FLAT = 1e-6
+
+
+class OscillatorTask(Task):
+    r"""Evolve a central pattern generator: output `output` oscillates with `period` and `amplitude`.
+
+    Each network runs from its initial state for `transient` time units, then for
+    `measure` time units during which its output ``z(t)`` is recorded every step. The
+    period is the mean spacing of upward crossings of the output's mean (linear
+    interpolation between steps); the amplitude is the peak-to-peak range over the last
+    third of the record. With relative errors :math:`e_P = (P - P^*) / P^*` and
+    :math:`e_A = (A - A^*) / A^*`, each capped at 1 (a network that does not oscillate has
+    :math:`e_P = 1`),
+
+    .. math::
+
+        \mathrm{MSE} = \tfrac12 \big(\min(e_P^2, 1) + \min(e_A^2, 1)\big), \qquad
+        \mathrm{fitness} = \frac{1}{1 + \mathrm{MSE}}
+
+    Metrics: ``"period"`` (NaN without oscillation), ``"amplitude"``, ``"period_error"``
+    (:math:`|e_P|`, NaN without oscillation) and ``"mse"``.
+
+    Parameters
+    ----------
+    period : float
+        Target period, in the model's time units.
+    amplitude : float
+        Target peak-to-peak amplitude of the output (CTRNN outputs lie in (0, 1)).
+    output : int
+        Which model output oscillates.
+    dt : float
+        Integration step (continuous models).
+    transient, measure : float, optional
+        Default 3 and 6 target periods.
+    method : str
+        Integrator; default RK4.
+
+    Examples
+    --------
+    Beer's two-neuron oscillator has a period of about 29 time units:
+
+    >>> import evornn
+    >>> net = evornn.CTRNN([[4.5, 1.0], [-1.0, 4.5]], bias=[-2.75, -1.75])
+    >>> ev = OscillatorTask(period=29.0, amplitude=0.9, dt=0.05).evaluate(net)
+    >>> bool(ev.metrics["period_error"][0] < 0.02)
+    True
+    """
+
+    def __init__(self, period: float, amplitude: float, *, output: int = 0, dt: float = 0.05,
+                 transient: float | None = None, measure: float | None = None, method: str = "rk4"):
+        self.period = positive_float("period", period)
+        self.amplitude = positive_float("amplitude", amplitude)
+        self.output = positive_int("output", output, minimum=0)
+        self.dt = task_dt(dt)
+        self.transient = 3 * self.period if transient is None else positive_float("transient", transient)
+        self.measure = 6 * self.period if measure is None else positive_float("measure", measure)
+        if self.measure < 2 * self.period:
+            raise ValueError(f"measure must cover at least two target periods ({2 * self.period:g}), got {self.measure:g}")
+        self.method = method
+
+    def check_model(self, model) -> None:
+        if self.output >= model.n_outputs:
+            raise ValueError(f"output {self.output} does not exist: the model has {model.n_outputs} outputs")
+        if model.n_inputs:
+            raise ValueError(f"an oscillator is autonomous: the model must take no inputs, it takes {model.n_inputs}")
+        check_step(model, self.dt)
+
+    def _steps(self, model) -> tuple[int, int, float]:
+        dt = self.dt if model.time == "continuous" else 1.0
+        return max(1, round(self.transient / dt)), max(3, round(self.measure / dt)), dt
+
+    def _record(self, model):
+        n_transient, n_measure, _ = self._steps(model)
+        warm = run(model, self.dt, n_steps=n_transient, record_every=n_transient, method=self.method)
+        traj = run(model, self.dt, y0=warm.y_final, n_steps=n_measure, method=self.method)
+        return traj.t, traj.outputs[:, :, self.output]
+
+    def evaluate(self, model, rng=None) -> Evaluation:
+        t, z = self._record(model)
+        with np.errstate(invalid="ignore", over="ignore"):
+            tail = z[-(z.shape[0] // 3):]
+            amplitude = tail.max(axis=0) - tail.min(axis=0)
+            period = np.where(amplitude > _FLAT, _mean_crossing_spacing(t, z), np.nan)
+            e_period = (period - self.period) / self.period
+            e_amplitude = (amplitude - self.amplitude) / self.amplitude
+            mse = 0.5 * (np.fmin(np.where(np.isnan(period), 1.0, e_period**2), 1.0) + np.fmin(e_amplitude**2, 1.0))
+            # A diverged network has NaN outputs: its MSE stays NaN and it gets the worst fitness.
+            mse = np.where(np.isfinite(z).all(axis=0), mse, np.nan)
+        metrics = {"period": period, "amplitude": amplitude, "period_error": np.abs(e_period), "mse": mse}
+        return Evaluation.from_raw(error_fitness(mse), metrics, worst_fitness=self.worst_fitness)
+
+    def behaviour(self, model) -> dict[str, np.ndarray]:
+        t, z = self._record(model.take([0]))
+        target = self.amplitude / 2 * np.sin(2 * np.pi * (t - t[0]) / self.period) + np.nanmean(z[:, 0])
+        return {"t": t, "outputs": z[:, :1], "target": target[:, None]}
+
+    def config(self) -> dict:
+        return {"type": "oscillator", "period": self.period, "amplitude": self.amplitude, "output": self.output,
+                "dt": self.dt, "transient": self.transient, "measure": self.measure, "method": self.method}

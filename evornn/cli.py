@@ -41,10 +41,41 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("--out", type=Path, default=Path("evornn-demo"), help="output folder (default: evornn-demo)")
     p_demo.add_argument("--t-max", type=float, default=300.0, help="simulated time (default: 300)")
     p_demo.add_argument("--dt", type=float, default=0.01, help="RK4 step (default: 0.01)")
+    p_run = sub.add_parser("run", help="run an evolution experiment (a TOML file) into a run directory")
+    p_run.add_argument("experiment", type=Path, help="experiment file, e.g. experiments/oscillator.toml")
+    p_run.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<name>, never overwritten)")
+    p_run.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p_run.add_argument("--seed", type=int, default=None, help="root seed (overrides [experiment] seed)")
+    p_run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a setting, e.g. --set evolve.n_pop=50 (repeatable)")
+    p_show = sub.add_parser("show", help="summarise a run directory")
+    p_show.add_argument("run_dir", type=Path)
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.out, args.t_max, args.dt)
-    return 2
+    from .errors import CheckpointError, ConfigError
+
+    try:
+        if args.command == "run":
+            return run_experiment(args)
+        from .experiment import summary
+
+        print(summary(args.run_dir))
+        return 0
+    except (ConfigError, CheckpointError) as exc:
+        print(f"evornn {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_experiment(args) -> int:
+    """`evornn run`: evolve, write the run directory, print a summary."""
+    from .experiment import run, summary
+
+    start = time.perf_counter()
+    out = run(args.experiment, out=args.out, resume=args.resume, seed=args.seed, overrides=args.overrides)
+    print(summary(out))
+    print(f"finished in {time.perf_counter() - start:.1f} s; plots: {out / 'fitness.png'}, {out / 'behaviour.png'}")
+    return 0
 
 
 if __name__ == "__main__":

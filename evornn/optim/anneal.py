@@ -11,7 +11,7 @@ Metropolis rule for maximisation:
 Cooling schedules over the run's ``n_generations`` steps: exponential
 (:math:`T_k = T_0 (T_\text{final}/T_0)^{k/(G-1)}`), linear, or adaptive (T is raised or
 lowered by 5% each step to hold the acceptance rate at a target). A chain that has not
-improved its own best for ``restart_after`` steps restarts from the best genome found by any
+improved its own best for ``restart_after`` steps (default 20) restarts from the best genome found by any
 chain.
 """
 
@@ -37,7 +37,7 @@ class SAOptions:
     t_final : final temperature (exponential and linear cooling)
     target_acceptance : acceptance rate held by adaptive cooling
     restart_after : steps without improvement of a chain's best before it restarts from the
-        best genome found (default: never)
+        best genome found by any chain (0: never)
     operators : "vectorised" or "deap" (DEAP's ``mutGaussian`` per chain)
     """
 
@@ -47,7 +47,7 @@ class SAOptions:
     t_initial: float | None = None
     t_final: float = 1e-5
     target_acceptance: float = 0.2
-    restart_after: int | None = None
+    restart_after: int = 20
     operators: str = "vectorised"
 
     def check(self, n_genes: int) -> None:
@@ -59,8 +59,7 @@ class SAOptions:
             check_range("t_initial", self.t_initial, 1e-300, 1e300)
         check_range("t_final", self.t_final, 1e-300, 1e300)
         check_range("target_acceptance", self.target_acceptance, 1e-6, 1.0)
-        if self.restart_after is not None:
-            check_range("restart_after", self.restart_after, 1, 1 << 30, integer=True)
+        check_range("restart_after", self.restart_after, 0, 1 << 30, integer=True)
 
 
 class SA(Strategy):
@@ -110,7 +109,7 @@ class SA(Strategy):
         self.chain_best = np.where(improved[:, None], self.genomes, self.chain_best)
         self.chain_best_fitness = np.where(improved, self.fitness, self.chain_best_fitness)
         self.stale = np.where(improved, 0, self.stale + 1)
-        if opts.restart_after is not None:
+        if opts.restart_after:
             restart = self.stale >= opts.restart_after
             best = int(np.argmax(self.chain_best_fitness))
             self.genomes[restart] = self.chain_best[best]

@@ -86,10 +86,10 @@ class OscillatorTask(Task):
         n_transient, n_measure, _ = self._steps(model)
         warm = run(model, self.dt, n_steps=n_transient, record_every=n_transient, method=self.method)
         traj = run(model, self.dt, y0=warm.y_final, n_steps=n_measure, method=self.method)
-        return traj.t, traj.outputs[:, :, self.output]
+        return traj.t, traj.outputs[:, :, self.output], warm.diverged | traj.diverged
 
     def evaluate(self, model, rng=None) -> Evaluation:
-        t, z = self._record(model)
+        t, z, diverged = self._record(model)
         with np.errstate(invalid="ignore", over="ignore"):
             tail = z[-(z.shape[0] // 3):]
             amplitude = tail.max(axis=0) - tail.min(axis=0)
@@ -97,13 +97,14 @@ class OscillatorTask(Task):
             e_period = (period - self.period) / self.period
             e_amplitude = (amplitude - self.amplitude) / self.amplitude
             mse = 0.5 * (np.fmin(np.where(np.isnan(period), 1.0, e_period**2), 1.0) + np.fmin(e_amplitude**2, 1.0))
-            # A diverged network has NaN outputs: its MSE stays NaN and it gets the worst fitness.
-            mse = np.where(np.isfinite(z).all(axis=0), mse, np.nan)
+            # A diverged network gets a NaN MSE, hence the worst fitness (its saturated outputs
+            # may look finite).
+            mse = np.where(diverged, np.nan, mse)
         metrics = {"period": period, "amplitude": amplitude, "period_error": np.abs(e_period), "mse": mse}
         return Evaluation.from_raw(error_fitness(mse), metrics, worst_fitness=self.worst_fitness)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
-        t, z = self._record(model.take([0]))
+        t, z, _ = self._record(model.take([0]))
         target = self.amplitude / 2 * np.sin(2 * np.pi * (t - t[0]) / self.period) + np.nanmean(z[:, 0])
         return {"t": t, "outputs": z[:, :1], "target": target[:, None]}
 

@@ -80,7 +80,7 @@ class SequenceTask(Task):
         self.method = method
         units = np.arange(n_targets) if output_units is None else np.asarray(output_units)
         if units.dtype.kind not in "iu" or units.shape != (n_targets,) or units.min() < 0:
-            raise ValueError(f"output_units must be {n_targets} non-negative output indices, one per target; got {output_units!r}")
+            raise ValueError(f"output_units must be {n_targets} output indices >= 0, one per target; got {output_units!r}")
         self.output_units = units
         self.tolerance = positive_float("tolerance", tolerance)
         self.washout = positive_int("washout", washout, minimum=0)
@@ -98,8 +98,9 @@ class SequenceTask(Task):
             raise ValueError(f"output_units {self.output_units.tolist()} exceed the model's {model.n_outputs} outputs")
         check_step(model, self.dt)
 
-    def _outputs(self, model) -> np.ndarray:
-        """Outputs at the end of each sample, shape (n_samples, n_seq, n_pop, n_targets)."""
+    def _outputs(self, model) -> tuple[np.ndarray, np.ndarray]:
+        """Outputs at the end of each sample, shape (n_samples, n_seq, n_pop, n_targets), and
+        which individuals diverged, shape (n_pop,)."""
         n_seq, n_samples, _ = self.targets.shape
         n_pop = model.n_pop
         batch = model.take(np.tile(np.arange(n_pop), n_seq)) if n_seq > 1 else model
@@ -112,19 +113,22 @@ class SequenceTask(Task):
             ).reshape(n_steps, n_seq * n_pop, self.n_inputs))
         traj = run(batch, self.dt, n_steps=n_steps, inputs=u, record_every=self.steps_per_sample, method=self.method)
         out = traj.outputs[1:, :, self.output_units]
-        return out.reshape(n_samples, n_seq, n_pop, -1)
+        return out.reshape(n_samples, n_seq, n_pop, -1), traj.diverged.reshape(n_seq, n_pop).any(axis=0)
 
     def evaluate(self, model, rng=None) -> Evaluation:
-        out = self._outputs(model)[self.washout:]
+        out, diverged = self._outputs(model)
+        out = out[self.washout:]
         target = self.targets.transpose(1, 0, 2)[self.washout:, :, None, :]
         err = out - target
         with np.errstate(invalid="ignore", over="ignore"):
             mse = np.mean(err * err, axis=(0, 1, 3))
             learned = np.mean(np.abs(err) <= self.tolerance, axis=(0, 1, 3))
+        # Saturating outputs can stay finite while the state overflows: trust the state.
+        mse = np.where(diverged, np.nan, mse)
         return Evaluation.from_raw(error_fitness(mse), {"mse": mse, "learned": learned}, worst_fitness=self.worst_fitness)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
-        out = self._outputs(model.take([0]))
+        out, _ = self._outputs(model.take([0]))
         n_samples = self.targets.shape[1]
         t = (np.arange(n_samples) + 1) * self.steps_per_sample * (self.dt if model.time == "continuous" else 1.0)
         return {"t": t, "outputs": out[:, 0, 0], "target": self.targets[0], "inputs": self.inputs[0]}

@@ -1,0 +1,215 @@
+"""Experiment files (TOML): load, validate and resolve defaults, then build the problem.
+
+An experiment file has these tables (unknown tables and keys are errors)::
+
+    [experiment]   name, seed, description
+    [model]        type = "ctrnn", then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...)
+    [task]         type = "oscillator" | "sequence", then that task's keywords
+    [evolve]       method, n_pop, n_generations, checkpoint_every, hall_of_fame, n_threads
+    [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
+    [stop]         max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time
+
+Errors are :class:`evornn.ConfigError` naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+import numbers
+import random
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError
+from .models import CTRNN
+from .optim import METHODS, Problem
+from .tasks import OscillatorTask, SequenceTask
+
+MODELS = {"ctrnn": CTRNN.codec}
+TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask}
+
+_INT = "an integer"
+_NUMBER = "a number"
+EVOLVE_KEYS = {"method": "a method name", "n_pop": _INT, "n_generations": _INT, "checkpoint_every": _INT,
+               "hall_of_fame": _INT, "n_threads": _INT, "options": "a table"}
+STOP_KEYS = {"max_evaluations": _INT, "target_fitness": _NUMBER, "target_mse": _NUMBER, "target_learned": _NUMBER,
+             "stagnation": _INT, "wall_time": _NUMBER}
+EXPERIMENT_KEYS = {"name": "a string", "seed": _INT, "description": "a string"}
+EVOLVE_DEFAULTS = {"method": "ga", "n_pop": 100, "n_generations": 100, "checkpoint_every": 10, "hall_of_fame": 10}
+
+
+def load(path) -> dict:
+    """Read and validate an experiment file; returns the resolved configuration (a dict)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"experiment file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    return resolve(raw, default_name=path.stem)
+
+
+def parse_override(text: str) -> tuple[list[str], object]:
+    """``"evolve.n_pop=50"`` -> (["evolve", "n_pop"], 50); values are read as TOML, else as strings."""
+    if "=" not in text:
+        raise ConfigError(f"--set needs key=value (e.g. evolve.n_pop=50), got {text!r}")
+    key, value = text.split("=", 1)
+    keys = key.strip().split(".")
+    if len(keys) < 2 or not all(keys):
+        raise ConfigError(f"--set key must be table.key (e.g. task.period=5), got {key!r}")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return keys, parsed
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    raw = copy.deepcopy(raw)
+    for text in overrides:
+        keys, value = parse_override(text)
+        table = raw
+        for key in keys[:-1]:
+            table = table.setdefault(key, {})
+            if not isinstance(table, dict):
+                raise ConfigError(f"--set {text!r}: {key} is not a table")
+        table[keys[-1]] = value
+    return raw
+
+
+def _check_keys(section: str, table, allowed) -> dict:
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{section}] must be a table, got {table!r}")
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ConfigError(f"unknown key(s) {unknown} in [{section}]; allowed: {sorted(allowed)}")
+    return table
+
+
+def _check_value(section: str, key: str, value, kind: str) -> None:
+    if kind == _INT:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == _NUMBER:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    elif kind == "a string":
+        ok = isinstance(value, str)
+    elif kind == "a table":
+        ok = isinstance(value, dict)
+    else:
+        ok = isinstance(value, str) and value in METHODS
+    if not ok:
+        allowed = f"one of {sorted(METHODS)}" if kind == "a method name" else kind
+        raise ConfigError(f"[{section}] {key} must be {allowed}, got {value!r}")
+
+
+def _keywords(factory) -> dict[str, inspect.Parameter]:
+    params = inspect.signature(factory).parameters
+    return {name: p for name, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _typed_table(section: str, table: dict, registry: dict) -> dict:
+    if "type" not in table:
+        raise ConfigError(f"[{section}] needs type = one of {sorted(registry)}")
+    kind = table["type"]
+    if kind not in registry:
+        raise ConfigError(f"[{section}] type must be one of {sorted(registry)}, got {kind!r}")
+    keywords = _keywords(registry[kind])
+    _check_keys(section, table, {"type", *keywords})
+    missing = [name for name, p in keywords.items() if p.default is p.empty and name not in table]
+    if missing:
+        raise ConfigError(f"[{section}] type {kind!r} needs {missing}")
+    resolved = {"type": kind}
+    for name, p in keywords.items():
+        value = table.get(name, p.default)
+        if value is not None and value is not p.empty:
+            resolved[name] = list(value) if isinstance(value, tuple) else value
+    return resolved
+
+
+def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate a parsed experiment and fill in every default (the resolved configuration)."""
+    _check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
+    for section in ("model", "task"):
+        if section not in raw:
+            raise ConfigError(f"the experiment needs a [{section}] table")
+    experiment = dict(_check_keys("experiment", raw.get("experiment", {}), EXPERIMENT_KEYS))
+    for key, value in experiment.items():
+        _check_value("experiment", key, value, EXPERIMENT_KEYS[key])
+    experiment.setdefault("name", default_name)
+    if "seed" in experiment and experiment["seed"] < 0:
+        raise ConfigError(f"[experiment] seed must be >= 0, got {experiment['seed']}")
+    evolve = dict(_check_keys("evolve", raw.get("evolve", {}), EVOLVE_KEYS))
+    for key, value in evolve.items():
+        _check_value("evolve", key, value, EVOLVE_KEYS[key])
+    evolve = {**EVOLVE_DEFAULTS, **evolve}
+    evolve["options"] = dict(evolve.get("options", {}))
+    stop = dict(_check_keys("stop", raw.get("stop", {}), STOP_KEYS))
+    for key, value in stop.items():
+        _check_value("stop", key, value, STOP_KEYS[key])
+    config = {
+        "experiment": experiment,
+        "model": _typed_table("model", raw["model"], MODELS),
+        "task": _typed_table("task", raw["task"], TASKS),
+        "evolve": evolve,
+        "stop": stop,
+    }
+    problem = build_problem(config)  # every constructor validates now, before any run starts
+    try:  # so do the method's options
+        METHODS[evolve["method"]](problem.n_genes, evolve["n_pop"], evolve["n_generations"], np.random.default_rng(0),
+                                  random.Random(0), **evolve["options"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[evolve] {exc}") from exc
+    return config
+
+
+def build_problem(config: dict) -> Problem:
+    """The `Problem` an (already resolved) configuration describes."""
+    def build(section, registry):
+        table = dict(config[section])
+        factory = registry[table.pop("type")]
+        try:
+            return factory(**table)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[{section}] {exc}") from exc
+
+    codec, task = build("model", MODELS), build("task", TASKS)
+    try:
+        return Problem(codec, task)
+    except ValueError as exc:
+        raise ConfigError(f"[model] and [task] do not fit together: {exc}") from exc
+
+
+def to_toml(config: dict) -> str:
+    """Write a resolved configuration (tables of numbers, strings, booleans and arrays) as TOML."""
+    def value(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, numbers.Integral):
+            return str(int(v))
+        if isinstance(v, numbers.Real):
+            return repr(float(v)) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+        if isinstance(v, list | tuple | np.ndarray):
+            return "[" + ", ".join(value(x) for x in (v.tolist() if isinstance(v, np.ndarray) else v)) + "]"
+        raise ConfigError(f"cannot write {v!r} to TOML")
+
+    lines: list[str] = []
+
+    def table(name: str, content: dict) -> None:
+        scalars = {k: v for k, v in content.items() if not isinstance(v, dict)}
+        lines.append(f"[{name}]")
+        lines.extend(f"{k} = {value(v)}" for k, v in scalars.items())
+        lines.append("")
+        for k, v in content.items():
+            if isinstance(v, dict):
+                table(f"{name}.{k}", v)
+
+    for name, content in config.items():
+        table(name, content)
+    return "\n".join(lines)

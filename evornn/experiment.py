@@ -1,0 +1,203 @@
+"""Run an experiment file into a run directory, and read run directories back.
+
+A run directory holds::
+
+    config.toml        the resolved configuration (every default filled in, the seed included)
+    manifest.json      versions, git commit, seed, host, start/end times, status, stop reason
+    checkpoint.npz     the latest checkpoint (resume with `evornn run ... --resume`)
+    history.csv        one row per generation
+    best.npz, best.json  the best genome, its fitness and metrics, and its decoded parameters
+    fitness.png        fitness over generations
+    behaviour.png      the best network's outputs against the task's target
+
+Every file is written atomically; nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from . import config as configuration
+from ._io import atomic_write_bytes, atomic_write_text
+from .errors import CheckpointError, ConfigError
+from .optim import evolve
+
+CHECKPOINT = "checkpoint.npz"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in ("evornn", "numpy", "numba", "scipy", "deap", "matplotlib"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
+                              timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _write_json(path: Path, data) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, allow_nan=True) + "\n")
+
+
+def new_run_dir(name: str, out: Path | None) -> Path:
+    """`out`, or ``runs/<name>`` (then ``runs/<name>-2`` ... so that no earlier run is overwritten)."""
+    if out is not None:
+        return out
+    base = Path("runs") / name
+    candidate, k = base, 2
+    while candidate.exists():
+        candidate, k = base.with_name(f"{name}-{k}"), k + 1
+    return candidate
+
+
+def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed: int | None = None,
+        overrides: list[str] | None = None, progress: bool | None = None) -> Path:
+    """Run (or resume) the experiment in `experiment_path`; returns the run directory."""
+    if resume:
+        if out is None:
+            raise ConfigError("--resume needs --out, the run directory to continue")
+        config = configuration.load(out / "config.toml")
+        if overrides or seed is not None:
+            raise ConfigError("--resume continues a run with its own settings: --set and --seed are not allowed")
+        if not (out / CHECKPOINT).exists():
+            raise CheckpointError(f"{out / CHECKPOINT} does not exist: there is nothing to resume")
+    else:
+        raw = configuration.apply_overrides(_read_toml(experiment_path), overrides or [])
+        if seed is not None:
+            raw.setdefault("experiment", {})["seed"] = seed
+        config = configuration.resolve(raw, default_name=Path(experiment_path).stem)
+        config["experiment"].setdefault("seed", int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1))
+        out = new_run_dir(config["experiment"]["name"], out)
+        if (out / "config.toml").exists():
+            raise ConfigError(f"{out} already holds a run; continue it with --resume or choose another --out")
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / "config.toml", configuration.to_toml(config))
+
+    problem = configuration.build_problem(config)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if resume and manifest_path.exists() else {
+        "experiment": config["experiment"]["name"], "seed": config["experiment"]["seed"], "versions": _versions(),
+        "git_commit": _git_commit(), "host": socket.gethostname(), "argv": sys.argv, "started": _now(),
+    }
+    manifest.update(status="running", resumed=_now() if resume else None)
+    _write_json(manifest_path, manifest)
+
+    ev = config["evolve"]
+    result = evolve(
+        problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"], rng=config["experiment"]["seed"],
+        checkpoint_path=out / CHECKPOINT, checkpoint_every=ev["checkpoint_every"], resume=resume,
+        hall_of_fame=ev["hall_of_fame"], n_threads=ev.get("n_threads"), progress=progress,
+        **config["stop"], **ev["options"],
+    )
+    _write_results(out, problem, result)
+    manifest.update(status="finished", finished=_now(), stop_reason=result.stop_reason,
+                    n_generations=result.n_generations, n_evaluations=result.n_evaluations,
+                    best_fitness=np.asarray(result.best_fitness).tolist())
+    _write_json(manifest_path, manifest)
+    return out
+
+
+def _read_toml(path) -> dict:
+    import tomllib
+
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"experiment file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def _write_results(out: Path, problem, result) -> None:
+    records = list(result.history)
+    text = io.StringIO()
+    if records:
+        writer = csv.DictWriter(text, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    atomic_write_text(out / "history.csv", text.getvalue())
+
+    params = problem.codec.values(result.best_genome[None, :])
+    buffer = io.BytesIO()
+    np.savez(buffer, genome=result.best_genome, **{f"params/{k}": v[0] for k, v in params.items()})
+    atomic_write_bytes(out / "best.npz", buffer.getvalue())
+    _write_json(out / "best.json", {
+        "fitness": np.asarray(result.best_fitness).tolist(), "metrics": result.best_metrics,
+        "genome": result.best_genome.tolist(), "gene_names": list(problem.codec.gene_names),
+        "params": {k: v[0].tolist() for k, v in params.items()},
+    })
+
+    from .plotting import plot_behaviour, plot_history
+
+    fig = plot_history(result.history, title=f"{result.method}: fitness over generations")
+    _save_figure(fig, out / "fitness.png")
+    try:
+        behaviour = problem.task.behaviour(result.best_model)
+    except NotImplementedError:
+        return
+    fig = plot_behaviour(behaviour, title=f"best network (fitness {float(np.max(result.best_fitness)):.5f})")
+    _save_figure(fig, out / "behaviour.png")
+
+
+def _save_figure(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def summary(run_dir) -> str:
+    """A short text summary of a run directory (what ``evornn show`` prints)."""
+    run_dir = Path(run_dir)
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{run_dir} is not an evornn run directory (no manifest.json)") from exc
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{run_dir / 'manifest.json'} is corrupt: {exc}") from exc
+    config = configuration.load(run_dir / "config.toml")
+    lines = [
+        f"run        {run_dir}",
+        f"experiment {manifest.get('experiment')}  (seed {manifest.get('seed')})",
+        f"model      {config['model']['type']} with {config['model'].get('n_neurons', '?')} neurons; "
+        f"task {config['task']['type']}; method {config['evolve']['method']}, n_pop {config['evolve']['n_pop']}",
+        f"status     {manifest.get('status')}; started {manifest.get('started')}, finished {manifest.get('finished', '-')}",
+    ]
+    if manifest.get("status") == "finished":
+        lines.append(f"stopped    {manifest['stop_reason']} after {manifest['n_generations']} generations, "
+                     f"{manifest['n_evaluations']} evaluations")
+    best_path = run_dir / "best.json"
+    if best_path.exists():
+        best = json.loads(best_path.read_text())
+        metrics = ", ".join(f"{k} {v:.6g}" for k, v in best["metrics"].items())
+        lines.append(f"best       fitness {best['fitness']}" + (f"; {metrics}" if metrics else ""))
+    elif (run_dir / CHECKPOINT).exists():
+        lines.append("best       (run not finished; resume it with --resume)")
+    return "\n".join(lines)

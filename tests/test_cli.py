@@ -17,3 +17,63 @@ def test_demo_prints_the_period_and_writes_a_png(tmp_path, capsys):
 def test_console_script_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "evornn.cli", "--help"], capture_output=True, text=True, check=True)
     assert "demo" in out.stdout
+
+
+SMALL_EXPERIMENT = """
+[experiment]
+name = "small"
+seed = 7
+[model]
+type = "ctrnn"
+n_neurons = 2
+[task]
+type = "oscillator"
+period = 10.0
+amplitude = 0.5
+[evolve]
+method = "pso"
+n_pop = 12
+n_generations = 4
+checkpoint_every = 2
+"""
+
+
+def test_run_writes_the_run_directory_and_show_summarises_it(tmp_path, capsys):
+    import csv
+    import json
+
+    import numpy as np
+
+    experiment = tmp_path / "small.toml"
+    experiment.write_text(SMALL_EXPERIMENT)
+    out = tmp_path / "run"
+    assert main(["run", str(experiment), "--out", str(out), "--set", "evolve.n_generations=5"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"config.toml", "manifest.json", "history.csv", "best.npz", "best.json", "checkpoint.npz",
+            "fitness.png", "behaviour.png"} <= names
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "finished" and manifest["seed"] == 7 and manifest["n_generations"] == 5
+    rows = list(csv.DictReader((out / "history.csv").open()))
+    assert [int(r["gen"]) for r in rows] == list(range(5))
+    best = json.loads((out / "best.json").read_text())
+    with np.load(out / "best.npz") as npz:
+        np.testing.assert_array_equal(npz["genome"], best["genome"])
+        assert npz["params/weights"].shape == (2, 2)
+    assert max(float(r["max"]) for r in rows) == best["fitness"]
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "max_generations after 5 generations" in shown and "seed 7" in shown
+    # The run directory is never overwritten; a finished run resumes to the same result.
+    assert main(["run", str(experiment), "--out", str(out)]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert main(["run", str(experiment), "--out", str(out), "--resume"]) == 0
+    assert json.loads((out / "best.json").read_text()) == best
+
+
+def test_run_reports_configuration_errors(tmp_path, capsys):
+    experiment = tmp_path / "bad.toml"
+    experiment.write_text(SMALL_EXPERIMENT.replace("n_pop = 12", "n_pop = 12\npopulation = 3"))
+    assert main(["run", str(experiment), "--out", str(tmp_path / "run")]) == 2
+    assert "unknown key(s) ['population'] in [evolve]" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

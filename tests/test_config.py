@@ -1,0 +1,79 @@
+"""Experiment files: validation names the key, value and what is allowed; defaults resolve;
+the resolved configuration round-trips through TOML."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from evornn import config
+from evornn.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {
+    "experiment": {"name": "t", "seed": 3},
+    "model": {"type": "ctrnn", "n_neurons": 2},
+    "task": {"type": "oscillator", "period": 10.0, "amplitude": 0.5},
+    "evolve": {"method": "ga", "n_pop": 8, "n_generations": 3},
+}
+
+
+def with_change(section, key, value):
+    raw = {k: dict(v) for k, v in SMALL.items()}
+    raw.setdefault(section, {})[key] = value
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("model", "n_neurns", 2, r"unknown key\(s\) \['n_neurns'\] in \[model\]"),
+        ("model", "type", "lstm", r"\[model\] type must be one of \['ctrnn'\], got 'lstm'"),
+        ("model", "tau_range", [5, 1], r"\[model\] tau_range must have low <= high"),
+        ("task", "period", -1.0, r"\[task\] period must be a finite number > 0, got -1.0"),
+        ("evolve", "n_pop", "many", r"\[evolve\] n_pop must be an integer, got 'many'"),
+        ("evolve", "method", "hillclimb", r"\[evolve\] method must be one of"),
+        ("evolve", "options", {"sigma": -1.0}, r"option sigma must be a number in"),
+        ("evolve", "options", {"colour": 1}, r"unknown option\(s\) \['colour'\]"),
+        ("stop", "target_mse", "low", r"\[stop\] target_mse must be a number"),
+        ("stop", "patience", 3, r"unknown key\(s\) \['patience'\] in \[stop\]"),
+        ("experiment", "seed", -1, r"seed must be >= 0"),
+    ],
+)
+def test_errors_name_the_key_the_value_and_what_is_allowed(section, key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        config.resolve(with_change(section, key, value))
+
+
+def test_missing_tables_and_mismatched_model_and_task():
+    with pytest.raises(ConfigError, match=r"needs a \[task\] table"):
+        config.resolve({"model": SMALL["model"]})
+    with pytest.raises(ConfigError, match="needs \\['period', 'amplitude'\\]"):
+        config.resolve(with_change("task", "type", "oscillator") | {"task": {"type": "oscillator"}})
+    with pytest.raises(ConfigError, match="do not fit together"):
+        config.resolve(with_change("model", "n_inputs", 1))
+
+
+def test_defaults_resolve_and_round_trip_through_toml(tmp_path):
+    resolved = config.resolve(SMALL)
+    assert resolved["model"]["tau_range"] == [0.5, 10.0] and resolved["task"]["dt"] == 0.05
+    assert resolved["evolve"]["checkpoint_every"] == 10 and resolved["stop"] == {}
+    path = tmp_path / "c.toml"
+    path.write_text(config.to_toml(resolved))
+    assert config.load(path) == resolved
+
+
+def test_overrides_are_read_as_toml_values():
+    raw = config.apply_overrides(SMALL, ["evolve.n_pop=12", "evolve.method=pso", "task.period=7.5", "stop.wall_time=9"])
+    resolved = config.resolve(raw)
+    assert resolved["evolve"]["n_pop"] == 12 and resolved["evolve"]["method"] == "pso"
+    assert resolved["task"]["period"] == 7.5 and resolved["stop"]["wall_time"] == 9
+    with pytest.raises(ConfigError, match="key=value"):
+        config.apply_overrides(SMALL, ["evolve.n_pop"])
+
+
+@pytest.mark.parametrize("name", ["oscillator.toml", "sequence.toml"])
+def test_the_shipped_experiments_are_valid(name):
+    path = ROOT / "experiments" / name
+    tomllib.loads(path.read_text())
+    config.load(path)

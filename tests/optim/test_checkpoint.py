@@ -91,10 +91,10 @@ def test_corrupt_or_mismatched_checkpoints_give_clear_errors(tmp_path):
     evornn.evolve(problem, "ga", n_pop=8, n_generations=3, rng=0, checkpoint_path=path, progress=False)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(CheckpointError, match="run.npz.*corrupt or truncated"):
+    with pytest.raises(CheckpointError, match=r"run.npz.*corrupt or truncated"):
         evornn.evolve(problem, "ga", n_pop=8, n_generations=3, rng=0, checkpoint_path=path, resume=True)
     path.write_bytes(data)
-    with pytest.raises(CheckpointError, match="different settings.*n_pop"):
+    with pytest.raises(CheckpointError, match=r"different settings.*n_pop"):
         evornn.evolve(problem, "ga", n_pop=10, n_generations=3, rng=0, checkpoint_path=path, resume=True)
     other = tmp_path / "other.npz"
     np.savez(other, x=np.zeros(3))

@@ -54,12 +54,16 @@ def individuals(genomes: np.ndarray, fitness: np.ndarray | None = None) -> list[
     """DEAP individuals from genomes ``(n, n_genes)`` and, optionally, fitness ``(n,)`` or ``(n, n_obj)``."""
     n_obj = 1 if fitness is None or fitness.ndim == 1 else fitness.shape[1]
     cls = fitness_class(n_obj)
+    rows = genomes.tolist()
+    values = None if fitness is None else fitness.reshape(len(rows), n_obj).tolist()
     out = []
-    for q, row in enumerate(genomes.tolist()):
+    for q, row in enumerate(rows):
         ind = Individual(row)
         ind.fitness = cls()
-        if fitness is not None:
-            ind.fitness.values = tuple(np.atleast_1d(fitness[q]).tolist())
+        if values is not None:
+            # All weights are 1 (maximisation), so the weighted values are the values;
+            # setting them directly skips DEAP's per-individual checks.
+            ind.fitness.wvalues = tuple(values[q])
         out.append(ind)
     return out
 
@@ -113,7 +117,7 @@ def mutate_gaussian(genomes: np.ndarray, sigma: float, gene_prob: float) -> np.n
 def nsga2_select(fitness: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """DEAP's ``selNSGA2``: indices of the `k` survivors and their crowding distances."""
     pop = individuals(np.arange(fitness.shape[0], dtype=np.float64)[:, None], fitness)
-    chosen = tools.selNSGA2(pop, k)
+    chosen = tools.selNSGA2(pop, k, nd="log")  # Fortin et al.'s O(N log N) sort: the same fronts
     return np.array([int(ind[0]) for ind in chosen], dtype=np.intp), np.array([ind.fitness.crowding_dist for ind in chosen])
 
 
@@ -132,6 +136,32 @@ def pareto_front(fitness: np.ndarray) -> np.ndarray:
     return np.array(sorted(int(ind[0]) for ind in front), dtype=np.intp)
 
 
+class _Ranked:
+    __slots__ = ("fitness",)
+
+    def __init__(self, fitness: float):
+        self.fitness = fitness
+
+
+class _RankedSample(list):
+    """The best `mu` samples, best first, in the form ``cma.Strategy.update`` reads them.
+
+    ``update`` sorts its population by ``ind.fitness`` (a no-op here: the order is already
+    best first, and Python's sort is stable) and then takes ``population[0:mu]`` as an
+    array of genomes; slices of this list return rows of the genome matrix directly, so
+    no DEAP individual is built per sample.
+    """
+
+    def __init__(self, genomes: np.ndarray, fitness: np.ndarray):
+        super().__init__(_Ranked(f) for f in fitness.tolist())
+        self.genomes = genomes
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.genomes[index]
+        return super().__getitem__(index)
+
+
 class CMAStrategy(cma.Strategy):
     """DEAP's CMA-ES strategy, sampling from an explicit ``numpy.random.Generator``.
 
@@ -146,7 +176,11 @@ class CMAStrategy(cma.Strategy):
         return self.centroid + self.sigma * (z @ self.BD.T)
 
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
-        self.update(individuals(genomes, fitness))
+        # DEAP's update sorts the population (stably, best first) and then reads only the
+        # first mu individuals; handing it those mu, already in that order, gives the same
+        # update without building a DEAP individual for every sample.
+        top = np.argsort(-fitness, kind="stable")[: self.mu]
+        self.update(_RankedSample(genomes[top], fitness[top]))
 
     def state(self) -> dict:
         return {name: getattr(self, name) for name in self.STATE}

@@ -87,6 +87,31 @@ class SequenceTask(Task):
         if self.washout >= n_samples:
             raise ValueError(f"washout must be less than the number of samples ({n_samples}), got {washout}")
 
+    @classmethod
+    def from_teacher(cls, teacher, inputs, *, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None,
+                     output_units=None, **kwargs) -> SequenceTask:
+        """A task whose targets are a teacher network's outputs for `inputs` (system identification).
+
+        `teacher` is any evornn model with one individual; `output_units` selects which of its
+        outputs become targets (and which outputs of the evolved networks are compared).
+        Remaining keywords go to the constructor.
+
+        >>> import evornn
+        >>> teacher = evornn.CTRNN([[2.0, -6.0], [5.0, 1.0]], tau=[1.0, 2.5], input_weights=[[4.0], [-2.0]])
+        >>> task = SequenceTask.from_teacher(teacher, np.linspace(0, 1, 8)[:, None], steps_per_sample=10, output_units=[0])
+        >>> float(task.evaluate(teacher).metrics["mse"][0])
+        0.0
+        """
+        if teacher.n_pop != 1:
+            raise ValueError(f"teacher must hold one network, got n_pop = {teacher.n_pop}")
+        probe = cls(inputs, np.zeros((np.shape(inputs)[-2], 1)), dt=dt, steps_per_sample=steps_per_sample, method=method)
+        units = np.arange(teacher.n_outputs) if output_units is None else np.asarray(output_units)
+        probe.output_units = units
+        probe.check_model(teacher)
+        outputs, _ = probe._outputs(teacher)  # (n_samples, n_seq, 1, n_units)
+        return cls(probe.inputs, outputs[:, :, 0].transpose(1, 0, 2), dt=dt, steps_per_sample=steps_per_sample,
+                   method=method, output_units=units, **kwargs)
+
     @property
     def n_inputs(self) -> int:
         return self.inputs.shape[2]

@@ -22,8 +22,7 @@ def teacher_sequence_task() -> SequenceTask:
     """Targets made by a 2-neuron teacher CTRNN: a student of the same size can match them exactly."""
     u = np.array([0.0, 1.0, 0.5, 0.25, 0.75, 0.0, 1.0, 0.5, 0.0, 0.25, 1.0, 0.75])[:, None]
     teacher = evornn.CTRNN([[2.0, -6.0], [5.0, 1.0]], tau=[1.0, 2.5], bias=[1.0, -3.0], input_weights=[[4.0], [-2.0]])
-    traj = evornn.simulate(teacher, dt=0.05, inputs=np.repeat(u, 10, axis=0)[:, None, :], record_every=10)
-    return SequenceTask(u, traj.outputs[1:, 0, :1], dt=0.05, steps_per_sample=10)
+    return SequenceTask.from_teacher(teacher, u, dt=0.05, steps_per_sample=10, output_units=[0])
 
 
 class Schaffer(Task):

@@ -37,15 +37,20 @@ def test_every_method_learns_a_small_sequence(method):
     assert problem.task.evaluate(result.best_model).metrics["mse"][0] == pytest.approx(result.best_metrics["mse"], rel=1e-12)
 
 
-def test_nsga2_finds_the_schaffer_front():
-    result = evornn.evolve(schaffer_problem(), "nsga2", n_pop=40, n_generations=40, rng=2, progress=False)
+@pytest.mark.parametrize("operators", ["vectorised", "deap"])
+def test_nsga2_finds_the_schaffer_front(operators):
+    result = evornn.evolve(schaffer_problem(), "nsga2", n_pop=40, n_generations=40, rng=2, progress=False,
+                           operators=operators)
     genomes, fitness = result.front
     b = schaffer_problem().codec.decode(genomes).bias[:, 0]
     assert len(b) >= 20
     assert b.min() > -0.05 and b.max() < 2.05  # on the Pareto set [0, 2]
     assert b.max() - b.min() > 1.8  # and spread along it
-    # Points lie on the analytic front f2 = -(sqrt(-f1) - 2)^2.
-    np.testing.assert_allclose(fitness[:, 1], -((np.sqrt(-fitness[:, 0]) - 2) ** 2), atol=1e-9)
+    # Most points lie on the analytic front f2 = -(sqrt(-f1) - 2)^2 (b in [0, 2]); a finite
+    # population's front may keep a few points just outside it.
+    on_front = np.isclose(fitness[:, 1], -((np.sqrt(-fitness[:, 0]) - 2) ** 2), rtol=0, atol=1e-9)
+    assert on_front.mean() >= 0.9
+    np.testing.assert_allclose(fitness, np.stack([-(b**2), -((b - 2) ** 2)], axis=1), rtol=1e-12)
 
 
 @pytest.mark.parametrize("method", list(METHODS))

@@ -78,3 +78,46 @@ def test_tournament_selection_matches_the_closed_form_and_deap():
     theirs = np.bincount(deap_rows(lambda f: _deap.select_tournament(f, k, size), fitness, 8), minlength=n)
     for counts in (ours, theirs):
         assert stats.chisquare(counts, expected * k).pvalue > ALPHA
+
+
+def deap_fronts(fitness):
+    from deap import tools
+
+    pop = _deap.individuals(np.arange(len(fitness), dtype=float)[:, None], fitness)
+    return [sorted(int(ind[0]) for ind in front) for front in tools.sortNondominated(pop, len(pop))], pop
+
+
+@pytest.mark.parametrize("n_obj", [2, 3])
+def test_nondominated_fronts_match_deap(rng, n_obj):
+    fitness = np.round(rng.normal(size=(300, n_obj)), 1)  # coarse values: ties and duplicates
+    fronts, _ = deap_fronts(fitness)
+    ranks = operators.nondominated_ranks(fitness)
+    assert [sorted(np.flatnonzero(ranks == r).tolist()) for r in range(ranks.max() + 1)] == fronts
+
+
+def test_crowding_and_survivors_match_deap(rng):
+    from deap import tools
+
+    fitness = rng.normal(size=(120, 2))
+    ranks = operators.nondominated_ranks(fitness)
+    ours = operators.crowding_distance(fitness, ranks)
+    _, pop = deap_fronts(fitness)
+    for front in tools.sortNondominated(pop, len(pop)):
+        tools.emo.assignCrowdingDist(front)
+    theirs = np.array([ind.fitness.crowding_dist for ind in pop])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    chosen, _ = operators.nsga2_select(fitness, 50)
+    deap_chosen, _ = _deap.nsga2_select(fitness, 50)
+    assert sorted(chosen.tolist()) == sorted(deap_chosen.tolist())
+
+
+def test_crowded_tournament_matches_deap():
+    fitness = np.array([[0, 3], [1, 2], [2, 1], [3, 0], [0, 0], [1, 1], [0.5, 0.5], [2, 0]], dtype=float)
+    crowding = operators.crowding_distance(fitness, operators.nondominated_ranks(fitness))
+    rng = np.random.default_rng(9)
+    ours = np.concatenate([operators.tournament_dcd(rng, fitness, crowding, 8) for _ in range(3000)])
+    rand = random.Random(10)
+    with _deap.deap_random(rand):
+        theirs = np.concatenate([_deap.tournament_dcd(fitness, crowding, 8) for _ in range(3000)])
+    table = np.stack([np.bincount(ours, minlength=8), np.bincount(theirs, minlength=8)])
+    assert stats.chi2_contingency(table[:, table.sum(axis=0) > 0]).pvalue > ALPHA

@@ -93,8 +93,8 @@ def loop_overhead(repeats: int) -> None:
     genomes = codec.random(n_pop, rng=0)
     decode = median_time(lambda: codec.decode(genomes), 7) / n_pop * 1e6
     for method, operators in [("ga", "vectorised"), ("ga", "deap"), ("sa", "vectorised"), ("sa", "deap"),
-                              ("pso", "vectorised"), ("cmaes", "vectorised"), ("nsga2", "deap")]:
-        options = {"operators": operators} if method in ("ga", "sa") else {}
+                              ("pso", "vectorised"), ("cmaes", "vectorised"), ("nsga2", "vectorised"), ("nsga2", "deap")]:
+        options = {"operators": operators} if method in ("ga", "sa", "nsga2") else {}
         per = []
         for r in range(repeats):
             timed = Timed(FreeTask(2 if method == "nsga2" else 1))

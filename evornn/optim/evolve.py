@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -296,7 +297,7 @@ def evolve(
         raise ValueError("resume=True needs checkpoint_path")
 
     settings = _json_normal({"method": method, "n_pop": n_pop, "n_genes": problem.n_genes, "n_generations": n_generations,
-                "options": options, "stopping": {k: v for k, v in stopping.__dict__.items()}, "hall_of_fame": hall_of_fame})
+                "options": options, "stopping": dataclasses.asdict(stopping), "hall_of_fame": hall_of_fame})
     seed = _resolve_seed(rng)
     strategy_rng, py_random, task_seq = _streams(seed)
     strategy = cls(problem.n_genes, n_pop, n_generations, strategy_rng, py_random, **options)
@@ -367,7 +368,7 @@ def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, sta
     header = {
         "settings": settings,
         "seed": seed,
-        "progress": {k: v for k, v in state.__dict__.items()},
+        "progress": dataclasses.asdict(state),
         "strategy": scalars,
         "rng": strategy.rng.bit_generator.state,
         "py_random": checkpoint.random_state(strategy.py_random),

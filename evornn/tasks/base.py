@@ -60,16 +60,6 @@ class Evaluation:
     def n_nonfinite(self) -> int:
         return int(self.nonfinite.sum()) if self.nonfinite is not None else 0
 
-    @classmethod
-    def concatenate(cls, parts: list[Evaluation]) -> Evaluation:
-        """Join evaluations of consecutive chunks of one population."""
-        names = parts[0].metrics.keys()
-        return cls(
-            fitness=np.concatenate([p.fitness for p in parts]),
-            metrics={name: np.concatenate([p.metrics[name] for p in parts]) for name in names},
-            nonfinite=np.concatenate([p.nonfinite for p in parts]),
-        )
-
 
 class Task:
     """Base class of batched tasks.
@@ -93,10 +83,6 @@ class Task:
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """What individual 0 of `model` does: ``{"t", "outputs", "target"}`` arrays for plots."""
         raise NotImplementedError
-
-    def config(self) -> dict:
-        """The task's settings as plain data (for run directories and checkpoints)."""
-        return {}
 
 
 def error_fitness(mse: np.ndarray) -> np.ndarray:

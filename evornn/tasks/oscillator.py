@@ -107,7 +107,3 @@ class OscillatorTask(Task):
         t, z, _ = self._record(model.take([0]))
         target = self.amplitude / 2 * np.sin(2 * np.pi * (t - t[0]) / self.period) + np.nanmean(z[:, 0])
         return {"t": t, "outputs": z[:, :1], "target": target[:, None]}
-
-    def config(self) -> dict:
-        return {"type": "oscillator", "period": self.period, "amplitude": self.amplitude, "output": self.output,
-                "dt": self.dt, "transient": self.transient, "measure": self.measure, "method": self.method}

@@ -157,7 +157,3 @@ class SequenceTask(Task):
         n_samples = self.targets.shape[1]
         t = (np.arange(n_samples) + 1) * self.steps_per_sample * (self.dt if model.time == "continuous" else 1.0)
         return {"t": t, "outputs": out[:, 0, 0], "target": self.targets[0], "inputs": self.inputs[0]}
-
-    def config(self) -> dict:
-        return {"type": "sequence", "dt": self.dt, "steps_per_sample": self.steps_per_sample,
-                "tolerance": self.tolerance, "washout": self.washout}

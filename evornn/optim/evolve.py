@@ -305,8 +305,10 @@ def evolve(
     state = _Progress()
     path = None if checkpoint_path is None else Path(checkpoint_path)
     if resume and path.exists():
-        seed = _restore(path, settings, strategy, hof, state)
-        strategy_rng, py_random, task_seq = strategy.rng, strategy.py_random, _streams(seed)[2]
+        saved_seed = _restore(path, settings, strategy, hof, state)
+        if isinstance(rng, int | np.integer) and int(rng) != saved_seed:
+            raise CheckpointError(f"{path} belongs to the run with seed {saved_seed}, not {rng}")
+        seed, task_seq = saved_seed, _streams(saved_seed)[2]
 
     def save() -> None:
         if path is not None:

@@ -96,6 +96,8 @@ def test_corrupt_or_mismatched_checkpoints_give_clear_errors(tmp_path):
     path.write_bytes(data)
     with pytest.raises(CheckpointError, match=r"different settings.*n_pop"):
         evornn.evolve(problem, "ga", n_pop=10, n_generations=3, rng=0, checkpoint_path=path, resume=True)
+    with pytest.raises(CheckpointError, match="seed 0, not 1"):
+        evornn.evolve(problem, "ga", n_pop=8, n_generations=3, rng=1, checkpoint_path=path, resume=True)
     other = tmp_path / "other.npz"
     np.savez(other, x=np.zeros(3))
     with pytest.raises(CheckpointError, match="not a readable evornn checkpoint"):

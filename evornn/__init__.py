@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .errors import ConfigError, StepSizeWarning
 from .integrate import Trajectory, simulate
-from .models import CTRNN, ContinuousModel, DiscreteModel, Model
+from .models import CTRNN, ContinuousModel, DiscreteModel, Model, System
 from .optim import EvolutionResult, Problem, evolve, resume
 
 try:
@@ -21,6 +21,7 @@ __all__ = [
     "Model",
     "Problem",
     "StepSizeWarning",
+    "System",
     "Trajectory",
     "__version__",
     "evolve",

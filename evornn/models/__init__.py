@@ -2,5 +2,6 @@
 
 from .base import ContinuousModel, DiscreteModel, Model, register_kernels
 from .ctrnn import CTRNN, CTRNNParams
+from .system import System
 
-__all__ = ["CTRNN", "CTRNNParams", "ContinuousModel", "DiscreteModel", "Model", "register_kernels"]
+__all__ = ["CTRNN", "CTRNNParams", "ContinuousModel", "DiscreteModel", "Model", "System", "register_kernels"]

@@ -356,6 +356,17 @@ class CTRNN(ContinuousModel):
     weights = property(lambda self: self.params.weights, doc="ndarray, shape (n_pop, n_neurons, n_neurons); [p, i, j]: j -> i")
     input_weights = property(lambda self: self.params.input_weights, doc="ndarray, shape (n_pop, n_neurons, n_inputs)")
 
+    def equilibrium_bounds(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A box holding every equilibrium, each of shape (n_pop, n_neurons), for constant `inputs`.
+
+        At equilibrium ``y_i = sum_j w_ij sigma_j + sum_k v_ik u_k`` with every ``sigma_j``
+        in (0, 1), so ``y_i`` lies between the sums of the negative and of the positive
+        weights, shifted by the input drive.
+        """
+        drive = np.einsum("pik,pk->pi", self.params.input_weights, inputs)
+        w = self.params.weights
+        return np.minimum(w, 0).sum(axis=2) + drive, np.maximum(w, 0).sum(axis=2) + drive
+
     def min_timescale(self) -> float:
         return float(self.params.tau.min())
 

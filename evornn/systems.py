@@ -1,0 +1,194 @@
+r"""Classic dynamical systems as evornn models, for checking the analyses against known
+results and for teaching. Each factory takes parameters as scalars or arrays of shape
+``(n_pop,)`` (one system per value, e.g. a whole bifurcation sweep) and returns a
+:class:`evornn.models.System` with analytic Jacobians.
+
+=========================  =========  ==============================================================
+factory                    time       equations
+=========================  =========  ==============================================================
+``lorenz``                 flow       :math:`\dot x = \sigma (y - x),\ \dot y = x (\rho - z) - y,\ \dot z = x y - \beta z`
+``van_der_pol``            flow       :math:`\dot x = y,\ \dot y = \mu (1 - x^2) y - x`
+``cubic``                  flow       :math:`\dot x_i = x_i - x_i^3` (``n`` uncoupled bistable units)
+``henon``                  map        :math:`x' = 1 - a x^2 + y,\ y' = b x`
+``logistic``               map        :math:`x' = r x (1 - x)`
+``newton_cubic``           map        Newton's method for :math:`z^3 = 1` on :math:`z = x + i y`
+=========================  =========  ==============================================================
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from ._checks import as_float_array, positive_int
+from ._numba import ERROR_MODEL, FASTMATH
+from .models.base import register_kernels
+from .models.system import System, state_output
+
+_JIT = {"cache": True, "fastmath": FASTMATH, "error_model": ERROR_MODEL}
+
+
+def _batched(**values) -> list[np.ndarray]:
+    arrays = {name: np.atleast_1d(as_float_array(name, v)) for name, v in values.items()}
+    for name, arr in arrays.items():
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be a number or an array of shape (n_pop,), got shape {arr.shape}")
+    try:
+        return list(np.broadcast_arrays(*arrays.values()))
+    except ValueError as exc:
+        shapes = {name: arr.shape for name, arr in arrays.items()}
+        raise ValueError(f"parameters must broadcast to one population size, got {shapes}") from exc
+
+
+class LorenzParams(NamedTuple):
+    sigma: np.ndarray
+    rho: np.ndarray
+    beta: np.ndarray
+
+
+@njit(**_JIT)
+def _lorenz_rhs(t, y, params, p, u, out):
+    out[0] = params.sigma[p] * (y[1] - y[0])
+    out[1] = y[0] * (params.rho[p] - y[2]) - y[1]
+    out[2] = y[0] * y[1] - params.beta[p] * y[2]
+
+
+@njit(**_JIT)
+def _lorenz_jac(t, y, params, p, u, out):
+    s, r, b = params.sigma[p], params.rho[p], params.beta[p]
+    out[0, 0], out[0, 1], out[0, 2] = -s, s, 0.0
+    out[1, 0], out[1, 1], out[1, 2] = r - y[2], -1.0, -y[0]
+    out[2, 0], out[2, 1], out[2, 2] = y[1], y[0], -b
+
+
+register_kernels(LorenzParams, rhs=_lorenz_rhs, output=state_output, jac=_lorenz_jac)
+
+
+def lorenz(sigma=10.0, rho=28.0, beta=8.0 / 3.0) -> System:
+    """The Lorenz system (classic chaotic parameters by default)."""
+    return System(LorenzParams(*_batched(sigma=sigma, rho=rho, beta=beta)), n_state=3)
+
+
+class VanDerPolParams(NamedTuple):
+    mu: np.ndarray
+
+
+@njit(**_JIT)
+def _vdp_rhs(t, y, params, p, u, out):
+    out[0] = y[1]
+    out[1] = params.mu[p] * (1.0 - y[0] * y[0]) * y[1] - y[0]
+
+
+@njit(**_JIT)
+def _vdp_jac(t, y, params, p, u, out):
+    mu = params.mu[p]
+    out[0, 0], out[0, 1] = 0.0, 1.0
+    out[1, 0], out[1, 1] = -2.0 * mu * y[0] * y[1] - 1.0, mu * (1.0 - y[0] * y[0])
+
+
+register_kernels(VanDerPolParams, rhs=_vdp_rhs, output=state_output, jac=_vdp_jac)
+
+
+def van_der_pol(mu=1.0) -> System:
+    """The Van der Pol oscillator."""
+    return System(VanDerPolParams(*_batched(mu=mu)), n_state=2)
+
+
+class CubicParams(NamedTuple):
+    scale: np.ndarray
+
+
+@njit(**_JIT)
+def _cubic_rhs(t, y, params, p, u, out):
+    for i in range(y.shape[0]):
+        out[i] = params.scale[p] * (y[i] - y[i] ** 3)
+
+
+@njit(**_JIT)
+def _cubic_jac(t, y, params, p, u, out):
+    out[:, :] = 0.0
+    for i in range(y.shape[0]):
+        out[i, i] = params.scale[p] * (1.0 - 3.0 * y[i] * y[i])
+
+
+register_kernels(CubicParams, rhs=_cubic_rhs, output=state_output, jac=_cubic_jac)
+
+
+def cubic(n: int = 1, scale=1.0) -> System:
+    """`n` uncoupled bistable units ``dx_i/dt = scale (x_i - x_i^3)``: 2^n stable equilibria."""
+    return System(CubicParams(*_batched(scale=scale)), n_state=positive_int("n", n))
+
+
+class HenonParams(NamedTuple):
+    a: np.ndarray
+    b: np.ndarray
+
+
+@njit(**_JIT)
+def _henon_rhs(t, y, params, p, u, out):
+    x = y[0]
+    out[0] = 1.0 - params.a[p] * x * x + y[1]
+    out[1] = params.b[p] * x
+
+
+@njit(**_JIT)
+def _henon_jac(t, y, params, p, u, out):
+    out[0, 0], out[0, 1] = -2.0 * params.a[p] * y[0], 1.0
+    out[1, 0], out[1, 1] = params.b[p], 0.0
+
+
+register_kernels(HenonParams, rhs=_henon_rhs, output=state_output, jac=_henon_jac)
+
+
+def henon(a=1.4, b=0.3) -> System:
+    """The Henon map (classic chaotic parameters by default)."""
+    return System(HenonParams(*_batched(a=a, b=b)), n_state=2, time="discrete")
+
+
+class LogisticParams(NamedTuple):
+    r: np.ndarray
+
+
+@njit(**_JIT)
+def _logistic_rhs(t, y, params, p, u, out):
+    out[0] = params.r[p] * y[0] * (1.0 - y[0])
+
+
+@njit(**_JIT)
+def _logistic_jac(t, y, params, p, u, out):
+    out[0, 0] = params.r[p] * (1.0 - 2.0 * y[0])
+
+
+register_kernels(LogisticParams, rhs=_logistic_rhs, output=state_output, jac=_logistic_jac)
+
+
+def logistic(r=4.0) -> System:
+    """The logistic map ``x' = r x (1 - x)``."""
+    return System(LogisticParams(*_batched(r=r)), n_state=1, time="discrete")
+
+
+class NewtonParams(NamedTuple):
+    unused: np.ndarray
+
+
+@njit(**_JIT)
+def _newton_rhs(t, y, params, p, u, out):
+    # z' = z - (z^3 - 1) / (3 z^2) = (2 z^3 + 1) / (3 z^2), with z = x + i y
+    z = complex(y[0], y[1])
+    w = (2.0 * z**3 + 1.0) / (3.0 * z**2)
+    out[0] = w.real
+    out[1] = w.imag
+
+
+register_kernels(NewtonParams, rhs=_newton_rhs, output=state_output)
+
+
+def newton_cubic(n_pop: int = 1) -> System:
+    """Newton's method for ``z^3 = 1`` as a map of the plane (x, y) = (Re z, Im z).
+
+    Its three attracting fixed points are the cube roots of unity. No analytic Jacobian:
+    the finite-difference fallback serves.
+    """
+    return System(NewtonParams(np.zeros(positive_int("n_pop", n_pop))), n_state=2, time="discrete")

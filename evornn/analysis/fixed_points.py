@@ -95,7 +95,7 @@ def classify(eigenvalues: np.ndarray, discrete: bool, tol: float = 1e-8) -> tupl
 def _seed_states(method, n_seeds, low, high, rng) -> np.ndarray:
     d = low.size
     if method == "grid":
-        per_dim = max(2, int(round(n_seeds ** (1.0 / d))))
+        per_dim = max(2, round(n_seeds ** (1.0 / d)))
         axes = [np.linspace(lo, hi, per_dim) for lo, hi in zip(low, high, strict=True)]
         return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
     if method == "lhs":
@@ -244,10 +244,10 @@ def _trajectory_ends(model, k, t_transient, dt, u, low, high, rng) -> np.ndarray
     if model.time == "continuous":
         timescale = model.min_timescale()
         step = dt if dt is not None else (timescale / 10 if timescale else 0.01)
-        n_steps = max(1, int(round(t_transient / step)))
+        n_steps = max(1, round(t_transient / step))
         traj = run(batch, step, y0=starts.reshape(-1, n), n_steps=n_steps, record_every=n_steps, inputs=inputs)
     else:
-        n_steps = max(1, int(round(t_transient)))
+        n_steps = max(1, round(t_transient))
         traj = simulate(batch, starts.reshape(-1, n), n_steps=n_steps, record_every=n_steps, inputs=inputs)
     ends = traj.y_final.reshape(n_pop, k, n)
     return np.where(np.isfinite(ends), ends, starts)

@@ -175,11 +175,16 @@ class NewtonParams(NamedTuple):
 
 @njit(**_JIT)
 def _newton_rhs(t, y, params, p, u, out):
-    # z' = z - (z^3 - 1) / (3 z^2) = (2 z^3 + 1) / (3 z^2), with z = x + i y
-    z = complex(y[0], y[1])
-    w = (2.0 * z**3 + 1.0) / (3.0 * z**2)
-    out[0] = w.real
-    out[1] = w.imag
+    # z' = (2 z^3 + 1) / (3 z^2) with z = x + i y, in real arithmetic so that z = 0 gives
+    # inf/NaN (flagged as divergence) instead of raising ZeroDivisionError.
+    x, v = y[0], y[1]
+    sq_re, sq_im = x * x - v * v, 2.0 * x * v
+    num_re = 2.0 * (sq_re * x - sq_im * v) + 1.0
+    num_im = 2.0 * (sq_re * v + sq_im * x)
+    den_re, den_im = 3.0 * sq_re, 3.0 * sq_im
+    norm = den_re * den_re + den_im * den_im
+    out[0] = (num_re * den_re + num_im * den_im) / norm
+    out[1] = (num_im * den_re - num_re * den_im) / norm
 
 
 register_kernels(NewtonParams, rhs=_newton_rhs, output=state_output)

@@ -145,7 +145,7 @@ def limit_cycles(model, y0=None, *, dt: float | None = None, t_transient: float 
         from .._checks import positive_float
 
         dt = positive_float("dt", dt)
-        n_transient, n_measure = max(1, int(round(t_transient / dt))), max(3, int(round(t_measure / dt)))
+        n_transient, n_measure = max(1, round(t_transient / dt)), max(3, round(t_measure / dt))
         warm = simulate(model, y0, dt=dt, n_steps=n_transient, record_every=n_transient, **kwargs)
         traj = simulate(model, warm.y_final, dt=dt, n_steps=n_measure, **kwargs)
     n_pop, n = model.n_pop, model.n_state

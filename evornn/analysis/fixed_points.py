@@ -123,8 +123,10 @@ def fixed_points(
 
     Seeds are spread over a box (a grid, uniform random, or a Latin hypercube from
     :mod:`scipy.stats.qmc`), plus the end points of a few trajectories (which land near
-    stable equilibria); from each, :func:`scipy.optimize.root` (Powell's hybrid method, with
-    the model's Jacobian) solves ``f(y) = 0`` (flows) or ``f(y) = y`` (maps). Roots whose
+    stable equilibria). From every seed of every individual at once, a batched Newton
+    iteration with backtracking (the model's compiled Jacobian) solves ``f(y) = 0`` (flows)
+    or ``f(y) = y`` (maps); seeds where it does not converge go to
+    :func:`scipy.optimize.root` (Powell's hybrid method). Roots whose
     residual is not below ``sqrt(tol)`` are dropped; the rest are deduplicated and
     classified from the eigenvalues of the Jacobian.
 
@@ -181,21 +183,25 @@ def fixed_points(
         method = None
     ends = _trajectory_ends(model, trajectory_ends, t_transient, dt, u, low, high, rng) if trajectory_ends else None
 
+    starts = np.stack([base if base is not None else _seed_states(method, n_seeds, low[p], high[p], rng)
+                       for p in range(model.n_pop)])
+    if ends is not None:
+        starts = np.concatenate([starts, ends], axis=1)
+    roots, residuals = _batched_newton(model, starts, u, tol)
     found = {"individual": [], "state": [], "eigenvalues": [], "kind": [], "n_unstable": [], "residual": []}
     for p in range(model.n_pop):
         one = OneSystem(model, p, u[p])
-        starts = base if base is not None else _seed_states(method, n_seeds, low[p], high[p], rng)
-        if ends is not None:
-            starts = np.concatenate([starts, ends[p]])
-        roots = []
-        for y0 in starts:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore", RuntimeWarning)
-                sol = optimize.root(one.residual, y0, jac=True, method="hybr", tol=tol)
-            residual = float(np.linalg.norm(one.residual(sol.x)[0])) if np.all(np.isfinite(sol.x)) else np.inf
-            if residual < np.sqrt(tol) * max(1.0, float(np.abs(sol.x).max())):
-                roots.append((sol.x, residual))
-        for y, residual in _deduplicate(roots, dedup_tol):
+        candidates = []
+        for y0, y, residual in zip(starts[p], roots[p], residuals[p], strict=True):
+            if not residual < np.sqrt(tol) * max(1.0, float(np.abs(y).max())):
+                # Newton did not converge from this seed: Powell's hybrid method tries.
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    y = optimize.root(one.residual, y0, jac=True, method="hybr", tol=tol).x
+                residual = float(np.linalg.norm(one.residual(y)[0])) if np.all(np.isfinite(y)) else np.inf
+            if residual < np.sqrt(tol) * max(1.0, float(np.abs(y).max())):
+                candidates.append((y, residual))
+        for y, residual in _deduplicate(candidates, dedup_tol):
             eig = np.linalg.eigvals(one.jac(y))
             order = np.argsort(-(np.abs(eig) if one.discrete else eig.real), kind="stable")
             kind, n_unstable = classify(eig[order], one.discrete)
@@ -210,6 +216,62 @@ def fixed_points(
         residual=np.array(found["residual"]),
         n_pop=model.n_pop,
     )
+
+
+def _batched_newton(model, starts, u, tol, max_iter: int = 40):
+    """Newton's method with backtracking from every seed of every individual at once.
+
+    `starts` has shape (n_pop, n_seeds, n_state); the model's compiled kernels evaluate all
+    seeds in one parallel call per iteration. Returns the end points and their residual
+    norms, shape (n_pop, n_seeds, n_state) and (n_pop, n_seeds).
+    """
+    from .._numba import for_params
+    from ..models.base import _jac_batch, _rhs_batch
+
+    n_pop, n_seeds, n = starts.shape
+    batch = model.take(np.repeat(np.arange(n_pop), n_seeds))
+    uu = np.ascontiguousarray(np.repeat(u, n_seeds, axis=0))
+    rhs_batch, jac_batch = for_params(_rhs_batch, batch.params), for_params(_jac_batch, batch.params)
+    discrete = model.time == "discrete"
+    eye = np.eye(n)
+
+    def residual(y):
+        out = np.empty_like(y)
+        rhs_batch(0.0, y, batch.params, uu, out)
+        return out - y if discrete else out
+
+    y = np.ascontiguousarray(starts.reshape(-1, n))
+    with np.errstate(all="ignore"):
+        f = residual(y)
+        norm = np.linalg.norm(f, axis=1)
+        for _ in range(max_iter):
+            active = np.isfinite(norm) & (norm > tol * np.maximum(1.0, np.abs(y).max(axis=1)))
+            if not active.any():
+                break
+            jac = np.empty((y.shape[0], n, n))
+            jac_batch(0.0, y, batch.params, uu, jac)
+            if discrete:
+                jac -= eye
+            ok = active & np.isfinite(jac).all(axis=(1, 2)) & (np.abs(np.linalg.det(jac)) > 1e-300)
+            step = np.zeros_like(y)
+            step[ok] = np.linalg.solve(jac[ok], -f[ok][:, :, None])[:, :, 0]
+            scale = np.ones(y.shape[0])
+            trial = y + step
+            f_trial = residual(np.ascontiguousarray(trial))
+            norm_trial = np.linalg.norm(f_trial, axis=1)
+            for _ in range(12):  # backtracking: halve the step until the residual falls
+                worse = ok & ~(norm_trial < norm)
+                if not worse.any():
+                    break
+                scale[worse] *= 0.5
+                trial = y + scale[:, None] * step
+                f_trial = residual(np.ascontiguousarray(trial))
+                norm_trial = np.linalg.norm(f_trial, axis=1)
+            better = ok & (norm_trial < norm)
+            if not better.any():
+                break
+            y[better], f[better], norm[better] = trial[better], f_trial[better], norm_trial[better]
+    return y.reshape(n_pop, n_seeds, n), np.where(np.isfinite(norm), norm, np.inf).reshape(n_pop, n_seeds)
 
 
 def _bounds(model, bounds, u) -> tuple[np.ndarray, np.ndarray]:

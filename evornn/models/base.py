@@ -137,6 +137,13 @@ def _jac_batch(t, y, params, u, out):
         jac(t, y[p], params, p, u[p], out[p])
 
 
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _rhs_batch(t, y, params, u, out):
+    """out[p] = rhs(t, y[p], u[p]) for every individual p. Numba-compiled."""
+    for p in prange(y.shape[0]):
+        rhs(t, y[p], params, p, u[p], out[p])
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _rhs_one(t, y, params, p, u, out):
     """rhs of one individual, callable from Python (SciPy's solve_ivp calls this)."""

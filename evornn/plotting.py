@@ -101,3 +101,123 @@ def plot_behaviour(behaviour: dict, *, ax=None, title=None):
         ax.set_title(title)
     ax.legend(loc="upper right", frameon=False)
     return fig
+
+
+def plot_basins(basins, *, ax=None, title=None, labels=("x", "y")):
+    """A basin grid (from :func:`evornn.analysis.basin_grid`) as an image, one colour per
+    attractor (grey: "other"), with the fixed-point attractors marked."""
+    import matplotlib.colors as mcolors
+
+    fig, ax = _figure(ax, figsize=(5.5, 5))
+    n = len(basins.kinds)
+    palette = ["#bbbbbb"] + [f"C{k % 10}" for k in range(n)]
+    cmap = mcolors.ListedColormap(palette)
+    ax.imshow(basins.labels + 1, origin="lower", extent=basins.extent, cmap=cmap, vmin=-0.5, vmax=n + 0.5,
+              interpolation="nearest", aspect="auto")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_bifurcation(diagram, *, ax=None, title=None, xlabel="parameter", ylabel="state"):
+    """A bifurcation diagram (from :func:`evornn.analysis.bifurcation_diagram`), with the
+    period-doubling points marked."""
+    fig, ax = _figure(ax)
+    ax.plot(diagram.parameter, diagram.state, ",k", alpha=0.6)
+    for r in diagram.doublings:
+        ax.axvline(r, color="C3", lw=0.6, alpha=0.6)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_regimes(regimes, x_values, y_values, *, title=None, xlabel="x", ylabel="y"):
+    """A two-parameter regime map: number of stable equilibria (left) and oscillation period
+    (right, blank where nothing oscillates). `regimes` holds arrays of shape (n_y * n_x,)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    shape = (len(y_values), len(x_values))
+    extent = (x_values[0], x_values[-1], y_values[0], y_values[-1])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    stable = np.asarray(regimes.n_stable).reshape(shape)
+    image = left.imshow(stable, origin="lower", extent=extent, aspect="auto", cmap="viridis",
+                        vmin=-0.5, vmax=max(1, stable.max()) + 0.5, interpolation="nearest")
+    fig.colorbar(image, ax=left, label="stable equilibria", ticks=range(int(max(1, stable.max())) + 1))
+    period = np.asarray(regimes.period).reshape(shape)
+    image = right.imshow(np.ma.masked_invalid(period), origin="lower", extent=extent, aspect="auto", cmap="magma",
+                         interpolation="nearest")
+    fig.colorbar(image, ax=right, label="oscillation period")
+    for ax, name in ((left, "equilibria"), (right, "oscillation")):
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(name)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_phase_portrait(model, individual: int = 0, *, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), density: int = 25,
+                        trajectories=None, dt: float = 0.01, t_max: float = 20.0, fixed_points=None, inputs=None,
+                        ax=None, title=None):
+    """Phase portrait of a two-dimensional flow: vector field, nullclines, trajectories, and
+    equilibria (filled: stable; open: unstable).
+
+    Parameters
+    ----------
+    model : Model
+        ``n_state == 2``; `individual` selects one system of the population.
+    xlim, ylim : (low, high)
+    trajectories : array_like, shape (k, 2), optional
+        Initial states of trajectories to draw (run for `t_max` with RK4 at `dt`).
+    fixed_points : FixedPoints, optional
+        Equilibria to mark (default: found with the box as seed bounds).
+    """
+    from ._numba import for_params
+    from .analysis._one import constant_inputs
+    from .integrate import simulate
+    from .models.base import _rhs_batch
+
+    if model.n_state != 2:
+        raise ValueError(f"a phase portrait needs a two-dimensional system, got n_state = {model.n_state}")
+    fig, ax = _figure(ax, figsize=(5.5, 5))
+    one = model.take([individual])
+    u = constant_inputs(one, inputs)
+    fine = 200
+    gx, gy = np.meshgrid(np.linspace(*xlim, fine), np.linspace(*ylim, fine))
+    states = np.ascontiguousarray(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    grid = one.take(np.zeros(states.shape[0], dtype=np.intp))
+    field = np.empty_like(states)
+    with np.errstate(all="ignore"):
+        for_params(_rhs_batch, grid.params)(0.0, states, grid.params, np.repeat(u, states.shape[0], axis=0), field)
+    fx, fy = field[:, 0].reshape(fine, fine), field[:, 1].reshape(fine, fine)
+    step = max(1, fine // density)
+    ax.streamplot(gx[::step, ::step], gy[::step, ::step], fx[::step, ::step], fy[::step, ::step],
+                  color="0.6", density=1.0, linewidth=0.6, arrowsize=0.8)
+    ax.contour(gx, gy, fx, levels=[0.0], colors="C0", linewidths=1.2)
+    ax.contour(gx, gy, fy, levels=[0.0], colors="C1", linewidths=1.2)
+    if trajectories is not None:
+        starts = np.atleast_2d(np.asarray(trajectories, dtype=np.float64))
+        runs = one.take(np.zeros(starts.shape[0], dtype=np.intp))
+        traj = simulate(runs, starts, dt=dt, t_max=t_max, inputs=np.repeat(u, starts.shape[0], axis=0) if one.n_inputs else None)
+        for k in range(starts.shape[0]):
+            ax.plot(traj.y[:, k, 0], traj.y[:, k, 1], color="C2", lw=1.0)
+    if fixed_points is None:
+        from .analysis.fixed_points import fixed_points as find
+
+        fixed_points = find(one, inputs=inputs, bounds=((xlim[0], ylim[0]), (xlim[1], ylim[1])), n_seeds=25)
+    for state, stable in zip(fixed_points.state, fixed_points.stable, strict=True):
+        ax.plot(state[0], state[1], "o", ms=8, mec="k", mfc="k" if stable else "w", zorder=5)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("y1")
+    ax.set_ylabel("y2")
+    if title:
+        ax.set_title(title)
+    return fig

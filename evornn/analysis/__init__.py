@@ -1,5 +1,29 @@
-"""Analysis of model dynamics."""
+"""Attractor dynamics of every evornn model: equilibria, Lyapunov spectra, limit cycles,
+basins, bifurcation diagrams and regime maps, each over the whole population at once."""
 
-from .cycles import estimate_period
+from .basins import Basins, basin_grid, basins
+from .bifurcation import BifurcationDiagram, Regimes, bifurcation_diagram, feigenbaum_deltas, regime_map
+from .cycles import LimitCycles, estimate_period, limit_cycles
+from .fixed_points import KINDS, FixedPoints, classify, fixed_points
+from .lyapunov import kaplan_yorke_dimension, largest_lyapunov, lyapunov_spectrum
 
-__all__ = ["estimate_period"]
+__all__ = [
+    "KINDS",
+    "Basins",
+    "BifurcationDiagram",
+    "FixedPoints",
+    "LimitCycles",
+    "Regimes",
+    "basin_grid",
+    "basins",
+    "bifurcation_diagram",
+    "classify",
+    "estimate_period",
+    "feigenbaum_deltas",
+    "fixed_points",
+    "kaplan_yorke_dimension",
+    "largest_lyapunov",
+    "limit_cycles",
+    "lyapunov_spectrum",
+    "regime_map",
+]

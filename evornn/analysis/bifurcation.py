@@ -182,11 +182,12 @@ def _refine_doubling(build: Callable, values, p: int, low_k: int, high_k: int, y
         low_k -= 1
     state["seed"] = None
     g_low = multiplier_plus_one(values[low_k])
-    for high_k in range(high_k, min(values.size, high_k + 32)):
-        g_high = multiplier_plus_one(values[high_k])
+    g_high, high = np.nan, values[high_k]
+    for j in range(high_k, min(values.size, high_k + 32)):
+        g_high, high = multiplier_plus_one(values[j]), values[j]
         if g_high < 0:
             break
-    low, high = values[low_k], values[high_k]
+    low = values[low_k]
     if not (np.isfinite(g_low) and np.isfinite(g_high) and g_low > 0 > g_high):
         return np.nan
     try:

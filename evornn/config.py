@@ -131,18 +131,29 @@ def _typed_table(section: str, table: dict, registry: dict) -> dict:
     return resolved
 
 
-def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
-    """Validate a parsed experiment and fill in every default (the resolved configuration)."""
-    _check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
-    for section in ("model", "task"):
-        if section not in raw:
-            raise ConfigError(f"the experiment needs a [{section}] table")
+def _experiment_table(raw: dict, default_name: str) -> dict:
     experiment = dict(_check_keys("experiment", raw.get("experiment", {}), EXPERIMENT_KEYS))
     for key, value in experiment.items():
         _check_value("experiment", key, value, EXPERIMENT_KEYS[key])
     experiment.setdefault("name", default_name)
     if "seed" in experiment and experiment["seed"] < 0:
         raise ConfigError(f"[experiment] seed must be >= 0, got {experiment['seed']}")
+    return experiment
+
+
+def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate a parsed experiment and fill in every default (the resolved configuration).
+
+    An experiment with a ``[regime_map]`` table is a regime map (see :func:`resolve_regime_map`);
+    any other is an evolution run.
+    """
+    if isinstance(raw, dict) and "regime_map" in raw:
+        return resolve_regime_map(raw, default_name=default_name)
+    _check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
+    for section in ("model", "task"):
+        if section not in raw:
+            raise ConfigError(f"the experiment needs a [{section}] table")
+    experiment = _experiment_table(raw, default_name)
     evolve = dict(_check_keys("evolve", raw.get("evolve", {}), EVOLVE_KEYS))
     for key, value in evolve.items():
         _check_value("evolve", key, value, EVOLVE_KEYS[key])
@@ -165,6 +176,68 @@ def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[evolve] {exc}") from exc
     return config
+
+
+NETWORK_KEYS = {"weights", "tau", "bias", "gain"}
+REGIME_KEYS = {"parameter": "a string", "x": "an axis", "y": "an axis", "dt": _NUMBER, "t_transient": _NUMBER,
+               "t_measure": _NUMBER, "output": _INT}
+REGIME_DEFAULTS = {"parameter": "bias", "dt": 0.05, "t_transient": 100.0, "t_measure": 100.0, "output": 0}
+
+
+def resolve_regime_map(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate a regime-map experiment: a CTRNN (``[network]``: weights, tau, bias, gain)
+    whose `parameter` (``"bias"``, ``"tau"`` or ``"gain"``) of neuron ``x[0]`` and of neuron
+    ``y[0]`` varies over a grid, ``x = [neuron, low, high, n]`` and likewise `y`."""
+    _check_keys("top level", raw, {"experiment", "network", "regime_map"})
+    if "network" not in raw:
+        raise ConfigError("a regime map needs a [network] table (weights, tau, bias, gain of the CTRNN)")
+    network = dict(_check_keys("network", raw["network"], NETWORK_KEYS))
+    if "weights" not in network:
+        raise ConfigError("[network] needs weights")
+    table = dict(_check_keys("regime_map", raw["regime_map"], REGIME_KEYS))
+    for key in ("x", "y"):
+        if key not in table:
+            raise ConfigError(f"[regime_map] needs {key} = [neuron, low, high, n]")
+    resolved = {**REGIME_DEFAULTS, **table}
+    try:
+        base = CTRNN(**network)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[network] {exc}") from exc
+    if base.n_pop != 1:
+        raise ConfigError(f"[network] must describe one network, got n_pop = {base.n_pop}")
+    if resolved["parameter"] not in ("bias", "tau", "gain"):
+        raise ConfigError(f"[regime_map] parameter must be one of ['bias', 'gain', 'tau'], got {resolved['parameter']!r}")
+    for key in ("x", "y"):
+        axis = resolved[key]
+        ok = (isinstance(axis, list) and len(axis) == 4 and isinstance(axis[0], int) and isinstance(axis[3], int)
+              and all(isinstance(v, numbers.Real) for v in axis[1:3]) and 0 <= axis[0] < base.n_neurons
+              and axis[3] >= 2 and axis[1] < axis[2])
+        if not ok:
+            raise ConfigError(f"[regime_map] {key} must be [neuron index < {base.n_neurons}, low, high, n >= 2] "
+                              f"with low < high, got {axis!r}")
+    for key in ("dt", "t_transient", "t_measure", "output"):
+        _check_value("regime_map", key, resolved[key], REGIME_KEYS[key])
+    return {"experiment": _experiment_table(raw, default_name),
+            "network": {"weights": base.weights[0].tolist(), "tau": base.tau[0].tolist(),
+                        "bias": base.bias[0].tolist(), "gain": base.gain[0].tolist()},
+            "regime_map": resolved}
+
+
+def regime_population(config: dict) -> tuple[CTRNN, np.ndarray, np.ndarray]:
+    """The grid of networks of a resolved regime-map configuration, row-major over (y, x),
+    and the grid's x and y values."""
+    net, spec = config["network"], config["regime_map"]
+    (ix, x_low, x_high, nx), (iy, y_low, y_high, ny) = spec["x"], spec["y"]
+    xs, ys = np.linspace(x_low, x_high, nx), np.linspace(y_low, y_high, ny)
+    gx, gy = np.meshgrid(xs, ys)
+    varied = np.tile(np.asarray(net[spec["parameter"]], dtype=np.float64), (nx * ny, 1))
+    varied[:, ix] = gx.ravel()
+    varied[:, iy] = gy.ravel()
+    fields = {name: net[name] for name in ("tau", "bias", "gain")} | {spec["parameter"]: varied}
+    try:
+        return CTRNN(net["weights"], **fields), xs, ys
+    except ValueError as exc:
+        raise ConfigError(f"[regime_map] {exc}") from exc
 
 
 def build_problem(config: dict) -> Problem:

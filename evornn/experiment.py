@@ -83,7 +83,7 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         config = configuration.load(out / "config.toml")
         if overrides or seed is not None:
             raise ConfigError("--resume continues a run with its own settings: --set and --seed are not allowed")
-        if not (out / CHECKPOINT).exists():
+        if "evolve" in config and not (out / CHECKPOINT).exists():
             raise CheckpointError(f"{out / CHECKPOINT} does not exist: there is nothing to resume")
     else:
         raw = configuration.apply_overrides(_read_toml(experiment_path), overrides or [])
@@ -97,7 +97,6 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "config.toml", configuration.to_toml(config))
 
-    problem = configuration.build_problem(config)
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if resume and manifest_path.exists() else {
         "experiment": config["experiment"]["name"], "seed": config["experiment"]["seed"], "versions": _versions(),
@@ -105,7 +104,13 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
     }
     manifest.update(status="running", resumed=_now() if resume else None)
     _write_json(manifest_path, manifest)
+    if "regime_map" in config:  # a few seconds of compute: a resumed map is simply computed again
+        manifest.update(_run_regime_map(config, out))
+        manifest.update(status="finished", finished=_now())
+        _write_json(manifest_path, manifest)
+        return out
 
+    problem = configuration.build_problem(config)
     ev = config["evolve"]
     result = evolve(
         problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"], rng=config["experiment"]["seed"],
@@ -119,6 +124,39 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
                     best_fitness=np.asarray(result.best_fitness).tolist())
     _write_json(manifest_path, manifest)
     return out
+
+
+def _run_regime_map(config: dict, out: Path) -> dict:
+    """Compute a regime map, write regimes.npz, regimes.csv and regime_map.png; returns a summary."""
+    from .analysis import regime_map
+    from .plotting import plot_regimes
+
+    population, xs, ys = configuration.regime_population(config)
+    spec = config["regime_map"]
+    regimes = regime_map(population, dt=spec["dt"], t_transient=spec["t_transient"], t_measure=spec["t_measure"],
+                         output=spec["output"])
+    shape = (ys.size, xs.size)
+    arrays = {"x": xs, "y": ys, **{name: np.asarray(getattr(regimes, name)).reshape(shape)
+                                   for name in ("oscillating", "period", "amplitude", "n_equilibria", "n_stable")}}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write_bytes(out / "regimes.npz", buffer.getvalue())
+    gx, gy = np.meshgrid(xs, ys)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["x", "y", "oscillating", "period", "amplitude", "n_equilibria", "n_stable"])
+    for row in zip(gx.ravel(), gy.ravel(), regimes.oscillating, regimes.period, regimes.amplitude,
+                   regimes.n_equilibria, regimes.n_stable, strict=True):
+        writer.writerow([f"{row[0]:.10g}", f"{row[1]:.10g}", int(row[2]), f"{row[3]:.10g}", f"{row[4]:.10g}",
+                         int(row[5]), int(row[6])])
+    atomic_write_text(out / "regimes.csv", text.getvalue())
+    parameter, (ix, *_), (iy, *_) = spec["parameter"], spec["x"], spec["y"]
+    fig = plot_regimes(regimes, xs, ys, xlabel=f"{parameter} of neuron {ix}", ylabel=f"{parameter} of neuron {iy}",
+                       title=f"{config['experiment']['name']}: regimes over a {xs.size} x {ys.size} grid")
+    _save_figure(fig, out / "regime_map.png")
+    counts = np.bincount(np.maximum(regimes.n_stable, 0))
+    return {"grid": [int(xs.size), int(ys.size)], "fraction_oscillating": float(np.mean(regimes.oscillating)),
+            "stable_equilibria_counts": {str(k): int(c) for k, c in enumerate(counts) if c}}
 
 
 def _read_toml(path) -> dict:
@@ -183,6 +221,16 @@ def summary(run_dir) -> str:
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"{run_dir / 'manifest.json'} is corrupt: {exc}") from exc
     config = configuration.load(run_dir / "config.toml")
+    if "regime_map" in config:
+        spec = config["regime_map"]
+        lines = [f"run        {run_dir}", f"experiment {manifest.get('experiment')}: regime map of the {spec['parameter']} "
+                 f"of neurons {spec['x'][0]} and {spec['y'][0]}",
+                 f"status     {manifest.get('status')}; started {manifest.get('started')}, finished {manifest.get('finished', '-')}"]
+        if manifest.get("status") == "finished":
+            lines.append(f"grid       {manifest['grid'][0]} x {manifest['grid'][1]}; oscillating "
+                         f"{100 * manifest['fraction_oscillating']:.1f}%; stable equilibria (count: grid points) "
+                         f"{manifest['stable_equilibria_counts']}")
+        return "\n".join(lines)
     lines = [
         f"run        {run_dir}",
         f"experiment {manifest.get('experiment')}  (seed {manifest.get('seed')})",

@@ -223,9 +223,11 @@ def summary(run_dir) -> str:
     config = configuration.load(run_dir / "config.toml")
     if "regime_map" in config:
         spec = config["regime_map"]
-        lines = [f"run        {run_dir}", f"experiment {manifest.get('experiment')}: regime map of the {spec['parameter']} "
+        lines = [f"run        {run_dir}",
+                 f"experiment {manifest.get('experiment')}: regime map of the {spec['parameter']} "
                  f"of neurons {spec['x'][0]} and {spec['y'][0]}",
-                 f"status     {manifest.get('status')}; started {manifest.get('started')}, finished {manifest.get('finished', '-')}"]
+                 f"status     {manifest.get('status')}; started {manifest.get('started')}, "
+                 f"finished {manifest.get('finished', '-')}"]
         if manifest.get("status") == "finished":
             lines.append(f"grid       {manifest['grid'][0]} x {manifest['grid'][1]}; oscillating "
                          f"{100 * manifest['fraction_oscillating']:.1f}%; stable equilibria (count: grid points) "

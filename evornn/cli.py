@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
                        help="override a setting, e.g. --set evolve.n_pop=50 (repeatable)")
     p_show = sub.add_parser("show", help="summarise a run directory")
     p_show.add_argument("run_dir", type=Path)
+    p_analyze = sub.add_parser("analyze", help="equilibria, Lyapunov spectrum, limit cycle and basins of a network")
+    p_analyze.add_argument("source", type=Path, help="an evolution run directory (its best network) or a .ns file")
+    p_analyze.add_argument("--what", nargs="+", default=["fixed-points", "lyapunov", "cycles", "basins"],
+                           help="analyses: fixed-points lyapunov cycles basins (default: all)")
+    p_analyze.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/analysis or NAME-analysis)")
+    p_analyze.add_argument("--dt", type=float, default=0.01, help="RK4 step (default 0.01)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.out, args.t_max, args.dt)
@@ -58,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run_experiment(args)
+        if args.command == "analyze":
+            return analyze(args)
         from .experiment import summary
 
         print(summary(args.run_dir))
@@ -65,6 +73,29 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CheckpointError) as exc:
         print(f"evornn {args.command}: error: {exc}", file=sys.stderr)
         return 2
+
+
+def analyze(args) -> int:
+    """`evornn analyze`: analyses of one network, written as analysis.json and plots."""
+    from .analysis.report import analyze_network, load_network
+
+    net = load_network(args.source)
+    default = args.source / "analysis" if args.source.is_dir() else args.source.with_name(args.source.stem + "-analysis")
+    out = args.out or default
+    report = analyze_network(net, args.what, out, dt=args.dt)
+    for point in report.get("fixed_points", []):
+        print(f"equilibrium  {np.round(point['state'], 6).tolist()}: {point['kind']}")
+    if "lyapunov_spectrum" in report:
+        print(f"Lyapunov     {np.round(report['lyapunov_spectrum'], 5).tolist()}")
+    if "limit_cycle" in report:
+        cycle = report["limit_cycle"]
+        print(f"limit cycle  periodic {cycle['periodic']}, period {cycle['period']:.6g}, stable {cycle['stable']}")
+    if "basins" in report:
+        basins = report["basins"]
+        print(f"basins       {', '.join(f'{k} {f:.3f}' for k, f in zip(basins['kinds'], basins['fractions'], strict=True))}"
+              f" (other {basins['fraction_other']:.3f})")
+    print(f"written to {out}: analysis.json and plots")
+    return 0
 
 
 def run_experiment(args) -> int:

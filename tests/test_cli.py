@@ -77,3 +77,34 @@ def test_run_reports_configuration_errors(tmp_path, capsys):
     assert main(["run", str(experiment), "--out", str(tmp_path / "run")]) == 2
     assert "unknown key(s) ['population'] in [evolve]" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_analyze_writes_numbers_and_plots_for_a_ns_file(tmp_path, capsys):
+    import json
+
+    import evornn
+
+    path = tmp_path / "beer.ns"
+    evornn.CTRNN([[4.5, 1.0], [-1.0, 4.5]], bias=[-2.75, -1.75]).to_ns(path)
+    assert main(["analyze", str(path), "--what", "fixed-points", "cycles", "--dt", "0.02"]) == 0
+    out = tmp_path / "beer-analysis"
+    report = json.loads((out / "analysis.json").read_text())
+    assert [p["kind"] for p in report["fixed_points"]] == ["unstable focus"]
+    assert report["limit_cycle"]["periodic"] and report["limit_cycle"]["stable"]
+    assert (out / "phase_portrait.png").read_bytes()[:4] == b"\x89PNG"
+    assert "limit cycle  periodic True" in capsys.readouterr().out
+    assert main(["analyze", str(tmp_path / "missing.txt")]) == 2
+
+
+def test_a_regime_map_experiment_runs_with_a_small_grid(tmp_path, capsys):
+    import numpy as np
+
+    out = tmp_path / "map"
+    args = ["run", "experiments/ctrnn_bias_map.toml", "--out", str(out),
+            "--set", "regime_map.x=[0, -3.0, 1.0, 5]", "--set", "regime_map.y=[1, -8.0, -4.0, 5]"]
+    assert main(args) == 0
+    with np.load(out / "regimes.npz") as data:
+        assert data["n_stable"].shape == (5, 5) and data["oscillating"].any()
+    assert (out / "regime_map.png").exists()
+    assert main(["show", str(out)]) == 0
+    assert "grid       5 x 5" in capsys.readouterr().out

@@ -40,3 +40,14 @@ class OneSystem:
         if self.discrete:
             return self.f(y) - y, self.jac(y) - np.eye(self.n)
         return self.f(y), self.jac(y)
+
+
+def step_for(model, dt) -> float:
+    """The integration step: 1 for maps (which iterate), `dt` (required, > 0) for flows."""
+    from .._checks import positive_float
+
+    if model.time == "discrete":
+        return 1.0
+    if dt is None:
+        raise ValueError("dt is required for continuous models (the RK4 step)")
+    return positive_float("dt", dt)

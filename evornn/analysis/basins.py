@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import as_float_array, positive_float, positive_int
-from ._one import constant_inputs
+from ._one import constant_inputs, step_for
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,15 @@ class Basins:
         return float(np.mean(self.labels == -1))
 
 
-def basins(model, initial_states, *, dt: float | None = None, t_transient: float = 100.0, t_measure: float = 20.0,
+def basins(model, initial_states, *, dt: float | None = None, t_transient: float = 100.0, t_measure: float = 50.0,
            inputs=None, tol: float = 1e-4, method: str | None = None) -> Basins:
     """Run one system (``model.n_pop == 1``) from every initial state and label the attractors.
 
     All initial states run as one batched population (compiled, parallel). After
     `t_transient` (time units for flows, iterations for maps) the state is recorded over
-    `t_measure`; a trajectory whose range over that window is below `tol` sits on a fixed
-    point, otherwise on a cycle identified by its range (min and max of every variable),
+    `t_measure`, which must cover at least one period of any cycle. A trajectory whose range
+    over that window is below `tol` sits on a fixed point; otherwise on a cycle identified by
+    its range (min and max of every variable),
     which does not depend on the phase. Attractors closer than `tol` (fixed points) or
     `10 tol` (cycles) are one; trajectories that diverge are "other".
 
@@ -83,21 +84,30 @@ def basins(model, initial_states, *, dt: float | None = None, t_transient: float
     if model.time == "discrete":
         n_transient, n_measure = max(1, int(t_transient)), max(2, int(t_measure))
         warm = simulate(batch, y0, n_steps=n_transient, record_every=n_transient, **kwargs)
-        traj = simulate(batch, warm.y_final, n_steps=n_measure, **kwargs)
+        step = None
     else:
-        dt = positive_float("dt", dt)
-        n_transient = max(1, round(positive_float("t_transient", t_transient) / dt))
-        n_measure = max(2, round(positive_float("t_measure", t_measure) / dt))
-        every = max(1, n_measure // 200)
-        warm = run(batch, dt, y0=y0, n_steps=n_transient, record_every=n_transient, **kwargs)
-        traj = run(batch, dt, y0=warm.y_final, n_steps=n_measure, record_every=every, **kwargs)
+        step = step_for(model, dt)
+        n_transient = max(1, round(positive_float("t_transient", t_transient) / step))
+        n_measure = max(2, round(positive_float("t_measure", t_measure) / step))
+        warm = run(batch, step, y0=y0, n_steps=n_transient, record_every=n_transient, **kwargs)
+    # The range over the window is gathered chunk by chunk, every step recorded, so that a
+    # cycle's extremes are not missed and memory stays bounded.
+    chunk = max(1, min(n_measure, 4_000_000 // (n * model.n_state)))
+    y, diverged = warm.y_final, warm.diverged.copy()
+    low = np.full((n, model.n_state), np.inf)
+    high = np.full((n, model.n_state), -np.inf)
+    done = 0
     with np.errstate(invalid="ignore"):
-        low, high = traj.y.min(axis=0), traj.y.max(axis=0)
-    finite = np.isfinite(low).all(axis=1) & np.isfinite(high).all(axis=1) & ~traj.diverged
+        while done < n_measure:
+            count = min(chunk, n_measure - done)
+            traj = run(batch, step, y0=y, n_steps=count, **kwargs)
+            low, high = np.minimum(low, traj.y.min(axis=0)), np.maximum(high, traj.y.max(axis=0))
+            y, diverged, done = traj.y_final, diverged | traj.diverged, done + count
+    finite = np.isfinite(low).all(axis=1) & np.isfinite(high).all(axis=1) & ~diverged
     still = finite & ((high - low).max(axis=1) <= tol)
     labels = np.full(n, -1, dtype=np.intp)
     kinds, states = [], []
-    for mask, kind, key, radius in ((still, "fixed point", traj.y_final, tol),
+    for mask, kind, key, radius in ((still, "fixed point", y, tol),
                                     (finite & ~still, "cycle", np.concatenate([low, high], axis=1), 10 * tol)):
         idx = np.flatnonzero(mask)
         if idx.size == 0:

@@ -10,7 +10,7 @@ import numpy as np
 from scipy import optimize
 
 from .._checks import as_float_array, positive_float, positive_int
-from ._one import OneSystem, constant_inputs
+from ._one import OneSystem, constant_inputs, step_for
 from .cycles import _refine_map
 
 
@@ -135,7 +135,7 @@ def _record(model, y0, inputs, dt, t_transient, t_record, discrete) -> np.ndarra
         n_transient, n_record = max(1, int(t_transient)), max(2, int(t_record))
         warm = simulate(model, y0, n_steps=n_transient, record_every=n_transient, inputs=u)
         return simulate(model, warm.y_final, n_steps=n_record, inputs=u).y[1:]
-    dt = positive_float("dt", dt)
+    dt = step_for(model, dt)
     n_transient, n_record = max(1, round(t_transient / dt)), max(3, round(t_record / dt))
     warm = simulate(model, y0, dt=dt, n_steps=n_transient, record_every=n_transient, inputs=u)
     return simulate(model, warm.y_final, dt=dt, n_steps=n_record, inputs=u).y
@@ -238,7 +238,7 @@ def regime_map(model, *, dt: float | None = None, t_transient: float = 100.0, t_
 
     u = constant_inputs(model, inputs) if model.n_inputs else None
     discrete = model.time == "discrete"
-    step = 1.0 if discrete else positive_float("dt", dt)
+    step = step_for(model, dt)
     n_transient, n_measure = max(1, round(t_transient / step)), max(3, round(t_measure / step))
     warm = run(model, None if discrete else step, n_steps=n_transient, record_every=n_transient, inputs=u)
     traj = run(model, None if discrete else step, y0=warm.y_final, n_steps=n_measure, inputs=u)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._one import OneSystem
+from ._one import OneSystem, step_for
 
 
 def estimate_period(t, x, *, discard: float = 0.5) -> np.ndarray:
@@ -142,9 +142,7 @@ def limit_cycles(model, y0=None, *, dt: float | None = None, t_transient: float 
         warm = simulate(model, y0, n_steps=n_transient, record_every=n_transient, **kwargs)
         traj = simulate(model, warm.y_final, n_steps=n_measure, **kwargs)
     else:
-        from .._checks import positive_float
-
-        dt = positive_float("dt", dt)
+        dt = step_for(model, dt)
         n_transient, n_measure = max(1, round(t_transient / dt)), max(3, round(t_measure / dt))
         warm = simulate(model, y0, dt=dt, n_steps=n_transient, record_every=n_transient, **kwargs)
         traj = simulate(model, warm.y_final, dt=dt, n_steps=n_measure, **kwargs)

@@ -23,6 +23,7 @@ from numba import njit, prange
 from .._checks import batched, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH, for_params
 from ..models.base import jac, rhs
+from ._one import step_for
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -171,7 +172,7 @@ def lyapunov_spectrum(model, y0=None, *, dt: float | None = None, n_steps: int, 
     0.69
     """
     discrete = model.time == "discrete"
-    dt = 1.0 if discrete else positive_float("dt", dt)
+    dt = step_for(model, dt)
     n_steps = positive_int("n_steps", n_steps)
     n_transient = positive_int("n_transient", n_transient, minimum=0)
     renormalize_every = positive_int("renormalize_every", renormalize_every)
@@ -242,7 +243,7 @@ def largest_lyapunov(model, y0=None, *, dt: float | None = None, n_steps: int, n
     0.42
     """
     discrete = model.time == "discrete"
-    dt = 1.0 if discrete else positive_float("dt", dt)
+    dt = step_for(model, dt)
     n_steps = positive_int("n_steps", n_steps)
     n_transient = positive_int("n_transient", n_transient, minimum=0)
     renormalize_every = positive_int("renormalize_every", renormalize_every)

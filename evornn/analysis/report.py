@@ -1,0 +1,93 @@
+"""`evornn analyze`: the attractor analyses of one network, written as JSON and plots."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_write_bytes, atomic_write_text
+from ..errors import ConfigError
+
+ANALYSES = ("fixed-points", "lyapunov", "cycles", "basins")
+
+
+def load_network(source):
+    """A one-network CTRNN from a run directory (its best network) or a Beer ``.ns`` file."""
+    from ..models import CTRNN
+
+    source = Path(source)
+    if source.is_dir():
+        best = source / "best.npz"
+        if not best.exists():
+            raise ConfigError(f"{source} holds no best.npz: not a finished evolution run directory")
+        with np.load(best, allow_pickle=False) as data:
+            fields = {key.split("/", 1)[1]: data[key] for key in data.files if key.startswith("params/")}
+        try:
+            return CTRNN(fields["weights"], tau=fields["tau"], bias=fields["bias"], gain=fields["gain"],
+                         input_weights=fields["input_weights"])
+        except KeyError as exc:
+            raise ConfigError(f"{best} does not hold CTRNN parameters (missing {exc})") from exc
+    if source.suffix == ".ns":
+        return CTRNN.from_ns(source)
+    raise ConfigError(f"{source} is neither a run directory nor a .ns circuit file")
+
+
+def analyze_network(net, what, out: Path, *, dt: float = 0.01, t_transient: float = 200.0, t_measure: float = 200.0,
+                    grid: int = 150) -> dict:
+    """Run the chosen analyses (`ANALYSES`) on `net` (constant zero inputs); write
+    ``analysis.json`` and plots into `out`; return the numbers."""
+    from ..plotting import plot_basins, plot_phase_portrait
+    from .basins import basin_grid
+    from .cycles import limit_cycles
+    from .fixed_points import fixed_points
+    from .lyapunov import lyapunov_spectrum
+
+    unknown = sorted(set(what) - set(ANALYSES))
+    if unknown:
+        raise ConfigError(f"--what must be among {list(ANALYSES)}, got {unknown}")
+    out.mkdir(parents=True, exist_ok=True)
+    report: dict = {"n_neurons": net.n_neurons}
+    fp = fixed_points(net) if ("fixed-points" in what or net.n_neurons == 2) else None
+    if "fixed-points" in what:
+        report["fixed_points"] = [
+            {"state": s.tolist(), "kind": str(k), "n_unstable": int(u), "residual": float(r),
+             "eigenvalues": [[float(e.real), float(e.imag)] for e in eig]}
+            for s, k, u, r, eig in zip(fp.state, fp.kind, fp.n_unstable, fp.residual, fp.eigenvalues, strict=True)
+        ]
+    if "lyapunov" in what:
+        n_steps = max(1, round(t_measure / dt))
+        spectrum = lyapunov_spectrum(net, dt=dt, n_steps=n_steps, n_transient=max(1, round(t_transient / dt)))
+        report["lyapunov_spectrum"] = spectrum[0].tolist()
+    if "cycles" in what:
+        lc = limit_cycles(net, dt=dt, t_transient=t_transient, t_measure=t_measure)
+        report["limit_cycle"] = {"periodic": bool(lc.periodic[0]), "period": float(lc.period[0]),
+                                 "stable": bool(lc.stable[0]), "amplitude": lc.amplitude[0].tolist(),
+                                 "floquet_multipliers": [[float(m.real), float(m.imag)] for m in lc.multipliers[0]]}
+    low, high = net.equilibrium_bounds(np.zeros((1, net.n_inputs)))
+    margin = 0.1 * (high - low).max() + 1.0
+    if "basins" in what and net.n_neurons >= 2:
+        b = basin_grid(net, (0, low[0, 0] - margin, high[0, 0] + margin, grid),
+                       (1, low[0, 1] - margin, high[0, 1] + margin, grid), dt=max(dt, 0.05 * net.tau.min()),
+                       t_transient=t_transient, t_measure=t_measure)
+        report["basins"] = {"kinds": b.kinds.tolist(), "states": b.states.tolist(), "fractions": b.fractions.tolist(),
+                            "fraction_other": b.fraction_other, "grid": grid}
+        _save(plot_basins(b, labels=("y1", "y2"), title="basins of attraction (other neurons at 0)"), out / "basins.png")
+    if net.n_neurons == 2:
+        fig = plot_phase_portrait(net, xlim=(low[0, 0] - margin, high[0, 0] + margin),
+                                  ylim=(low[0, 1] - margin, high[0, 1] + margin), fixed_points=fp,
+                                  title="phase portrait (nullclines: blue dy1/dt = 0, orange dy2/dt = 0)")
+        _save(fig, out / "phase_portrait.png")
+    atomic_write_text(out / "analysis.json", json.dumps(report, indent=2, allow_nan=True) + "\n")
+    return report
+
+
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())

@@ -4,7 +4,7 @@ regime maps, each computed as one batched population (one individual per paramet
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
@@ -35,6 +35,12 @@ class BifurcationDiagram:
         callable), else the midpoint of the bracketing grid values.
     doubling_periods : ndarray of int, shape (n_doublings,)
         The period before each doubling.
+    equilibria : FixedPoints or None
+        With ``equilibria=True``: every equilibrium (or fixed point of the map) at every
+        value, with its stability (``equilibria.individual`` indexes `values`).
+    stability_changes : ndarray
+        Midpoints between consecutive values where the number of stable equilibria changes
+        (saddle-node, pitchfork, Hopf ...); empty without `equilibria`.
     """
 
     values: np.ndarray
@@ -43,11 +49,13 @@ class BifurcationDiagram:
     period: np.ndarray
     doublings: np.ndarray
     doubling_periods: np.ndarray
+    equilibria: object = None
+    stability_changes: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def bifurcation_diagram(model, values, *, variable: int = 0, dt: float | None = None, t_transient: float = 1000.0,
                         t_record: float = 200.0, y0=None, inputs=None, max_points: int = 64, tol: float | None = None,
-                        refine: bool = True) -> BifurcationDiagram:
+                        refine: bool = True, equilibria: bool = False, **fixed_point_options) -> BifurcationDiagram:
     r"""The attractor of `variable` over a one-parameter sweep.
 
     Parameters
@@ -72,6 +80,10 @@ def bifurcation_diagram(model, values, *, variable: int = 0, dt: float | None = 
     refine : bool
         Maps built from a callable: locate each period doubling where the p-cycle's
         multiplier equals -1 (Brent's method on the parameter; the cycle by Newton).
+    equilibria : bool
+        Also find every equilibrium at every value with its stability
+        (:func:`evornn.analysis.fixed_points`, given `fixed_point_options`), and where the
+        number of stable ones changes.
 
     Examples
     --------
@@ -122,9 +134,17 @@ def bifurcation_diagram(model, values, *, variable: int = 0, dt: float | None = 
             doublings.append(point if np.isfinite(point) else 0.5 * (values[last] + values[k]))
             periods.append(period[last])
         last = k
+    found, changes = None, np.empty(0)
+    if equilibria:
+        from .fixed_points import fixed_points
+
+        found = fixed_points(population, inputs=inputs, **fixed_point_options)
+        n_stable = found.stable_counts()
+        step = np.flatnonzero(np.diff(n_stable) != 0)
+        changes = 0.5 * (values[step] + values[step + 1])
     return BifurcationDiagram(values, np.concatenate(params) if params else np.empty(0),
                               np.concatenate(states) if states else np.empty(0), period,
-                              np.array(doublings), np.array(periods, dtype=np.intp))
+                              np.array(doublings), np.array(periods, dtype=np.intp), found, changes)
 
 
 def _record(model, y0, inputs, dt, t_transient, t_record, discrete) -> np.ndarray:

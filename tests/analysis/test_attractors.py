@@ -84,6 +84,18 @@ def test_flow_bifurcation_diagram_counts_maxima():
     np.testing.assert_allclose(bd.state[1:], 2.0, atol=0.02)  # the cycle's amplitude is close to 2
 
 
+def test_stability_changes_of_a_bias_sweep_are_the_saddle_nodes():
+    """One neuron with self-weight 6: bistable between the two tangencies sigma' = 1/6."""
+    from scipy.special import logit
+
+    biases = np.linspace(-6.0, 0.0, 121)
+    bd = bifurcation_diagram(evornn.CTRNN([[6.0]], bias=biases[:, None]), biases, dt=0.05, t_transient=50,
+                             t_record=10, equilibria=True)
+    s = (1 + np.array([-1, 1]) * np.sqrt(1 - 4 / 6)) / 2
+    np.testing.assert_allclose(bd.stability_changes, np.sort(logit(s) - 6 * s), atol=0.05 / 2 + 1e-9)
+    assert (bd.period == 0).all()  # every network comes to rest
+
+
 def test_regime_map_agrees_with_the_separate_analyses():
     biases = np.array([[-2.75, -1.75], [-8.0, -8.0], [0.0, 0.0]])
     nets = evornn.CTRNN(np.broadcast_to(np.array(BEER["weights"]), (3, 2, 2)), bias=biases)

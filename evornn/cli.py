@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
                            help="analyses: fixed-points lyapunov cycles basins (default: all)")
     p_analyze.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/analysis or NAME-analysis)")
     p_analyze.add_argument("--dt", type=float, default=0.01, help="RK4 step (default 0.01)")
+    from .sweep.command import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.out, args.t_max, args.dt)
@@ -66,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_experiment(args)
         if args.command == "analyze":
             return analyze(args)
+        if args.command == "sweep":
+            from .sweep.command import main as sweep_main
+
+            return sweep_main(args)
         from .experiment import summary
 
         print(summary(args.run_dir))

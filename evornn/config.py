@@ -42,16 +42,20 @@ EXPERIMENT_KEYS = {"name": "a string", "seed": _INT, "description": "a string"}
 EVOLVE_DEFAULTS = {"method": "ga", "n_pop": 100, "n_generations": 100, "checkpoint_every": 10, "hall_of_fame": 10}
 
 
-def load(path) -> dict:
-    """Read and validate an experiment file; returns the resolved configuration (a dict)."""
+def read_toml(path) -> dict:
+    """Parse a TOML file; errors name the file."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"experiment file {path} does not exist") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    return resolve(raw, default_name=path.stem)
+
+
+def load(path) -> dict:
+    """Read and validate an experiment file; returns the resolved configuration (a dict)."""
+    return resolve(read_toml(path), default_name=Path(path).stem)
 
 
 def parse_override(text: str) -> tuple[list[str], object]:

@@ -86,7 +86,7 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         if "evolve" in config and not (out / CHECKPOINT).exists():
             raise CheckpointError(f"{out / CHECKPOINT} does not exist: there is nothing to resume")
     else:
-        raw = configuration.apply_overrides(_read_toml(experiment_path), overrides or [])
+        raw = configuration.apply_overrides(configuration.read_toml(experiment_path), overrides or [])
         if seed is not None:
             raw.setdefault("experiment", {})["seed"] = seed
         config = configuration.resolve(raw, default_name=Path(experiment_path).stem)
@@ -157,18 +157,6 @@ def _run_regime_map(config: dict, out: Path) -> dict:
     counts = np.bincount(np.maximum(regimes.n_stable, 0))
     return {"grid": [int(xs.size), int(ys.size)], "fraction_oscillating": float(np.mean(regimes.oscillating)),
             "stable_equilibria_counts": {str(k): int(c) for k, c in enumerate(counts) if c}}
-
-
-def _read_toml(path) -> dict:
-    import tomllib
-
-    path = Path(path)
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"experiment file {path} does not exist") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
 
 
 def _write_results(out: Path, problem, result) -> None:

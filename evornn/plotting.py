@@ -221,3 +221,48 @@ def plot_phase_portrait(model, individual: int = 0, *, xlim=(-1.0, 1.0), ylim=(-
     if title:
         ax.set_title(title)
     return fig
+
+
+def plot_sweep(rows: list[dict], metric: str, x: str, y: str | None = None, *, kind: str = "auto", ax=None,
+               title=None):
+    """A sweep's `metric` over swept parameters: a heat map over `x` and `y` (means over
+    replicates), a line over a numeric `x`, or box plots per value of `x` (``kind="box"``).
+
+    Parameters
+    ----------
+    rows : list of dict
+        ``SweepStore.rows()``; failed runs are left out.
+    """
+    fig, ax = _figure(ax)
+    done = [r for r in rows if r.get("status") == "done" and r.get(metric) is not None]
+    if kind == "box":
+        groups = sorted({r[x] for r in done}, key=str)
+        data = [[float(r[metric]) for r in done if r[x] == g] for g in groups]
+        ax.boxplot(data, tick_labels=[str(g) for g in groups])
+        ax.set_xlabel(x)
+        ax.set_ylabel(metric)
+    elif y is not None:
+        xs = np.array(sorted({r[x] for r in done}))
+        ys = np.array(sorted({r[y] for r in done}))
+        total, count = np.zeros((ys.size, xs.size)), np.zeros((ys.size, xs.size))
+        for r in done:
+            i, j = np.searchsorted(ys, r[y]), np.searchsorted(xs, r[x])
+            value = float(r[metric])
+            if np.isfinite(value):
+                total[i, j] += value
+                count[i, j] += 1
+        with np.errstate(invalid="ignore"):
+            image = ax.imshow(np.ma.masked_invalid(total / count), origin="lower", aspect="auto",
+                              extent=(xs[0], xs[-1], ys[0], ys[-1]), interpolation="nearest")
+        fig.colorbar(image, ax=ax, label=metric)
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+    else:
+        xs = sorted({r[x] for r in done})
+        means = [np.nanmean([float(r[metric]) for r in done if r[x] == v]) for v in xs]
+        ax.plot(xs, means, "o-")
+        ax.set_xlabel(x)
+        ax.set_ylabel(f"{metric} (mean over replicates)")
+    if title:
+        ax.set_title(title)
+    return fig

@@ -1,0 +1,84 @@
+"""`evornn sweep`: run, resume, inspect and export sweeps."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .._io import atomic_write_bytes
+from ..errors import ConfigError
+from .runner import run_sweep
+from .store import SweepStore
+from .toml import load_sweep
+
+STORE = "sweep.sqlite"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("sweep", help="run a parameter sweep on Dask (or: sweep status DIR, sweep export DIR)",
+                       description="evornn sweep EXPERIMENT.toml [--out DIR] [--scheduler ADDR] [--workers N] [--resume]; "
+                                   "evornn sweep status DIR; evornn sweep export DIR --csv FILE | --parquet FILE")
+    p.add_argument("target", help="an experiment file with a [sweep] table, or 'status' / 'export'")
+    p.add_argument("directory", nargs="?", type=Path, help="the sweep directory (status, export)")
+    p.add_argument("--out", type=Path, default=None, help="sweep directory (default: runs/<name>-sweep)")
+    p.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--workers", type=int, default=None, help="workers of the local cluster (default: one per core)")
+    p.add_argument("--resume", action="store_true", help="continue the sweep stored in --out")
+    p.add_argument("--csv", type=Path, default=None, help="export: write the runs as CSV")
+    p.add_argument("--parquet", type=Path, default=None, help="export: write the runs as Parquet (needs pandas, pyarrow)")
+
+
+def main(args) -> int:
+    if args.target == "status":
+        with SweepStore(_store_path(args.directory)) as store:
+            s = store.status()
+            print(f"{args.directory}: {s['done']} done, {s['failed']} failed, {s['pending']} pending of {s['total']} runs")
+        return 0
+    if args.target == "export":
+        if args.csv is None and args.parquet is None:
+            raise ConfigError("sweep export needs --csv FILE or --parquet FILE")
+        with SweepStore(_store_path(args.directory)) as store:
+            if args.csv is not None:
+                print(f"wrote {store.to_csv(args.csv)}")
+            if args.parquet is not None:
+                print(f"wrote {store.to_parquet(args.parquet)}")
+        return 0
+    name, spec, plot = load_sweep(args.target)
+    out = args.out or Path("runs") / f"{name}-sweep"
+    path = out / STORE
+    if path.exists() and not args.resume:
+        raise ConfigError(f"{out} already holds a sweep; continue it with --resume or choose another --out")
+    summary = run_sweep(spec, path, scheduler=args.scheduler, n_workers=args.workers)
+    print(f"{out}: {summary['done']} done, {summary['failed']} failed, {summary['pending']} pending of "
+          f"{summary['total']} runs ({summary['ran']} run now in {summary['seconds']:.1f} s)")
+    with SweepStore(path) as store:
+        store.to_csv(out / "results.csv")
+        _plots(store, plot, out)
+    print(f"results: {out / 'results.csv'}" + (f"; plots in {out}" if plot else ""))
+    return 0 if summary["pending"] == 0 else 1
+
+
+def _store_path(directory) -> Path:
+    if directory is None:
+        raise ConfigError("give the sweep directory, e.g. evornn sweep status runs/NAME-sweep")
+    path = Path(directory) / STORE
+    if not path.exists():
+        raise ConfigError(f"{directory} holds no sweep ({STORE} not found)")
+    return path
+
+
+def _plots(store: SweepStore, plot: dict, out: Path) -> None:
+    if not plot:
+        return
+    import matplotlib.pyplot as plt
+
+    from ..plotting import plot_sweep
+
+    rows = store.rows()
+    metrics = plot.get("metrics", [])
+    for metric in [metrics] if isinstance(metrics, str) else metrics:
+        fig = plot_sweep(rows, metric, plot["x"], plot.get("y"), kind=plot.get("kind", "auto"), title=metric)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110)
+        plt.close(fig)
+        atomic_write_bytes(out / f"{metric}.png", buffer.getvalue())

@@ -1,0 +1,85 @@
+"""Run functions for sweeps: ``function(params: dict, seed: int) -> dict of metrics``.
+
+Name them in a sweep spec as ``"evornn.sweep.runs:<name>"``; any importable function with
+the same signature works too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def ctrnn_simulation(params: dict, seed: int) -> dict:
+    """Simulate one random CTRNN (Beer's ranges, drawn from `seed`) and summarise it.
+
+    Parameters (all optional): ``n_neurons`` (3), ``t_max`` (10), ``dt`` (0.05),
+    ``weight_scale`` (16: weights in [-scale, scale]), ``method`` ("euler").
+    Metrics: ``mean_output``, ``final_output`` (of neuron 0), ``diverged``.
+    """
+    import evornn
+
+    scale = float(params.get("weight_scale", 16.0))
+    net = evornn.CTRNN.random(1, int(params.get("n_neurons", 3)), rng=seed, weight_range=(-scale, scale),
+                              tau_range=(0.5, 10.0))
+    traj = evornn.simulate(net, dt=float(params.get("dt", 0.05)), t_max=float(params.get("t_max", 10.0)),
+                           method=params.get("method", "euler"), record_every=10)
+    out = traj.outputs[:, 0, 0]
+    return {"mean_output": float(out.mean()), "final_output": float(out[-1]), "diverged": bool(traj.diverged[0])}
+
+
+def regime_point(params: dict, seed: int) -> dict:
+    """The regime of one CTRNN: oscillation (period, amplitude of output 0) and equilibria.
+
+    Parameters: ``weights``, and optionally ``tau``, ``gain``, ``bias``; entries
+    ``bias_<i>`` (``tau_<i>``, ``gain_<i>``) override neuron ``i``'s value; ``dt`` (0.05),
+    ``t_transient`` and ``t_measure`` (100). Metrics: ``oscillating``, ``period``,
+    ``amplitude``, ``n_equilibria``, ``n_stable``.
+    """
+    import evornn
+    from evornn.analysis import regime_map
+
+    weights = np.asarray(params["weights"], dtype=np.float64)
+    n = weights.shape[0]
+    fields = {}
+    for name in ("tau", "gain", "bias"):
+        default = 0.0 if name == "bias" else 1.0
+        values = np.broadcast_to(np.asarray(params.get(name, default), dtype=np.float64), (n,)).copy()
+        for i in range(n):
+            if f"{name}_{i}" in params:
+                values[i] = float(params[f"{name}_{i}"])
+        fields[name] = values
+    net = evornn.CTRNN(weights, **fields)
+    r = regime_map(net, dt=float(params.get("dt", 0.05)), t_transient=float(params.get("t_transient", 100.0)),
+                   t_measure=float(params.get("t_measure", 100.0)), rng=seed)
+    return {"oscillating": bool(r.oscillating[0]), "period": float(r.period[0]), "amplitude": float(r.amplitude[0]),
+            "n_equilibria": int(r.n_equilibria[0]), "n_stable": int(r.n_stable[0])}
+
+
+def evolve_run(params: dict, seed: int) -> dict:
+    """One evolution run of an experiment file, with settings overridden.
+
+    Parameters: ``experiment`` (path of the TOML file), and dotted keys that override its
+    settings (``"evolve.method"``, ``"evolve.n_pop"``, ``"task.period"`` ...). The run's seed
+    replaces the file's. Metrics: ``best_fitness``, ``n_evaluations``, ``n_generations``,
+    ``stop_reason``, ``solved`` (the run reached a target stopping criterion), and the
+    best genome's task metrics as ``best_<name>``.
+    """
+    import json
+
+    import evornn
+    from evornn import config as configuration
+
+    raw = configuration.read_toml(params["experiment"])
+    overrides = [f"{k}={json.dumps(v)}" for k, v in params.items() if k != "experiment"]
+    raw = configuration.apply_overrides(raw, overrides)
+    raw.setdefault("experiment", {})["seed"] = int(seed)
+    config = configuration.resolve(raw)
+    problem = configuration.build_problem(config)
+    ev = config["evolve"]
+    result = evornn.evolve(problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"], rng=int(seed),
+                           hall_of_fame=1, progress=False, **config["stop"], **ev["options"])
+    metrics = {"best_fitness": float(np.max(result.best_fitness)), "n_evaluations": result.n_evaluations,
+               "n_generations": result.n_generations, "stop_reason": result.stop_reason,
+               "solved": result.stop_reason.startswith("target")}
+    metrics.update({f"best_{k}": v for k, v in result.best_metrics.items()})
+    return metrics

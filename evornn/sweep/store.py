@@ -1,0 +1,151 @@
+"""The sweep store: SQLite in WAL mode, written by the driver only, one transaction per
+chunk of results, so that a driver killed at any moment leaves every stored row intact."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+import socket
+import sqlite3
+import time
+from pathlib import Path
+
+from .._io import atomic_write_text
+from ..errors import ConfigError
+from .design import SweepSpec
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sweep (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    digest TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    provenance TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    key TEXT PRIMARY KEY,
+    idx INTEGER NOT NULL,
+    params TEXT NOT NULL,
+    replicate INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    metrics TEXT,
+    error TEXT,
+    started REAL,
+    finished REAL,
+    worker TEXT
+);
+"""
+
+
+def provenance() -> dict:
+    from ..experiment import _git_commit, _versions
+
+    return {"versions": _versions(), "git_commit": _git_commit(), "host": socket.gethostname(),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+class SweepStore:
+    """A sweep's results on disk.
+
+    Opening a store for a spec creates it, or checks that the existing one was made for
+    the same spec (a different spec raises :class:`evornn.ConfigError` before any work).
+    """
+
+    def __init__(self, path, spec: SweepSpec | None = None):
+        self.path = Path(path)
+        if spec is None and not self.path.exists():
+            raise ConfigError(f"{self.path} does not exist: not a sweep store")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a committed chunk survives power loss too
+        self._db.executescript(SCHEMA)
+        row = self._db.execute("SELECT digest, spec FROM sweep WHERE id = 1").fetchone()
+        if row is None:
+            if spec is None:
+                raise ConfigError(f"{self.path} holds no sweep")
+            with self._db:
+                self._db.execute("INSERT INTO sweep VALUES (1, ?, ?, ?, ?)",
+                                 (spec.digest(), json.dumps(spec.to_dict()), json.dumps(provenance()), time.time()))
+        elif spec is not None and row[0] != spec.digest():
+            raise ConfigError(f"{self.path} belongs to a different sweep spec; use another --out or the original spec")
+        self.spec = SweepSpec(**json.loads(self._db.execute("SELECT spec FROM sweep WHERE id = 1").fetchone()[0]))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def done_keys(self) -> set[str]:
+        """Keys of stored runs (done or failed)."""
+        return {key for (key,) in self._db.execute("SELECT key FROM runs")}
+
+    def record(self, results: list[dict]) -> int:
+        """Store a chunk of results in one transaction; rows already stored are left alone.
+        Returns the number of new rows."""
+        rows = [(r["key"], r["index"], json.dumps(r["params"]), r["replicate"], r["seed"], r["status"],
+                 json.dumps(r["metrics"]) if r["metrics"] is not None else None, r["error"], r["started"],
+                 r["finished"], r["worker"]) for r in results]
+        with self._db:
+            before = self._db.total_changes
+            self._db.executemany("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            return self._db.total_changes - before
+
+    def status(self) -> dict:
+        """Counts of runs: total in the spec, done, failed, pending."""
+        counts = dict(self._db.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall())
+        total = len(self.spec.runs())
+        done, failed = counts.get("done", 0), counts.get("failed", 0)
+        return {"total": total, "done": done, "failed": failed, "pending": total - done - failed}
+
+    def rows(self) -> list[dict]:
+        """Every stored run, in run order, with its parameters and metrics flattened."""
+        out = []
+        query = ("SELECT key, idx, params, replicate, seed, status, metrics, error, started, finished, worker "
+                 "FROM runs ORDER BY idx")
+        for key, idx, params, replicate, seed, status, metrics, error, started, finished, worker in self._db.execute(query):
+            swept = {k: v for k, v in json.loads(params).items() if k in self.spec.parameters}
+            out.append({"index": idx, "key": key, **swept, "replicate": replicate, "seed": seed, "status": status,
+                        **(json.loads(metrics) if metrics else {}), "error": error, "seconds": (finished or 0) - (started or 0),
+                        "worker": worker})
+        return out
+
+    def integrity_ok(self) -> bool:
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    def to_csv(self, path) -> Path:
+        rows = self.rows()
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return atomic_write_text(path, text.getvalue())
+
+    def to_dataframe(self):
+        """The runs as a pandas DataFrame (needs pandas: ``pip install "evornn[frames]"``)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError('to_dataframe needs pandas: pip install "evornn[frames]"') from exc
+        return pd.DataFrame(self.rows())
+
+    def to_parquet(self, path) -> Path:
+        """Write the runs as Parquet (needs pandas and pyarrow: ``pip install "evornn[frames]"``)."""
+        frame = self.to_dataframe()
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:
+            raise ImportError('to_parquet needs pyarrow: pip install "evornn[frames]"') from exc
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(path)
+        return path

@@ -1,0 +1,52 @@
+"""The ``[sweep]`` table of experiment files.
+
+::
+
+    [sweep]
+    run = "evornn.sweep.runs:regime_point"   # module:function(params, seed) -> metrics
+    design = "grid"                          # grid, random, sobol, lhs
+    n_points = 64                            # random, sobol, lhs
+    replicates = 1
+    seed = 0
+    [sweep.parameters]                       # swept: a list of values or a range
+    bias_0 = {low = -10.0, high = 8.0, n = 160}
+    method = ["ga", "pso"]
+    [sweep.fixed]                            # constants for every run
+    weights = [[6.0, -5.0], [5.0, 6.0]]
+    [sweep.plot]                             # optional: what `evornn sweep` draws
+    metrics = ["n_stable", "period"]         # heat maps over x and y, or lines over x,
+    x = "bias_0"                             # or box plots per value of x with kind = "box"
+    y = "bias_1"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import _check_keys, read_toml
+from ..errors import ConfigError
+from .design import SweepSpec
+
+SWEEP_KEYS = {"run", "design", "n_points", "replicates", "seed", "parameters", "fixed", "plot"}
+PLOT_KEYS = {"metrics", "x", "y", "kind"}
+
+
+def load_sweep(path) -> tuple[str, SweepSpec, dict]:
+    """``(name, spec, plot)`` from an experiment file's ``[sweep]`` table."""
+    path = Path(path)
+    raw = read_toml(path)
+    if "sweep" not in raw:
+        raise ConfigError(f"{path} has no [sweep] table")
+    table = dict(_check_keys("sweep", raw["sweep"], SWEEP_KEYS))
+    plot = dict(_check_keys("sweep.plot", table.pop("plot", {}), PLOT_KEYS))
+    if "run" not in table:
+        raise ConfigError("[sweep] needs run = 'module:function'")
+    spec = SweepSpec(**{k: v for k, v in table.items()})
+    if plot:
+        for key in ("x", "y"):
+            if key in plot and plot[key] not in spec.parameters:
+                raise ConfigError(f"[sweep.plot] {key} must be a swept parameter {sorted(spec.parameters)}, got {plot[key]!r}")
+        if plot.get("kind", "auto") not in ("auto", "box"):
+            raise ConfigError(f"[sweep.plot] kind must be 'auto' or 'box', got {plot.get('kind')!r}")
+    name = raw.get("experiment", {}).get("name", path.stem)
+    return str(name), spec, plot

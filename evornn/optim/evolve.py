@@ -228,6 +228,7 @@ def evolve(
     hall_of_fame: int = 10,
     n_threads: int | None = None,
     progress: bool | None = None,
+    client=None,
     **options,
 ) -> EvolutionResult:
     """Evolve genomes for `problem` with `method`, in one ask -> evaluate -> tell loop.
@@ -264,6 +265,11 @@ def evolve(
         Numba threads for the evaluations; results do not depend on it.
     progress : bool, optional
         Show a progress bar (default: when writing to a terminal).
+    client : dask.distributed.Client or str, optional
+        Evaluate each generation on Dask: the population is split into two chunks per
+        worker, each sent as one float64 array and scored on a worker, and the fitness
+        comes back as arrays. A scheduler address (``"tcp://host:8786"``) connects to it.
+        The results are bit-identical to the in-process run with the same seed.
 
     Returns
     -------
@@ -316,6 +322,12 @@ def evolve(
 
     from tqdm.auto import tqdm
 
+    owned = None
+    if isinstance(client, str):
+        from distributed import Client
+
+        client = owned = Client(client)
+    evaluate = _evaluator(problem, client)
     bar = tqdm(total=n_generations, initial=state.generation, desc=method, unit="gen",
                disable=(None if progress is None else not progress), leave=False)
     start = time.perf_counter() - state.elapsed
@@ -326,7 +338,7 @@ def evolve(
                 asked = strategy.ask()
                 genomes = np.clip(asked, strategy.low, strategy.high)
                 tick = time.perf_counter()
-                evaluation = problem.evaluate(genomes, task_rng(task_seq, gen))
+                evaluation = evaluate(genomes, task_seq, gen)
                 eval_time = time.perf_counter() - tick
                 strategy.tell(asked, evaluation.fitness)
                 _account(state, hof, genomes, evaluation)
@@ -342,7 +354,38 @@ def evolve(
                                     evals_per_s=f"{genomes.shape[0] / max(eval_time, 1e-9):.3g}", refresh=False)
     finally:
         bar.close()
+        if owned is not None:
+            owned.close()
     return _result(problem, strategy, hof, state, seed)
+
+
+def _evaluate_chunk(problem: Problem, genomes: np.ndarray, entropy, spawn_key, generation: int):
+    """Score one chunk on a Dask worker; plain arrays in and out (never DEAP objects)."""
+    import numba
+
+    numba.set_num_threads(1)
+    seq = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
+    ev = problem.evaluate(genomes, task_rng(seq, generation))
+    return ev.fitness, ev.metrics, ev.nonfinite
+
+
+def _evaluator(problem: Problem, client):
+    """``evaluate(genomes, task_seq, generation) -> Evaluation``, in process or on Dask."""
+    if client is None:
+        return lambda genomes, task_seq, gen: problem.evaluate(genomes, task_rng(task_seq, gen))
+    shared = client.scatter(problem, broadcast=True)
+    n_workers = max(1, len(client.scheduler_info()["workers"]))
+
+    def evaluate(genomes, task_seq, gen):
+        from ..tasks.base import Evaluation
+
+        chunks = [c for c in np.array_split(genomes, min(genomes.shape[0], 2 * n_workers)) if c.shape[0]]
+        futures = [client.submit(_evaluate_chunk, shared, np.ascontiguousarray(c), task_seq.entropy,
+                                 task_seq.spawn_key, gen, pure=False) for c in chunks]
+        parts = [Evaluation(fitness=f, metrics=m, nonfinite=n) for f, m, n in client.gather(futures)]
+        return Evaluation.concatenate(parts)
+
+    return evaluate
 
 
 def _account(state: _Progress, hof: _HallOfFame, genomes: np.ndarray, evaluation) -> None:

@@ -79,7 +79,7 @@ def connect(client=None, scheduler: str | None = None, n_workers: int | None = N
     if scheduler is not None:
         return Client(scheduler), True
     workers = n_workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster), True
 
 

@@ -56,6 +56,15 @@ class Evaluation:
     def n_pop(self) -> int:
         return self.fitness.shape[0]
 
+    @classmethod
+    def concatenate(cls, parts: list[Evaluation]) -> Evaluation:
+        """Join the evaluations of consecutive chunks of one population."""
+        return cls(
+            fitness=np.concatenate([p.fitness for p in parts]),
+            metrics={name: np.concatenate([p.metrics[name] for p in parts]) for name in parts[0].metrics},
+            nonfinite=np.concatenate([p.nonfinite for p in parts]),
+        )
+
     @property
     def n_nonfinite(self) -> int:
         return int(self.nonfinite.sum()) if self.nonfinite is not None else 0

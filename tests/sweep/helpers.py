@@ -1,0 +1,12 @@
+"""Run functions for the sweep tests (importable by Dask workers)."""
+
+import time
+
+import numpy as np
+
+
+def square(params: dict, seed: int) -> dict:
+    time.sleep(float(params.get("sleep", 0.0)))
+    if params.get("fail") and params["x"] == 2:
+        raise RuntimeError("x = 2 is not allowed")
+    return {"square": params["x"] ** 2, "noise": float(np.random.default_rng(seed).random())}

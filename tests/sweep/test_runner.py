@@ -1,0 +1,142 @@
+"""Sweeps on a LocalCluster: results, failures, resume; SIGKILL of the driver and of a
+worker lose nothing; evolve on Dask is bit-identical to the in-process run."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import evornn
+from evornn.optim import METHODS
+from evornn.sweep import SweepSpec, SweepStore, run_sweep
+from tests.optim.helpers import fingerprint, problem_for
+from tests.sweep.helpers import square
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def expected(spec):
+    return {r.key: square(r.params | {"sleep": 0.0}, r.seed) for r in spec.runs()}
+
+
+def stored(path):
+    with SweepStore(path) as store:
+        return {row["key"]: row for row in store.rows()}
+
+
+def test_a_sweep_stores_every_run_and_records_failures(client, tmp_path):
+    spec = SweepSpec("tests.sweep.helpers:square", {"x": [1, 2, 3]}, fixed={"fail": True}, replicates=3, seed=1)
+    summary = run_sweep(spec, tmp_path / "s.sqlite", client=client, progress=False)
+    assert summary["done"] == 6 and summary["failed"] == 3 and summary["pending"] == 0
+    rows = stored(tmp_path / "s.sqlite")
+    for run in spec.runs():
+        row = rows[run.key]
+        if run.params["x"] == 2:
+            assert row["status"] == "failed" and "x = 2 is not allowed" in row["error"]
+        else:
+            want = square(run.params | {"fail": False}, run.seed)
+            assert (row["square"], row["noise"]) == (want["square"], want["noise"])
+    # Resuming runs nothing again.
+    assert run_sweep(spec, tmp_path / "s.sqlite", client=client, progress=False)["ran"] == 0
+
+
+def test_one_task_per_run_gives_the_same_results(client, tmp_path):
+    spec = SweepSpec("tests.sweep.helpers:square", {"x": {"low": 0, "high": 1, "n": 7}}, replicates=2)
+    run_sweep(spec, tmp_path / "a.sqlite", client=client, chunk_size=1, progress=False)
+    run_sweep(spec, tmp_path / "b.sqlite", client=client, progress=False)
+    strip = lambda rows: {k: {c: v for c, v in r.items() if c not in ("seconds", "worker")} for k, r in rows.items()}  # noqa: E731
+    assert strip(stored(tmp_path / "a.sqlite")) == strip(stored(tmp_path / "b.sqlite"))
+
+
+DRIVER = textwrap.dedent(
+    """
+    import sys
+    from evornn.sweep import SweepSpec, run_sweep
+    spec = SweepSpec("tests.sweep.helpers:square", {"x": list(range(60))}, fixed={"sleep": 0.05}, seed=3)
+    run_sweep(spec, sys.argv[1], n_workers=2, chunk_size=2, progress=False)
+    """
+)
+
+
+def count_rows(path):
+    try:
+        with sqlite3.connect(path, timeout=1) as db:
+            return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_killed_driver_resumes_with_every_run_exactly_once(tmp_path, client):
+    path = tmp_path / "s.sqlite"
+    child = subprocess.Popen([sys.executable, "-c", DRIVER, str(path)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 300
+        while count_rows(path) < 10:
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait()
+    before = stored(path)
+    assert 10 <= len(before) < 60
+    spec = SweepSpec("tests.sweep.helpers:square", {"x": list(range(60))}, fixed={"sleep": 0.05}, seed=3)
+    run_sweep(spec, path, client=client, progress=False)
+    after = stored(path)
+    assert len(after) == 60 and {r["status"] for r in after.values()} == {"done"}
+    for key, row in before.items():
+        assert after[key] == row  # rows stored before the crash are untouched
+    want = expected(spec)
+    assert all((after[k]["square"], after[k]["noise"]) == (w["square"], w["noise"]) for k, w in want.items())
+    with SweepStore(path) as store:
+        assert store.integrity_ok()
+
+
+def test_a_killed_worker_loses_nothing(tmp_path):
+    from distributed import Client, LocalCluster
+
+    spec = SweepSpec("tests.sweep.helpers:square", {"x": list(range(40))}, fixed={"sleep": 0.05}, seed=4)
+    path = tmp_path / "s.sqlite"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as c:
+        pids = c.run(os.getpid)
+        done = {}
+        thread = threading.Thread(target=lambda: done.update(run_sweep(spec, path, client=c, chunk_size=2,
+                                                                        progress=False)))
+        thread.start()
+        deadline = time.monotonic() + 300
+        while count_rows(path) < 6:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(next(iter(pids.values())), signal.SIGKILL)
+        thread.join(timeout=300)
+    assert done["done"] == 40 and done["failed"] == 0
+    rows = stored(path)
+    want = expected(spec)
+    assert all((rows[k]["square"], rows[k]["noise"]) == (w["square"], w["noise"]) for k, w in want.items())
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_evolve_on_dask_is_bit_identical_to_in_process(client, method):
+    problem = problem_for(method)
+    local = evornn.evolve(problem, method, n_pop=16, n_generations=4, rng=13, progress=False)
+    remote = evornn.evolve(problem, method, n_pop=16, n_generations=4, rng=13, progress=False, client=client)
+    assert fingerprint(local) == fingerprint(remote)
+    assert json.dumps(local.best_metrics) == json.dumps(remote.best_metrics)

@@ -192,7 +192,7 @@ def resolve_regime_map(raw: dict, *, default_name: str = "experiment") -> dict:
     """Validate a regime-map experiment: a CTRNN (``[network]``: weights, tau, bias, gain)
     whose `parameter` (``"bias"``, ``"tau"`` or ``"gain"``) of neuron ``x[0]`` and of neuron
     ``y[0]`` varies over a grid, ``x = [neuron, low, high, n]`` and likewise `y`."""
-    _check_keys("top level", raw, {"experiment", "network", "regime_map"})
+    _check_keys("top level", raw, {"experiment", "network", "regime_map", "sweep"})  # [sweep]: evornn sweep
     if "network" not in raw:
         raise ConfigError("a regime map needs a [network] table (weights, tau, bias, gain of the CTRNN)")
     network = dict(_check_keys("network", raw["network"], NETWORK_KEYS))

@@ -108,3 +108,36 @@ def test_a_regime_map_experiment_runs_with_a_small_grid(tmp_path, capsys):
     assert (out / "regime_map.png").exists()
     assert main(["show", str(out)]) == 0
     assert "grid       5 x 5" in capsys.readouterr().out
+
+
+SWEEP = """
+[experiment]
+name = "squares"
+[sweep]
+run = "tests.sweep.helpers:square"
+replicates = 2
+[sweep.parameters]
+x = {low = 0.0, high = 3.0, n = 4}
+[sweep.plot]
+metrics = ["square"]
+x = "x"
+"""
+
+
+def test_sweep_command_runs_reports_and_exports(tmp_path, capsys):
+    import csv
+
+    experiment = tmp_path / "squares.toml"
+    experiment.write_text(SWEEP)
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(experiment), "--out", str(out), "--workers", "2"]) == 0
+    assert "8 done, 0 failed, 0 pending of 8 runs" in capsys.readouterr().out
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert sorted(float(r["square"]) for r in rows) == sorted(2 * [0.0, 1.0, 4.0, 9.0])
+    assert (out / "square.png").exists()
+    assert main(["sweep", "status", str(out)]) == 0
+    assert "8 done" in capsys.readouterr().out
+    assert main(["sweep", "export", str(out), "--csv", str(tmp_path / "x.csv")]) == 0
+    assert main(["sweep", str(experiment), "--out", str(out)]) == 2  # never overwritten
+    assert "--resume" in capsys.readouterr().err
+    assert main(["sweep", str(experiment), "--out", str(out), "--resume"]) == 0

@@ -60,7 +60,7 @@ def evolve_run(params: dict, seed: int) -> dict:
 
     Parameters: ``experiment`` (path of the TOML file), and dotted keys that override its
     settings (``"evolve.method"``, ``"evolve.n_pop"``, ``"task.period"`` ...). The run's seed
-    replaces the file's. Metrics: ``best_fitness``, ``n_evaluations``, ``n_generations``,
+    replaces the file's; a different method drops the file's ``[evolve.options]``. Metrics: ``best_fitness``, ``n_evaluations``, ``n_generations``,
     ``stop_reason``, ``solved`` (the run reached a target stopping criterion), and the
     best genome's task metrics as ``best_<name>``.
     """
@@ -70,6 +70,8 @@ def evolve_run(params: dict, seed: int) -> dict:
     from evornn import config as configuration
 
     raw = configuration.read_toml(params["experiment"])
+    if params.get("evolve.method", raw.get("evolve", {}).get("method")) != raw.get("evolve", {}).get("method"):
+        raw["evolve"].pop("options", None)  # the file's options belong to its own method
     overrides = [f"{k}={json.dumps(v)}" for k, v in params.items() if k != "experiment"]
     raw = configuration.apply_overrides(raw, overrides)
     raw.setdefault("experiment", {})["seed"] = int(seed)

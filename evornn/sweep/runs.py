@@ -70,7 +70,8 @@ def evolve_run(params: dict, seed: int) -> dict:
     from evornn import config as configuration
 
     raw = configuration.read_toml(params["experiment"])
-    if params.get("evolve.method", raw.get("evolve", {}).get("method")) != raw.get("evolve", {}).get("method"):
+    own_method = raw.get("evolve", {}).get("method")
+    if params.get("evolve.method", own_method) != own_method:
         raw["evolve"].pop("options", None)  # the file's options belong to its own method
     overrides = [f"{k}={json.dumps(v)}" for k, v in params.items() if k != "experiment"]
     raw = configuration.apply_overrides(raw, overrides)

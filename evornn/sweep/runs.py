@@ -61,8 +61,9 @@ def evolve_run(params: dict, seed: int) -> dict:
     Parameters: ``experiment`` (path of the TOML file), and dotted keys that override its
     settings (``"evolve.method"``, ``"evolve.n_pop"``, ``"task.period"`` ...). The run's seed
     replaces the file's; a different method drops the file's ``[evolve.options]``.
-    Metrics: ``best_fitness``, ``n_evaluations``, ``n_generations``, ``stop_reason``, ``solved`` (the run reached a target stopping criterion), and the
-    best genome's task metrics as ``best_<name>``.
+    Metrics: ``best_fitness``, ``n_evaluations``, ``n_generations``, ``stop_reason``,
+    ``solved`` (the run reached a target stopping criterion), and the best genome's task
+    metrics as ``best_<name>``.
     """
     import json
 

@@ -4,7 +4,7 @@ evornn's chunking (tasks of about 0.2 s) against one task per run, timed in the 
 Prints runs/s, the bookkeeping per run (wall time x workers minus the time inside the
 runs, per run) and the share of worker time spent outside the runs.
 
-    python benchmarks/bench_sweep.py [--runs 10000] [--workers 2]
+    python benchmarks/bench_sweep.py [--runs 10000] [--workers 2] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of the chunked sweep (median)")
     args = parser.parse_args()
     from distributed import Client, LocalCluster
 
@@ -53,9 +54,10 @@ def main() -> None:
             Client(cluster) as client:
         run_sweep(SweepSpec(spec.run, {"n_neurons": [2, 3, 4, 5]}, fixed=spec.fixed), Path(tmp) / "warm.sqlite",
                   client=client, progress=False)  # warm the workers' caches
-        rows = [("chunked (about 0.2 s/task)", {}), ("one task per run", {"chunk_size": 1})]
-        for label, kwargs in rows:
-            m = measure(client, spec, Path(tmp) / f"{len(label)}.sqlite", args.workers, **kwargs)
+        rows = [("chunked (about 0.2 s/task)", {}, args.repeats), ("one task per run", {"chunk_size": 1}, 1)]
+        for label, kwargs, repeats in rows:
+            ms = [measure(client, spec, Path(tmp) / f"{len(label)}-{r}.sqlite", args.workers, **kwargs) for r in range(repeats)]
+            m = {key: float(np.median([x[key] for x in ms])) for key in ms[0]}
             print(f"{label:<28}{m['runs/s']:>10.0f}{m['wall']:>10.2f}{m['per_run_ms']:>21.3f}{100 * m['outside']:>13.1f}%")
 
 

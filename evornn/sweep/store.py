@@ -101,7 +101,7 @@ class SweepStore:
     def status(self) -> dict:
         """Counts of runs: total in the spec, done, failed, pending."""
         counts = dict(self._db.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall())
-        total = len(self.spec.runs())
+        total = self.spec.n_runs()
         done, failed = counts.get("done", 0), counts.get("failed", 0)
         return {"total": total, "done": done, "failed": failed, "pending": total - done - failed}
 

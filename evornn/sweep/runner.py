@@ -105,8 +105,15 @@ def run_sweep(spec: SweepSpec, store_path, *, client=None, scheduler: str | None
     -------
     dict
         ``{"total", "done", "failed", "pending", "ran", "seconds"}``.
+
+    A run function may carry ``validate(params)``; the built-in ones do, so unknown
+    parameters raise :class:`evornn.ConfigError` before any work starts.
     """
-    load_function(spec.run)  # fails here, before any work, if the function cannot be imported
+    function = load_function(spec.run)  # fails here, before any work, if it cannot be imported
+    validate = getattr(function, "validate", None)
+    if validate is not None:  # a run function may check its parameters before any work
+        for run in {tuple(sorted(r.params)): r for r in spec.runs()}.values():
+            validate(run.params)
     with SweepStore(store_path, spec) as store:
         done = store.done_keys()
         pending = [run for run in spec.runs() if run.key not in done]

@@ -8,7 +8,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
 
+
+def _accepts(*names: str, prefixes: tuple[str, ...] = ()):
+    """Attach ``validate(params)`` to a run function: parameters it does not know are a
+    ConfigError that the sweep raises before any work starts."""
+    known = set(names)
+
+    def attach(function):
+        def validate(params: dict) -> None:
+            unknown = sorted(k for k in params if k not in known and not k.startswith(prefixes))
+            if unknown:
+                allowed = sorted(known) + [f"{p}<i>" for p in prefixes]
+                raise ConfigError(f"unknown parameter(s) {unknown} for {function.__name__}; allowed: {allowed}")
+
+        function.validate = validate
+        return function
+
+    return attach
+
+
+@_accepts("n_neurons", "t_max", "dt", "weight_scale", "method")
 def ctrnn_simulation(params: dict, seed: int) -> dict:
     """Simulate one random CTRNN (Beer's ranges, drawn from `seed`) and summarise it.
 
@@ -27,6 +48,7 @@ def ctrnn_simulation(params: dict, seed: int) -> dict:
     return {"mean_output": float(out.mean()), "final_output": float(out[-1]), "diverged": bool(traj.diverged[0])}
 
 
+@_accepts("weights", "tau", "gain", "bias", "dt", "t_transient", "t_measure", prefixes=("bias_", "tau_", "gain_"))
 def regime_point(params: dict, seed: int) -> dict:
     """The regime of one CTRNN: oscillation (period, amplitude of output 0) and equilibria.
 
@@ -65,20 +87,10 @@ def evolve_run(params: dict, seed: int) -> dict:
     ``solved`` (the run reached a target stopping criterion), and the best genome's task
     metrics as ``best_<name>``.
     """
-    import json
-
     import evornn
-    from evornn import config as configuration
 
-    raw = configuration.read_toml(params["experiment"])
-    own_method = raw.get("evolve", {}).get("method")
-    if params.get("evolve.method", own_method) != own_method:
-        raw["evolve"].pop("options", None)  # the file's options belong to its own method
-    overrides = [f"{k}={json.dumps(v)}" for k, v in params.items() if k != "experiment"]
-    raw = configuration.apply_overrides(raw, overrides)
-    raw.setdefault("experiment", {})["seed"] = int(seed)
-    config = configuration.resolve(raw)
-    problem = configuration.build_problem(config)
+    config = _evolve_config(params, seed)
+    problem = evornn.config.build_problem(config)
     ev = config["evolve"]
     result = evornn.evolve(problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"], rng=int(seed),
                            hall_of_fame=1, progress=False, **config["stop"], **ev["options"])
@@ -87,3 +99,28 @@ def evolve_run(params: dict, seed: int) -> dict:
                "solved": result.stop_reason.startswith("target")}
     metrics.update({f"best_{k}": v for k, v in result.best_metrics.items()})
     return metrics
+
+
+def _evolve_config(params: dict, seed: int) -> dict:
+    """The resolved configuration of an `evolve_run` (ConfigError for unknown keys)."""
+    import json
+
+    from .. import config as configuration
+
+    if "experiment" not in params:
+        raise ConfigError("evolve_run needs the parameter 'experiment' (the path of a TOML experiment file)")
+    raw = configuration.read_toml(params["experiment"])
+    own_method = raw.get("evolve", {}).get("method")
+    if params.get("evolve.method", own_method) != own_method:
+        raw["evolve"].pop("options", None)  # the file's options belong to its own method
+    overrides = [f"{k}={json.dumps(v)}" for k, v in params.items() if k != "experiment"]
+    raw = configuration.apply_overrides(raw, overrides)
+    raw.setdefault("experiment", {})["seed"] = int(seed)
+    return configuration.resolve(raw)
+
+
+def _validate_evolve_run(params: dict) -> None:
+    _evolve_config(params, 0)
+
+
+evolve_run.validate = _validate_evolve_run

@@ -64,3 +64,16 @@ def test_unimportable_functions_and_foreign_stores_are_refused(tmp_path):
     SweepStore(tmp_path / "b.sqlite", SweepSpec("tests.sweep.helpers:square", {"x": [1]})).close()
     with pytest.raises(ConfigError, match="different sweep spec"):
         SweepStore(tmp_path / "b.sqlite", SweepSpec("tests.sweep.helpers:square", {"x": [1, 2]}))
+
+
+def test_unknown_parameters_of_built_in_run_functions_are_refused_before_any_work(tmp_path):
+    from evornn.sweep import run_sweep
+
+    spec = SweepSpec("evornn.sweep.runs:ctrnn_simulation", {"n_neurns": [2, 3]})
+    with pytest.raises(ConfigError, match=r"unknown parameter\(s\) \['n_neurns'\]"):
+        run_sweep(spec, tmp_path / "a.sqlite")
+    spec = SweepSpec("evornn.sweep.runs:evolve_run", {"evolve.methd": ["ga"]},
+                     fixed={"experiment": "experiments/oscillator.toml"})
+    with pytest.raises(ConfigError, match="unknown key"):
+        run_sweep(spec, tmp_path / "b.sqlite")
+    assert not (tmp_path / "a.sqlite").exists() and not (tmp_path / "b.sqlite").exists()

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numba
 import numpy as np
 import scipy
+from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 from scipy import linalg
 
 import evornn
@@ -64,15 +64,6 @@ def numpy_ctrnn_rk4(weights, bias, y, dt, n_steps):
         k1 = f(y); k2 = f(y + dt / 2 * k1); k3 = f(y + dt / 2 * k2); k4 = f(y + dt * k3)  # noqa: E702
         y = y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
     return y
-
-
-def median_time(fn, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), out
 
 
 def main() -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numba
 import numpy as np
+from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 
 import evornn
 
@@ -32,15 +32,6 @@ def numpy_euler(net: evornn.CTRNN, y: np.ndarray, dt: float, n_steps: int, use_e
             drive = np.matmul(weights, rates[:, :, None])[:, :, 0]
         y += dt * (drive - y) / tau
     return y
-
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main() -> None:
@@ -62,12 +53,12 @@ def main() -> None:
             return evornn.simulate(net, y0, dt=dt, n_steps=n_steps, method=method, record_every=n_steps).y_final
 
         run_evornn()  # compile (or load from cache) outside the timing
-        t_evornn = median_time(run_evornn, args.repeats)
+        t_evornn = median_time(run_evornn, args.repeats)[0]
         label = f"{n_neurons} neurons x {n_pop} nets x {n_steps} {method}"
         steps = n_pop * n_steps
         if method == "euler":
             t_numpy = min(
-                median_time(lambda e=e, net=net, y0=y0, n=n_steps: numpy_euler(net, y0, dt, n, e), max(3, args.repeats // 2))
+                median_time(lambda e=e, net=net, y0=y0, n=n_steps: numpy_euler(net, y0, dt, n, e), max(3, args.repeats // 2))[0]
                 for e in (False, True)
             )
             diff = np.abs(run_evornn() - numpy_euler(net, y0, dt, n_steps, False)).max()

@@ -23,6 +23,7 @@ import time
 import deap
 import numba
 import numpy as np
+from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 from deap import base
 
 import evornn
@@ -31,15 +32,6 @@ from evornn.tasks import Evaluation, OscillatorTask, SequenceTask, Task
 OSCILLATOR = {"period": 10.0, "amplitude": 0.5}
 TEACHER = {"weights": [[2.0, -6.0], [5.0, 1.0]], "tau": [1.0, 2.5], "bias": [1.0, -3.0], "input_weights": [[4.0], [-2.0]]}
 SEQUENCE_INPUTS = np.array([0.0, 1.0, 0.5, 0.25, 0.75, 0.0, 1.0, 0.5, 0.0, 0.25, 1.0, 0.75])[:, None]
-
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def evaluation_throughput(repeats: int) -> None:
@@ -53,8 +45,8 @@ def evaluation_throughput(repeats: int) -> None:
     one_by_one = np.array(list(toolbox.map(toolbox.evaluate, population)))[:, 0]
     np.testing.assert_allclose(batched, one_by_one, rtol=1e-12)
 
-    t_batched = median_time(lambda: problem.evaluate(genomes), repeats)
-    t_deap = median_time(lambda: list(toolbox.map(toolbox.evaluate, population)), max(1, repeats // 2))
+    t_batched = median_time(lambda: problem.evaluate(genomes), repeats)[0]
+    t_deap = median_time(lambda: list(toolbox.map(toolbox.evaluate, population)), max(1, repeats // 2))[0]
     print("\n1. Oscillator task (3 neurons, RK4 dt 0.05, 1800 steps), population 1000")
     print(f"{'evaluator':<44}{'evals/s':>12}{'ratio':>8}")
     print(f"{'evornn batched (Problem.evaluate)':<44}{1000 / t_batched:>12.4g}{t_deap / t_batched:>8.1f}")
@@ -91,7 +83,7 @@ def loop_overhead(repeats: int) -> None:
     print(f"{'method':<10}{'operators':<12}{'microseconds':>14}{'of which decode':>18}")
     codec = evornn.CTRNN.codec(3)
     genomes = codec.random(n_pop, rng=0)
-    decode = median_time(lambda: codec.decode(genomes), 7) / n_pop * 1e6
+    decode = median_time(lambda: codec.decode(genomes), 7)[0] / n_pop * 1e6
     for method, operators in [("ga", "vectorised"), ("ga", "deap"), ("sa", "vectorised"), ("sa", "deap"),
                               ("pso", "vectorised"), ("cmaes", "vectorised"), ("nsga2", "vectorised"), ("nsga2", "deap")]:
         options = {"operators": operators} if method in ("ga", "sa", "nsga2") else {}

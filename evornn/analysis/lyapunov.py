@@ -41,6 +41,28 @@ def _tangent_derivative(t, y, q, params, p, u, jbuf, dy, dq):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _step_state(discrete, t, y, params, p, u, dt, k1, k2, k3, k4, tmp):
+    """Advance `y` in place: one iteration of a map, or one RK4 step of a flow.
+    Numba-compiled; the k's and tmp are scratch; no validation."""
+    n = y.shape[0]
+    rhs(t, y, params, p, u, k1)
+    if discrete:
+        y[:] = k1
+        return
+    for i in range(n):
+        tmp[i] = y[i] + 0.5 * dt * k1[i]
+    rhs(t + 0.5 * dt, tmp, params, p, u, k2)
+    for i in range(n):
+        tmp[i] = y[i] + 0.5 * dt * k2[i]
+    rhs(t + 0.5 * dt, tmp, params, p, u, k3)
+    for i in range(n):
+        tmp[i] = y[i] + dt * k3[i]
+    rhs(t + dt, tmp, params, p, u, k4)
+    for i in range(n):
+        y[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _orthonormalize(q, sums):
     """Modified Gram-Schmidt on the columns of q (a QR decomposition); adds log|R_ii| to sums."""
     n, k = q.shape
@@ -103,18 +125,7 @@ def _benettin(discrete, params, y0, t0, dt, n_transient, n_steps, renormalize_ev
                     y[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
                 q[:, :] += dt / 6.0 * (q1 + 2.0 * q2 + 2.0 * q3 + q4)
             else:
-                rhs(t, y, params, p, us, k1)
-                for i in range(n):
-                    tmp[i] = y[i] + 0.5 * dt * k1[i]
-                rhs(t + 0.5 * dt, tmp, params, p, us, k2)
-                for i in range(n):
-                    tmp[i] = y[i] + 0.5 * dt * k2[i]
-                rhs(t + 0.5 * dt, tmp, params, p, us, k3)
-                for i in range(n):
-                    tmp[i] = y[i] + dt * k3[i]
-                rhs(t + dt, tmp, params, p, us, k4)
-                for i in range(n):
-                    y[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+                _step_state(False, t, y, params, p, us, dt, k1, k2, k3, k4, tmp)
             if tangent and (s - n_transient + 1) % renormalize_every == 0:
                 _orthonormalize(q, sums)
         if (n_steps % renormalize_every) != 0:
@@ -205,22 +216,7 @@ def _two_trajectories(discrete, params, y0, dt, n_transient, n_steps, renormaliz
             us = u[s if per_step else 0, p]
             t = s * dt
             for traj in range(2 if s >= n_transient else 1):
-                y = a if traj == 0 else b
-                rhs(t, y, params, p, us, k1)
-                if discrete:
-                    y[:] = k1
-                    continue
-                for i in range(n):
-                    tmp[i] = y[i] + 0.5 * dt * k1[i]
-                rhs(t + 0.5 * dt, tmp, params, p, us, k2)
-                for i in range(n):
-                    tmp[i] = y[i] + 0.5 * dt * k2[i]
-                rhs(t + 0.5 * dt, tmp, params, p, us, k3)
-                for i in range(n):
-                    tmp[i] = y[i] + dt * k3[i]
-                rhs(t + dt, tmp, params, p, us, k4)
-                for i in range(n):
-                    y[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+                _step_state(discrete, t, a if traj == 0 else b, params, p, us, dt, k1, k2, k3, k4, tmp)
             done = s - n_transient + 1
             if done > 0 and (done % renormalize_every == 0 or done == n_steps):
                 d = 0.0

@@ -134,6 +134,12 @@ def _benettin(discrete, params, y0, t0, dt, n_transient, n_steps, renormalize_ev
             out[p, c] = sums[c]
 
 
+def _run_lengths(model, dt, n_steps, n_transient, renormalize_every) -> tuple[float, int, int, int]:
+    """Validated step and counts shared by both estimators."""
+    return (step_for(model, dt), positive_int("n_steps", n_steps), positive_int("n_transient", n_transient, minimum=0),
+            positive_int("renormalize_every", renormalize_every))
+
+
 def _prepare(model, y0, inputs, n_total):
     y0 = model.initial_state() if y0 is None else batched("y0", y0, model.n_pop, (model.n_state,))
     if inputs is None:
@@ -183,10 +189,7 @@ def lyapunov_spectrum(model, y0=None, *, dt: float | None = None, n_steps: int, 
     0.69
     """
     discrete = model.time == "discrete"
-    dt = step_for(model, dt)
-    n_steps = positive_int("n_steps", n_steps)
-    n_transient = positive_int("n_transient", n_transient, minimum=0)
-    renormalize_every = positive_int("renormalize_every", renormalize_every)
+    dt, n_steps, n_transient, renormalize_every = _run_lengths(model, dt, n_steps, n_transient, renormalize_every)
     k = model.n_state if n_exponents is None else positive_int("n_exponents", n_exponents)
     if k > model.n_state:
         raise ValueError(f"n_exponents must be at most n_state = {model.n_state}, got {k}")
@@ -239,10 +242,7 @@ def largest_lyapunov(model, y0=None, *, dt: float | None = None, n_steps: int, n
     0.42
     """
     discrete = model.time == "discrete"
-    dt = step_for(model, dt)
-    n_steps = positive_int("n_steps", n_steps)
-    n_transient = positive_int("n_transient", n_transient, minimum=0)
-    renormalize_every = positive_int("renormalize_every", renormalize_every)
+    dt, n_steps, n_transient, renormalize_every = _run_lengths(model, dt, n_steps, n_transient, renormalize_every)
     d0 = positive_float("d0", d0)
     y, u = _prepare(model, y0, inputs, n_transient + n_steps)
     out = np.empty(model.n_pop)

@@ -27,10 +27,10 @@ import numpy as np
 from .errors import ConfigError
 from .models import CTRNN
 from .optim import METHODS, Problem
-from .tasks import OscillatorTask, SequenceTask
+from .tasks import CartPoleTask, OscillatorTask, SequenceTask
 
 MODELS = {"ctrnn": CTRNN.codec}
-TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask}
+TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask}
 
 _INT = "an integer"
 _NUMBER = "a number"

@@ -46,3 +46,26 @@ def ctrnn_trajectory(net, p, y0, dt, n_steps, method, u_at=None):
         return ctrnn_derivative(y, prm.tau[p], prm.bias[p], prm.gain[p], prm.weights[p], prm.input_weights[p], u)
 
     return integrate(f, y0, dt, n_steps, method, u_at)
+
+
+def wieland_derivatives(state, force, n_poles=2, cart_friction=5e-4, pole_friction=2e-6):
+    """Wieland's double-pole equations, term by term in plain Python (one state)."""
+    import math
+
+    g, cart = -9.8, 1.0
+    masses, halves = [0.1, 0.01][:n_poles], [0.5, 0.05][:n_poles]
+    x_dot = state[1]
+    effective_force = [
+        m * half * state[3 + 2 * i] ** 2 * math.sin(state[2 + 2 * i])
+        + 0.75 * m * math.cos(state[2 + 2 * i]) * (pole_friction * state[3 + 2 * i] / (m * half) + g * math.sin(state[2 + 2 * i]))
+        for i, (m, half) in enumerate(zip(masses, halves, strict=True))
+    ]
+    effective_mass = [m * (1 - 0.75 * math.cos(state[2 + 2 * i]) ** 2) for i, m in enumerate(masses)]
+    sign = 0 if x_dot == 0 else (1 if x_dot > 0 else -1)
+    x_ddot = (force - cart_friction * sign + sum(effective_force)) / (cart + sum(effective_mass))
+    out = [x_dot, x_ddot, 0.0, 0.0, 0.0, 0.0]
+    for i, (m, half) in enumerate(zip(masses, halves, strict=True)):
+        theta, omega = state[2 + 2 * i], state[3 + 2 * i]
+        out[2 + 2 * i] = omega
+        out[3 + 2 * i] = -0.75 / half * (x_ddot * math.cos(theta) + g * math.sin(theta) + pole_friction * omega / (m * half))
+    return out

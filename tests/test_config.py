@@ -72,7 +72,7 @@ def test_overrides_are_read_as_toml_values():
         config.apply_overrides(SMALL, ["evolve.n_pop"])
 
 
-@pytest.mark.parametrize("name", ["oscillator.toml", "sequence.toml"])
+@pytest.mark.parametrize("name", ["oscillator.toml", "sequence.toml", "double_pole_velocities.toml", "ctrnn_bias_map.toml"])
 def test_the_shipped_experiments_are_valid(name):
     path = ROOT / "experiments" / name
     tomllib.loads(path.read_text())

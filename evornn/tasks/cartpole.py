@@ -1,0 +1,214 @@
+r"""Pole balancing: a population of carts and their controllers stepped together in one
+compiled, parallel loop (sensors -> network -> force -> physics), no Python per step.
+
+**Double pole** (Wieland 1991, as used by SANE, ESP, NEAT and CoSyNE): a cart of mass
+:math:`M = 1` kg on a 4.8 m track carries two hinged poles of half-lengths
+:math:`\ell_1 = 0.5` m, :math:`\ell_2 = 0.05` m and masses :math:`m_1 = 0.1` kg,
+:math:`m_2 = 0.01` kg. With :math:`\tilde m_i = m_i (1 - \tfrac34 \cos^2\theta_i)` and
+:math:`\tilde F_i = m_i \ell_i \dot\theta_i^2 \sin\theta_i + \tfrac34 m_i \cos\theta_i
+(\mu_p \dot\theta_i / (m_i \ell_i) + g \sin\theta_i)`,
+
+.. math::
+
+    \ddot x = \frac{F - \mu_c \operatorname{sgn}\dot x + \sum_i \tilde F_i}{M + \sum_i \tilde m_i},
+    \qquad
+    \ddot\theta_i = -\frac{3}{4 \ell_i}\Big(\ddot x \cos\theta_i + g \sin\theta_i
+                    + \frac{\mu_p \dot\theta_i}{m_i \ell_i}\Big)
+
+with :math:`g = -9.8` m/s² (the literature's sign convention: :math:`\theta` grows in
+the direction the pole falls), :math:`\mu_c = 5 \cdot 10^{-4}`, :math:`\mu_p = 2 \cdot
+10^{-6}`. The force is :math:`F = 20 (z - 0.5)` N for a controller output
+:math:`z \in [0, 1]`, held for a control step of 0.02 s integrated as two RK4 steps of
+0.01 s. A trial fails when :math:`|x| > 2.4` m or any :math:`|\theta_i| > 36°`. The
+**single pole** is the same cart with pole 1 only (Barto, Sutton and Anderson 1983, with
+the continuous-time model integrated the same way).
+
+References: A. Wieland, "Evolving neural network controllers for unstable systems",
+IJCNN 1991; F. Gomez and R. Miikkulainen, "Solving non-Markovian control tasks with
+neuroevolution", IJCAI 1999; K. Stanley and R. Miikkulainen, "Evolving neural networks
+through augmenting topologies", Evolutionary Computation 10(2), 2002.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._checks import positive_float, positive_int
+from .._numba import ERROR_MODEL, FASTMATH, for_params
+from ..models.base import output, rhs
+from .base import Evaluation, Task
+
+GRAVITY = -9.8
+CART_MASS = 1.0
+POLE_MASS = np.array([0.1, 0.01])
+POLE_HALF_LENGTH = np.array([0.5, 0.05])
+CART_FRICTION = 5e-4
+POLE_FRICTION = 2e-6
+FORCE_MAG = 10.0
+TAU = 0.01
+TRACK_LIMIT = 2.4
+ANGLE_LIMIT = 36.0 * np.pi / 180.0
+# Sensor scaling of the ESP / NEAT code: x / 4.8, x' / 2, theta / 0.52, theta' / 2.
+SCALE = np.array([4.8, 2.0, 0.52, 2.0, 0.52, 2.0])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def cartpole_derivatives(state, force, n_poles, cart_friction, pole_friction, out):
+    """d/dt of ``state = (x, x', theta_1, theta_1', theta_2, theta_2')`` (Wieland's equations).
+
+    Numba-compiled; writes into `out`; no validation. With ``n_poles == 1`` pole 2 is absent.
+    """
+    masses = (0.1, 0.01)
+    lengths = (0.5, 0.05)
+    sign = 0.0 if state[1] == 0.0 else (1.0 if state[1] > 0.0 else -1.0)
+    numerator = force - cart_friction * sign
+    denominator = CART_MASS
+    for i in range(n_poles):
+        theta, omega = state[2 + 2 * i], state[3 + 2 * i]
+        m, half = masses[i], lengths[i]
+        c, s = np.cos(theta), np.sin(theta)
+        numerator += m * half * omega * omega * s + 0.75 * m * c * (pole_friction * omega / (m * half) + GRAVITY * s)
+        denominator += m * (1.0 - 0.75 * c * c)
+    acc = numerator / denominator
+    out[0] = state[1]
+    out[1] = acc
+    for i in range(2):
+        if i < n_poles:
+            theta, omega = state[2 + 2 * i], state[3 + 2 * i]
+            m, half = masses[i], lengths[i]
+            out[2 + 2 * i] = omega
+            out[3 + 2 * i] = -0.75 * (acc * np.cos(theta) + GRAVITY * np.sin(theta) + pole_friction * omega / (m * half)) / half
+        else:
+            out[2 + 2 * i] = 0.0
+            out[3 + 2 * i] = 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def cartpole_rk4(state, force, n_poles, cart_friction, pole_friction, dt, k1, k2, k3, k4, tmp):
+    """One RK4 step of the cart and poles, in place. Numba-compiled; no validation."""
+    cartpole_derivatives(state, force, n_poles, cart_friction, pole_friction, k1)
+    for q in range(6):
+        tmp[q] = state[q] + 0.5 * dt * k1[q]
+    cartpole_derivatives(tmp, force, n_poles, cart_friction, pole_friction, k2)
+    for q in range(6):
+        tmp[q] = state[q] + 0.5 * dt * k2[q]
+    cartpole_derivatives(tmp, force, n_poles, cart_friction, pole_friction, k3)
+    for q in range(6):
+        tmp[q] = state[q] + dt * k3[q]
+    cartpole_derivatives(tmp, force, n_poles, cart_friction, pole_friction, k4)
+    for q in range(6):
+        state[q] += dt / 6.0 * (k1[q] + 2.0 * k2[q] + 2.0 * k3[q] + k4[q])
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _balance(params, y0, start, n_poles, velocities, max_steps, controller_dt, discrete, steps_out):
+    """Closed loop for every individual: returns the steps balanced. Numba-compiled."""
+    n_pop, n_state = y0.shape
+    for p in prange(n_pop):
+        y = y0[p].copy()
+        dy = np.empty(n_state)
+        body = start.copy()
+        k1, k2, k3, k4, tmp = np.empty(6), np.empty(6), np.empty(6), np.empty(6), np.empty(6)
+        n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
+        u = np.empty(n_inputs)
+        z = np.empty(n_state)
+        steps = 0
+        while steps < max_steps:
+            k = 0
+            for q in range(2 + 2 * n_poles):
+                if velocities or q % 2 == 0:
+                    u[k] = body[q] / SCALE[q]
+                    k += 1
+            rhs(0.0, y, params, p, u, dy)
+            if discrete:
+                y[:] = dy
+            else:
+                for q in range(n_state):
+                    y[q] += controller_dt * dy[q]
+            output(y, params, p, z)
+            force = FORCE_MAG * 2.0 * (z[0] - 0.5)
+            if not np.isfinite(force):
+                break
+            for _ in range(2):
+                cartpole_rk4(body, force, n_poles, CART_FRICTION, POLE_FRICTION, TAU, k1, k2, k3, k4, tmp)
+            steps += 1
+            failed = abs(body[0]) > TRACK_LIMIT or abs(body[2]) > ANGLE_LIMIT
+            if n_poles == 2:
+                failed = failed or abs(body[4]) > ANGLE_LIMIT
+            if failed:
+                break
+        steps_out[p] = steps
+
+
+class CartPoleTask(Task):
+    """Balance one or two poles on a cart (see the module docstring for the physics).
+
+    Fitness is the fraction of `max_steps` control steps (0.02 s each) balanced; the
+    metric ``"steps"`` counts them and ``"solved"`` is 1 when all `max_steps` were balanced
+    (the literature's success criterion is 100,000 steps).
+
+    Parameters
+    ----------
+    n_poles : {1, 2}
+    velocities : bool
+        Sensors: ``(x, x', theta_i, theta_i')`` scaled as in the ESP / NEAT code (True), or
+        positions and angles only (False).
+    max_steps : int
+    theta0 : float
+        Initial angle of pole 1 in radians (the literature uses 4.5 degrees for the double
+        pole; the other state variables start at 0).
+    controller_dt : float
+        Network time per control step: a continuous controller takes one Euler step of
+        this size every 0.02 s of physics (so its time constants, 0.5 to 10 in Beer's
+        ranges, are in units of 0.02 s / controller_dt). Discrete models step once.
+
+    The controller needs ``2 (1 + n_poles)`` inputs with velocities, ``1 + n_poles``
+    without, and its output 0 drives the force.
+
+    Examples
+    --------
+    >>> import evornn
+    >>> task = CartPoleTask(n_poles=2, max_steps=100)
+    >>> net = evornn.CTRNN.random(3, 3, n_inputs=6, rng=0)
+    >>> task.evaluate(net).metrics["steps"].shape
+    (3,)
+    """
+
+    def __init__(self, n_poles: int = 2, *, velocities: bool = True, max_steps: int = 100_000,
+                 theta0: float = 4.5 * np.pi / 180.0, controller_dt: float = 0.1):
+        if n_poles not in (1, 2):
+            raise ValueError(f"n_poles must be 1 or 2, got {n_poles!r}")
+        self.n_poles = n_poles
+        self.velocities = bool(velocities)
+        self.max_steps = positive_int("max_steps", max_steps)
+        self.theta0 = float(theta0)
+        if not abs(self.theta0) < ANGLE_LIMIT:
+            raise ValueError(f"theta0 must be within the failure angle (36 degrees), got {theta0}")
+        self.controller_dt = positive_float("controller_dt", controller_dt)
+
+    @property
+    def n_inputs(self) -> int:
+        return 2 * (1 + self.n_poles) if self.velocities else 1 + self.n_poles
+
+    def check_model(self, model) -> None:
+        if model.n_inputs != self.n_inputs:
+            what = "with" if self.velocities else "without"
+            raise ValueError(f"the {self.n_poles}-pole cart {what} velocities gives {self.n_inputs} sensor inputs; "
+                             f"the controller takes {model.n_inputs}")
+        if model.n_outputs < 1:
+            raise ValueError("the controller needs at least one output (output 0 drives the force)")
+
+    def start_state(self) -> np.ndarray:
+        return np.array([0.0, 0.0, self.theta0, 0.0, 0.0, 0.0])
+
+    def evaluate(self, model, rng=None) -> Evaluation:
+        self.check_model(model)
+        steps = np.empty(model.n_pop, dtype=np.int64)
+        y0 = np.ascontiguousarray(model.initial_state())
+        for_params(_balance, model.params)(model.params, y0, self.start_state(), self.n_poles, self.velocities,
+                                           self.max_steps, self.controller_dt, model.time == "discrete", steps)
+        fitness = steps / self.max_steps
+        return Evaluation.from_raw(fitness, {"steps": steps.astype(np.float64),
+                                             "solved": (steps == self.max_steps).astype(np.float64)},
+                                   worst_fitness=self.worst_fitness)

@@ -18,7 +18,7 @@ def demo(out_dir: Path, t_max: float, dt: float) -> int:
     """Simulate Beer's 2-neuron oscillator, print its period and write a PNG of its outputs."""
     import evornn
     from evornn.analysis import estimate_period
-    from evornn.plotting import plot_outputs
+    from evornn.plotting import plot_outputs, save_png
 
     start = time.perf_counter()
     net = evornn.CTRNN(**BEER_OSCILLATOR)
@@ -26,9 +26,7 @@ def demo(out_dir: Path, t_max: float, dt: float) -> int:
     period = float(estimate_period(traj.t, traj.outputs[:, 0, 0]))
     elapsed = time.perf_counter() - start
     fig = plot_outputs(traj, title=f"Beer's 2-neuron CTRNN oscillator: period {period:.4f}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / "beer_oscillator.png"
-    fig.savefig(png, dpi=120)
+    png = save_png(fig, out_dir / "beer_oscillator.png", dpi=120)
     print(f"Beer's 2-neuron oscillator: period {period:.6f} time units (RK4, dt = {dt:g}, {t_max:g} time units)")
     print(f"simulated in {elapsed:.2f} s (including compilation or cache loading); plot written to {png}")
     return 0 if np.isfinite(period) else 1

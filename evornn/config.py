@@ -86,7 +86,7 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     return raw
 
 
-def _check_keys(section: str, table, allowed) -> dict:
+def check_keys(section: str, table, allowed) -> dict:
     if not isinstance(table, dict):
         raise ConfigError(f"[{section}] must be a table, got {table!r}")
     unknown = sorted(set(table) - set(allowed))
@@ -123,7 +123,7 @@ def _typed_table(section: str, table: dict, registry: dict) -> dict:
     if kind not in registry:
         raise ConfigError(f"[{section}] type must be one of {sorted(registry)}, got {kind!r}")
     keywords = _keywords(registry[kind])
-    _check_keys(section, table, {"type", *keywords})
+    check_keys(section, table, {"type", *keywords})
     missing = [name for name, p in keywords.items() if p.default is p.empty and name not in table]
     if missing:
         raise ConfigError(f"[{section}] type {kind!r} needs {missing}")
@@ -136,7 +136,7 @@ def _typed_table(section: str, table: dict, registry: dict) -> dict:
 
 
 def _experiment_table(raw: dict, default_name: str) -> dict:
-    experiment = dict(_check_keys("experiment", raw.get("experiment", {}), EXPERIMENT_KEYS))
+    experiment = dict(check_keys("experiment", raw.get("experiment", {}), EXPERIMENT_KEYS))
     for key, value in experiment.items():
         _check_value("experiment", key, value, EXPERIMENT_KEYS[key])
     experiment.setdefault("name", default_name)
@@ -153,17 +153,17 @@ def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
     """
     if isinstance(raw, dict) and "regime_map" in raw:
         return resolve_regime_map(raw, default_name=default_name)
-    _check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
+    check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
     for section in ("model", "task"):
         if section not in raw:
             raise ConfigError(f"the experiment needs a [{section}] table")
     experiment = _experiment_table(raw, default_name)
-    evolve = dict(_check_keys("evolve", raw.get("evolve", {}), EVOLVE_KEYS))
+    evolve = dict(check_keys("evolve", raw.get("evolve", {}), EVOLVE_KEYS))
     for key, value in evolve.items():
         _check_value("evolve", key, value, EVOLVE_KEYS[key])
     evolve = {**EVOLVE_DEFAULTS, **evolve}
     evolve["options"] = dict(evolve.get("options", {}))
-    stop = dict(_check_keys("stop", raw.get("stop", {}), STOP_KEYS))
+    stop = dict(check_keys("stop", raw.get("stop", {}), STOP_KEYS))
     for key, value in stop.items():
         _check_value("stop", key, value, STOP_KEYS[key])
     config = {
@@ -192,13 +192,13 @@ def resolve_regime_map(raw: dict, *, default_name: str = "experiment") -> dict:
     """Validate a regime-map experiment: a CTRNN (``[network]``: weights, tau, bias, gain)
     whose `parameter` (``"bias"``, ``"tau"`` or ``"gain"``) of neuron ``x[0]`` and of neuron
     ``y[0]`` varies over a grid, ``x = [neuron, low, high, n]`` and likewise `y`."""
-    _check_keys("top level", raw, {"experiment", "network", "regime_map", "sweep"})  # [sweep]: evornn sweep
+    check_keys("top level", raw, {"experiment", "network", "regime_map", "sweep"})  # [sweep]: evornn sweep
     if "network" not in raw:
         raise ConfigError("a regime map needs a [network] table (weights, tau, bias, gain of the CTRNN)")
-    network = dict(_check_keys("network", raw["network"], NETWORK_KEYS))
+    network = dict(check_keys("network", raw["network"], NETWORK_KEYS))
     if "weights" not in network:
         raise ConfigError("[network] needs weights")
-    table = dict(_check_keys("regime_map", raw["regime_map"], REGIME_KEYS))
+    table = dict(check_keys("regime_map", raw["regime_map"], REGIME_KEYS))
     for key in ("x", "y"):
         if key not in table:
             raise ConfigError(f"[regime_map] needs {key} = [neuron, low, high, n]")

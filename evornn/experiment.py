@@ -129,7 +129,7 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
 def _run_regime_map(config: dict, out: Path) -> dict:
     """Compute a regime map, write regimes.npz, regimes.csv and regime_map.png; returns a summary."""
     from .analysis import regime_map
-    from .plotting import plot_regimes
+    from .plotting import plot_regimes, save_png
 
     population, xs, ys = configuration.regime_population(config)
     spec = config["regime_map"]
@@ -153,7 +153,7 @@ def _run_regime_map(config: dict, out: Path) -> dict:
     parameter, (ix, *_), (iy, *_) = spec["parameter"], spec["x"], spec["y"]
     fig = plot_regimes(regimes, xs, ys, xlabel=f"{parameter} of neuron {ix}", ylabel=f"{parameter} of neuron {iy}",
                        title=f"{config['experiment']['name']}: regimes over a {xs.size} x {ys.size} grid")
-    _save_figure(fig, out / "regime_map.png")
+    save_png(fig, out / "regime_map.png")
     counts = np.bincount(np.maximum(regimes.n_stable, 0))
     return {"grid": [int(xs.size), int(ys.size)], "fraction_oscillating": float(np.mean(regimes.oscillating)),
             "stable_equilibria_counts": {str(k): int(c) for k, c in enumerate(counts) if c}}
@@ -178,25 +178,16 @@ def _write_results(out: Path, problem, result) -> None:
         "params": {k: v[0].tolist() for k, v in params.items()},
     })
 
-    from .plotting import plot_behaviour, plot_history
+    from .plotting import plot_behaviour, plot_history, save_png
 
     fig = plot_history(result.history, title=f"{result.method}: fitness over generations")
-    _save_figure(fig, out / "fitness.png")
+    save_png(fig, out / "fitness.png")
     try:
         behaviour = problem.task.behaviour(result.best_model)
     except NotImplementedError:
         return
     fig = plot_behaviour(behaviour, title=f"best network (fitness {float(np.max(result.best_fitness)):.5f})")
-    _save_figure(fig, out / "behaviour.png")
-
-
-def _save_figure(fig, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    save_png(fig, out / "behaviour.png")
 
 
 def summary(run_dir) -> str:

@@ -7,6 +7,20 @@ import numpy as np
 from .integrate.trajectory import Trajectory
 
 
+def save_png(fig, path, *, dpi: int = 110):
+    """Write `fig` as a PNG atomically (temporary file, fsync, os.replace) and close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from ._io import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
 def _figure(ax, figsize=(8, 3.5)):
     """`ax` and its figure, or a new figure (on the Agg backend unless one is chosen)."""
     if ax is not None:

@@ -69,7 +69,7 @@ def basins(model, initial_states, *, dt: float | None = None, t_transient: float
     ([0, 0, 1, 1], ['fixed point', 'fixed point'])
     """
     from ..integrate import simulate
-    from ..tasks._simulation import run
+    from ..integrate.simulate import simulate_quietly as run
 
     if model.n_pop != 1:
         raise ValueError(f"basins analyses one system: model.n_pop must be 1, got {model.n_pop} (use model.take(p))")

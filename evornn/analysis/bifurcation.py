@@ -252,7 +252,7 @@ def regime_map(model, *, dt: float | None = None, t_transient: float = 100.0, t_
         measured window exceeds `amplitude_tol` and its period is defined; ``period`` NaN
         elsewhere.
     """
-    from ..tasks._simulation import run
+    from ..integrate.simulate import simulate_quietly as run
     from .cycles import _mean_crossing_spacing
     from .fixed_points import fixed_points
 

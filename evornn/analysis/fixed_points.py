@@ -297,7 +297,7 @@ def _bounds(model, bounds, u) -> tuple[np.ndarray, np.ndarray]:
 def _trajectory_ends(model, k, t_transient, dt, u, low, high, rng) -> np.ndarray:
     """End points of `k` trajectories per individual, shape (n_pop, k, n_state)."""
     from ..integrate import simulate
-    from ..tasks._simulation import run
+    from ..integrate.simulate import simulate_quietly as run
 
     n_pop, n = model.n_pop, model.n_state
     starts = low[:, None, :] + rng.random((n_pop, k, n)) * (high - low)[:, None, :]

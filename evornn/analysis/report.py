@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_write_bytes, atomic_write_text
+from .._io import atomic_write_text
 from ..errors import ConfigError
 
 ANALYSES = ("fixed-points", "lyapunov", "cycles", "basins")
@@ -39,7 +38,7 @@ def analyze_network(net, what, out: Path, *, dt: float = 0.01, t_transient: floa
                     grid: int = 150) -> dict:
     """Run the chosen analyses (`ANALYSES`) on `net` (constant zero inputs); write
     ``analysis.json`` and plots into `out`; return the numbers."""
-    from ..plotting import plot_basins, plot_phase_portrait
+    from ..plotting import plot_basins, plot_phase_portrait, save_png
     from .basins import basin_grid
     from .cycles import limit_cycles
     from .fixed_points import fixed_points
@@ -74,20 +73,11 @@ def analyze_network(net, what, out: Path, *, dt: float = 0.01, t_transient: floa
                        t_transient=t_transient, t_measure=t_measure)
         report["basins"] = {"kinds": b.kinds.tolist(), "states": b.states.tolist(), "fractions": b.fractions.tolist(),
                             "fraction_other": b.fraction_other, "grid": grid}
-        _save(plot_basins(b, labels=("y1", "y2"), title="basins of attraction (other neurons at 0)"), out / "basins.png")
+        save_png(plot_basins(b, labels=("y1", "y2"), title="basins of attraction (other neurons at 0)"), out / "basins.png")
     if net.n_neurons == 2:
         fig = plot_phase_portrait(net, xlim=(low[0, 0] - margin, high[0, 0] + margin),
                                   ylim=(low[0, 1] - margin, high[0, 1] + margin), fixed_points=fp,
                                   title="phase portrait (nullclines: blue dy1/dt = 0, orange dy2/dt = 0)")
-        _save(fig, out / "phase_portrait.png")
+        save_png(fig, out / "phase_portrait.png")
     atomic_write_text(out / "analysis.json", json.dumps(report, indent=2, allow_nan=True) + "\n")
     return report
-
-
-def _save(fig, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())

@@ -173,3 +173,16 @@ def _simulate_fixed(model, y0, t0, dt, n_steps, method, schedule, record_every, 
         method=method, success=np.ones(model.n_pop, dtype=bool),
         nfev=np.full(model.n_pop, n_steps * {"map": 1, "euler": 1, "heun": 2, "rk4": 4}[method]),
     )
+
+
+def simulate_quietly(model: Model, dt, **kwargs) -> Trajectory:
+    """`simulate` without the step-size warning, with `dt` passed only to continuous models.
+
+    For tools that simulate many times (tasks at every generation, analyses over grids) and
+    check the step once themselves, when a problem or an analysis is set up.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepSizeWarning)
+        if model.time == "continuous":
+            return simulate(model, dt=dt, **kwargs)
+        return simulate(model, **kwargs)

@@ -19,6 +19,7 @@ from ..random import as_rng
 from . import _deap, checkpoint
 from .anneal import SA
 from .cmaes import CMAES
+from .evaluate import evaluator
 from .ga import GA
 from .nsga2 import NSGA2
 from .problem import Problem
@@ -186,12 +187,6 @@ def _streams(seed: int):
     return np.random.default_rng(strategy_seq), py_random, task_seq
 
 
-def task_rng(task_seq: np.random.SeedSequence, generation: int) -> np.random.Generator:
-    """The task's generator for one generation: common random numbers for every individual
-    (and every chunk of the population), independent of the strategy's draws and of resumes."""
-    return np.random.default_rng(np.random.SeedSequence(task_seq.entropy, spawn_key=(*task_seq.spawn_key, generation)))
-
-
 def _record(gen: int, evaluation, progress: _Progress, elapsed: float) -> dict:
     fitness = evaluation.fitness
     record = {"gen": gen, "evals": int(fitness.shape[0]), "nonfinite": evaluation.n_nonfinite}
@@ -327,7 +322,7 @@ def evolve(
         from distributed import Client
 
         client = owned = Client(client)
-    evaluate = _evaluator(problem, client)
+    evaluate = evaluator(problem, client)
     bar = tqdm(total=n_generations, initial=state.generation, desc=method, unit="gen",
                disable=(None if progress is None else not progress), leave=False)
     start = time.perf_counter() - state.elapsed
@@ -357,35 +352,6 @@ def evolve(
         if owned is not None:
             owned.close()
     return _result(problem, strategy, hof, state, seed)
-
-
-def _evaluate_chunk(problem: Problem, genomes: np.ndarray, entropy, spawn_key, generation: int):
-    """Score one chunk on a Dask worker; plain arrays in and out (never DEAP objects)."""
-    import numba
-
-    numba.set_num_threads(1)
-    seq = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
-    ev = problem.evaluate(genomes, task_rng(seq, generation))
-    return ev.fitness, ev.metrics, ev.nonfinite
-
-
-def _evaluator(problem: Problem, client):
-    """``evaluate(genomes, task_seq, generation) -> Evaluation``, in process or on Dask."""
-    if client is None:
-        return lambda genomes, task_seq, gen: problem.evaluate(genomes, task_rng(task_seq, gen))
-    shared = client.scatter(problem, broadcast=True)
-    n_workers = max(1, len(client.scheduler_info()["workers"]))
-
-    def evaluate(genomes, task_seq, gen):
-        from ..tasks.base import Evaluation
-
-        chunks = [c for c in np.array_split(genomes, min(genomes.shape[0], 2 * n_workers)) if c.shape[0]]
-        futures = [client.submit(_evaluate_chunk, shared, np.ascontiguousarray(c), task_seq.entropy,
-                                 task_seq.spawn_key, gen, pure=False) for c in chunks]
-        parts = [Evaluation(fitness=f, metrics=m, nonfinite=n) for f, m, n in client.gather(futures)]
-        return Evaluation.concatenate(parts)
-
-    return evaluate
 
 
 def _account(state: _Progress, hof: _HallOfFame, genomes: np.ndarray, evaluation) -> None:

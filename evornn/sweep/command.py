@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from .._io import atomic_write_bytes
 from ..errors import ConfigError
 from .runner import run_sweep
 from .store import SweepStore
@@ -70,15 +68,10 @@ def _store_path(directory) -> Path:
 def _plots(store: SweepStore, plot: dict, out: Path) -> None:
     if not plot:
         return
-    import matplotlib.pyplot as plt
-
-    from ..plotting import plot_sweep
+    from ..plotting import plot_sweep, save_png
 
     rows = store.rows()
     metrics = plot.get("metrics", [])
     for metric in [metrics] if isinstance(metrics, str) else metrics:
         fig = plot_sweep(rows, metric, plot["x"], plot.get("y"), kind=plot.get("kind", "auto"), title=metric)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110)
-        plt.close(fig)
-        atomic_write_bytes(out / f"{metric}.png", buffer.getvalue())
+        save_png(fig, out / f"{metric}.png")

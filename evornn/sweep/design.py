@@ -90,10 +90,6 @@ class SweepSpec:
         for name, value in self.parameters.items():
             _check_parameter(name, value, self.design)
 
-    def function(self):
-        """The run function, imported (raises ConfigError if it cannot be)."""
-        return load_function(self.run)
-
     def to_dict(self) -> dict:
         return {"run": self.run, "parameters": self.parameters, "fixed": self.fixed, "design": self.design,
                 "n_points": self.n_points, "replicates": self.replicates, "seed": self.seed}

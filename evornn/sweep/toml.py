@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import _check_keys, read_toml
+from ..config import check_keys, read_toml
 from ..errors import ConfigError
 from .design import SweepSpec
 
@@ -37,8 +37,8 @@ def load_sweep(path) -> tuple[str, SweepSpec, dict]:
     raw = read_toml(path)
     if "sweep" not in raw:
         raise ConfigError(f"{path} has no [sweep] table")
-    table = dict(_check_keys("sweep", raw["sweep"], SWEEP_KEYS))
-    plot = dict(_check_keys("sweep.plot", table.pop("plot", {}), PLOT_KEYS))
+    table = dict(check_keys("sweep", raw["sweep"], SWEEP_KEYS))
+    plot = dict(check_keys("sweep.plot", table.pop("plot", {}), PLOT_KEYS))
     if "run" not in table:
         raise ConfigError("[sweep] needs run = 'module:function'")
     spec = SweepSpec(**{k: v for k, v in table.items()})

@@ -1,4 +1,4 @@
-"""Shared plumbing for tasks that run a model with `simulate`."""
+"""Shared checks of tasks that run a model with `simulate`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import warnings
 
 from .._checks import positive_float
 from ..errors import StepSizeWarning
-from ..integrate import simulate
 
 
 def check_step(model, dt) -> None:
@@ -19,16 +18,6 @@ def check_step(model, dt) -> None:
             f"dt = {dt:g} exceeds min(tau) / 10 = {timescale / 10:g} for the models this codec can produce; "
             "fixed-step results may be inaccurate", StepSizeWarning, stacklevel=3,
         )
-
-
-def run(model, dt, **kwargs):
-    """`simulate` with the step given only to continuous models; the step-size warning is
-    given once by :func:`check_step` when a problem is built, not at every generation."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StepSizeWarning)
-        if model.time == "continuous":
-            return simulate(model, dt=dt, **kwargs)
-        return simulate(model, **kwargs)
 
 
 def task_dt(dt) -> float:

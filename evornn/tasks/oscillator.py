@@ -7,7 +7,8 @@ import numpy as np
 
 from .._checks import positive_float, positive_int
 from ..analysis.cycles import _mean_crossing_spacing
-from ._simulation import check_step, run, task_dt
+from ..integrate.simulate import simulate_quietly as run
+from ._simulation import check_step, task_dt
 from .base import Evaluation, Task, error_fitness
 
 # Below this peak-to-peak amplitude a signal counts as constant (its "crossings" are rounding).

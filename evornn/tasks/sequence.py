@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_float_array, positive_float, positive_int
-from ._simulation import check_step, run, task_dt
+from ..integrate.simulate import simulate_quietly as run
+from ._simulation import check_step, task_dt
 from .base import Evaluation, Task, error_fitness
 
 

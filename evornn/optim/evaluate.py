@@ -1,0 +1,48 @@
+"""Population evaluators: in process (Numba threads over the population) or on Dask.
+
+On Dask the population is split into two chunks per worker; each chunk travels as one
+float64 array and its fitness and metrics come back as arrays (never DEAP objects). Every
+chunk gets the generation's common random numbers, so the result equals the in-process
+evaluation bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .problem import Problem
+
+
+def task_rng(task_seq: np.random.SeedSequence, generation: int) -> np.random.Generator:
+    """The task's generator for one generation: common random numbers for every individual
+    (and every chunk of the population), independent of the strategy's draws and of resumes."""
+    return np.random.default_rng(np.random.SeedSequence(task_seq.entropy, spawn_key=(*task_seq.spawn_key, generation)))
+
+
+def _evaluate_chunk(problem: Problem, genomes: np.ndarray, entropy, spawn_key, generation: int):
+    """Score one chunk on a Dask worker; plain arrays in and out (never DEAP objects)."""
+    import numba
+
+    numba.set_num_threads(1)
+    seq = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
+    ev = problem.evaluate(genomes, task_rng(seq, generation))
+    return ev.fitness, ev.metrics, ev.nonfinite
+
+
+def evaluator(problem: Problem, client):
+    """``evaluate(genomes, task_seq, generation) -> Evaluation``, in process or on Dask."""
+    if client is None:
+        return lambda genomes, task_seq, gen: problem.evaluate(genomes, task_rng(task_seq, gen))
+    shared = client.scatter(problem, broadcast=True)
+    n_workers = max(1, len(client.scheduler_info()["workers"]))
+
+    def evaluate(genomes, task_seq, gen):
+        from ..tasks.base import Evaluation
+
+        chunks = [c for c in np.array_split(genomes, min(genomes.shape[0], 2 * n_workers)) if c.shape[0]]
+        futures = [client.submit(_evaluate_chunk, shared, np.ascontiguousarray(c), task_seq.entropy,
+                                 task_seq.spawn_key, gen, pure=False) for c in chunks]
+        parts = [Evaluation(fitness=f, metrics=m, nonfinite=n) for f, m, n in client.gather(futures)]
+        return Evaluation.concatenate(parts)
+
+    return evaluate

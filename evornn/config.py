@@ -7,7 +7,8 @@ An experiment file has these tables (unknown tables and keys are errors)::
     [task]         type = "oscillator" | "sequence", then that task's keywords
     [evolve]       method, n_pop, n_generations, checkpoint_every, hall_of_fame, n_threads
     [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
-    [stop]         max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time
+    [stop]         max_evaluations, target_fitness, target_mse, target_learned, target_solved, stagnation,
+                   wall_time
 
 Errors are :class:`evornn.ConfigError` naming the key, the value and what is allowed.
 """
@@ -37,7 +38,7 @@ _NUMBER = "a number"
 EVOLVE_KEYS = {"method": "a method name", "n_pop": _INT, "n_generations": _INT, "checkpoint_every": _INT,
                "hall_of_fame": _INT, "n_threads": _INT, "options": "a table"}
 STOP_KEYS = {"max_evaluations": _INT, "target_fitness": _NUMBER, "target_mse": _NUMBER, "target_learned": _NUMBER,
-             "stagnation": _INT, "wall_time": _NUMBER}
+             "stagnation": _INT, "wall_time": _NUMBER, "target_solved": _NUMBER}
 EXPERIMENT_KEYS = {"name": "a string", "seed": _INT, "description": "a string"}
 EVOLVE_DEFAULTS = {"method": "ga", "n_pop": 100, "n_generations": 100, "checkpoint_every": 10, "hall_of_fame": 10}
 

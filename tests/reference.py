@@ -69,3 +69,25 @@ def wieland_derivatives(state, force, n_poles=2, cart_friction=5e-4, pole_fricti
         out[2 + 2 * i] = omega
         out[3 + 2 * i] = -0.75 / half * (x_ddot * math.cos(theta) + g * math.sin(theta) + pole_friction * omega / (m * half))
     return out
+
+
+def balance_reference(start, force, max_steps, n_poles=2):
+    """The double pole under a constant `force`, stepped as the literature does (two RK4
+    steps of 0.01 s per control step) until failure or `max_steps`. Returns, per step
+    balanced, ``|x| + |x'| + |theta_1| + |theta_1'|`` after it."""
+    import math
+
+    state = [float(v) for v in start]
+    trace = []
+    limit = math.radians(36)
+    while len(trace) < max_steps:
+        for _ in range(2):
+            k1 = wieland_derivatives(state, force, n_poles)
+            k2 = wieland_derivatives([s + 0.005 * k for s, k in zip(state, k1, strict=True)], force, n_poles)
+            k3 = wieland_derivatives([s + 0.005 * k for s, k in zip(state, k2, strict=True)], force, n_poles)
+            k4 = wieland_derivatives([s + 0.01 * k for s, k in zip(state, k3, strict=True)], force, n_poles)
+            state = [s + 0.01 / 6 * (a + 2 * b + 2 * c + d) for s, a, b, c, d in zip(state, k1, k2, k3, k4, strict=True)]
+        trace.append(abs(state[0]) + abs(state[1]) + abs(state[2]) + abs(state[3]))
+        if abs(state[0]) > 2.4 or abs(state[2]) > limit or (n_poles == 2 and abs(state[4]) > limit):
+            break
+    return trace

@@ -37,7 +37,10 @@ class EvolutionResult:
     Attributes
     ----------
     best_genome : ndarray, shape (n_genes,)
-        The fittest genome evaluated in the run (genes clipped to [-1, 1]).
+        The fittest genome evaluated in the run (genes clipped to [-1, 1]). Where the task
+        reports a ``"solved"`` metric, a genome that solved it (>= 1) outranks any that
+        did not, so a pole balancer that passed the literature's tests is the result even
+        if an unsolved one scored a higher fitness.
     best_fitness : float or ndarray, shape (n_obj,)
     best_metrics : dict of str to float
         The task's metrics for the best genome, from the evaluation that found it.
@@ -58,7 +61,8 @@ class EvolutionResult:
         Evaluations whose fitness was not finite (given the worst fitness instead).
     stop_reason : str
         ``"max_generations"``, ``"max_evaluations"``, ``"target_fitness"``,
-        ``"target_mse"``, ``"target_learned"``, ``"stagnation"`` or ``"wall_time"``.
+        ``"target_mse"``, ``"target_learned"``, ``"target_solved"``, ``"stagnation"`` or
+        ``"wall_time"``.
     seed : int
         The root seed: ``evolve(..., rng=seed)`` repeats the run exactly.
     """
@@ -92,6 +96,7 @@ class Stopping:
     target_learned: float | None = None
     stagnation: int | None = None
     wall_time: float | None = None
+    target_solved: float | None = None
 
     def __post_init__(self):
         positive_int("n_generations", self.n_generations)
@@ -101,7 +106,7 @@ class Stopping:
             positive_int("stagnation", self.stagnation)
         if self.wall_time is not None:
             positive_float("wall_time", self.wall_time)
-        for name in ("target_fitness", "target_mse", "target_learned"):
+        for name in ("target_fitness", "target_mse", "target_learned", "target_solved"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
@@ -113,6 +118,8 @@ class Stopping:
             return "target_mse"
         if self.target_learned is not None and progress.max_learned >= self.target_learned:
             return "target_learned"
+        if self.target_solved is not None and progress.max_solved >= self.target_solved:
+            return "target_solved"
         if self.stagnation is not None and progress.stale >= self.stagnation:
             return "stagnation"
         if self.max_evaluations is not None and progress.n_evaluations >= self.max_evaluations:
@@ -134,6 +141,7 @@ class _Progress:
     best_fitness: float = -math.inf
     min_mse: float = math.inf
     max_learned: float = -math.inf
+    max_solved: float = -math.inf
     stale: int = 0
     elapsed: float = 0.0
     stop_reason: str | None = None
@@ -142,24 +150,38 @@ class _Progress:
 
 
 class _HallOfFame:
-    """The `size` best distinct genomes seen, fittest first (first found wins ties)."""
+    """The `size` best distinct genomes seen, fittest first (first found wins ties).
+
+    Genomes that solved the task (metric ``"solved"`` >= 1, e.g. a pole balancer that
+    passed the generalisation test) rank above all that did not, whatever their fitness.
+    """
 
     def __init__(self, size: int, n_genes: int):
         self.size = size
         self.genomes = np.empty((0, n_genes))
         self.fitness = np.empty(0)
+        self.solved = np.empty(0, dtype=bool)
 
-    def update(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
+    def update(self, genomes: np.ndarray, fitness: np.ndarray, solved: np.ndarray) -> None:
         candidates = np.concatenate([self.genomes, genomes])
         scores = np.concatenate([self.fitness, fitness])
-        order = np.argsort(-scores, kind="stable")
+        passed = np.concatenate([self.solved, solved])
+        order = np.lexsort((-scores, ~passed))
         kept: list[int] = []
         for q in order:
             if len(kept) == self.size:
                 break
             if not any(np.array_equal(candidates[q], candidates[k]) for k in kept):
                 kept.append(int(q))
-        self.genomes, self.fitness = candidates[kept], scores[kept]
+        self.genomes, self.fitness, self.solved = candidates[kept], scores[kept], passed[kept]
+
+
+def _solved(evaluation) -> np.ndarray:
+    """Which individuals solved the task (its metric ``"solved"`` >= 1); shape (n_pop,)."""
+    solved = evaluation.metrics.get("solved")
+    if solved is None:
+        return np.zeros(evaluation.n_pop, dtype=bool)
+    return np.nan_to_num(solved) >= 1.0
 
 
 def _json_normal(value):
@@ -217,6 +239,7 @@ def evolve(
     target_learned: float | None = None,
     stagnation: int | None = None,
     wall_time: float | None = None,
+    target_solved: float | None = None,
     checkpoint_path=None,
     checkpoint_every: int = 10,
     resume: bool = False,
@@ -245,10 +268,11 @@ def evolve(
         The root seed. Every random draw of the run (strategy, DEAP's operators, the task)
         derives from it, so the same seed gives bit-identical runs on any thread count.
         The seed used is in the result.
-    max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time
+    max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time, target_solved
         Further stopping criteria (any one stops the run): evaluations, fitness reached,
         task metric ``"mse"`` at or below, ``"learned"`` at or above, generations without
-        improvement of the best fitness, seconds.
+        improvement of the best fitness, seconds, task metric ``"solved"`` at or above (the
+        pole-balancing tasks set it to 1 for a network that passes the literature's test).
     checkpoint_path : path, optional
         Where to write checkpoints (every `checkpoint_every` generations and at the end).
     resume : bool
@@ -288,8 +312,10 @@ def evolve(
         what = "a multi-objective" if cls.multi_objective else "a single-objective"
         raise ConfigError(f"method {method!r} needs {what} task; this task has {problem.n_objectives} objective(s)")
     n_pop = positive_int("n_pop", n_pop)
-    stopping = Stopping(n_generations, max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time)
-    if cls.multi_objective and any(v is not None for v in (target_fitness, target_mse, target_learned, stagnation)):
+    stopping = Stopping(n_generations, max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time,
+                        target_solved)
+    if cls.multi_objective and any(v is not None for v in (target_fitness, target_mse, target_learned, stagnation,
+                                                           target_solved)):
         raise ConfigError("nsga2 stops on n_generations, max_evaluations or wall_time only")
     checkpoint_every = positive_int("checkpoint_every", checkpoint_every)
     hall_of_fame = positive_int("hall_of_fame", hall_of_fame)
@@ -359,19 +385,23 @@ def _account(state: _Progress, hof: _HallOfFame, genomes: np.ndarray, evaluation
     state.n_evaluations += genomes.shape[0]
     state.n_nonfinite += evaluation.n_nonfinite
     if fitness.ndim == 1:
-        top = int(np.argmax(fitness))
-        if fitness[top] > state.best_fitness:
+        solved = _solved(evaluation)
+        top = int(np.lexsort((-fitness, ~solved))[0])
+        best_solved = state.best_metrics.get("solved", 0.0) >= 1.0
+        if (solved[top], fitness[top]) > (best_solved, state.best_fitness):
             state.best_fitness = float(fitness[top])
             state.best_metrics = {name: float(values[top]) for name, values in evaluation.metrics.items()}
             state.stale = 0
         else:
             state.stale += 1
-        hof.update(genomes, fitness)
+        hof.update(genomes, fitness, solved)
     metrics = evaluation.metrics
     if "mse" in metrics and np.isfinite(metrics["mse"]).any():
         state.min_mse = min(state.min_mse, float(np.nanmin(metrics["mse"])))
     if "learned" in metrics and np.isfinite(metrics["learned"]).any():
         state.max_learned = max(state.max_learned, float(np.nanmax(metrics["learned"])))
+    if "solved" in metrics and np.isfinite(metrics["solved"]).any():
+        state.max_solved = max(state.max_solved, float(np.nanmax(metrics["solved"])))
 
 
 def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, state: _Progress) -> None:
@@ -384,7 +414,7 @@ def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, sta
         "rng": strategy.rng.bit_generator.state,
         "py_random": checkpoint.random_state(strategy.py_random),
     }
-    arrays.update({"hof/genomes": hof.genomes, "hof/fitness": hof.fitness})
+    arrays.update({"hof/genomes": hof.genomes, "hof/fitness": hof.fitness, "hof/solved": hof.solved})
     checkpoint.save(path, header, arrays)
 
 
@@ -399,7 +429,7 @@ def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Pro
         strategy.restore(checkpoint.join_state(header["strategy"], arrays, "strategy"))
         strategy.rng.bit_generator.state = header["rng"]
         checkpoint.set_random_state(strategy.py_random, header["py_random"])
-        hof.genomes, hof.fitness = arrays["hof/genomes"], arrays["hof/fitness"]
+        hof.genomes, hof.fitness, hof.solved = arrays["hof/genomes"], arrays["hof/fitness"], arrays["hof/solved"]
         for name, value in header["progress"].items():
             setattr(state, name, value)
         return int(header["seed"])

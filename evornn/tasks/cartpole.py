@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._checks import positive_float, positive_int
+from .._checks import one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH, for_params
 from ..models.base import output, rhs
 from .base import Evaluation, Task
@@ -51,6 +51,8 @@ TRACK_LIMIT = 2.4
 ANGLE_LIMIT = 36.0 * np.pi / 180.0
 # Sensor scaling of the ESP / NEAT code: x / 4.8, x' / 2, theta / 0.52, theta' / 2.
 SCALE = np.array([4.8, 2.0, 0.52, 2.0, 0.52, 2.0])
+# Gruau et al.'s anti-wiggle term sums over the last 100 steps of a 1000-step trial.
+WIGGLE_WINDOW = 100
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -102,17 +104,22 @@ def cartpole_rk4(state, force, n_poles, cart_friction, pole_friction, dt, k1, k2
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _balance(params, y0, start, n_poles, velocities, max_steps, controller_dt, discrete, steps_out):
-    """Closed loop for every individual: returns the steps balanced. Numba-compiled."""
+def _balance(params, y0, starts, n_poles, velocities, max_steps, controller_dt, discrete, steps_out, wiggle_out):
+    """Closed loop for every individual p and start state s (each from the network's initial
+    state): ``steps_out[p, s]`` = steps balanced, ``wiggle_out[p, s]`` = the sum of
+    ``|x| + |x'| + |theta_1| + |theta_1'|`` over the last 100 of them. Numba-compiled."""
     n_pop, n_state = y0.shape
-    for p in prange(n_pop):
+    n_starts = starts.shape[0]
+    for job in prange(n_pop * n_starts):
+        p, s = job // n_starts, job % n_starts
         y = y0[p].copy()
         dy = np.empty(n_state)
-        body = start.copy()
+        body = starts[s].copy()
         k1, k2, k3, k4, tmp = np.empty(6), np.empty(6), np.empty(6), np.empty(6), np.empty(6)
         n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
         u = np.empty(n_inputs)
         z = np.empty(n_state)
+        recent = np.zeros(WIGGLE_WINDOW)
         steps = 0
         while steps < max_steps:
             k = 0
@@ -132,21 +139,53 @@ def _balance(params, y0, start, n_poles, velocities, max_steps, controller_dt, d
                 break
             for _ in range(2):
                 cartpole_rk4(body, force, n_poles, CART_FRICTION, POLE_FRICTION, TAU, k1, k2, k3, k4, tmp)
+            recent[steps % WIGGLE_WINDOW] = abs(body[0]) + abs(body[1]) + abs(body[2]) + abs(body[3])
             steps += 1
             failed = abs(body[0]) > TRACK_LIMIT or abs(body[2]) > ANGLE_LIMIT
             if n_poles == 2:
                 failed = failed or abs(body[4]) > ANGLE_LIMIT
             if failed:
                 break
-        steps_out[p] = steps
+        steps_out[p, s] = steps
+        wiggle_out[p, s] = recent.sum()
+
+
+def generalisation_starts() -> np.ndarray:
+    """The 625 start states of the generalisation test (Gomez and Miikkulainen 1999, NEAT).
+
+    Each of x, x', theta_1, theta_1' takes the values 0.05, 0.25, 0.5, 0.75, 0.95 of its
+    range (x in +-2.16 m, x' in +-1.35 m/s, theta_1 in +-3.6 degrees, theta_1' in +-8.6
+    degrees/s); pole 2 starts upright and still. Shape (625, 6).
+    """
+    levels = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
+    half_ranges = np.array([2.16, 1.35, 0.06283152, 0.15009752])
+    grid = np.stack(np.meshgrid(*[levels] * 4, indexing="ij"), axis=-1).reshape(-1, 4)
+    starts = np.zeros((grid.shape[0], 6))
+    starts[:, :4] = (2.0 * grid - 1.0) * half_ranges
+    return starts
 
 
 class CartPoleTask(Task):
     """Balance one or two poles on a cart (see the module docstring for the physics).
 
-    Fitness is the fraction of `max_steps` control steps (0.02 s each) balanced; the
-    metric ``"steps"`` counts them and ``"solved"`` is 1 when all `max_steps` were balanced
-    (the literature's success criterion is 100,000 steps).
+    Two fitness functions, as in the literature:
+
+    - ``"steps"`` (the Markovian task, with velocities): the fraction of `max_steps` control
+      steps (0.02 s each) balanced; ``"solved"`` is 1 when all of them were (the literature
+      balances 100,000 steps).
+    - ``"gruau"`` (without velocities; Gruau, Whitley and Pyeatt 1996): over a trial of
+      `max_steps` (1000) steps, ``f = 0.1 t / 1000 + 0.9 f_2`` with ``f_2 = 0`` for
+      ``t < 100`` balanced steps and ``f_2 = 0.75 / sum(|x| + |x'| + |theta_1| +
+      |theta_1'|)`` over the last 100 steps otherwise, which penalises controllers that
+      keep the poles up by wiggling the cart. The fittest network of each batch is then
+      tested as the literature does: it must balance 100,000 steps from the standard start,
+      then at least 200 of the 625 :func:`generalisation_starts` for 1000 steps each; it
+      alone gets ``"solved"`` = 1 when it passes, and ``"generalisation"`` holds its count
+      (NaN for the others). The tests are not counted as evaluations (nor are they in
+      Gruau et al., ESP, NEAT or CoSyNE). With Dask each chunk tests its own champion.
+
+    Evaluations are counted the literature's way: one per network trial, however long, up
+    to the end of the generation that found the solution (``evolve(..., target_solved=1)``).
 
     Parameters
     ----------
@@ -154,7 +193,8 @@ class CartPoleTask(Task):
     velocities : bool
         Sensors: ``(x, x', theta_i, theta_i')`` scaled as in the ESP / NEAT code (True), or
         positions and angles only (False).
-    max_steps : int
+    max_steps : int, optional
+        Steps of a trial: 100,000 for ``"steps"``, 1000 for ``"gruau"`` by default.
     theta0 : float
         Initial angle of pole 1 in radians (the literature uses 4.5 degrees for the double
         pole; the other state variables start at 0).
@@ -162,6 +202,8 @@ class CartPoleTask(Task):
         Network time per control step: a continuous controller takes one Euler step of
         this size every 0.02 s of physics (so its time constants, 0.5 to 10 in Beer's
         ranges, are in units of 0.02 s / controller_dt). Discrete models step once.
+    fitness : {"steps", "gruau"}, optional
+        Default ``"steps"`` with velocities, ``"gruau"`` without.
 
     The controller needs ``2 (1 + n_poles)`` inputs with velocities, ``1 + n_poles``
     without, and its output 0 drives the force.
@@ -175,13 +217,23 @@ class CartPoleTask(Task):
     (3,)
     """
 
-    def __init__(self, n_poles: int = 2, *, velocities: bool = True, max_steps: int = 100_000,
-                 theta0: float = 4.5 * np.pi / 180.0, controller_dt: float = 0.1):
+    #: Steps a champion must balance, and the start states it must generalise to.
+    champion_steps = 100_000
+    generalisation_steps = 1000
+    generalisation_needed = 200
+
+    def __init__(self, n_poles: int = 2, *, velocities: bool = True, max_steps: int | None = None,
+                 theta0: float = 4.5 * np.pi / 180.0, controller_dt: float = 0.1, fitness: str | None = None):
         if n_poles not in (1, 2):
             raise ValueError(f"n_poles must be 1 or 2, got {n_poles!r}")
         self.n_poles = n_poles
         self.velocities = bool(velocities)
-        self.max_steps = positive_int("max_steps", max_steps)
+        self.fitness = one_of("fitness", fitness if fitness is not None else ("steps" if velocities else "gruau"),
+                              ("steps", "gruau"))
+        default_steps = 100_000 if self.fitness == "steps" else 1000
+        self.max_steps = positive_int("max_steps", default_steps if max_steps is None else max_steps)
+        if self.fitness == "gruau" and self.max_steps < WIGGLE_WINDOW:
+            raise ValueError(f"max_steps must be at least {WIGGLE_WINDOW} for the 'gruau' fitness, got {max_steps}")
         self.theta0 = float(theta0)
         if not abs(self.theta0) < ANGLE_LIMIT:
             raise ValueError(f"theta0 must be within the failure angle (36 degrees), got {theta0}")
@@ -202,13 +254,63 @@ class CartPoleTask(Task):
     def start_state(self) -> np.ndarray:
         return np.array([0.0, 0.0, self.theta0, 0.0, 0.0, 0.0])
 
-    def evaluate(self, model, rng=None) -> Evaluation:
+    def balance(self, model, starts=None, max_steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Run every individual from every start state.
+
+        Parameters
+        ----------
+        model : Model
+        starts : array_like, shape (n_starts, 6), optional
+            Cart and pole states ``(x, x', theta_1, theta_1', theta_2, theta_2')``; default
+            the task's start state.
+        max_steps : int, optional
+            Default the task's.
+
+        Returns
+        -------
+        steps : ndarray of int, shape (n_pop, n_starts)
+            Control steps balanced.
+        wiggle : ndarray, shape (n_pop, n_starts)
+            ``sum(|x| + |x'| + |theta_1| + |theta_1'|)`` over the last 100 steps.
+        """
         self.check_model(model)
-        steps = np.empty(model.n_pop, dtype=np.int64)
+        starts = self.start_state()[None, :] if starts is None else np.ascontiguousarray(starts, dtype=np.float64)
+        if starts.ndim != 2 or starts.shape[1] != 6:
+            raise ValueError(f"starts must have shape (n_starts, 6), got {starts.shape}")
+        max_steps = self.max_steps if max_steps is None else positive_int("max_steps", max_steps)
+        steps = np.empty((model.n_pop, starts.shape[0]), dtype=np.int64)
+        wiggle = np.empty((model.n_pop, starts.shape[0]))
         y0 = np.ascontiguousarray(model.initial_state())
-        for_params(_balance, model.params)(model.params, y0, self.start_state(), self.n_poles, self.velocities,
-                                           self.max_steps, self.controller_dt, model.time == "discrete", steps)
-        fitness = steps / self.max_steps
-        return Evaluation.from_raw(fitness, {"steps": steps.astype(np.float64),
-                                             "solved": (steps == self.max_steps).astype(np.float64)},
-                                   worst_fitness=self.worst_fitness)
+        for_params(_balance, model.params)(model.params, y0, starts, self.n_poles, self.velocities, max_steps,
+                                           self.controller_dt, model.time == "discrete", steps, wiggle)
+        return steps, wiggle
+
+    def generalisation(self, model) -> np.ndarray:
+        """How many of the 625 :func:`generalisation_starts` each individual balances for
+        1000 steps; shape (n_pop,). The literature's pass mark is 200."""
+        steps, _ = self.balance(model, generalisation_starts(), self.generalisation_steps)
+        return (steps == self.generalisation_steps).sum(axis=1)
+
+    def evaluate(self, model, rng=None) -> Evaluation:
+        steps, wiggle = self.balance(model)
+        steps, wiggle = steps[:, 0], wiggle[:, 0]
+        if self.fitness == "steps":
+            fitness = steps / self.max_steps
+            solved = (steps == self.max_steps).astype(np.float64)
+            return Evaluation.from_raw(fitness, {"steps": steps.astype(np.float64), "solved": solved},
+                                       worst_fitness=self.worst_fitness)
+        # A cart that never moves at all would divide by zero: floor the sum.
+        stability = np.where(steps >= WIGGLE_WINDOW, 0.75 / np.maximum(wiggle, 1e-12), 0.0)
+        fitness = 0.1 * steps / self.max_steps + 0.9 * stability
+        evaluation = Evaluation.from_raw(fitness, {"steps": steps.astype(np.float64)}, worst_fitness=self.worst_fitness)
+        solved = np.zeros(model.n_pop)
+        generalised = np.full(model.n_pop, np.nan)
+        champion = int(np.argmax(evaluation.fitness))
+        if steps[champion] == self.max_steps:
+            one = model.take([champion])
+            long_run, _ = self.balance(one, max_steps=self.champion_steps)
+            if long_run[0, 0] == self.champion_steps:
+                generalised[champion] = self.generalisation(one)[0]
+                solved[champion] = float(generalised[champion] >= self.generalisation_needed)
+        evaluation.metrics.update({"solved": solved, "generalisation": generalised})
+        return evaluation

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import evornn
-from evornn.tasks.cartpole import CartPoleTask, cartpole_derivatives, cartpole_rk4
-from tests.reference import wieland_derivatives
+from evornn.tasks.cartpole import CartPoleTask, cartpole_derivatives, cartpole_rk4, generalisation_starts
+from tests.reference import balance_reference, wieland_derivatives
 
 
 @pytest.mark.parametrize("n_poles", [1, 2])
@@ -37,27 +37,52 @@ def test_a_frictionless_single_pole_conserves_energy():
     assert abs(state[2]) > 0.5  # it did fall: the test covers large angles
 
 
+def constant_controllers(biases, n_inputs):
+    """Networks whose output stays sigma(bias): zero weights, so y stays 0."""
+    biases = np.asarray(biases, dtype=float)
+    return evornn.CTRNN(np.zeros((len(biases), 1, 1)), bias=biases[:, None], input_weights=np.zeros((len(biases), 1, n_inputs)))
+
+
 def test_closed_loop_counts_steps_until_failure_like_a_python_loop():
-    """A constant controller (zero weights, output 0.5 + bias shift): compare with a loop
-    over the same physics written out in Python."""
-    net = evornn.CTRNN(np.zeros((2, 1, 1)), bias=[[0.0], [1.0]], input_weights=np.zeros((2, 1, 6)))
     task = CartPoleTask(n_poles=2, max_steps=500)
-    steps = task.evaluate(net).metrics["steps"]
+    steps = task.evaluate(constant_controllers([0.0, 1.0], 6)).metrics["steps"]
     for p, bias in enumerate([0.0, 1.0]):
-        state = task.start_state()
-        force = 20.0 * (1 / (1 + np.exp(-bias)) - 0.5)  # y stays 0: sigma(0 + bias) throughout
-        count = 0
-        while count < 500:
-            for _ in range(2):
-                k1 = np.array(wieland_derivatives(state, force))
-                k2 = np.array(wieland_derivatives(state + 0.005 * k1, force))
-                k3 = np.array(wieland_derivatives(state + 0.005 * k2, force))
-                k4 = np.array(wieland_derivatives(state + 0.01 * k3, force))
-                state = state + 0.01 / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-            count += 1
-            if abs(state[0]) > 2.4 or abs(state[2]) > np.radians(36) or abs(state[4]) > np.radians(36):
-                break
-        assert steps[p] == count
+        force = 20.0 * (1 / (1 + np.exp(-bias)) - 0.5)
+        assert steps[p] == len(balance_reference(task.start_state(), force, 500))
+
+
+def test_gruau_fitness_matches_its_definition():
+    """f = 0.1 t / 1000 + 0.9 * 0.75 / sum of |x| + |x'| + |theta_1| + |theta_1'| over the
+    last 100 steps (0 below 100 steps). A single pole started nearly upright falls slowly
+    enough under a gentle constant push to pass 100 steps."""
+    task = CartPoleTask(n_poles=1, velocities=False, theta0=1e-9)
+    biases = [0.0, 0.02, 1.0]
+    evaluation = task.evaluate(constant_controllers(biases, 2))
+    seen_long = False
+    for p, bias in enumerate(biases):
+        force = 20.0 * (1 / (1 + np.exp(-bias)) - 0.5)
+        trace = balance_reference(task.start_state(), force, 1000, n_poles=1)
+        t = len(trace)
+        expected = 0.1 * t / 1000 + (0.9 * 0.75 / sum(trace[-100:]) if t >= 100 else 0.0)
+        np.testing.assert_allclose(evaluation.fitness[p], expected, rtol=1e-9)
+        seen_long |= t >= 100
+    assert seen_long
+
+
+def test_generalisation_starts_are_the_literatures_grid():
+    levels = [0.05, 0.25, 0.5, 0.75, 0.95]
+    expected = [[a * 4.32 - 2.16, b * 2.70 - 1.35, c * 0.12566304 - 0.06283152, d * 0.30019504 - 0.15009752, 0, 0]
+                for a in levels for b in levels for c in levels for d in levels]
+    np.testing.assert_allclose(generalisation_starts(), expected, atol=1e-12)
+    assert np.degrees(generalisation_starts()[:, 2].max()) == pytest.approx(0.9 * 3.6, rel=1e-5)
+
+
+def test_balance_runs_each_start_state_like_a_python_loop():
+    task = CartPoleTask(n_poles=2, velocities=False, max_steps=300)
+    starts = generalisation_starts()[::97]
+    steps, _ = task.balance(constant_controllers([0.3], 3), starts)
+    force = 20.0 * (1 / (1 + np.exp(-0.3)) - 0.5)
+    assert [len(balance_reference(start, force, 300)) for start in starts] == list(steps[0])
 
 
 def test_wrong_controllers_are_rejected_with_what_the_cart_needs():
@@ -71,5 +96,15 @@ def test_wrong_controllers_are_rejected_with_what_the_cart_needs():
 
 def test_cmaes_balances_the_double_pole_with_velocities():
     problem = evornn.Problem(evornn.CTRNN.codec(3, 6), CartPoleTask(n_poles=2, max_steps=10_000))
-    result = evornn.evolve(problem, "cmaes", n_pop=40, n_generations=150, rng=1, target_fitness=1.0, progress=False)
+    result = evornn.evolve(problem, "cmaes", n_pop=40, n_generations=150, rng=1, target_solved=1, progress=False)
+    assert result.stop_reason == "target_solved"
     assert result.best_metrics["solved"] == 1.0
+
+
+def test_cmaes_solves_the_double_pole_without_velocities_and_generalises():
+    task = CartPoleTask(n_poles=2, velocities=False, controller_dt=0.5)
+    problem = evornn.Problem(evornn.CTRNN.codec(3, 3), task)
+    result = evornn.evolve(problem, "cmaes", n_pop=40, n_generations=400, rng=1, target_solved=1, progress=False)
+    assert result.stop_reason == "target_solved"
+    last = result.history[-1]
+    assert last["best_solved"] == 1.0 and last["best_generalisation"] >= 200

@@ -8,7 +8,7 @@ A run directory holds::
     history.csv        one row per generation
     best.npz, best.json  the best genome, its fitness and metrics, and its decoded parameters
     fitness.png        fitness over generations
-    behaviour.png      the best network's outputs against the task's target
+    behaviour.png      what the best network does (outputs against the target, a gait, a cart)
 
 Every file is written atomically; nothing is pickled.
 """
@@ -178,15 +178,15 @@ def _write_results(out: Path, problem, result) -> None:
         "params": {k: v[0].tolist() for k, v in params.items()},
     })
 
-    from .plotting import plot_behaviour, plot_history, save_png
+    from .plotting import plot_history, save_png
 
     fig = plot_history(result.history, title=f"{result.method}: fitness over generations")
     save_png(fig, out / "fitness.png")
     try:
-        behaviour = problem.task.behaviour(result.best_model)
+        fig = problem.task.plot(result.best_model,
+                                title=f"best network (fitness {float(np.max(result.best_fitness)):.5f})")
     except NotImplementedError:
         return
-    fig = plot_behaviour(behaviour, title=f"best network (fitness {float(np.max(result.best_fitness)):.5f})")
     save_png(fig, out / "behaviour.png")
 
 

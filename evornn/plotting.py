@@ -117,6 +117,67 @@ def plot_behaviour(behaviour: dict, *, ax=None, title=None):
     return fig
 
 
+def _panels(n_rows, figsize):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(n_rows, 1, figsize=figsize, sharex=True, layout="constrained")
+
+
+def plot_gait(behaviour: dict, *, title=None):
+    """A walker's run (from ``WalkerTask.behaviour``): body position over time above the
+    gait diagram, a black bar wherever a foot is down (legs L1 ... R3 for six legs).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    t, x, foot = behaviour["t"], np.asarray(behaviour["x"]), np.asarray(behaviour["foot"])
+    n_legs = foot.shape[1]
+    fig, (top, bottom) = _panels(2, (8, 4.5 if n_legs > 1 else 3.5))
+    top.plot(t, x, color="k")
+    top.set_ylabel("position")
+    if title:
+        top.set_title(title)
+    dt = t[1] - t[0] if t.size > 1 else 1.0
+    names = ["L1", "L2", "L3", "R1", "R2", "R3"] if n_legs == 6 else ["foot"]
+    for leg in range(n_legs):
+        down = np.flatnonzero(np.diff(np.concatenate([[0.0], foot[:, leg] == 1.0, [0.0]])))
+        spans = [(t[a] - dt, t[b - 1] - t[a] + dt) for a, b in zip(down[::2], down[1::2], strict=True)]
+        bottom.broken_barh(spans, (n_legs - 1 - leg - 0.4, 0.8), color="k")
+    bottom.set_yticks(range(n_legs), names[::-1])
+    bottom.set_xlabel("time")
+    bottom.set_ylabel("stance")
+    return fig
+
+
+def plot_cartpole(behaviour: dict, *, title=None):
+    """A pole balancer's run (from ``CartPoleTask.behaviour``): cart position, pole angles
+    (degrees) and the force over time.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    t, state, force = behaviour["t"], np.asarray(behaviour["state"]), np.asarray(behaviour["force"])
+    fig, (top, middle, bottom) = _panels(3, (8, 6))
+    top.plot(t, state[:, 0], color="k")
+    top.set_ylabel("cart x (m)")
+    for k, name in ((2, "pole 1"), (4, "pole 2")):
+        if np.any(state[:, k] != 0.0):
+            middle.plot(t, np.degrees(state[:, k]), label=name)
+    middle.set_ylabel("angle (deg)")
+    middle.legend(loc="upper right", frameon=False)
+    bottom.plot(t, force, color="C3", lw=0.6)
+    bottom.set_ylabel("force (N)")
+    bottom.set_xlabel("time (s)")
+    if title:
+        top.set_title(title)
+    return fig
+
+
 def plot_basins(basins, *, ax=None, title=None, labels=("x", "y")):
     """A basin grid (from :func:`evornn.analysis.basin_grid`) as an image, one colour per
     attractor (grey: "other"), with the fixed-point attractors marked."""

@@ -91,3 +91,71 @@ def balance_reference(start, force, max_steps, n_poles=2):
         if abs(state[0]) > 2.4 or abs(state[2]) > limit or (n_poles == 2 and abs(state[4]) > limit):
             break
     return trace
+
+
+def walk_reference(controller, n_legs=1, duration=200.0, dt=0.1):
+    """Beer's legged agent written out leg by leg in plain Python (one individual).
+
+    `controller(angles, legs, x)` returns per-leg lists ``(foot_down, forward, backward)``
+    given the leg angles, the leg records and the body position. Returns the final x.
+    """
+    import math
+
+    limit = math.pi / 6
+    hips = [20.0, 0.0, -20.0, 20.0, 0.0, -20.0] if n_legs == 6 else [0.0]
+    legs = [{"angle": limit, "omega": 0.0, "down": False, "hip": h, "fx": h + 15 * math.sin(limit),
+             "fy": 12.5 + 15 * math.cos(limit)} for h in hips]
+    x = v = 0.0
+    for _ in range(int(round(duration / dt))):
+        commands = controller([leg["angle"] for leg in legs], legs, x)
+        force = 0.0
+        for leg, (down, fwd, bwd) in zip(legs, commands, strict=True):
+            leg["down"] = bool(down)
+            if leg["down"]:
+                leg["omega"] = 0.0
+                f = fwd - bwd
+                a = leg["angle"]
+                if -limit <= a <= limit or (a < -limit and f < 0) or (a > limit and f > 0):
+                    force += f
+        v = min(max(v + dt * force, -6.0), 6.0)
+        x += dt * v
+        for leg, (_, fwd, bwd) in zip(legs, commands, strict=True):
+            leg["hip"] += dt * v
+            if leg["down"]:
+                a = math.atan2(leg["fx"] - leg["hip"], leg["fy"] - 12.5)
+                leg["omega"] = (a - leg["angle"]) / dt
+                leg["angle"] = a
+            else:
+                leg["omega"] = min(max(leg["omega"] + dt * 0.5 * (bwd - fwd), -1.0), 1.0)
+                leg["angle"] += dt * leg["omega"]
+                if not -limit <= leg["angle"] <= limit:
+                    leg["angle"] = max(-limit, min(limit, leg["angle"]))
+                    leg["omega"] = 0.0
+                leg["fx"] = leg["hip"] + 15 * math.sin(leg["angle"])
+                leg["fy"] = 12.5 + 15 * math.cos(leg["angle"])
+        down = [leg for leg in legs if leg["down"]]
+        if n_legs == 1:
+            supported = bool(down)
+        else:
+            left = [leg["fx"] for leg in legs[:3] if leg["down"]]
+            right = [leg["fx"] for leg in legs[3:] if leg["down"]]
+            # The polygon of support of feet on two parallel lines, cut at the body axis.
+            supported = bool(left and right) and (min(left) + min(right)) / 2 <= x <= (max(left) + max(right)) / 2
+        if not supported or any(leg["hip"] - leg["fx"] > 20 for leg in legs):
+            v = 0.0
+    return x
+
+
+def hand_designed_stepping(angles, legs, x):
+    """Beer's hand-designed leg controller for `walk_reference`."""
+    import math
+
+    commands = []
+    for leg in legs:
+        down = leg["down"]
+        if not down and leg["angle"] >= math.pi / 6:
+            down = True
+        elif down and leg["hip"] - leg["fx"] > 20:
+            down = False
+        commands.append((down, 0.05 if down else 0.0, 0.0 if down else 0.05))
+    return commands

@@ -4,5 +4,6 @@ from .base import Evaluation, Task, error_fitness
 from .cartpole import CartPoleTask
 from .oscillator import OscillatorTask
 from .sequence import SequenceTask
+from .walker import WalkerTask
 
-__all__ = ["CartPoleTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "error_fitness"]
+__all__ = ["CartPoleTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "WalkerTask", "error_fitness"]

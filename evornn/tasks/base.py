@@ -93,6 +93,14 @@ class Task:
         """What individual 0 of `model` does: ``{"t", "outputs", "target"}`` arrays for plots."""
         raise NotImplementedError
 
+    def plot(self, model, *, title=None):
+        """A figure of what individual 0 of `model` does (its outputs against the target by
+        default; bodies draw their own). Raises NotImplementedError if the task has no
+        :meth:`behaviour`."""
+        from ..plotting import plot_behaviour
+
+        return plot_behaviour(self.behaviour(model), title=title)
+
 
 def error_fitness(mse: np.ndarray) -> np.ndarray:
     """``1 / (1 + mse)``: in (0, 1], 1 for a perfect network, finite for every finite error."""

@@ -104,10 +104,12 @@ def cartpole_rk4(state, force, n_poles, cart_friction, pole_friction, dt, k1, k2
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _balance(params, y0, starts, n_poles, velocities, max_steps, controller_dt, discrete, steps_out, wiggle_out):
+def _balance(params, y0, starts, n_poles, velocities, max_steps, controller_dt, discrete, steps_out, wiggle_out, trace):
     """Closed loop for every individual p and start state s (each from the network's initial
     state): ``steps_out[p, s]`` = steps balanced, ``wiggle_out[p, s]`` = the sum of
-    ``|x| + |x'| + |theta_1| + |theta_1'|`` over the last 100 of them. Numba-compiled."""
+    ``|x| + |x'| + |theta_1| + |theta_1'|`` over the last 100 of them; when
+    ``trace.shape[1] > 0``, ``trace[job, step]`` = the body state and force (job
+    ``p * n_starts + s``). Numba-compiled."""
     n_pop, n_state = y0.shape
     n_starts = starts.shape[0]
     for job in prange(n_pop * n_starts):
@@ -139,6 +141,9 @@ def _balance(params, y0, starts, n_poles, velocities, max_steps, controller_dt, 
                 break
             for _ in range(2):
                 cartpole_rk4(body, force, n_poles, CART_FRICTION, POLE_FRICTION, TAU, k1, k2, k3, k4, tmp)
+            if steps < trace.shape[1]:
+                trace[job, steps, :6] = body
+                trace[job, steps, 6] = force
             recent[steps % WIGGLE_WINDOW] = abs(body[0]) + abs(body[1]) + abs(body[2]) + abs(body[3])
             steps += 1
             failed = abs(body[0]) > TRACK_LIMIT or abs(body[2]) > ANGLE_LIMIT
@@ -278,12 +283,33 @@ class CartPoleTask(Task):
         if starts.ndim != 2 or starts.shape[1] != 6:
             raise ValueError(f"starts must have shape (n_starts, 6), got {starts.shape}")
         max_steps = self.max_steps if max_steps is None else positive_int("max_steps", max_steps)
+        return self._balance(model, starts, max_steps, np.empty((0, 0, 7)))
+
+    def _balance(self, model, starts, max_steps, trace):
         steps = np.empty((model.n_pop, starts.shape[0]), dtype=np.int64)
         wiggle = np.empty((model.n_pop, starts.shape[0]))
         y0 = np.ascontiguousarray(model.initial_state())
         for_params(_balance, model.params)(model.params, y0, starts, self.n_poles, self.velocities, max_steps,
-                                           self.controller_dt, model.time == "discrete", steps, wiggle)
+                                           self.controller_dt, model.time == "discrete", steps, wiggle, trace)
         return steps, wiggle
+
+    def behaviour(self, model, max_steps: int = 3000) -> dict[str, np.ndarray]:
+        """Individual 0 from the start state, for at most `max_steps` steps: ``t`` (s),
+        ``state`` (n, 6) after each control step, ``force`` (n,) (N) and ``outputs``
+        (the angles) for generic plots."""
+        self.check_model(model)
+        n = min(self.max_steps, positive_int("max_steps", max_steps))
+        trace = np.full((1, n, 7), np.nan)
+        steps, _ = self._balance(model.take([0]), self.start_state()[None, :], n, trace)
+        state, force = trace[0, :steps[0, 0], :6], trace[0, :steps[0, 0], 6]
+        t = 2 * TAU * np.arange(1, steps[0, 0] + 1)
+        return {"t": t, "state": state, "force": force, "outputs": state[:, 2::2]}
+
+    def plot(self, model, *, title=None):
+        """Cart position, pole angles and force of individual 0 (:func:`evornn.plotting.plot_cartpole`)."""
+        from ..plotting import plot_cartpole
+
+        return plot_cartpole(self.behaviour(model), title=title)
 
     def generalisation(self, model) -> np.ndarray:
         """How many of the 625 :func:`generalisation_starts` each individual balances for

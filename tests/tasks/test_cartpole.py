@@ -108,3 +108,13 @@ def test_cmaes_solves_the_double_pole_without_velocities_and_generalises():
     assert result.stop_reason == "target_solved"
     last = result.history[-1]
     assert last["best_solved"] == 1.0 and last["best_generalisation"] >= 200
+
+
+def test_the_behaviour_trace_follows_the_python_loop():
+    task = CartPoleTask(n_poles=2, max_steps=500)
+    net = constant_controllers([0.4], 6)
+    behaviour = task.behaviour(net)
+    trace = balance_reference(task.start_state(), 20.0 * (1 / (1 + np.exp(-0.4)) - 0.5), 500)
+    assert behaviour["state"].shape == (len(trace), 6)
+    np.testing.assert_allclose(np.abs(behaviour["state"][:, :4]).sum(axis=1), trace, rtol=1e-10)
+    np.testing.assert_allclose(behaviour["t"][-1], 0.02 * len(trace))

@@ -1,0 +1,297 @@
+r"""Beer's legged agent: a body on legs and its controller stepped together in one compiled,
+parallel loop (angle sensors -> network -> foot and swing forces -> body), no Python per step.
+
+**One leg** (Beer and Gallagher 1992; the equations of Beer's ``LeggedAgent``, with the
+one-way mechanical limits of its later versions). The leg is a rod of length 15 hinged to
+the body at height 12.5, at angle :math:`\phi \in [-\pi/6, \pi/6]` from the vertical
+(positive: foot ahead of the hip). Each control step of length :math:`\Delta t`:
+
+1. The foot is down when the foot output exceeds 0.5 (then :math:`\omega = 0`); the swing
+   outputs give the forces :math:`F = 0.05\, z_F` and :math:`B = 0.05\, z_B`.
+2. A supporting leg pushes the body with :math:`f = F - B` while within its limits (or
+   towards them from outside): :math:`v \leftarrow \operatorname{clip}(v + \Delta t f, \pm 6)`,
+   :math:`x \leftarrow x + \Delta t\, v`, and the hip moves with the body.
+3. A supporting leg's angle follows from the fixed foot and the moved hip
+   (:math:`\phi = \operatorname{atan2}(x_{foot} - x_{hip}, y_{foot} - y_{hip})`); a swinging
+   leg turns: :math:`\omega \leftarrow \operatorname{clip}(\omega + 0.5 \Delta t (B - F), \pm 1)`,
+   :math:`\phi \leftarrow \phi + \Delta t\, \omega`, stopped at the limits, the foot
+   carried with it.
+4. An unsupported body stops (:math:`v = 0`), and so does a body whose supporting foot is
+   more than 20 behind its hip.
+
+The controller senses :math:`5 \phi / (\pi/6)` for each leg, before its Euler step.
+Fitness is the average forward velocity :math:`x(T) / T` over :math:`T = 200` time units
+from rest (leg forward, foot up, the network in its initial state). Beer's hand-designed
+stepping (foot down at the forward limit, up when 20 behind, full force) reaches 0.624 at
+:math:`\Delta t = 0.1`; the maximum is 6.
+
+**Six legs** (after Beer and Gallagher 1992; Beer, Chiel and Gallagher 1999): the same
+leg at hips 20 ahead of, level with and 20 behind the centre of mass, on each side (order
+L1, L2, L3, R1, R2, R3, front first). The supporting legs' forces add, and the body is
+supported when its centre of mass lies in the polygon of support of the feet down: with
+feet on both sides, between :math:`(\min x_L + \min x_R)/2` and
+:math:`(\max x_L + \max x_R)/2`. Leg :math:`l` reads input :math:`l` and outputs
+:math:`3l, 3l + 1, 3l + 2` (foot, forward force, backward force).
+
+References: R. D. Beer and J. C. Gallagher, "Evolving dynamical neural networks for
+adaptive behavior", Adaptive Behavior 1(1), 1992; R. D. Beer, H. J. Chiel and J. C.
+Gallagher, "Evolution and analysis of model CPGs for walking I and II", J. Comput.
+Neurosci. 7, 1999.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._checks import positive_float
+from .._numba import ERROR_MODEL, FASTMATH, for_params
+from ..models.base import output, rhs
+from .base import Evaluation, Task
+
+LEG_LENGTH = 15.0
+HIP_HEIGHT = 12.5
+MAX_LEG_FORCE = 0.05
+FORWARD_LIMIT = np.pi / 6
+BACKWARD_LIMIT = -np.pi / 6
+MAX_VELOCITY = 6.0
+MAX_TORQUE = 0.5
+MAX_OMEGA = 1.0
+STUCK_DISTANCE = 20.0
+#: Hip positions along the body (relative to the centre of mass) and sides of the six legs.
+HIP_OFFSETS = np.array([20.0, 0.0, -20.0, 20.0, 0.0, -20.0])
+# Columns of a leg's state.
+ANGLE, OMEGA, FOOT, FOOT_X, FOOT_Y, HIP_X = range(6)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def reset_legs(n_legs, legs, body):
+    """Rest: body at 0, every leg at the forward limit with its foot up. Numba-compiled."""
+    body[0] = 0.0
+    body[1] = 0.0
+    for leg in range(n_legs):
+        hip = HIP_OFFSETS[leg] if n_legs == 6 else 0.0
+        legs[leg, ANGLE] = FORWARD_LIMIT
+        legs[leg, OMEGA] = 0.0
+        legs[leg, FOOT] = 0.0
+        legs[leg, HIP_X] = hip
+        legs[leg, FOOT_X] = hip + LEG_LENGTH * np.sin(FORWARD_LIMIT)
+        legs[leg, FOOT_Y] = HIP_HEIGHT + LEG_LENGTH * np.cos(FORWARD_LIMIT)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _supported(n_legs, legs, x):
+    if n_legs == 1:
+        return legs[0, FOOT] == 1.0
+    lo_left = lo_right = np.inf
+    hi_left = hi_right = -np.inf
+    for leg in range(n_legs):
+        if legs[leg, FOOT] == 1.0:
+            foot_x = legs[leg, FOOT_X]
+            if leg < 3:
+                lo_left, hi_left = min(lo_left, foot_x), max(hi_left, foot_x)
+            else:
+                lo_right, hi_right = min(lo_right, foot_x), max(hi_right, foot_x)
+    if lo_left == np.inf or lo_right == np.inf:
+        return False
+    return 0.5 * (lo_left + lo_right) <= x <= 0.5 * (hi_left + hi_right)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def legs_step(n_legs, legs, body, foot, forward, backward, dt):
+    """One control step of the body given each leg's foot command (bool) and forward and
+    backward forces (see the module docstring). Updates `legs` (n_legs, 6) and `body`
+    ``(x, v)`` in place. Numba-compiled; no validation."""
+    force = 0.0
+    for leg in range(n_legs):
+        if foot[leg]:
+            legs[leg, FOOT] = 1.0
+            legs[leg, OMEGA] = 0.0
+        else:
+            legs[leg, FOOT] = 0.0
+        f = forward[leg] - backward[leg]
+        angle = legs[leg, ANGLE]
+        if legs[leg, FOOT] == 1.0 and ((BACKWARD_LIMIT <= angle <= FORWARD_LIMIT) or (angle < BACKWARD_LIMIT and f < 0.0)
+                                       or (angle > FORWARD_LIMIT and f > 0.0)):
+            force += f
+    v = min(max(body[1] + dt * force, -MAX_VELOCITY), MAX_VELOCITY)
+    body[0] += dt * v
+    for leg in range(n_legs):
+        legs[leg, HIP_X] += dt * v
+        if legs[leg, FOOT] == 1.0:
+            angle = np.arctan2(legs[leg, FOOT_X] - legs[leg, HIP_X], legs[leg, FOOT_Y] - HIP_HEIGHT)
+            legs[leg, OMEGA] = (angle - legs[leg, ANGLE]) / dt
+            legs[leg, ANGLE] = angle
+        else:
+            omega = legs[leg, OMEGA] + dt * MAX_TORQUE * (backward[leg] - forward[leg])
+            omega = min(max(omega, -MAX_OMEGA), MAX_OMEGA)
+            angle = legs[leg, ANGLE] + dt * omega
+            if angle < BACKWARD_LIMIT:
+                angle, omega = BACKWARD_LIMIT, 0.0
+            elif angle > FORWARD_LIMIT:
+                angle, omega = FORWARD_LIMIT, 0.0
+            legs[leg, ANGLE], legs[leg, OMEGA] = angle, omega
+            legs[leg, FOOT_X] = legs[leg, HIP_X] + LEG_LENGTH * np.sin(angle)
+            legs[leg, FOOT_Y] = HIP_HEIGHT + LEG_LENGTH * np.cos(angle)
+    if not _supported(n_legs, legs, body[0]):
+        v = 0.0
+    for leg in range(n_legs):
+        if legs[leg, HIP_X] - legs[leg, FOOT_X] > STUCK_DISTANCE:
+            v = 0.0
+    body[1] = v
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _record(trace, p, step, n_legs, legs, body):
+    if trace.shape[1] > 0:
+        trace[p, step, 0] = body[0]
+        trace[p, step, 1] = body[1]
+        for leg in range(n_legs):
+            trace[p, step, 2 + 2 * leg] = legs[leg, ANGLE]
+            trace[p, step, 3 + 2 * leg] = legs[leg, FOOT]
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _walk(params, y0, n_outputs, n_legs, n_steps, dt, discrete, distance_out, trace):
+    """Every individual walks `n_steps`; ``distance_out[p]`` = final x (NaN if its network
+    diverged); ``trace[p, step]`` = (x, v, angle and foot of each leg) when
+    ``trace.shape[1] > 0``. Numba-compiled."""
+    n_pop, n_state = y0.shape
+    for p in prange(n_pop):
+        y = y0[p].copy()
+        dy = np.empty(n_state)
+        z = np.empty(n_outputs)
+        u = np.empty(n_legs)
+        legs = np.empty((n_legs, 6))
+        body = np.empty(2)
+        foot = np.empty(n_legs, dtype=np.bool_)
+        forward = np.empty(n_legs)
+        backward = np.empty(n_legs)
+        reset_legs(n_legs, legs, body)
+        finite = True
+        for step in range(n_steps):
+            for leg in range(n_legs):
+                u[leg] = legs[leg, ANGLE] * 5.0 / FORWARD_LIMIT
+            rhs(0.0, y, params, p, u, dy)
+            if discrete:
+                y[:] = dy
+            else:
+                for q in range(n_state):
+                    y[q] += dt * dy[q]
+            output(y, params, p, z)
+            for leg in range(n_legs):
+                foot[leg] = z[3 * leg] > 0.5
+                forward[leg] = z[3 * leg + 1] * MAX_LEG_FORCE
+                backward[leg] = z[3 * leg + 2] * MAX_LEG_FORCE
+                if not (np.isfinite(forward[leg]) and np.isfinite(backward[leg])):
+                    finite = False
+            if not finite:
+                break
+            legs_step(n_legs, legs, body, foot, forward, backward, dt)
+            _record(trace, p, step, n_legs, legs, body)
+        distance_out[p] = body[0] if finite else np.nan
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def hand_designed_walk(n_legs, n_steps, dt, trace):
+    """Beer's hand-designed stepping for every leg: the foot goes down at the forward limit
+    and up when 20 behind the hip; full forward force in stance, full swing force in swing.
+    Returns the final x; fills ``trace[0]`` when ``trace.shape[1] > 0``. Numba-compiled."""
+    legs = np.empty((n_legs, 6))
+    body = np.empty(2)
+    foot = np.empty(n_legs, dtype=np.bool_)
+    forward = np.empty(n_legs)
+    backward = np.empty(n_legs)
+    reset_legs(n_legs, legs, body)
+    for step in range(n_steps):
+        for leg in range(n_legs):
+            down = legs[leg, FOOT] == 1.0
+            if not down and legs[leg, ANGLE] >= FORWARD_LIMIT:
+                down = True
+            elif down and legs[leg, HIP_X] - legs[leg, FOOT_X] > STUCK_DISTANCE:
+                down = False
+            foot[leg] = down
+            forward[leg] = MAX_LEG_FORCE if down else 0.0
+            backward[leg] = 0.0 if down else MAX_LEG_FORCE
+        legs_step(n_legs, legs, body, foot, forward, backward, dt)
+        _record(trace, 0, step, n_legs, legs, body)
+    return body[0]
+
+
+class WalkerTask(Task):
+    """Walk forward with Beer's legged agent (one leg or six; see the module docstring).
+
+    Fitness is the average forward velocity over `duration` (metric ``"velocity"``); a
+    network that diverges gets the worst fitness (0).
+
+    Parameters
+    ----------
+    n_legs : {1, 6}
+    duration : float
+        Simulated time (Beer: 200).
+    dt : float
+        Control and Euler step (Beer: 0.1).
+
+    The controller needs `n_legs` inputs (leg angles, scaled to [-5, 5]) and at least
+    ``3 n_legs`` outputs: for leg ``l``, output ``3l`` puts the foot down above 0.5 and
+    outputs ``3l + 1`` and ``3l + 2`` (in [0, 1]) are the forward and backward swing forces.
+    A CTRNN's first ``3 n_legs`` neurons are the motor neurons; any further ones are
+    interneurons.
+
+    Examples
+    --------
+    >>> import evornn
+    >>> task = WalkerTask()
+    >>> round(task.hand_designed_velocity(), 3)
+    0.624
+    >>> net = evornn.CTRNN.random(4, 5, n_inputs=1, rng=0)
+    >>> task.evaluate(net).metrics["velocity"].shape
+    (4,)
+    """
+
+    def __init__(self, n_legs: int = 1, *, duration: float = 200.0, dt: float = 0.1):
+        if n_legs not in (1, 6):
+            raise ValueError(f"n_legs must be 1 or 6, got {n_legs!r}")
+        self.n_legs = n_legs
+        self.duration = positive_float("duration", duration)
+        self.dt = positive_float("dt", dt)
+        self.n_steps = int(round(self.duration / self.dt))
+        if self.n_steps < 1:
+            raise ValueError(f"duration must be at least one step dt={dt}, got {duration}")
+
+    def check_model(self, model) -> None:
+        if model.n_inputs != self.n_legs or model.n_outputs < 3 * self.n_legs:
+            raise ValueError(f"the {self.n_legs}-legged walker needs a controller with {self.n_legs} input(s) (leg angles) "
+                             f"and at least {3 * self.n_legs} outputs (foot, forward, backward per leg); "
+                             f"this one has {model.n_inputs} inputs and {model.n_outputs} outputs")
+
+    def _run(self, model, trace) -> np.ndarray:
+        self.check_model(model)
+        distance = np.empty(model.n_pop)
+        y0 = np.ascontiguousarray(model.initial_state())
+        for_params(_walk, model.params)(model.params, y0, model.n_outputs, self.n_legs, self.n_steps, self.dt,
+                                        model.time == "discrete", distance, trace)
+        return distance
+
+    def evaluate(self, model, rng=None) -> Evaluation:
+        velocity = self._run(model, np.empty((model.n_pop, 0, 0))) / (self.n_steps * self.dt)
+        return Evaluation.from_raw(velocity, {"velocity": velocity}, worst_fitness=self.worst_fitness)
+
+    def hand_designed_velocity(self) -> float:
+        """Average velocity of Beer's hand-designed stepping on this body (0.624 for one leg)."""
+        return hand_designed_walk(self.n_legs, self.n_steps, self.dt, np.empty((1, 0, 0))) / (self.n_steps * self.dt)
+
+    def behaviour(self, model) -> dict[str, np.ndarray]:
+        """Individual 0 walking: ``t``, ``x``, ``velocity``, ``angle`` and ``foot``
+        (shape (n_steps, n_legs)), and ``outputs`` (the angles) for generic plots."""
+        trace = np.full((1, self.n_steps, 2 + 2 * self.n_legs), np.nan)
+        self._run(model.take([0]), trace)
+        t = self.dt * np.arange(1, self.n_steps + 1)
+        angle, foot = trace[0, :, 2::2], trace[0, :, 3::2]
+        return {"t": t, "x": trace[0, :, 0], "velocity": trace[0, :, 1], "angle": angle, "foot": foot, "outputs": angle}
+
+    def plot(self, model, *, title=None):
+        """Position over time and the gait diagram of individual 0 (see :func:`evornn.plotting.plot_gait`)."""
+        from ..plotting import plot_gait
+
+        return plot_gait(self.behaviour(model), title=title)

@@ -106,7 +106,7 @@ def walk_reference(controller, n_legs=1, duration=200.0, dt=0.1):
     legs = [{"angle": limit, "omega": 0.0, "down": False, "hip": h, "fx": h + 15 * math.sin(limit),
              "fy": 12.5 + 15 * math.cos(limit)} for h in hips]
     x = v = 0.0
-    for _ in range(int(round(duration / dt))):
+    for _ in range(round(duration / dt)):
         commands = controller([leg["angle"] for leg in legs], legs, x)
         force = 0.0
         for leg, (down, fwd, bwd) in zip(legs, commands, strict=True):

@@ -255,7 +255,7 @@ class WalkerTask(Task):
         self.n_legs = n_legs
         self.duration = positive_float("duration", duration)
         self.dt = positive_float("dt", dt)
-        self.n_steps = int(round(self.duration / self.dt))
+        self.n_steps = round(self.duration / self.dt)
         if self.n_steps < 1:
             raise ValueError(f"duration must be at least one step dt={dt}, got {duration}")
 

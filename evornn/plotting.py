@@ -178,6 +178,30 @@ def plot_cartpole(behaviour: dict, *, title=None):
     return fig
 
 
+def plot_categorisation(behaviour: dict, *, title=None):
+    """A categorisation agent's trials (from ``CategorizationTask.behaviour``): the agent's
+    horizontal position relative to the object against the object's height, one line per
+    trial (circles blue, diamonds red); a good agent converges on circles and veers from
+    diamonds.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _figure(None, figsize=(6, 5))
+    relative = np.asarray(behaviour["agent_x"]) - np.asarray(behaviour["object_x"])
+    height = np.asarray(behaviour["object_y"])
+    for s, shape in enumerate(behaviour["shapes"]):
+        ax.plot(relative[:, s], height, color="C0" if shape == 0 else "C3", lw=0.8, alpha=0.8,
+                label=("circle" if shape == 0 else "diamond") if s == 0 or shape != behaviour["shapes"][s - 1] else None)
+    ax.set_xlabel("agent x - object x")
+    ax.set_ylabel("object height")
+    ax.legend(loc="upper right", frameon=False)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def plot_basins(basins, *, ax=None, title=None, labels=("x", "y")):
     """A basin grid (from :func:`evornn.analysis.basin_grid`) as an image, one colour per
     attractor (grey: "other"), with the fixed-point attractors marked."""

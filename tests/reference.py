@@ -159,3 +159,21 @@ def hand_designed_stepping(angles, legs, x):
             down = False
         commands.append((down, 0.05 if down else 0.0, 0.0 if down else 0.05))
     return commands
+
+
+def ray_hit_reference(start, direction, inside, max_length=220.0, step=1e-3):
+    """Distance along a ray to the first point inside a shape, by marching in small steps
+    and refining by bisection (slow, obviously correct). `inside(x, y)` tests a point."""
+    t = 0.0
+    while t <= max_length:
+        if inside(start[0] + t * direction[0], start[1] + t * direction[1]):
+            lo, hi = max(t - step, 0.0), t
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                if inside(start[0] + mid * direction[0], start[1] + mid * direction[1]):
+                    hi = mid
+                else:
+                    lo = mid
+            return min(hi, max_length)
+        t += step
+    return max_length

@@ -2,8 +2,9 @@
 
 from .base import Evaluation, Task, error_fitness
 from .cartpole import CartPoleTask
+from .categorize import CategorizationTask
 from .oscillator import OscillatorTask
 from .sequence import SequenceTask
 from .walker import WalkerTask
 
-__all__ = ["CartPoleTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "WalkerTask", "error_fitness"]
+__all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "WalkerTask", "error_fitness"]

@@ -1,0 +1,228 @@
+r"""Beer's visually guided categorisation (the "minimally cognitive" agent): catch circles,
+avoid diamonds. Every agent, trial and controller steps together in one compiled, parallel
+loop (rays -> network -> motors -> body), no Python per step.
+
+**The agent** (Beer 1996, 2003; the constants of Beer's ``VisualAgent``): a circular body
+of diameter 30 on the floor (y = 0) of an arena 400 wide, moving horizontally with velocity
+:math:`v = 5 (z_0 - z_1)` set by two motor outputs, stopped at the walls. Its eye has 7
+rays spread evenly over a visual angle of :math:`\pi/6` about the vertical, starting on the
+upper half of its perimeter; a ray's length :math:`L` is the distance to the first point of
+the object it meets, at most 220, and its sensor reads :math:`10 (220 - L) / 220`.
+
+**The objects**: a circle of diameter 30, or a diamond (a square standing on a corner)
+of the same width 30, falls straight down at speed 3 from height 275, starting at a
+horizontal offset from the agent. A trial ends when the object's lowest point reaches the
+height of the top of the agent (y = 15); :math:`d` is then the horizontal distance between the centres.
+
+**Fitness** (Beer 2003): the mean over trials of :math:`1 - \hat d` for circles and
+:math:`\hat d` for diamonds, with :math:`\hat d = \min(|d|, 45) / 45`. A decision is
+correct when a circle lands on the agent (:math:`|d| < 30`, the two overlap) or a diamond
+misses it (:math:`|d| \ge 30`); the metric ``"correct"`` is the fraction of correct
+decisions. The controller takes an Euler step of `dt` = 0.1 per time step.
+
+References: R. D. Beer, "Toward the evolution of dynamical neural networks for minimally
+cognitive behavior", From Animals to Animats 4, 1996; R. D. Beer, "The dynamics of active
+categorical perception in an evolved model agent", Adaptive Behavior 11(4), 2003.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._checks import positive_float, positive_int
+from .._numba import ERROR_MODEL, FASTMATH, for_params
+from ..models.base import output, rhs
+from .base import Evaluation, Task
+
+BODY_RADIUS = 15.0
+ARENA_HALF_WIDTH = 200.0
+N_RAYS = 7
+VISUAL_ANGLE = np.pi / 6
+MAX_RAY_LENGTH = 220.0
+INPUT_GAIN = 10.0
+VELOCITY_GAIN = 5.0
+OBJECT_RADIUS = 15.0  # circle radius, diamond half-diagonal
+DROP_HEIGHT = 275.0
+FALL_SPEED = 3.0
+DISTANCE_CLIP = 45.0
+CIRCLE, DIAMOND = 0, 1
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _ray_circle(sx, sy, dx, dy, cx, cy, r):
+    # |s + t d - c|^2 = r^2 with |d| = 1: the smallest t >= 0, or inf.
+    ox, oy = sx - cx, sy - cy
+    b = ox * dx + oy * dy
+    disc = b * b - (ox * ox + oy * oy - r * r)
+    if disc < 0.0:
+        return np.inf
+    root = np.sqrt(disc)
+    t = -b - root
+    if t >= 0.0:
+        return t
+    t = -b + root
+    return t if t >= 0.0 else np.inf
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _ray_diamond(sx, sy, dx, dy, cx, cy, h):
+    # The four edges of |x - cx| + |y - cy| = h, each as a segment from a corner.
+    best = np.inf
+    for k in range(4):
+        ax = cx + h * (1.0 if k == 0 else (-1.0 if k == 2 else 0.0))
+        ay = cy + h * (1.0 if k == 1 else (-1.0 if k == 3 else 0.0))
+        j = (k + 1) % 4
+        bx = cx + h * (1.0 if j == 0 else (-1.0 if j == 2 else 0.0))
+        by = cy + h * (1.0 if j == 1 else (-1.0 if j == 3 else 0.0))
+        ex, ey = bx - ax, by - ay
+        denom = dx * ey - dy * ex
+        if denom == 0.0:
+            continue
+        wx, wy = ax - sx, ay - sy
+        t = (wx * ey - wy * ex) / denom
+        u = (wx * dy - wy * dx) / denom
+        if t >= 0.0 and 0.0 <= u <= 1.0 and t < best:
+            best = t
+    return best
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def ray_lengths(agent_x, object_x, object_y, shape, out):
+    """Length of each of the 7 rays of an agent at `agent_x` to an object (shape 0: circle,
+    1: diamond) centred at (`object_x`, `object_y`), capped at 220. Numba-compiled."""
+    for k in range(N_RAYS):
+        theta = -0.5 * VISUAL_ANGLE + k * VISUAL_ANGLE / (N_RAYS - 1)
+        dx, dy = np.sin(theta), np.cos(theta)
+        sx, sy = agent_x + BODY_RADIUS * dx, BODY_RADIUS * dy
+        if shape == CIRCLE:
+            t = _ray_circle(sx, sy, dx, dy, object_x, object_y, OBJECT_RADIUS)
+        else:
+            t = _ray_diamond(sx, sy, dx, dy, object_x, object_y, OBJECT_RADIUS)
+        out[k] = min(t, MAX_RAY_LENGTH)
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _categorise(params, y0, n_outputs, offsets, shapes, n_steps, dt, distance_out, trace):
+    """Every individual p on every trial s: ``distance_out[p, s]`` = final horizontal
+    distance object - agent (NaN if the network diverged); ``trace[p * n_trials + s, step]``
+    = (agent x, object x, object y) when ``trace.shape[1] > 0``. Numba-compiled."""
+    n_pop, n_state = y0.shape
+    n_trials = offsets.shape[0]
+    for job in prange(n_pop * n_trials):
+        p, s = job // n_trials, job % n_trials
+        y = y0[p].copy()
+        dy = np.empty(n_state)
+        z = np.empty(n_outputs)
+        lengths = np.empty(N_RAYS)
+        u = np.empty(N_RAYS)
+        agent = 0.0
+        object_x, object_y = offsets[s], DROP_HEIGHT
+        finite = True
+        for step in range(n_steps):
+            ray_lengths(agent, object_x, object_y, shapes[s], lengths)
+            for k in range(N_RAYS):
+                u[k] = INPUT_GAIN * (MAX_RAY_LENGTH - lengths[k]) / MAX_RAY_LENGTH
+            rhs(0.0, y, params, p, u, dy)
+            for q in range(n_state):
+                y[q] += dt * dy[q]
+            output(y, params, p, z)
+            velocity = VELOCITY_GAIN * (z[0] - z[1])
+            if not np.isfinite(velocity):
+                finite = False
+                break
+            agent = min(max(agent + dt * velocity, -ARENA_HALF_WIDTH), ARENA_HALF_WIDTH)
+            object_y -= dt * FALL_SPEED
+            if step < trace.shape[1]:
+                trace[job, step, 0] = agent
+                trace[job, step, 1] = object_x
+                trace[job, step, 2] = object_y
+        distance_out[p, s] = object_x - agent if finite else np.nan
+
+
+class CategorizationTask(Task):
+    """Catch falling circles and avoid falling diamonds (see the module docstring).
+
+    Trials drop each shape from `n_positions` horizontal offsets evenly spaced over
+    ``[-max_offset, max_offset]``. Fitness is Beer's mean closeness score; metrics:
+    ``"correct"`` (fraction of correct catch / avoid decisions), ``"circles_caught"`` and
+    ``"diamonds_avoided"`` (fractions).
+
+    Parameters
+    ----------
+    n_positions : int
+        Drop positions per shape (trials: twice as many).
+    max_offset : float
+        Largest horizontal offset of a drop (Beer: 50).
+    dt : float
+        Euler step of the controller and the world (Beer: 0.1).
+
+    The controller needs 7 inputs (the rays, left to right) and at least 2 outputs
+    (``v = 5 (z_0 - z_1)``); continuous models only.
+
+    Examples
+    --------
+    >>> import evornn
+    >>> task = CategorizationTask(n_positions=4)
+    >>> net = evornn.CTRNN.random(3, 5, n_inputs=7, rng=0)
+    >>> task.evaluate(net).metrics["correct"].shape
+    (3,)
+    """
+
+    def __init__(self, *, n_positions: int = 24, max_offset: float = 50.0, dt: float = 0.1):
+        self.n_positions = positive_int("n_positions", n_positions)
+        self.max_offset = positive_float("max_offset", max_offset)
+        self.dt = positive_float("dt", dt)
+        fall = DROP_HEIGHT - OBJECT_RADIUS - BODY_RADIUS
+        self.n_steps = int(np.ceil(fall / (FALL_SPEED * self.dt) - 1e-9))
+        offsets = np.linspace(-self.max_offset, self.max_offset, self.n_positions)
+        self.offsets = np.concatenate([offsets, offsets])
+        self.shapes = np.repeat(np.array([CIRCLE, DIAMOND], dtype=np.int64), self.n_positions)
+
+    def check_model(self, model) -> None:
+        if model.n_inputs != N_RAYS or model.n_outputs < 2:
+            raise ValueError(f"the categorisation agent needs a controller with {N_RAYS} inputs (rays) and at least "
+                             f"2 outputs (left and right motors); this one has {model.n_inputs} inputs and "
+                             f"{model.n_outputs} outputs")
+        if model.time != "continuous":
+            raise ValueError("the categorisation agent takes Euler steps of a continuous-time controller")
+
+    def distances(self, model, trace=None) -> np.ndarray:
+        """Final horizontal distance (object - agent) of every individual on every trial;
+        shape (n_pop, 2 n_positions), circles first. NaN where the network diverged."""
+        self.check_model(model)
+        out = np.empty((model.n_pop, self.offsets.shape[0]))
+        trace = np.empty((0, 0, 3)) if trace is None else trace
+        y0 = np.ascontiguousarray(model.initial_state())
+        for_params(_categorise, model.params)(model.params, y0, model.n_outputs, self.offsets, self.shapes,
+                                              self.n_steps, self.dt, out, trace)
+        return out
+
+    def evaluate(self, model, rng=None) -> Evaluation:
+        d = np.abs(self.distances(model))
+        closeness = np.minimum(d, DISTANCE_CLIP) / DISTANCE_CLIP
+        circle = self.shapes == CIRCLE
+        scores = np.where(circle, 1.0 - closeness, closeness)
+        landed = d < BODY_RADIUS + OBJECT_RADIUS
+        caught = (landed & circle).sum(axis=1) / circle.sum()
+        avoided = (~landed & ~circle & np.isfinite(d)).sum(axis=1) / (~circle).sum()
+        correct = 0.5 * (caught + avoided)
+        return Evaluation.from_raw(scores.mean(axis=1), {"correct": correct, "circles_caught": caught,
+                                                         "diamonds_avoided": avoided}, worst_fitness=self.worst_fitness)
+
+    def behaviour(self, model) -> dict[str, np.ndarray]:
+        """Individual 0 on every trial: ``t``, ``agent_x`` and ``object_x`` (shape
+        (n_steps, n_trials)), ``object_y`` (n_steps,), ``shapes`` and ``offsets``
+        (n_trials,), and ``outputs`` (the agent's position relative to each object)."""
+        trace = np.full((self.offsets.shape[0], self.n_steps, 3), np.nan)
+        self.distances(model.take([0]), trace)
+        agent, obj = trace[:, :, 0].T, trace[:, :, 1].T
+        return {"t": self.dt * np.arange(1, self.n_steps + 1), "agent_x": agent, "object_x": obj,
+                "object_y": trace[0, :, 2], "shapes": self.shapes, "offsets": self.offsets, "outputs": agent - obj}
+
+    def plot(self, model, *, title=None):
+        """Every trial of individual 0: the agent's horizontal position relative to the
+        object as the object falls (:func:`evornn.plotting.plot_categorisation`)."""
+        from ..plotting import plot_categorisation
+
+        return plot_categorisation(self.behaviour(model), title=title)

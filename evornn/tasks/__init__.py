@@ -7,4 +7,5 @@ from .oscillator import OscillatorTask
 from .sequence import SequenceTask
 from .walker import WalkerTask
 
-__all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "WalkerTask", "error_fitness"]
+__all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "WalkerTask",
+           "error_fitness"]

@@ -39,7 +39,7 @@ def test_every_ray_matches_a_marched_ray(rng, shape):
             theta = -math.pi / 12 + k * math.pi / 36
             d = (math.sin(theta), math.cos(theta))
             start = (agent + 15 * d[0], 15 * d[1])
-            expected = ray_hit_reference(start, d, lambda x, y: inside(x, y, cx, cy), step=0.05)
+            expected = ray_hit_reference(start, d, lambda x, y, cx=cx, cy=cy: inside(x, y, cx, cy), step=0.05)
             assert lengths[k] == pytest.approx(expected, abs=1e-9)
 
 

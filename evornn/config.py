@@ -4,7 +4,8 @@ An experiment file has these tables (unknown tables and keys are errors)::
 
     [experiment]   name, seed, description
     [model]        type = "ctrnn", then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...)
-    [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize", then that task's keywords
+    [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
+                   "wheeled", then that task's keywords
     [evolve]       method, n_pop, n_generations, checkpoint_every, hall_of_fame, n_threads
     [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
     [stop]         max_evaluations, target_fitness, target_mse, target_learned, target_solved, stagnation,
@@ -28,11 +29,11 @@ import numpy as np
 from .errors import ConfigError
 from .models import CTRNN
 from .optim import METHODS, Problem
-from .tasks import CartPoleTask, CategorizationTask, OscillatorTask, SequenceTask, WalkerTask
+from .tasks import CartPoleTask, CategorizationTask, OscillatorTask, SequenceTask, WalkerTask, WheeledRobotTask
 
 MODELS = {"ctrnn": CTRNN.codec}
 TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask, "walker": WalkerTask,
-         "categorize": CategorizationTask}
+         "categorize": CategorizationTask, "wheeled": WheeledRobotTask}
 
 _INT = "an integer"
 _NUMBER = "a number"

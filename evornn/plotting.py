@@ -202,6 +202,36 @@ def plot_categorisation(behaviour: dict, *, title=None):
     return fig
 
 
+def plot_arena(behaviour: dict, *, light=None, obstacles=None, title=None):
+    """A wheeled robot's paths (from ``WheeledRobotTask.behaviour``) in the unit-square
+    arena, one line per trial from a dot at its start, with the light (a star) and the
+    obstacles.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches as mpatches
+
+    fig, ax = _figure(None, figsize=(5, 5))
+    pose = np.asarray(behaviour["pose"])
+    for s in range(pose.shape[1]):
+        line, = ax.plot(pose[:, s, 0], pose[:, s, 1], lw=1)
+        ax.plot(pose[0, s, 0], pose[0, s, 1], "o", color=line.get_color(), ms=4)
+    for x, y, r in (np.zeros((0, 3)) if obstacles is None else obstacles):
+        ax.add_patch(mpatches.Circle((x, y), r, color="0.6"))
+    if light is not None:
+        ax.plot(light[0], light[1], "*", color="gold", ms=16, mec="k")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def plot_basins(basins, *, ax=None, title=None, labels=("x", "y")):
     """A basin grid (from :func:`evornn.analysis.basin_grid`) as an image, one colour per
     attractor (grey: "other"), with the fixed-point attractors marked."""

@@ -6,6 +6,7 @@ from .categorize import CategorizationTask
 from .oscillator import OscillatorTask
 from .sequence import SequenceTask
 from .walker import WalkerTask
+from .wheeled import WheeledRobotTask
 
 __all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "WalkerTask",
-           "error_fitness"]
+           "WheeledRobotTask", "error_fitness"]

@@ -14,9 +14,9 @@ RADIUS, AXLE, SPEED = 0.0275, 0.053, 0.1
 PROXIMITY = [math.radians(a) for a in (-90, -45, -10, 10, 45, 90, 170, -170)]
 
 
-def readings(x, y, heading, light=(0.5, 0.5), obstacles=np.zeros((0, 3))):
+def readings(x, y, heading, light=(0.5, 0.5), obstacles=()):
     out = np.empty(10)
-    sense(x, y, heading, np.asarray(light, dtype=float), np.asarray(obstacles, dtype=float), out)
+    sense(x, y, heading, np.asarray(light, dtype=float), np.asarray(obstacles, dtype=float).reshape(-1, 3), out)
     return out
 
 

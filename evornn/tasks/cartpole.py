@@ -41,8 +41,9 @@ from .base import Evaluation, Task
 
 GRAVITY = -9.8
 CART_MASS = 1.0
-POLE_MASS = np.array([0.1, 0.01])
-POLE_HALF_LENGTH = np.array([0.5, 0.05])
+# Pole masses (kg) and half-lengths (m).
+M1, L1 = 0.1, 0.5
+M2, L2 = 0.01, 0.05
 CART_FRICTION = 5e-4
 POLE_FRICTION = 2e-6
 FORCE_MAG = 10.0
@@ -61,29 +62,29 @@ def cartpole_derivatives(state, force, n_poles, cart_friction, pole_friction, ou
 
     Numba-compiled; writes into `out`; no validation. With ``n_poles == 1`` pole 2 is absent.
     """
-    masses = (0.1, 0.01)
-    lengths = (0.5, 0.05)
     sign = 0.0 if state[1] == 0.0 else (1.0 if state[1] > 0.0 else -1.0)
     numerator = force - cart_friction * sign
     denominator = CART_MASS
-    for i in range(n_poles):
-        theta, omega = state[2 + 2 * i], state[3 + 2 * i]
-        m, half = masses[i], lengths[i]
-        c, s = np.cos(theta), np.sin(theta)
-        numerator += m * half * omega * omega * s + 0.75 * m * c * (pole_friction * omega / (m * half) + GRAVITY * s)
-        denominator += m * (1.0 - 0.75 * c * c)
+    # Each pole's sine and cosine once (they are most of the cost).
+    c1, s1 = np.cos(state[2]), np.sin(state[2])
+    c2, s2 = (np.cos(state[4]), np.sin(state[4])) if n_poles == 2 else (1.0, 0.0)
+    w1, w2 = state[3], state[5]
+    numerator += M1 * L1 * w1 * w1 * s1 + 0.75 * M1 * c1 * (pole_friction * w1 / (M1 * L1) + GRAVITY * s1)
+    denominator += M1 * (1.0 - 0.75 * c1 * c1)
+    if n_poles == 2:
+        numerator += M2 * L2 * w2 * w2 * s2 + 0.75 * M2 * c2 * (pole_friction * w2 / (M2 * L2) + GRAVITY * s2)
+        denominator += M2 * (1.0 - 0.75 * c2 * c2)
     acc = numerator / denominator
     out[0] = state[1]
     out[1] = acc
-    for i in range(2):
-        if i < n_poles:
-            theta, omega = state[2 + 2 * i], state[3 + 2 * i]
-            m, half = masses[i], lengths[i]
-            out[2 + 2 * i] = omega
-            out[3 + 2 * i] = -0.75 * (acc * np.cos(theta) + GRAVITY * np.sin(theta) + pole_friction * omega / (m * half)) / half
-        else:
-            out[2 + 2 * i] = 0.0
-            out[3 + 2 * i] = 0.0
+    out[2] = w1
+    out[3] = -0.75 / L1 * (acc * c1 + GRAVITY * s1 + pole_friction * w1 / (M1 * L1))
+    if n_poles == 2:
+        out[4] = w2
+        out[5] = -0.75 / L2 * (acc * c2 + GRAVITY * s2 + pole_friction * w2 / (M2 * L2))
+    else:
+        out[4] = 0.0
+        out[5] = 0.0
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)

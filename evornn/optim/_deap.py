@@ -180,7 +180,32 @@ class CMAStrategy(cma.Strategy):
         # first mu individuals; handing it those mu, already in that order, gives the same
         # update without building a DEAP individual for every sample.
         top = np.argsort(-fitness, kind="stable")[: self.mu]
-        self.update(_RankedSample(genomes[top], fitness[top]))
+        with np.errstate(invalid="ignore"):
+            self.update(_RankedSample(genomes[top], fitness[top]))
+        self._repair()
+
+    def _repair(self) -> None:
+        """Keep the search distribution valid when round-off breaks DEAP's update.
+
+        A nearly degenerate covariance can come back with a slightly negative eigenvalue,
+        whose square root is NaN, and every later sample would be NaN. As pycma does, the
+        covariance is symmetrised and its eigenvalues are floored at 1e-14 of the largest
+        (or it is reset to the identity, and the paths to zero, if it is not finite).
+        """
+        if np.all(np.isfinite(self.diagD)) and np.all(np.isfinite(self.BD)):
+            return
+        C = 0.5 * (self.C + self.C.T)
+        if np.all(np.isfinite(C)) and np.max(np.abs(C)) > 0:
+            eigenvalues, B = np.linalg.eigh(C)
+            eigenvalues = np.maximum(eigenvalues, 1e-14 * eigenvalues.max())
+        else:
+            eigenvalues, B = np.ones(self.dim), np.eye(self.dim)
+            self.pc, self.ps = np.zeros(self.dim), np.zeros(self.dim)
+        self.C = (B * eigenvalues) @ B.T
+        self.diagD, self.B = np.sqrt(eigenvalues), B
+        self.BD = self.B * self.diagD
+        if not (np.isfinite(self.sigma) and self.sigma > 0):
+            self.sigma = 1e-3
 
     def state(self) -> dict:
         return {name: getattr(self, name) for name in self.STATE}

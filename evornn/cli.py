@@ -110,7 +110,7 @@ def run_experiment(args) -> int:
     start = time.perf_counter()
     out = run(args.experiment, out=args.out, resume=args.resume, seed=args.seed, overrides=args.overrides)
     print(summary(out))
-    plots = ", ".join(str(path) for path in sorted(out.glob("*.png")))
+    plots = ", ".join(str(path) for path in sorted([*out.glob("*.png"), *out.glob("*.gif")]))
     print(f"finished in {time.perf_counter() - start:.1f} s; plots: {plots}")
     return 0
 

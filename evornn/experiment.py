@@ -9,6 +9,7 @@ A run directory holds::
     best.npz, best.json  the best genome, its fitness and metrics, and its decoded parameters
     fitness.png        fitness over generations
     behaviour.png      what the best network does (outputs against the target, a gait, a cart)
+    behaviour.gif      an animation of it, for bodies that have one (cart-pole, walker)
 
 Every file is written atomically; nothing is pickled.
 """
@@ -188,6 +189,8 @@ def _write_results(out: Path, problem, result) -> None:
     except NotImplementedError:
         return
     save_png(fig, out / "behaviour.png")
+    if hasattr(problem.task, "animate"):
+        problem.task.animate(result.best_model, out / "behaviour.gif")
 
 
 def summary(run_dir) -> str:

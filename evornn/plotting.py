@@ -21,6 +21,31 @@ def save_png(fig, path, *, dpi: int = 110):
     return atomic_write_bytes(path, buffer.getvalue())
 
 
+def save_gif(fig, update, n_frames: int, path, *, fps: int = 20):
+    """Render an animation as a GIF, written atomically, and close `fig`.
+
+    `update(k)` changes the figure's artists for frame ``k``. Frames are drawn by Agg and
+    encoded by Pillow (a dependency of matplotlib), so no external writer is needed.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from ._io import atomic_write_bytes
+
+    frames = []
+    for k in range(n_frames):
+        update(k)
+        fig.canvas.draw()
+        image = Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba())
+        frames.append(image.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE))
+    plt.close(fig)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=round(1000 / fps), loop=0)
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
 def _figure(ax, figsize=(8, 3.5)):
     """`ax` and its figure, or a new figure (on the Agg backend unless one is chosen)."""
     if ax is not None:
@@ -230,6 +255,63 @@ def plot_arena(behaviour: dict, *, light=None, obstacles=None, title=None):
     if title:
         ax.set_title(title)
     return fig
+
+
+def animate_cartpole(behaviour: dict, path, *, n_frames: int = 100, fps: int = 20):
+    """A GIF of a pole balancer (from ``CartPoleTask.behaviour``): the cart on its track
+    and the poles (lengths to scale), `n_frames` frames evenly spaced over the run."""
+    import matplotlib.patches as mpatches
+
+    state = np.asarray(behaviour["state"])
+    t = np.asarray(behaviour["t"])
+    fig, ax = _figure(None, figsize=(6, 2.6))
+    ax.set_xlim(-2.6, 2.6)
+    ax.set_ylim(-0.3, 1.2)
+    ax.set_aspect("equal")
+    ax.plot([-2.4, 2.4], [0, 0], color="0.5", lw=1)
+    cart = ax.add_patch(mpatches.Rectangle((0, 0), 0.4, 0.2, color="0.3"))
+    poles = [ax.plot([], [], lw=w, color=c)[0] for w, c in ((3, "C0"), (2, "C1"))]
+    label = ax.text(-2.5, 1.05, "")
+    rows = np.linspace(0, state.shape[0] - 1, min(n_frames, state.shape[0])).astype(int)
+
+    def update(k):
+        x, theta1, theta2 = state[rows[k], 0], state[rows[k], 2], state[rows[k], 4]
+        cart.set_xy((x - 0.2, 0.0))
+        for line, theta, length in zip(poles, (theta1, theta2), (1.0, 0.1), strict=True):
+            line.set_data([x, x + length * np.sin(theta)], [0.2, 0.2 + length * np.cos(theta)])
+        label.set_text(f"t = {t[rows[k]]:.2f} s")
+
+    return save_gif(fig, update, rows.size, path, fps=fps)
+
+
+def animate_walker(behaviour: dict, path, *, n_frames: int = 100, fps: int = 20):
+    """A GIF of Beer's walker (from ``WalkerTask.behaviour``): the body and its legs, feet
+    down drawn filled; the view follows the body."""
+    x = np.asarray(behaviour["x"])
+    angle, foot = np.asarray(behaviour["angle"]), np.asarray(behaviour["foot"])
+    n_legs = angle.shape[1]
+    hips = np.array([20.0, 0.0, -20.0, 20.0, 0.0, -20.0]) if n_legs == 6 else np.zeros(1)
+    fig, ax = _figure(None, figsize=(6, 2.6))
+    ax.set_ylim(-18, 8)
+    ax.set_aspect("equal")
+    ground = ax.axhline(-15, color="0.5", lw=1)
+    body = ax.plot([], [], color="k", lw=6, solid_capstyle="round")[0]
+    legs = [ax.plot([], [], "-o", markevery=[1], color="C0" if leg < 3 else "C1", lw=2, ms=5)[0] for leg in range(n_legs)]
+    label = ax.text(0.02, 0.9, "", transform=ax.transAxes)
+    rows = np.linspace(0, x.size - 1, min(n_frames, x.size)).astype(int)
+
+    def update(k):
+        r = rows[k]
+        ax.set_xlim(x[r] - 45, x[r] + 45)
+        body.set_data([x[r] + hips.min() - 5, x[r] + hips.max() + 5], [0, 0])
+        for leg, line in enumerate(legs):
+            hip = x[r] + hips[leg]
+            line.set_data([hip, hip + 15 * np.sin(angle[r, leg])], [0, -15 * np.cos(angle[r, leg])])
+            line.set_markerfacecolor("k" if foot[r, leg] == 1 else "white")
+        label.set_text(f"t = {behaviour['t'][r]:.1f}, x = {x[r]:.1f}")
+        ground.set_xdata([x[r] - 45, x[r] + 45])
+
+    return save_gif(fig, update, rows.size, path, fps=fps)
 
 
 def plot_basins(basins, *, ax=None, title=None, labels=("x", "y")):

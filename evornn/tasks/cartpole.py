@@ -306,6 +306,13 @@ class CartPoleTask(Task):
         t = 2 * TAU * np.arange(1, steps[0, 0] + 1)
         return {"t": t, "state": state, "force": force, "outputs": state[:, 2::2]}
 
+    def animate(self, model, path, *, max_steps: int = 1000):
+        """A GIF of individual 0 balancing for at most `max_steps` steps (see
+        :func:`evornn.plotting.animate_cartpole`)."""
+        from ..plotting import animate_cartpole
+
+        return animate_cartpole(self.behaviour(model, max_steps), path)
+
     def plot(self, model, *, title=None):
         """Cart position, pole angles and force of individual 0 (:func:`evornn.plotting.plot_cartpole`)."""
         from ..plotting import plot_cartpole

@@ -295,3 +295,9 @@ class WalkerTask(Task):
         from ..plotting import plot_gait
 
         return plot_gait(self.behaviour(model), title=title)
+
+    def animate(self, model, path):
+        """A GIF of individual 0 walking (:func:`evornn.plotting.animate_walker`)."""
+        from ..plotting import animate_walker
+
+        return animate_walker(self.behaviour(model), path)

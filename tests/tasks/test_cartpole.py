@@ -118,3 +118,17 @@ def test_the_behaviour_trace_follows_the_python_loop():
     assert behaviour["state"].shape == (len(trace), 6)
     np.testing.assert_allclose(np.abs(behaviour["state"][:, :4]).sum(axis=1), trace, rtol=1e-10)
     np.testing.assert_allclose(behaviour["t"][-1], 0.02 * len(trace))
+
+
+def test_the_cart_figure_and_animation_are_written(tmp_path):
+    from PIL import Image
+
+    from evornn.plotting import save_png
+
+    task = CartPoleTask(n_poles=2, max_steps=500)
+    net = constant_controllers([0.4], 6)
+    save_png(task.plot(net), tmp_path / "cart.png")
+    task.animate(net, tmp_path / "cart.gif")
+    steps = len(task.behaviour(net)["t"])
+    with Image.open(tmp_path / "cart.gif") as gif:
+        assert gif.n_frames == min(100, steps)

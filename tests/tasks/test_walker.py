@@ -76,3 +76,17 @@ def test_evolution_finds_a_walker_close_to_beers_hand_design():
     problem = evornn.Problem(evornn.CTRNN.codec(3, 1), WalkerTask())
     result = evornn.evolve(problem, "cmaes", n_pop=30, n_generations=60, rng=1, target_fitness=0.6, progress=False)
     assert result.best_fitness >= 0.6
+
+
+def test_the_gait_figure_and_animation_are_written(tmp_path):
+    from PIL import Image
+
+    from evornn.plotting import save_png
+
+    net = evornn.CTRNN.random(1, 18, n_inputs=6, rng=1)
+    task = WalkerTask(n_legs=6, duration=10.0)
+    save_png(task.plot(net), tmp_path / "gait.png")
+    task.animate(net, tmp_path / "walk.gif")
+    with Image.open(tmp_path / "walk.gif") as gif:
+        assert gif.n_frames == 100
+    assert (tmp_path / "gait.png").stat().st_size > 0

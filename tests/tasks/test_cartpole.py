@@ -101,6 +101,13 @@ def test_cmaes_balances_the_double_pole_with_velocities():
     assert result.best_metrics["solved"] == 1.0
 
 
+def test_the_ga_balances_the_double_pole_with_velocities():
+    problem = evornn.Problem(evornn.CTRNN.codec(1, 6), CartPoleTask(n_poles=2, max_steps=10_000, controller_dt=0.5))
+    result = evornn.evolve(problem, "ga", n_pop=100, n_generations=150, rng=0, target_solved=1, progress=False)
+    assert result.stop_reason == "target_solved"
+    assert CartPoleTask(n_poles=2, controller_dt=0.5).evaluate(result.best_model).metrics["steps"][0] >= 10_000
+
+
 def test_cmaes_solves_the_double_pole_without_velocities_and_generalises():
     task = CartPoleTask(n_poles=2, velocities=False, controller_dt=0.5)
     problem = evornn.Problem(evornn.CTRNN.codec(3, 3), task)

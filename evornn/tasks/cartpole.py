@@ -36,7 +36,7 @@ from numba import njit, prange
 
 from .._checks import one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ..models.base import output, rhs
+from ._simulation import controller_step
 from .base import Evaluation, Task
 
 GRAVITY = -9.8
@@ -105,7 +105,7 @@ def cartpole_rk4(state, force, n_poles, cart_friction, pole_friction, dt, k1, k2
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _balance(params, y0, starts, n_poles, velocities, max_steps, controller_dt, discrete, steps_out, wiggle_out, trace):
+def _balance(params, y0, n_outputs, starts, n_poles, velocities, max_steps, controller_dt, discrete, steps_out, wiggle_out, trace):
     """Closed loop for every individual p and start state s (each from the network's initial
     state): ``steps_out[p, s]`` = steps balanced, ``wiggle_out[p, s]`` = the sum of
     ``|x| + |x'| + |theta_1| + |theta_1'|`` over the last 100 of them; when
@@ -121,7 +121,7 @@ def _balance(params, y0, starts, n_poles, velocities, max_steps, controller_dt, 
         k1, k2, k3, k4, tmp = np.empty(6), np.empty(6), np.empty(6), np.empty(6), np.empty(6)
         n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
         u = np.empty(n_inputs)
-        z = np.empty(n_state)
+        z = np.empty(n_outputs)
         recent = np.zeros(WIGGLE_WINDOW)
         steps = 0
         while steps < max_steps:
@@ -130,13 +130,7 @@ def _balance(params, y0, starts, n_poles, velocities, max_steps, controller_dt, 
                 if velocities or q % 2 == 0:
                     u[k] = body[q] / SCALE[q]
                     k += 1
-            rhs(0.0, y, params, p, u, dy)
-            if discrete:
-                y[:] = dy
-            else:
-                for q in range(n_state):
-                    y[q] += controller_dt * dy[q]
-            output(y, params, p, z)
+            controller_step(params, p, y, u, controller_dt, discrete, dy, z)
             force = FORCE_MAG * 2.0 * (z[0] - 0.5)
             if not np.isfinite(force):
                 break
@@ -290,7 +284,7 @@ class CartPoleTask(Task):
         steps = np.empty((model.n_pop, starts.shape[0]), dtype=np.int64)
         wiggle = np.empty((model.n_pop, starts.shape[0]))
         y0 = np.ascontiguousarray(model.initial_state())
-        for_params(_balance, model.params)(model.params, y0, starts, self.n_poles, self.velocities, max_steps,
+        for_params(_balance, model.params)(model.params, y0, model.n_outputs, starts, self.n_poles, self.velocities, max_steps,
                                            self.controller_dt, model.time == "discrete", steps, wiggle, trace)
         return steps, wiggle
 

@@ -32,7 +32,7 @@ from numba import njit, prange
 
 from .._checks import positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ..models.base import output, rhs
+from ._simulation import controller_step
 from .base import Evaluation, Task
 
 BODY_RADIUS = 15.0
@@ -123,10 +123,7 @@ def _categorise(params, y0, n_outputs, offsets, shapes, n_steps, dt, distance_ou
             ray_lengths(agent, object_x, object_y, shapes[s], lengths)
             for k in range(N_RAYS):
                 u[k] = INPUT_GAIN * (MAX_RAY_LENGTH - lengths[k]) / MAX_RAY_LENGTH
-            rhs(0.0, y, params, p, u, dy)
-            for q in range(n_state):
-                y[q] += dt * dy[q]
-            output(y, params, p, z)
+            controller_step(params, p, y, u, dt, False, dy, z)
             velocity = VELOCITY_GAIN * (z[0] - z[1])
             if not np.isfinite(velocity):
                 finite = False

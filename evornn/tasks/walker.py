@@ -46,7 +46,7 @@ from numba import njit, prange
 
 from .._checks import positive_float
 from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ..models.base import output, rhs
+from ._simulation import controller_step
 from .base import Evaluation, Task
 
 LEG_LENGTH = 15.0
@@ -172,13 +172,7 @@ def _walk(params, y0, n_outputs, n_legs, n_steps, dt, discrete, distance_out, tr
         for step in range(n_steps):
             for leg in range(n_legs):
                 u[leg] = legs[leg, ANGLE] * 5.0 / FORWARD_LIMIT
-            rhs(0.0, y, params, p, u, dy)
-            if discrete:
-                y[:] = dy
-            else:
-                for q in range(n_state):
-                    y[q] += dt * dy[q]
-            output(y, params, p, z)
+            controller_step(params, p, y, u, dt, discrete, dy, z)
             for leg in range(n_legs):
                 foot[leg] = z[3 * leg] > 0.5
                 forward[leg] = z[3 * leg + 1] * MAX_LEG_FORCE

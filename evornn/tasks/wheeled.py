@@ -50,7 +50,7 @@ from numba import njit, prange
 
 from .._checks import as_float_array, one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ..models.base import output, rhs
+from ._simulation import controller_step
 from .base import Evaluation, Task
 
 RADIUS = 0.0275
@@ -157,10 +157,7 @@ def _drive(params, y0, n_outputs, starts, light, obstacles, kind, n_steps, dt, s
         collisions = 0
         for step in range(n_steps):
             proximity = sense(pose[0], pose[1], pose[2], light, obstacles, u)
-            rhs(0.0, y, params, p, u, dy)
-            for q in range(n_state):
-                y[q] += dt * dy[q]
-            output(y, params, p, z)
+            controller_step(params, p, y, u, dt, False, dy, z)
             left = MAX_SPEED * (2.0 * z[0] - 1.0)
             right = MAX_SPEED * (2.0 * z[1] - 1.0)
             if not (np.isfinite(left) and np.isfinite(right)):

@@ -105,7 +105,8 @@ def cartpole_rk4(state, force, n_poles, cart_friction, pole_friction, dt, k1, k2
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _balance(params, y0, n_outputs, starts, n_poles, velocities, max_steps, controller_dt, discrete, steps_out, wiggle_out, trace):
+def _balance(params, y0, n_outputs, starts, n_poles, velocities, max_steps, controller_dt, discrete,
+             steps_out, wiggle_out, trace):
     """Closed loop for every individual p and start state s (each from the network's initial
     state): ``steps_out[p, s]`` = steps balanced, ``wiggle_out[p, s]`` = the sum of
     ``|x| + |x'| + |theta_1| + |theta_1'|`` over the last 100 of them; when

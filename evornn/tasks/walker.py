@@ -142,6 +142,15 @@ def legs_step(n_legs, legs, body, foot, forward, backward, dt):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _body_at_rest(n_legs):
+    """A body at rest and its per-leg command buffers: (legs, body, foot, forward, backward)."""
+    legs = np.empty((n_legs, 6))
+    body = np.empty(2)
+    reset_legs(n_legs, legs, body)
+    return legs, body, np.empty(n_legs, dtype=np.bool_), np.empty(n_legs), np.empty(n_legs)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _record(trace, p, step, n_legs, legs, body):
     if trace.shape[1] > 0:
         trace[p, step, 0] = body[0]
@@ -162,12 +171,7 @@ def _walk(params, y0, n_outputs, n_legs, n_steps, dt, discrete, distance_out, tr
         dy = np.empty(n_state)
         z = np.empty(n_outputs)
         u = np.empty(n_legs)
-        legs = np.empty((n_legs, 6))
-        body = np.empty(2)
-        foot = np.empty(n_legs, dtype=np.bool_)
-        forward = np.empty(n_legs)
-        backward = np.empty(n_legs)
-        reset_legs(n_legs, legs, body)
+        legs, body, foot, forward, backward = _body_at_rest(n_legs)
         finite = True
         for step in range(n_steps):
             for leg in range(n_legs):
@@ -191,12 +195,7 @@ def hand_designed_walk(n_legs, n_steps, dt, trace):
     """Beer's hand-designed stepping for every leg: the foot goes down at the forward limit
     and up when 20 behind the hip; full forward force in stance, full swing force in swing.
     Returns the final x; fills ``trace[0]`` when ``trace.shape[1] > 0``. Numba-compiled."""
-    legs = np.empty((n_legs, 6))
-    body = np.empty(2)
-    foot = np.empty(n_legs, dtype=np.bool_)
-    forward = np.empty(n_legs)
-    backward = np.empty(n_legs)
-    reset_legs(n_legs, legs, body)
+    legs, body, foot, forward, backward = _body_at_rest(n_legs)
     for step in range(n_steps):
         for leg in range(n_legs):
             down = legs[leg, FOOT] == 1.0

@@ -1,12 +1,12 @@
 """Batched tasks: each scores a whole population in one call (see :mod:`evornn.tasks.base`)."""
 
+from .agent2d import WheeledRobotTask
 from .base import Evaluation, Task, error_fitness
 from .cartpole import CartPoleTask
 from .categorize import CategorizationTask
 from .oscillator import OscillatorTask
 from .sequence import SequenceTask
 from .walker import WalkerTask
-from .wheeled import WheeledRobotTask
 
 __all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "WalkerTask",
            "WheeledRobotTask", "error_fitness"]

@@ -1,6 +1,6 @@
 """Shared pieces of tasks: checks of tasks that run a model with `simulate`, and the
 controller step of the compiled closed loops (bodies in ``cartpole``, ``walker``,
-``categorize`` and ``wheeled``)."""
+``categorize`` and ``agent2d``)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import pytest
 
 import evornn
 from evornn.tasks import WheeledRobotTask
-from evornn.tasks.wheeled import drive_step, sense
+from evornn.tasks.agent2d import drive_step, sense
 
 RADIUS, AXLE, SPEED = 0.0275, 0.053, 0.1
 PROXIMITY = [math.radians(a) for a in (-90, -45, -10, 10, 45, 90, 170, -170)]

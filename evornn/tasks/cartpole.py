@@ -36,6 +36,10 @@ from numba import njit, prange
 
 from .._checks import one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH, for_params
+from ..models._activations import sincos_into
+from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, lanes_params
+from ..models.base import output, rhs
+from ..models.ctrnn import CTRNNParams
 from ._simulation import controller_step
 from .base import Evaluation, Task
 
@@ -149,6 +153,128 @@ def _balance(params, y0, n_outputs, starts, n_poles, velocities, max_steps, cont
                 break
         steps_out[p, s] = steps
         wiggle_out[p, s] = recent.sum()
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _derivatives_lanes(state, force, n_poles, out, sin1, cos1, sin2, cos2):
+    """:func:`cartpole_derivatives` for ``LANES`` carts at once: `state` and `out` have
+    shape (6, LANES), `force` (LANES,). The loops over lanes compile to SIMD code, sine
+    and cosine included. Numba-compiled; no validation."""
+    sincos_into(state[2], sin1, cos1)
+    if n_poles == 2:
+        sincos_into(state[4], sin2, cos2)
+    for lane in range(LANES):
+        v = state[1, lane]
+        sign = 0.0 if v == 0.0 else (1.0 if v > 0.0 else -1.0)
+        c1, s1, w1 = cos1[lane], sin1[lane], state[3, lane]
+        numerator = force[lane] - CART_FRICTION * sign
+        numerator += M1 * L1 * w1 * w1 * s1 + 0.75 * M1 * c1 * (POLE_FRICTION * w1 / (M1 * L1) + GRAVITY * s1)
+        denominator = CART_MASS + M1 * (1.0 - 0.75 * c1 * c1)
+        if n_poles == 2:
+            c2, s2, w2 = cos2[lane], sin2[lane], state[5, lane]
+            numerator += M2 * L2 * w2 * w2 * s2 + 0.75 * M2 * c2 * (POLE_FRICTION * w2 / (M2 * L2) + GRAVITY * s2)
+            denominator += M2 * (1.0 - 0.75 * c2 * c2)
+        acc = numerator / denominator
+        out[0, lane] = v
+        out[1, lane] = acc
+        out[2, lane] = w1
+        out[3, lane] = -0.75 / L1 * (acc * c1 + GRAVITY * s1 + POLE_FRICTION * w1 / (M1 * L1))
+        if n_poles == 2:
+            out[4, lane] = w2
+            out[5, lane] = -0.75 / L2 * (acc * c2 + GRAVITY * s2 + POLE_FRICTION * w2 / (M2 * L2))
+        else:
+            out[4, lane] = 0.0
+            out[5, lane] = 0.0
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _balance_lanes(params, y0, n_pop, starts, n_poles, velocities, max_steps, controller_dt, steps_out, wiggle_out):
+    """:func:`_balance` for CTRNN controllers in blocks of ``LANES`` (see
+    :mod:`evornn.models._ctrnn_fast`): each block's carts and networks step together, the
+    individual innermost, until every cart in the block has failed. `params` holds the
+    population's blocks once per start state (block ``s * n_blocks + b``: start `s`,
+    population block `b`), so that no two threads share a block's scratch area; `y0` has
+    shape (n_blocks, n * LANES). Numba-compiled."""
+    n = params.tau.shape[1]
+    n_starts = starts.shape[0]
+    n_blocks = params.tau.shape[0] // n_starts
+    n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
+    for job in prange(n_blocks * n_starts):
+        b, s = job % n_blocks, job // n_blocks
+        y = y0[b].copy()
+        dy = np.empty(n * LANES)
+        z = np.empty(n * LANES)
+        u = np.empty(n_inputs * LANES)
+        body = np.empty((6, LANES))
+        for q in range(6):
+            body[q, :] = starts[s, q]
+        k1, k2, k3, k4, tmp = (np.empty((6, LANES)), np.empty((6, LANES)), np.empty((6, LANES)),
+                               np.empty((6, LANES)), np.empty((6, LANES)))
+        trig = np.ones((4, LANES))
+        force = np.empty(LANES)
+        recent = np.zeros((WIGGLE_WINDOW, LANES))
+        steps = np.zeros(LANES, dtype=np.int64)
+        alive = np.zeros(LANES, dtype=np.bool_)
+        n_alive = 0
+        for lane in range(LANES):
+            alive[lane] = b * LANES + lane < n_pop
+            n_alive += alive[lane]
+        step = 0
+        while step < max_steps and n_alive > 0:
+            k = 0
+            for q in range(2 + 2 * n_poles):
+                if velocities or q % 2 == 0:
+                    for lane in range(LANES):
+                        u[k * LANES + lane] = body[q, lane] / SCALE[q]
+                    k += 1
+            rhs(0.0, y, params, job, u, dy)
+            for q in range(n * LANES):
+                y[q] += controller_dt * dy[q]
+            output(y, params, job, z)
+            for lane in range(LANES):
+                force[lane] = FORCE_MAG * 2.0 * (z[lane] - 0.5)
+            for _ in range(2):
+                _derivatives_lanes(body, force, n_poles, k1, trig[0], trig[1], trig[2], trig[3])
+                for q in range(6):
+                    for lane in range(LANES):
+                        tmp[q, lane] = body[q, lane] + 0.5 * TAU * k1[q, lane]
+                _derivatives_lanes(tmp, force, n_poles, k2, trig[0], trig[1], trig[2], trig[3])
+                for q in range(6):
+                    for lane in range(LANES):
+                        tmp[q, lane] = body[q, lane] + 0.5 * TAU * k2[q, lane]
+                _derivatives_lanes(tmp, force, n_poles, k3, trig[0], trig[1], trig[2], trig[3])
+                for q in range(6):
+                    for lane in range(LANES):
+                        tmp[q, lane] = body[q, lane] + TAU * k3[q, lane]
+                _derivatives_lanes(tmp, force, n_poles, k4, trig[0], trig[1], trig[2], trig[3])
+                for q in range(6):
+                    for lane in range(LANES):
+                        body[q, lane] += TAU / 6.0 * (k1[q, lane] + 2.0 * k2[q, lane] + 2.0 * k3[q, lane] + k4[q, lane])
+            for lane in range(LANES):
+                if not alive[lane]:
+                    continue
+                if not np.isfinite(force[lane]):  # the scalar loop stops before this step
+                    alive[lane] = False
+                    n_alive -= 1
+                    continue
+                recent[steps[lane] % WIGGLE_WINDOW, lane] = (abs(body[0, lane]) + abs(body[1, lane])
+                                                             + abs(body[2, lane]) + abs(body[3, lane]))
+                steps[lane] += 1
+                failed = abs(body[0, lane]) > TRACK_LIMIT or abs(body[2, lane]) > ANGLE_LIMIT
+                if n_poles == 2:
+                    failed = failed or abs(body[4, lane]) > ANGLE_LIMIT
+                if failed:
+                    alive[lane] = False
+                    n_alive -= 1
+            step += 1
+        for lane in range(LANES):
+            p = b * LANES + lane
+            if p < n_pop:
+                steps_out[p, s] = steps[lane]
+                total = 0.0
+                for q in range(WIGGLE_WINDOW):
+                    total += recent[q, lane]
+                wiggle_out[p, s] = total
 
 
 def generalisation_starts() -> np.ndarray:
@@ -285,6 +411,19 @@ class CartPoleTask(Task):
         steps = np.empty((model.n_pop, starts.shape[0]), dtype=np.int64)
         wiggle = np.empty((model.n_pop, starts.shape[0]))
         y0 = np.ascontiguousarray(model.initial_state())
+        if type(model.params) is CTRNNParams and trace.shape[1] == 0 and model.n_state <= MAX_LANES_NEURONS:
+            # CTRNN controllers run in SIMD blocks (sine, cosine and the sigmoid vectorised).
+            lanes = lanes_params(model.params)
+            n_blocks = lanes.tau.shape[0]
+            if starts.shape[0] > 1:
+                lanes = lanes._replace(**{name: np.concatenate([getattr(lanes, name)] * starts.shape[0])
+                                          for name in lanes._fields})
+            y_lanes = np.zeros((n_blocks * LANES, model.n_state))
+            y_lanes[: model.n_pop] = y0
+            y_lanes = np.ascontiguousarray(y_lanes.reshape(n_blocks, LANES, -1).transpose(0, 2, 1)).reshape(n_blocks, -1)
+            _balance_lanes(lanes, y_lanes, model.n_pop, starts, self.n_poles, self.velocities, max_steps,
+                           self.controller_dt, steps, wiggle)
+            return steps, wiggle
         for_params(_balance, model.params)(model.params, y0, model.n_outputs, starts, self.n_poles, self.velocities, max_steps,
                                            self.controller_dt, model.time == "discrete", steps, wiggle, trace)
         return steps, wiggle

@@ -139,3 +139,22 @@ def test_the_cart_figure_and_animation_are_written(tmp_path):
     steps = len(task.behaviour(net)["t"])
     with Image.open(tmp_path / "cart.gif") as gif:
         assert gif.n_frames == min(100, steps)
+
+
+@pytest.mark.parametrize("velocities", [True, False])
+def test_ctrnn_blocks_balance_like_the_generic_loop(velocities):
+    """CTRNN controllers run in SIMD blocks (vectorised sine, cosine and sigmoid); the
+    generic one-individual loop is the reference. 37 networks leave a padded block."""
+    from evornn.tasks.cartpole import _balance
+
+    task = CartPoleTask(n_poles=2, velocities=velocities, max_steps=400)
+    net = evornn.CTRNN.random(37, 3, n_inputs=task.n_inputs, rng=11)
+    starts = generalisation_starts()[::61]
+    steps, wiggle = task.balance(net, starts)
+    ref_steps = np.empty_like(steps)
+    ref_wiggle = np.empty_like(wiggle)
+    _balance(net.params, np.ascontiguousarray(net.initial_state()), net.n_outputs, starts, 2, velocities, 400,
+             task.controller_dt, False, ref_steps, ref_wiggle, np.empty((0, 0, 7)))
+    np.testing.assert_array_equal(steps, ref_steps)
+    np.testing.assert_allclose(wiggle, ref_wiggle, rtol=1e-9)
+    assert steps.min() < steps.max()  # the population covers early and late failures

@@ -88,12 +88,16 @@ def lanes_rhs(t, y, params, b, u, out):
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def lanes_output(y, params, b, out):
-    """Firing rates of block `b`, lane-innermost like `y`. Numba-compiled; no validation."""
+    """Firing rates of block `b`, lane-innermost like `y`, with the vectorised sigmoid.
+
+    Numba-compiled; writes into `out`; no validation.
+    """
     n = params.tau.shape[1]
+    x, buf = params.scratch[b, 0], params.scratch[b, 2]
     for i in range(n):
         for lane in range(LANES):
-            q = i * LANES + lane
-            out[q] = 1.0 / (1.0 + np.exp(-params.gain[b, i, lane] * (y[q] + params.bias[b, i, lane])))
+            x[i * LANES + lane] = params.gain[b, i, lane] * (y[i * LANES + lane] + params.bias[b, i, lane])
+    logistic_into(x, out, buf)
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)

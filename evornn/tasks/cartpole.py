@@ -156,35 +156,33 @@ def _balance(params, y0, n_outputs, starts, n_poles, velocities, max_steps, cont
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _derivatives_lanes(state, force, n_poles, out, sin1, cos1, sin2, cos2):
+def _derivatives_lanes(state, force, n_poles, out, angles, sines, cosines):
     """:func:`cartpole_derivatives` for ``LANES`` carts at once: `state` and `out` have
-    shape (6, LANES), `force` (LANES,). The loops over lanes compile to SIMD code, sine
-    and cosine included. Numba-compiled; no validation."""
-    sincos_into(state[2], sin1, cos1)
-    if n_poles == 2:
-        sincos_into(state[4], sin2, cos2)
+    shape (6, LANES), `force` (LANES,); `angles`, `sines` and `cosines` (2 * LANES,) are
+    scratch. The loops over lanes compile to SIMD code, sine and cosine included.
+    Numba-compiled; no validation."""
+    for lane in range(LANES):
+        angles[lane] = state[2, lane]
+        angles[LANES + lane] = state[4, lane]
+    sincos_into(angles, sines, cosines)
+    # Branch-free so that the loop over lanes vectorises: pole 2 is weighted by 0 or 1.
+    two = 1.0 if n_poles == 2 else 0.0
     for lane in range(LANES):
         v = state[1, lane]
-        sign = 0.0 if v == 0.0 else (1.0 if v > 0.0 else -1.0)
-        c1, s1, w1 = cos1[lane], sin1[lane], state[3, lane]
-        numerator = force[lane] - CART_FRICTION * sign
-        numerator += M1 * L1 * w1 * w1 * s1 + 0.75 * M1 * c1 * (POLE_FRICTION * w1 / (M1 * L1) + GRAVITY * s1)
-        denominator = CART_MASS + M1 * (1.0 - 0.75 * c1 * c1)
-        if n_poles == 2:
-            c2, s2, w2 = cos2[lane], sin2[lane], state[5, lane]
-            numerator += M2 * L2 * w2 * w2 * s2 + 0.75 * M2 * c2 * (POLE_FRICTION * w2 / (M2 * L2) + GRAVITY * s2)
-            denominator += M2 * (1.0 - 0.75 * c2 * c2)
+        sign = (1.0 if v > 0.0 else 0.0) - (1.0 if v < 0.0 else 0.0)
+        c1, s1, w1 = cosines[lane], sines[lane], state[3, lane]
+        c2, s2, w2 = cosines[LANES + lane], sines[LANES + lane], state[5, lane]
+        numerator = (force[lane] - CART_FRICTION * sign
+                     + M1 * L1 * w1 * w1 * s1 + 0.75 * M1 * c1 * (POLE_FRICTION * w1 / (M1 * L1) + GRAVITY * s1)
+                     + two * (M2 * L2 * w2 * w2 * s2 + 0.75 * M2 * c2 * (POLE_FRICTION * w2 / (M2 * L2) + GRAVITY * s2)))
+        denominator = CART_MASS + M1 * (1.0 - 0.75 * c1 * c1) + two * M2 * (1.0 - 0.75 * c2 * c2)
         acc = numerator / denominator
         out[0, lane] = v
         out[1, lane] = acc
         out[2, lane] = w1
         out[3, lane] = -0.75 / L1 * (acc * c1 + GRAVITY * s1 + POLE_FRICTION * w1 / (M1 * L1))
-        if n_poles == 2:
-            out[4, lane] = w2
-            out[5, lane] = -0.75 / L2 * (acc * c2 + GRAVITY * s2 + POLE_FRICTION * w2 / (M2 * L2))
-        else:
-            out[4, lane] = 0.0
-            out[5, lane] = 0.0
+        out[4, lane] = two * w2
+        out[5, lane] = two * (-0.75 / L2) * (acc * c2 + GRAVITY * s2 + POLE_FRICTION * w2 / (M2 * L2))
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -210,7 +208,7 @@ def _balance_lanes(params, y0, n_pop, starts, n_poles, velocities, max_steps, co
             body[q, :] = starts[s, q]
         k1, k2, k3, k4, tmp = (np.empty((6, LANES)), np.empty((6, LANES)), np.empty((6, LANES)),
                                np.empty((6, LANES)), np.empty((6, LANES)))
-        trig = np.ones((4, LANES))
+        trig = np.empty((3, 2 * LANES))
         force = np.empty(LANES)
         recent = np.zeros((WIGGLE_WINDOW, LANES))
         steps = np.zeros(LANES, dtype=np.int64)
@@ -234,38 +232,36 @@ def _balance_lanes(params, y0, n_pop, starts, n_poles, velocities, max_steps, co
             for lane in range(LANES):
                 force[lane] = FORCE_MAG * 2.0 * (z[lane] - 0.5)
             for _ in range(2):
-                _derivatives_lanes(body, force, n_poles, k1, trig[0], trig[1], trig[2], trig[3])
+                _derivatives_lanes(body, force, n_poles, k1, trig[0], trig[1], trig[2])
                 for q in range(6):
                     for lane in range(LANES):
                         tmp[q, lane] = body[q, lane] + 0.5 * TAU * k1[q, lane]
-                _derivatives_lanes(tmp, force, n_poles, k2, trig[0], trig[1], trig[2], trig[3])
+                _derivatives_lanes(tmp, force, n_poles, k2, trig[0], trig[1], trig[2])
                 for q in range(6):
                     for lane in range(LANES):
                         tmp[q, lane] = body[q, lane] + 0.5 * TAU * k2[q, lane]
-                _derivatives_lanes(tmp, force, n_poles, k3, trig[0], trig[1], trig[2], trig[3])
+                _derivatives_lanes(tmp, force, n_poles, k3, trig[0], trig[1], trig[2])
                 for q in range(6):
                     for lane in range(LANES):
                         tmp[q, lane] = body[q, lane] + TAU * k3[q, lane]
-                _derivatives_lanes(tmp, force, n_poles, k4, trig[0], trig[1], trig[2], trig[3])
+                _derivatives_lanes(tmp, force, n_poles, k4, trig[0], trig[1], trig[2])
                 for q in range(6):
                     for lane in range(LANES):
                         body[q, lane] += TAU / 6.0 * (k1[q, lane] + 2.0 * k2[q, lane] + 2.0 * k3[q, lane] + k4[q, lane])
+            # Every cart still up has balanced exactly `step` steps, so they share the ring
+            # index; the loop is branch-free and vectorises. A non-finite force stops a
+            # cart before this step, as in the one-individual loop.
+            slot = step % WIGGLE_WINDOW
+            n_alive = 0
             for lane in range(LANES):
-                if not alive[lane]:
-                    continue
-                if not np.isfinite(force[lane]):  # the scalar loop stops before this step
-                    alive[lane] = False
-                    n_alive -= 1
-                    continue
-                recent[steps[lane] % WIGGLE_WINDOW, lane] = (abs(body[0, lane]) + abs(body[1, lane])
-                                                             + abs(body[2, lane]) + abs(body[3, lane]))
-                steps[lane] += 1
+                up = alive[lane] and np.isfinite(force[lane])
+                wiggle = abs(body[0, lane]) + abs(body[1, lane]) + abs(body[2, lane]) + abs(body[3, lane])
+                recent[slot, lane] = wiggle if up else recent[slot, lane]
+                steps[lane] += 1 if up else 0
                 failed = abs(body[0, lane]) > TRACK_LIMIT or abs(body[2, lane]) > ANGLE_LIMIT
-                if n_poles == 2:
-                    failed = failed or abs(body[4, lane]) > ANGLE_LIMIT
-                if failed:
-                    alive[lane] = False
-                    n_alive -= 1
+                failed = failed or (n_poles == 2 and abs(body[4, lane]) > ANGLE_LIMIT)
+                alive[lane] = up and not failed
+                n_alive += 1 if alive[lane] else 0
             step += 1
         for lane in range(LANES):
             p = b * LANES + lane

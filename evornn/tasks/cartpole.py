@@ -31,6 +31,7 @@ through augmenting topologies", Evolutionary Computation 10(2), 2002.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -56,6 +57,10 @@ TRACK_LIMIT = 2.4
 ANGLE_LIMIT = 36.0 * np.pi / 180.0
 # Sensor scaling of the ESP / NEAT code: x / 4.8, x' / 2, theta / 0.52, theta' / 2.
 SCALE = np.array([4.8, 2.0, 0.52, 2.0, 0.52, 2.0])
+# Blocks of SIMD lanes per thread for CTRNN controllers (a few, so that threads balance).
+LANE_JOBS_PER_THREAD = 4
+# Trials longer than this run one individual per thread (see CartPoleTask._balance).
+LANES_MAX_STEPS = 10_000
 # Gruau et al.'s anti-wiggle term sums over the last 100 steps of a 1000-step trial.
 WIGGLE_WINDOW = 100
 
@@ -185,50 +190,72 @@ def _derivatives_lanes(state, force, n_poles, out, angles, sines, cosines):
         out[5, lane] = two * (-0.75 / L2) * (acc * c2 + GRAVITY * s2 + POLE_FRICTION * w2 / (M2 * L2))
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _balance_lanes(params, y0, n_pop, starts, n_poles, velocities, max_steps, controller_dt, steps_out, wiggle_out):
-    """:func:`_balance` for CTRNN controllers in blocks of ``LANES`` (see
-    :mod:`evornn.models._ctrnn_fast`): each block's carts and networks step together, the
-    individual innermost, until every cart in the block has failed. `params` holds the
-    population's blocks once per start state (block ``s * n_blocks + b``: start `s`,
-    population block `b`), so that no two threads share a block's scratch area; `y0` has
-    shape (n_blocks, n * LANES). Numba-compiled."""
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _load_lane(params, y0, starts, task, n_pop, work, job, lane, y, body, recent):
+    """Put trial `task` (individual ``task % n_pop``, start ``task // n_pop``) in `lane`
+    of block `job` of `work`: the network's parameters and state, the cart's start."""
+    p, s = task % n_pop, task // n_pop
     n = params.tau.shape[1]
-    n_starts = starts.shape[0]
-    n_blocks = params.tau.shape[0] // n_starts
+    for i in range(n):
+        work.tau[job, i, lane] = params.tau[p, i]
+        work.bias[job, i, lane] = params.bias[p, i]
+        work.gain[job, i, lane] = params.gain[p, i]
+        for j in range(n):
+            work.weights[job, i, j, lane] = params.weights[p, i, j]
+        for k in range(params.input_weights.shape[2]):
+            work.input_weights[job, i, k, lane] = params.input_weights[p, i, k]
+        y[i * LANES + lane] = y0[p, i]
+    for q in range(6):
+        body[q, lane] = starts[s, q]
+    for q in range(WIGGLE_WINDOW):
+        recent[q, lane] = 0.0
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, controller_dt, steps_out, wiggle_out):
+    """:func:`_balance` for CTRNN controllers (`params`, a ``CTRNNParams``), ``LANES``
+    trials at a time, the trial innermost (see :mod:`evornn.models._ctrnn_fast`), so that
+    every loop over lanes compiles to SIMD code. Block `job` of `work` (a ``CTRNNLanes``)
+    runs the trials ``job, job + n_jobs, ...`` (trial ``s * n_pop + p``: individual `p`
+    from start `s`); a lane whose cart fails takes the next trial at once, so lanes stay
+    busy. Each trial's arithmetic is the same in any lane, so results do not depend on the
+    number of blocks or threads. Numba-compiled."""
+    n_pop, n = params.tau.shape[0], params.tau.shape[1]
+    n_trials = n_pop * starts.shape[0]
+    n_jobs = work.tau.shape[0]
     n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
-    for job in prange(n_blocks * n_starts):
-        b, s = job % n_blocks, job // n_blocks
-        y = y0[b].copy()
+    for job in prange(n_jobs):
+        y = np.zeros(n * LANES)
         dy = np.empty(n * LANES)
         z = np.empty(n * LANES)
         u = np.empty(n_inputs * LANES)
-        body = np.empty((6, LANES))
-        for q in range(6):
-            body[q, :] = starts[s, q]
+        body = np.zeros((6, LANES))
         k1, k2, k3, k4, tmp = (np.empty((6, LANES)), np.empty((6, LANES)), np.empty((6, LANES)),
                                np.empty((6, LANES)), np.empty((6, LANES)))
         trig = np.empty((3, 2 * LANES))
         force = np.empty(LANES)
         recent = np.zeros((WIGGLE_WINDOW, LANES))
         steps = np.zeros(LANES, dtype=np.int64)
-        alive = np.zeros(LANES, dtype=np.bool_)
-        n_alive = 0
+        trial = np.full(LANES, -1, dtype=np.int64)
+        taken = 0  # trials this block has started: the next is job + taken * n_jobs
+        n_busy = 0
         for lane in range(LANES):
-            alive[lane] = b * LANES + lane < n_pop
-            n_alive += alive[lane]
-        step = 0
-        while step < max_steps and n_alive > 0:
+            if job + taken * n_jobs < n_trials:
+                _load_lane(params, y0, starts, job + taken * n_jobs, n_pop, work, job, lane, y, body, recent)
+                trial[lane] = job + taken * n_jobs
+                taken += 1
+                n_busy += 1
+        while n_busy > 0:
             k = 0
             for q in range(2 + 2 * n_poles):
                 if velocities or q % 2 == 0:
                     for lane in range(LANES):
                         u[k * LANES + lane] = body[q, lane] / SCALE[q]
                     k += 1
-            rhs(0.0, y, params, job, u, dy)
+            rhs(0.0, y, work, job, u, dy)
             for q in range(n * LANES):
                 y[q] += controller_dt * dy[q]
-            output(y, params, job, z)
+            output(y, work, job, z)
             for lane in range(LANES):
                 force[lane] = FORCE_MAG * 2.0 * (z[lane] - 0.5)
             for _ in range(2):
@@ -248,29 +275,32 @@ def _balance_lanes(params, y0, n_pop, starts, n_poles, velocities, max_steps, co
                 for q in range(6):
                     for lane in range(LANES):
                         body[q, lane] += TAU / 6.0 * (k1[q, lane] + 2.0 * k2[q, lane] + 2.0 * k3[q, lane] + k4[q, lane])
-            # Every cart still up has balanced exactly `step` steps, so they share the ring
-            # index; the loop is branch-free and vectorises. A non-finite force stops a
-            # cart before this step, as in the one-individual loop.
-            slot = step % WIGGLE_WINDOW
-            n_alive = 0
             for lane in range(LANES):
-                up = alive[lane] and np.isfinite(force[lane])
-                wiggle = abs(body[0, lane]) + abs(body[1, lane]) + abs(body[2, lane]) + abs(body[3, lane])
-                recent[slot, lane] = wiggle if up else recent[slot, lane]
-                steps[lane] += 1 if up else 0
-                failed = abs(body[0, lane]) > TRACK_LIMIT or abs(body[2, lane]) > ANGLE_LIMIT
-                failed = failed or (n_poles == 2 and abs(body[4, lane]) > ANGLE_LIMIT)
-                alive[lane] = up and not failed
-                n_alive += 1 if alive[lane] else 0
-            step += 1
-        for lane in range(LANES):
-            p = b * LANES + lane
-            if p < n_pop:
-                steps_out[p, s] = steps[lane]
-                total = 0.0
-                for q in range(WIGGLE_WINDOW):
-                    total += recent[q, lane]
-                wiggle_out[p, s] = total
+                if trial[lane] < 0:
+                    continue
+                # A non-finite force ends a trial before this step, as in the one-individual loop.
+                done = not np.isfinite(force[lane])
+                if not done:
+                    recent[steps[lane] % WIGGLE_WINDOW, lane] = (abs(body[0, lane]) + abs(body[1, lane])
+                                                                 + abs(body[2, lane]) + abs(body[3, lane]))
+                    steps[lane] += 1
+                    done = (steps[lane] == max_steps or abs(body[0, lane]) > TRACK_LIMIT
+                            or abs(body[2, lane]) > ANGLE_LIMIT or (n_poles == 2 and abs(body[4, lane]) > ANGLE_LIMIT))
+                if done:
+                    p, s = trial[lane] % n_pop, trial[lane] // n_pop
+                    steps_out[p, s] = steps[lane]
+                    total = 0.0
+                    for q in range(WIGGLE_WINDOW):
+                        total += recent[q, lane]
+                    wiggle_out[p, s] = total
+                    steps[lane] = 0
+                    if job + taken * n_jobs < n_trials:
+                        _load_lane(params, y0, starts, job + taken * n_jobs, n_pop, work, job, lane, y, body, recent)
+                        trial[lane] = job + taken * n_jobs
+                        taken += 1
+                    else:
+                        trial[lane] = -1
+                        n_busy -= 1
 
 
 def generalisation_starts() -> np.ndarray:
@@ -407,17 +437,18 @@ class CartPoleTask(Task):
         steps = np.empty((model.n_pop, starts.shape[0]), dtype=np.int64)
         wiggle = np.empty((model.n_pop, starts.shape[0]))
         y0 = np.ascontiguousarray(model.initial_state())
-        if type(model.params) is CTRNNParams and trace.shape[1] == 0 and model.n_state <= MAX_LANES_NEURONS:
-            # CTRNN controllers run in SIMD blocks (sine, cosine and the sigmoid vectorised).
-            lanes = lanes_params(model.params)
-            n_blocks = lanes.tau.shape[0]
-            if starts.shape[0] > 1:
-                lanes = lanes._replace(**{name: np.concatenate([getattr(lanes, name)] * starts.shape[0])
-                                          for name in lanes._fields})
-            y_lanes = np.zeros((n_blocks * LANES, model.n_state))
-            y_lanes[: model.n_pop] = y0
-            y_lanes = np.ascontiguousarray(y_lanes.reshape(n_blocks, LANES, -1).transpose(0, 2, 1)).reshape(n_blocks, -1)
-            _balance_lanes(lanes, y_lanes, model.n_pop, starts, self.n_poles, self.velocities, max_steps,
+        n_trials = model.n_pop * starts.shape[0]
+        if (type(model.params) is CTRNNParams and trace.shape[1] == 0 and model.n_state <= MAX_LANES_NEURONS
+                and n_trials >= LANES and max_steps <= LANES_MAX_STEPS):
+            # CTRNN controllers run in SIMD lanes (sine, cosine and the sigmoid vectorised).
+            # A lane costs a third of a scalar step, but the last long trial of a block
+            # keeps all its lanes busy: long trials (100,000-step balancing) and small
+            # batches run one individual per thread instead. The choice depends on the
+            # task alone, never on the thread count.
+            n_jobs = max(1, min(-(-n_trials // LANES), LANE_JOBS_PER_THREAD * numba.get_num_threads()))
+            work = lanes_params(model.params.__class__(*(field[:1] for field in model.params)))
+            work = work._replace(**{name: np.repeat(getattr(work, name), n_jobs, axis=0) for name in work._fields})
+            _balance_lanes(model.params, work, y0, starts, self.n_poles, self.velocities, max_steps,
                            self.controller_dt, steps, wiggle)
             return steps, wiggle
         for_params(_balance, model.params)(model.params, y0, model.n_outputs, starts, self.n_poles, self.velocities, max_steps,

@@ -236,6 +236,7 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
         force = np.empty(LANES)
         recent = np.zeros((WIGGLE_WINDOW, LANES))
         steps = np.zeros(LANES, dtype=np.int64)
+        slot = np.zeros(LANES, dtype=np.int64)
         trial = np.full(LANES, -1, dtype=np.int64)
         taken = 0  # trials this block has started: the next is job + taken * n_jobs
         n_busy = 0
@@ -281,8 +282,10 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
                 # A non-finite force ends a trial before this step, as in the one-individual loop.
                 done = not np.isfinite(force[lane])
                 if not done:
-                    recent[steps[lane] % WIGGLE_WINDOW, lane] = (abs(body[0, lane]) + abs(body[1, lane])
-                                                                 + abs(body[2, lane]) + abs(body[3, lane]))
+                    # The ring slot is steps % WIGGLE_WINDOW, kept without a division.
+                    recent[slot[lane], lane] = (abs(body[0, lane]) + abs(body[1, lane])
+                                                + abs(body[2, lane]) + abs(body[3, lane]))
+                    slot[lane] = slot[lane] + 1 if slot[lane] < WIGGLE_WINDOW - 1 else 0
                     steps[lane] += 1
                     done = (steps[lane] == max_steps or abs(body[0, lane]) > TRACK_LIMIT
                             or abs(body[2, lane]) > ANGLE_LIMIT or (n_poles == 2 and abs(body[4, lane]) > ANGLE_LIMIT))
@@ -294,6 +297,7 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
                         total += recent[q, lane]
                     wiggle_out[p, s] = total
                     steps[lane] = 0
+                    slot[lane] = 0
                     if job + taken * n_jobs < n_trials:
                         _load_lane(params, y0, starts, job + taken * n_jobs, n_pop, work, job, lane, y, body, recent)
                         trial[lane] = job + taken * n_jobs

@@ -46,8 +46,9 @@ def save_gif(fig, update, n_frames: int, path, *, fps: int = 20):
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def _figure(ax, figsize=(8, 3.5)):
-    """`ax` and its figure, or a new figure (on the Agg backend unless one is chosen)."""
+def _figure(ax, figsize=(8, 3.5), n_rows: int = 1):
+    """`ax` and its figure, or a new figure (on the Agg backend unless one is chosen) with
+    `n_rows` panels sharing the x axis (then the axes come as an array)."""
     if ax is not None:
         return ax.figure, ax
     import matplotlib
@@ -55,7 +56,7 @@ def _figure(ax, figsize=(8, 3.5)):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    return plt.subplots(figsize=figsize, layout="constrained")
+    return plt.subplots(n_rows, 1, figsize=figsize, sharex=n_rows > 1, layout="constrained")
 
 
 def plot_outputs(traj: Trajectory, individual: int = 0, *, ax=None, labels=None, title=None):
@@ -142,15 +143,6 @@ def plot_behaviour(behaviour: dict, *, ax=None, title=None):
     return fig
 
 
-def _panels(n_rows, figsize):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(n_rows, 1, figsize=figsize, sharex=True, layout="constrained")
-
-
 def plot_gait(behaviour: dict, *, title=None):
     """A walker's run (from ``WalkerTask.behaviour``): body position over time above the
     gait diagram, a black bar wherever a foot is down (legs L1 ... R3 for six legs).
@@ -161,7 +153,7 @@ def plot_gait(behaviour: dict, *, title=None):
     """
     t, x, foot = behaviour["t"], np.asarray(behaviour["x"]), np.asarray(behaviour["foot"])
     n_legs = foot.shape[1]
-    fig, (top, bottom) = _panels(2, (8, 4.5 if n_legs > 1 else 3.5))
+    fig, (top, bottom) = _figure(None, (8, 4.5 if n_legs > 1 else 3.5), n_rows=2)
     top.plot(t, x, color="k")
     top.set_ylabel("position")
     if title:
@@ -187,7 +179,7 @@ def plot_cartpole(behaviour: dict, *, title=None):
     matplotlib.figure.Figure
     """
     t, state, force = behaviour["t"], np.asarray(behaviour["state"]), np.asarray(behaviour["force"])
-    fig, (top, middle, bottom) = _panels(3, (8, 6))
+    fig, (top, middle, bottom) = _figure(None, (8, 6), n_rows=3)
     top.plot(t, state[:, 0], color="k")
     top.set_ylabel("cart x (m)")
     for k, name in ((2, "pole 1"), (4, "pole 2")):

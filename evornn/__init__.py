@@ -4,8 +4,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .errors import ConfigError, StepSizeWarning
 from .integrate import Trajectory, simulate
-from .models import CTRNN, ContinuousModel, DiscreteModel, Model, System
+from .models import CTRNN, ESN, ContinuousModel, DiscreteModel, Model, System
 from .optim import EvolutionResult, Problem, evolve, resume
+from .tasks.timeseries import nrmse
 
 try:
     __version__ = version("evornn")
@@ -14,6 +15,7 @@ except PackageNotFoundError:  # running from a source tree
 
 __all__ = [
     "CTRNN",
+    "ESN",
     "ConfigError",
     "ContinuousModel",
     "DiscreteModel",
@@ -25,6 +27,7 @@ __all__ = [
     "Trajectory",
     "__version__",
     "evolve",
+    "nrmse",
     "resume",
     "simulate",
 ]

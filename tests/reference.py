@@ -177,3 +177,64 @@ def ray_hit_reference(start, direction, inside, max_length=220.0, step=1e-3):
             return min(hi, max_length)
         t += step
     return max_length
+
+
+def esn_run(weights, input_weights, bias, leak, inputs, *, x0=None, feedback_weights=None, teacher=None,
+            readout=None, readout_bias=None, linear=False, generate_after=None):
+    """Leaky ESN, one network, one step at a time from the equations:
+    x(n+1) = (1 - a) x(n) + a f(W x(n) + Win u(n+1) + Wfb y(n) + b), y(n) = Wout x(n) + bout.
+    The fed-back y is the teacher's when `teacher` is given, else the readout's; after
+    `generate_after` inputs the readout's output is also the next input. Returns (states, outputs)."""
+    w = np.asarray(weights.todense() if hasattr(weights, "todense") else weights, dtype=float)
+    n = w.shape[0]
+    x = np.zeros(n) if x0 is None else np.array(x0, dtype=float)
+    n_out = 0 if readout is None else readout.shape[0]
+    if feedback_weights is not None:
+        n_out = feedback_weights.shape[1]
+    y = np.zeros(n_out)
+    states, outputs = [], []
+    n_steps = len(inputs) if generate_after is None else generate_after[1]
+    for t in range(n_steps):
+        u = inputs[t] if generate_after is None or t < generate_after[0] else y
+        z = w @ x + input_weights @ u + bias
+        if feedback_weights is not None:
+            z = z + feedback_weights @ y
+        f = z if linear else np.tanh(z)
+        x = (1 - leak) * x + leak * f
+        out = readout @ x + readout_bias if readout is not None else np.zeros(n_out)
+        y = teacher[t] if teacher is not None else out
+        states.append(x.copy())
+        outputs.append(out)
+    return np.array(states), np.array(outputs)
+
+
+def ridge_readout(states, targets, ridge):
+    """Ridge regression with an unpenalised intercept as an augmented least-squares problem:
+    minimise |[X 1] [w; b] - Y|^2 + ridge |w|^2. Returns (W (M, N), b (M,))."""
+    n_samples, n = states.shape
+    design = np.vstack([np.hstack([states, np.ones((n_samples, 1))]),
+                        np.hstack([np.sqrt(ridge) * np.eye(n), np.zeros((n, 1))])])
+    rhs = np.vstack([targets, np.zeros((n, targets.shape[1]))])
+    solution = np.linalg.lstsq(design, rhs, rcond=None)[0]
+    return solution[:n].T, solution[n]
+
+
+def mackey_glass_euler(n_samples, tau=17, step=0.1, every=10, x0=1.2):
+    """Jaeger's discretisation of Mackey-Glass, written with a growing Python list."""
+    delay = round(tau / step)
+    xs = [x0] * (delay + 1)
+    out = []
+    for _ in range(n_samples):
+        for _ in range(every):
+            lagged = xs[-delay - 1]
+            xs.append(xs[-1] + step * (0.2 * lagged / (1 + lagged**10) - 0.1 * xs[-1]))
+        out.append(xs[-1])
+    return np.array(out)
+
+
+def narma10(u):
+    """NARMA-10 from Atiya and Parlos (2000), y starting at zero."""
+    y = np.zeros(len(u))
+    for n in range(9, len(u) - 1):
+        y[n + 1] = 0.3 * y[n] + 0.05 * y[n] * np.sum(y[n - 9:n + 1]) + 1.5 * u[n - 9] * u[n] + 0.1
+    return y

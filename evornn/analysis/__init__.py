@@ -6,18 +6,23 @@ from .bifurcation import BifurcationDiagram, Regimes, bifurcation_diagram, feige
 from .cycles import LimitCycles, estimate_period, limit_cycles
 from .fixed_points import KINDS, FixedPoints, classify, fixed_points
 from .lyapunov import kaplan_yorke_dimension, largest_lyapunov, lyapunov_spectrum
+from .memory import EchoStateTest, MemoryCapacity, driven_lyapunov, echo_state_test, memory_capacity
 
 __all__ = [
     "KINDS",
     "Basins",
     "BifurcationDiagram",
+    "EchoStateTest",
     "FixedPoints",
     "LimitCycles",
+    "MemoryCapacity",
     "Regimes",
     "basin_grid",
     "basins",
     "bifurcation_diagram",
     "classify",
+    "driven_lyapunov",
+    "echo_state_test",
     "estimate_period",
     "feigenbaum_deltas",
     "fixed_points",
@@ -25,5 +30,6 @@ __all__ = [
     "largest_lyapunov",
     "limit_cycles",
     "lyapunov_spectrum",
+    "memory_capacity",
     "regime_map",
 ]

@@ -1,0 +1,730 @@
+r"""Echo state networks (Jaeger 2001; leaky units as in Jaeger et al. 2007), population-batched.
+
+.. math::
+
+    x(n+1) = (1 - a)\, x(n) + a\, f\big(W x(n) + W_{in} u(n+1) + W_{fb}\, y(n) + b\big),
+    \qquad y(n) = W_{out}\, x(n) + b_{out}
+
+with leak rate :math:`a` (a scalar or one per unit), activation :math:`f` (``tanh``, or the
+identity for linear reservoirs), a sparse recurrent matrix :math:`W`, input weights
+:math:`W_{in}`, optional output feedback :math:`W_{fb}`, and a linear readout trained by
+ridge regression (:meth:`ESN.fit`) or recursive least squares (:meth:`ESN.fit_online`).
+These are ReservoirPy's ``Reservoir`` and ``Ridge`` equations, so the same weights give
+the same states.
+
+The recurrent matrix is stored per individual in CSR form with **unsigned** 32-bit index
+arrays: with signed indices Numba checks every access for a negative (wrap-around) index,
+which makes the sparse product about twice as slow. Individuals may have different
+numbers of connections; their arrays are padded to the longest.
+
+As an evornn :class:`~evornn.models.base.DiscreteModel` the state is :math:`x` and the
+inputs are :math:`u` followed by the fed-back output :math:`y` (when there is feedback), so
+:func:`evornn.simulate` and the analysis tools (Jacobian, Lyapunov exponents) work on an
+ESN as on any model. The methods below run whole input sequences in one compiled call,
+with the population (and the sequences) in parallel and time inside.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse
+from numba import njit, prange
+
+from .._checks import as_float_array, one_of, positive_int
+from .._io import atomic_write_bytes, atomic_write_text
+from .._numba import ERROR_MODEL, FASTMATH
+from .base import DiscreteModel, register_kernels
+from .readout import RidgeStatistics
+
+ACTIVATIONS = ("tanh", "identity")
+#: The state buffers of one chunk of a long run hold at most this many numbers.
+CHUNK_VALUES = 4_000_000
+
+
+class ESNParams(NamedTuple):
+    """Batched echo-state-network parameters; axis 0 indexes individuals."""
+
+    indptr: np.ndarray  # (n_pop, n_units + 1) uint32: CSR row pointers of W
+    indices: np.ndarray  # (n_pop, max_nnz) uint32: CSR column indices of W
+    data: np.ndarray  # (n_pop, max_nnz): CSR values of W (padding beyond indptr[-1] unused)
+    input_weights: np.ndarray  # (n_pop, n_units, n_inputs)
+    bias: np.ndarray  # (n_pop, n_units)
+    feedback_weights: np.ndarray  # (n_pop, n_units, n_feedback); n_feedback is 0 or n_outputs
+    leak: np.ndarray  # (n_pop, n_units), in (0, 1]
+    readout: np.ndarray  # (n_pop, n_outputs, n_units)
+    readout_bias: np.ndarray  # (n_pop, n_outputs)
+    linear: np.ndarray  # (n_pop,) bool: identity activation instead of tanh
+    ridge: np.ndarray  # (n_pop,): default ridge coefficient of fit()
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def reservoir_step(x, params, p, u, fb, out):
+    """``out = (1 - a) x + a f(W x + W_in u + W_fb fb + b)`` for individual `p`.
+
+    Numba-compiled; `out` must not alias `x`.
+    """
+    indptr = params.indptr[p]
+    indices = params.indices[p]
+    data = params.data[p]
+    w_in = params.input_weights[p]
+    w_fb = params.feedback_weights[p]
+    bias = params.bias[p]
+    leak = params.leak[p]
+    linear = params.linear[p]
+    n_in, n_fb = w_in.shape[1], w_fb.shape[1]
+    for i in range(x.shape[0]):
+        a = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            a += data[k] * x[indices[k]]
+        for j in range(n_in):
+            a += w_in[i, j] * u[j]
+        for j in range(n_fb):
+            a += w_fb[i, j] * fb[j]
+        a += bias[i]
+        f = a if linear else np.tanh(a)
+        out[i] = (1.0 - leak[i]) * x[i] + leak[i] * f
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def readout_into(x, params, p, out):
+    """``out = W_out x + b_out`` for individual `p`. Numba-compiled."""
+    w = params.readout[p]
+    b = params.readout_bias[p]
+    for m in range(w.shape[0]):
+        s = b[m]
+        for i in range(w.shape[1]):
+            s += w[m, i] * x[i]
+        out[m] = s
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def esn_rhs(t, y, params, p, u, out):
+    """The next state; `u` holds the inputs followed by the fed-back outputs."""
+    n_in = params.input_weights.shape[2]
+    reservoir_step(y, params, p, u[:n_in], u[n_in:], out)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def esn_output(y, params, p, out):
+    readout_into(y, params, p, out)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def esn_jac(t, y, params, p, u, out):
+    """``J = diag(1 - a) + diag(a f'(z)) W`` with z the activation's argument."""
+    n = y.shape[0]
+    n_in = params.input_weights.shape[2]
+    indptr = params.indptr[p]
+    indices = params.indices[p]
+    data = params.data[p]
+    w_in = params.input_weights[p]
+    w_fb = params.feedback_weights[p]
+    leak = params.leak[p]
+    linear = params.linear[p]
+    out[:] = 0.0
+    for i in range(n):
+        z = params.bias[p, i]
+        for k in range(indptr[i], indptr[i + 1]):
+            z += data[k] * y[indices[k]]
+        for j in range(n_in):
+            z += w_in[i, j] * u[j]
+        for j in range(w_fb.shape[1]):
+            z += w_fb[i, j] * u[n_in + j]
+        slope = 1.0 if linear else 1.0 - np.tanh(z) ** 2
+        for k in range(indptr[i], indptr[i + 1]):
+            out[i, indices[k]] += leak[i] * slope * data[k]
+        out[i, i] += 1.0 - leak[i]
+
+
+register_kernels(ESNParams, rhs=esn_rhs, output=esn_output, jac=esn_jac)
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _drive(params, x, y_last, u, teacher, n_steps, n_given, record_from, states, outputs):
+    """Run every individual p on every sequence s for `n_steps` steps, in parallel.
+
+    x : (n_pop, n_seq, N) states, updated in place.
+    y_last : (n_pop, n_seq, M) the previous output (fed back, and the input once the
+        given inputs run out), updated in place.
+    u : (n_seq, n_given, K) inputs; steps t >= n_given take y_last as input (generation).
+    teacher : (n_seq, n_steps, M) or (n_seq, 0, M): with teacher forcing, y_last is the
+        teacher's value rather than the readout's.
+    states : (n_pop, n_seq, n_rec, N) receives x after steps t >= record_from (n_rec may be 0).
+    outputs : (n_pop, n_seq, n_steps, M) or (n_pop, n_seq, 0, M): receives y.
+    """
+    n_pop, n_seq, n = x.shape
+    n_out = y_last.shape[2]
+    forced = teacher.shape[1] > 0
+    read = (not forced) or outputs.shape[2] > 0
+    for q in prange(n_pop * n_seq):
+        p, s = q // n_seq, q % n_seq
+        xp = x[p, s].copy()
+        x_new = np.empty(n)
+        y = y_last[p, s].copy()
+        fb = y_last[p, s].copy()
+        for t in range(n_steps):
+            if t < n_given:
+                reservoir_step(xp, params, p, u[s, t], fb, x_new)
+            else:
+                reservoir_step(xp, params, p, fb, fb, x_new)
+            xp[:] = x_new
+            if read:
+                readout_into(xp, params, p, y)
+            if forced:
+                fb[:] = teacher[s, t]
+            else:
+                fb[:] = y
+            if t >= record_from and t - record_from < states.shape[2]:
+                states[p, s, t - record_from] = xp
+            if outputs.shape[2] > 0:
+                outputs[p, s, t] = y
+        x[p, s] = xp
+        for m in range(n_out):
+            y_last[p, s, m] = fb[m]
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _rls(params, u, targets, washout, alpha, forgetting, readout, readout_bias):
+    """Recursive least squares on the features [x, 1], one individual per thread.
+
+    With output feedback the readout's own output is fed back while it learns (FORCE,
+    Sussillo and Abbott 2009). readout (n_pop, M, N) and readout_bias (n_pop, M) start
+    from the values given and are updated in place.
+    """
+    n_pop = readout.shape[0]
+    n_seq, n_steps = u.shape[0], u.shape[1]
+    n_out, n = readout.shape[1], readout.shape[2]
+    forced = params.feedback_weights.shape[2] == 0
+    for p in prange(n_pop):
+        w = np.empty((n_out, n + 1))
+        w[:, :n] = readout[p]
+        w[:, n] = readout_bias[p]
+        big_p = np.eye(n + 1) / alpha
+        phi = np.empty(n + 1)
+        p_phi = np.empty(n + 1)
+        x = np.zeros(n)
+        x_new = np.empty(n)
+        fb = np.zeros(n_out)
+        z = np.empty(n_out)
+        for s in range(n_seq):
+            x[:] = 0.0
+            fb[:] = 0.0
+            for t in range(n_steps):
+                reservoir_step(x, params, p, u[s, t], fb, x_new)
+                x[:] = x_new
+                phi[:n] = x
+                phi[n] = 1.0
+                for m in range(n_out):
+                    acc = 0.0
+                    for i in range(n + 1):
+                        acc += w[m, i] * phi[i]
+                    z[m] = acc
+                if t >= washout:
+                    denom = forgetting
+                    for i in range(n + 1):
+                        acc = 0.0
+                        for j in range(n + 1):
+                            acc += big_p[i, j] * phi[j]
+                        p_phi[i] = acc
+                        denom += phi[i] * acc
+                    for i in range(n + 1):
+                        for j in range(n + 1):
+                            big_p[i, j] = (big_p[i, j] - p_phi[i] * p_phi[j] / denom) / forgetting
+                    for m in range(n_out):
+                        err = z[m] - targets[s, t, m]
+                        for i in range(n + 1):
+                            w[m, i] -= err * p_phi[i] / denom
+                for m in range(n_out):
+                    fb[m] = targets[s, t, m] if forced else z[m]
+        readout[p] = w[:, :n]
+        readout_bias[p] = w[:, n]
+
+
+def _assemble(recurrent, input_weights, bias, feedback, leak, ridge, activation, n_outputs, readout=None,
+              readout_bias=None) -> ESNParams:
+    """ESNParams from a list of n_pop sparse recurrent matrices and batched dense arrays."""
+    one_of("activation", activation, ACTIVATIONS)
+    n_pop = len(recurrent)
+    n = recurrent[0].shape[0]
+    csr = [scipy.sparse.csr_array(w, dtype=np.float64) for w in recurrent]
+    for w in csr:
+        w.sum_duplicates()
+        w.sort_indices()
+    max_nnz = max(1, max(w.nnz for w in csr))
+    indptr = np.zeros((n_pop, n + 1), dtype=np.uint32)
+    indices = np.zeros((n_pop, max_nnz), dtype=np.uint32)
+    data = np.zeros((n_pop, max_nnz))
+    for p, w in enumerate(csr):
+        indptr[p] = w.indptr
+        indices[p, : w.nnz] = w.indices
+        data[p, : w.nnz] = w.data
+    if readout is None:
+        readout = np.zeros((n_pop, n_outputs, n))
+    if readout_bias is None:
+        readout_bias = np.zeros((n_pop, n_outputs))
+    linear = np.full(n_pop, activation == "identity")
+    fields = [indptr, indices, data, input_weights, bias, feedback, leak, readout, readout_bias, linear,
+              np.asarray(ridge, dtype=np.float64).reshape(n_pop)]
+    frozen = []
+    for arr in fields:
+        arr = np.array(arr, order="C", copy=True)
+        arr.flags.writeable = False
+        frozen.append(arr)
+    return ESNParams(*frozen)
+
+
+class ESN(DiscreteModel):
+    """A population of echo state networks.
+
+    Make one with :meth:`random` (random reservoirs at given hyperparameters), with
+    :meth:`from_weights` (given matrices), or from a
+    :class:`~evornn.models.reservoir.Topology` (one random structure, many
+    hyperparameters: what searches use).
+
+    Inputs are arrays of shape ``(n_steps, n_inputs)`` (one sequence) or
+    ``(n_seq, n_steps, n_inputs)`` (several, each from the initial state); every
+    individual receives the same inputs. Results keep the individual on axis 0.
+
+    Examples
+    --------
+    >>> from evornn import datasets, nrmse
+    >>> series = datasets.mackey_glass(2200)
+    >>> x_train, y_train, x_test, y_test = datasets.train_test(series, 2000)
+    >>> esn = ESN.random(100, spectral_radius=1.25, leak=0.3, input_scaling=1.0, rng=0)
+    >>> esn = esn.fit(x_train, y_train, washout=100, ridge=1e-8)
+    >>> prediction = esn.predict(x_test, x0=esn.final_state(x_train))
+    >>> bool(nrmse(prediction[0], y_test) < 0.01)
+    True
+    """
+
+    def __init__(self, params: ESNParams):
+        if not isinstance(params, ESNParams):
+            raise TypeError(f"params must be ESNParams, got {type(params).__name__}")
+        super().__init__(params)
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def random(cls, n_units: int, n_inputs: int = 1, n_outputs: int = 1, *, n_pop: int | None = None,
+               spectral_radius=0.9, leak=1.0, input_scaling=1.0, bias_scaling=0.0, feedback_scaling=None,
+               ridge=1e-8, connectivity: float | None = 0.1, in_degree: int | None = None,
+               distribution: str = "normal", input_connectivity: float = 1.0, input_distribution: str = "uniform",
+               activation: str = "tanh", rng=None) -> ESN:
+        """Random reservoirs: one structure drawn from `rng`, scaled by the hyperparameters.
+
+        Hyperparameters are scalars or arrays of shape ``(n_pop,)`` (see
+        :meth:`Topology.build <evornn.models.reservoir.Topology.build>`); the structure
+        options are those of :meth:`Topology.draw <evornn.models.reservoir.Topology.draw>`.
+        """
+        from .reservoir import Topology
+
+        topology = Topology.draw(n_units, n_inputs, n_outputs, connectivity=None if in_degree else connectivity,
+                                 in_degree=in_degree, distribution=distribution, input_connectivity=input_connectivity,
+                                 input_distribution=input_distribution, rng=rng)
+        return topology.build(n_pop, spectral_radius=spectral_radius, leak=leak, input_scaling=input_scaling,
+                              bias_scaling=bias_scaling, feedback_scaling=feedback_scaling, ridge=ridge,
+                              activation=activation)
+
+    @classmethod
+    def from_weights(cls, weights, input_weights, bias=0.0, *, leak=1.0, feedback_weights=None, readout=None,
+                     readout_bias=None, n_outputs: int | None = None, activation: str = "tanh", ridge=1e-8) -> ESN:
+        """ESNs with given matrices (no rescaling).
+
+        Parameters
+        ----------
+        weights : array_like or scipy.sparse matrix, shape (N, N), or a list of n_pop of them
+            Recurrent weights, ``weights[i, j]`` from unit j to unit i.
+        input_weights : array_like, shape (N, K) or (n_pop, N, K)
+        bias : float or array_like, shape (N,) or (n_pop, N)
+        leak : float or array_like, shape (N,) or (n_pop, N), in (0, 1]
+        feedback_weights : array_like, shape (N, M) or (n_pop, N, M), optional
+        readout : array_like, shape (M, N) or (n_pop, M, N), optional
+        readout_bias : array_like, shape (M,) or (n_pop, M), optional
+        n_outputs : int, optional
+            M when neither the readout nor feedback weights say it (default 1).
+        """
+        from .._checks import batched
+
+        mats = list(weights) if isinstance(weights, list | tuple) else [weights]
+        mats = [w if scipy.sparse.issparse(w) else as_float_array("weights", w) for w in mats]
+        n = mats[0].shape[0]
+        for w in mats:
+            if w.ndim != 2 or w.shape != (n, n):
+                raise ValueError(f"weights must be square matrices of one size, got shape {w.shape}")
+            if not np.all(np.isfinite(w.data if scipy.sparse.issparse(w) else w)):
+                raise ValueError("weights must be finite")
+        w_in = as_float_array("input_weights", input_weights)
+        if w_in.ndim not in (2, 3) or w_in.shape[-2] != n:
+            raise ValueError(f"input_weights must have shape ({n}, n_inputs) or (n_pop, {n}, n_inputs), got {w_in.shape}")
+        shapes = {"weights": len(mats)} if len(mats) > 1 else {}
+        for name, value, nd in (("input_weights", w_in, 3), ("bias", bias, 2), ("leak", leak, 2),
+                                ("feedback_weights", feedback_weights, 3), ("readout", readout, 3),
+                                ("readout_bias", readout_bias, 2)):
+            if value is not None and np.ndim(value) == nd:
+                shapes[name] = np.shape(value)[0]
+        if len(set(shapes.values())) > 1:
+            raise ValueError(f"batched arguments disagree on n_pop: {shapes}")
+        n_pop = next(iter(shapes.values()), 1)
+        if len(mats) == 1:
+            mats = mats * n_pop
+        n_in = w_in.shape[-1]
+        m = n_outputs
+        for value, axis in ((readout, -2), (readout_bias, -1), (feedback_weights, -1)):
+            if value is not None and np.ndim(value) >= 1:
+                m = np.shape(value)[axis] if m is None else m
+        m = 1 if m is None else positive_int("n_outputs", m, minimum=0)
+        w_in = batched("input_weights", w_in, n_pop, (n, n_in))
+        b = batched("bias", bias, n_pop, (n,))
+        a = batched("leak", leak, n_pop, (n,))
+        if np.any(a <= 0) or np.any(a > 1):
+            raise ValueError(f"leak must be in (0, 1], got values in [{a.min()}, {a.max()}]")
+        fb = np.zeros((n_pop, n, 0)) if feedback_weights is None else batched("feedback_weights", feedback_weights,
+                                                                               n_pop, (n, m))
+        r = None if readout is None else batched("readout", readout, n_pop, (m, n))
+        rb = None if readout_bias is None else batched("readout_bias", readout_bias, n_pop, (m,))
+        ridge = np.broadcast_to(as_float_array("ridge", ridge), (n_pop,))
+        return cls(_assemble(mats, w_in, b, fb, a, ridge, activation, m, r, rb))
+
+    # ---------------------------------------------------------------- sizes
+    @property
+    def n_units(self) -> int:
+        return self.params.leak.shape[1]
+
+    @property
+    def n_state(self) -> int:
+        return self.n_units
+
+    @property
+    def n_inputs(self) -> int:
+        """Inputs of the generic model interface: the external inputs, then the fed-back outputs."""
+        return self.n_external_inputs + self.n_feedback
+
+    @property
+    def n_external_inputs(self) -> int:
+        return self.params.input_weights.shape[2]
+
+    @property
+    def n_feedback(self) -> int:
+        return self.params.feedback_weights.shape[2]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.params.readout.shape[1]
+
+    @property
+    def activation(self) -> str:
+        return "identity" if self.params.linear[0] else "tanh"
+
+    def weights(self, individual: int = 0) -> scipy.sparse.csr_array:
+        """The recurrent matrix of one individual as a SciPy CSR array."""
+        prm = self.params
+        nnz = int(prm.indptr[individual, -1])
+        return scipy.sparse.csr_array((prm.data[individual, :nnz], prm.indices[individual, :nnz].astype(np.int64),
+                                       prm.indptr[individual].astype(np.int64)), shape=(self.n_units, self.n_units))
+
+    def _replace(self, **fields) -> ESN:
+        arrays = {}
+        for name, value in fields.items():
+            arr = np.array(value, dtype=np.float64, order="C", copy=True)
+            arr.flags.writeable = False
+            arrays[name] = arr
+        return ESN(self.params._replace(**arrays))
+
+    def with_readout(self, readout, readout_bias=None) -> ESN:
+        """A copy with readout weights ``(n_pop, M, N)`` (or ``(M, N)``) and bias ``(n_pop, M)``."""
+        from .._checks import batched
+
+        m = self.n_outputs
+        r = batched("readout", readout, self.n_pop, (m, self.n_units))
+        rb = batched("readout_bias", 0.0 if readout_bias is None else readout_bias, self.n_pop, (m,))
+        return self._replace(readout=r, readout_bias=rb)
+
+    # ---------------------------------------------------------------- running
+    def _sequences(self, name: str, value, width: int, *, n_steps: int | None = None) -> tuple[np.ndarray, bool]:
+        arr = as_float_array(name, value)
+        single = arr.ndim <= 2
+        if arr.ndim == 1:
+            arr = arr[:, None] if width == 1 else arr[None, :]
+        if single:
+            arr = arr[None]
+        if arr.ndim != 3 or arr.shape[2] != width:
+            raise ValueError(f"{name} must have shape (n_steps, {width}) or (n_seq, n_steps, {width}), "
+                             f"got {np.shape(value)}")
+        if n_steps is not None and arr.shape[1] != n_steps:
+            raise ValueError(f"{name} must have {n_steps} steps (as the inputs), got {arr.shape[1]}")
+        return arr, single
+
+    def _start(self, x0, n_seq: int) -> np.ndarray:
+        if x0 is None:
+            return np.zeros((self.n_pop, n_seq, self.n_units))
+        x = as_float_array("x0", x0)
+        if x.shape == (self.n_pop, self.n_units) or x.shape == (self.n_units,):
+            x = np.broadcast_to(x.reshape(-1, 1, self.n_units) if x.ndim == 2 else x, (self.n_pop, n_seq, self.n_units))
+        if x.shape != (self.n_pop, n_seq, self.n_units):
+            raise ValueError(f"x0 must have shape ({self.n_units},), (n_pop, {self.n_units}) or "
+                             f"(n_pop, n_seq, {self.n_units}) = {(self.n_pop, n_seq, self.n_units)}, got {np.shape(x0)}")
+        return np.ascontiguousarray(x, dtype=np.float64).copy()
+
+    def _teacher(self, targets, u: np.ndarray) -> np.ndarray:
+        if self.n_feedback == 0 or targets is None:
+            return np.zeros((u.shape[0], 0, self.n_outputs))
+        return self._sequences("targets", targets, self.n_outputs, n_steps=u.shape[1])[0]
+
+    def _targets(self, targets, u: np.ndarray) -> np.ndarray:
+        """Targets as (n_seq, n_steps, M); without feedback M may differ from n_outputs (the
+        trained readout takes the targets' width)."""
+        arr = as_float_array("targets", targets)
+        width = self.n_outputs if self.n_feedback else (1 if arr.ndim == 1 else arr.shape[-1])
+        return self._sequences("targets", arr, width, n_steps=u.shape[1])[0]
+
+    def _chunks(self, n_seq: int, n_steps: int, start: int = 0):
+        step = max(1, CHUNK_VALUES // max(1, self.n_pop * n_seq * self.n_units))
+        for a in range(start, n_steps, step):
+            yield a, min(n_steps, a + step)
+
+    def _check_washout(self, washout: int, n_steps: int) -> int:
+        washout = positive_int("washout", washout, minimum=0)
+        if washout >= n_steps:
+            raise ValueError(f"washout ({washout}) must be shorter than the sequences ({n_steps} steps)")
+        return washout
+
+    def states(self, inputs, *, washout: int = 0, x0=None, targets=None) -> np.ndarray:
+        """Reservoir states driven by `inputs` (teacher-forced by `targets` when there is
+        output feedback).
+
+        Parameters
+        ----------
+        inputs : array_like, shape (n_steps, n_inputs) or (n_seq, n_steps, n_inputs)
+        washout : int
+            Initial steps of each sequence left out of the result.
+        x0 : array_like, shape (n_units,), (n_pop, n_units) or (n_pop, n_seq, n_units), optional
+            Initial states (default zeros).
+        targets : array_like, shape like `inputs` with n_outputs columns, optional
+            Teacher outputs fed back in place of the readout's (feedback reservoirs only).
+
+        Returns
+        -------
+        ndarray, shape (n_pop, n_steps - washout, n_units) or (n_pop, n_seq, n_steps - washout, n_units)
+            ``[..., n, :]`` is the state after input ``washout + n``.
+        """
+        u, single = self._sequences("inputs", inputs, self.n_external_inputs)
+        washout = self._check_washout(washout, u.shape[1])
+        teacher = self._teacher(targets, u)
+        x = self._start(x0, u.shape[0])
+        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
+        states = np.empty((self.n_pop, u.shape[0], u.shape[1] - washout, self.n_units))
+        no_out = np.zeros((self.n_pop, u.shape[0], 0, self.n_outputs))
+        with np.errstate(all="ignore"):
+            _drive(self.params, x, y_last, u, teacher, u.shape[1], u.shape[1], washout, states, no_out)
+        return states[:, 0] if single else states
+
+    def final_state(self, inputs, *, x0=None, targets=None) -> np.ndarray:
+        """The state after the last input, shape ``(n_pop, n_units)`` (or ``(n_pop, n_seq, n_units)``)."""
+        u, single = self._sequences("inputs", inputs, self.n_external_inputs)
+        x, _ = self._run_quietly(u, self._teacher(targets, u), x0)
+        return x[:, 0] if single else x
+
+    def _run_quietly(self, u, teacher, x0, y_last=None) -> tuple[np.ndarray, np.ndarray]:
+        x = self._start(x0, u.shape[0])
+        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs)) if y_last is None else y_last
+        empty_states = np.zeros((self.n_pop, u.shape[0], 0, self.n_units))
+        no_out = np.zeros((self.n_pop, u.shape[0], 0, self.n_outputs))
+        with np.errstate(all="ignore"):
+            _drive(self.params, x, y_last, u, teacher, u.shape[1], u.shape[1], u.shape[1], empty_states, no_out)
+        return x, y_last
+
+    def ridge_statistics(self, inputs, targets, *, washout: int = 0, x0=None) -> RidgeStatistics:
+        """Sums of states and targets for ridge regression, accumulated chunk by chunk
+        (the state matrix of a long run is never held whole).
+
+        Targets are aligned with inputs: ``targets[n]`` is what the readout should output
+        after input ``n``. With output feedback the targets are also the teacher signal
+        and must have n_outputs columns; without, any number of columns (the readout
+        :meth:`fit` trains takes their width).
+        """
+        u, _ = self._sequences("inputs", inputs, self.n_external_inputs)
+        y = self._targets(targets, u)
+        washout = self._check_washout(washout, u.shape[1])
+        teacher = y if self.n_feedback else np.zeros((u.shape[0], 0, self.n_outputs))
+        stats = RidgeStatistics.zeros(self.n_pop, self.n_units, y.shape[2])
+        x = self._start(x0, u.shape[0])
+        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
+        no_out = np.zeros((self.n_pop, u.shape[0], 0, self.n_outputs))
+        n_seq = u.shape[0]
+        for a, b in self._chunks(n_seq, u.shape[1]):
+            rec = max(0, washout - a)
+            states = np.empty((self.n_pop, n_seq, b - a - rec, self.n_units)) if rec < b - a else None
+            if states is None:
+                states = np.empty((self.n_pop, n_seq, 0, self.n_units))
+            with np.errstate(all="ignore"):
+                _drive(self.params, x, y_last, np.ascontiguousarray(u[:, a:b]),
+                       np.ascontiguousarray(teacher[:, a:b]), b - a, b - a, rec, states, no_out)
+            if states.shape[2]:
+                stats.add(states.reshape(self.n_pop, -1, self.n_units), y[:, a + rec:b].reshape(-1, y.shape[2]))
+        return stats
+
+    def fit(self, inputs, targets, *, washout: int = 0, ridge=None, x0=None) -> ESN:
+        """Train the readout by ridge regression in closed form; returns a trained copy.
+
+        Parameters
+        ----------
+        inputs : array_like, shape (n_steps, n_inputs) or (n_seq, n_steps, n_inputs)
+        targets : array_like, shape (n_steps, n_outputs) or (n_seq, n_steps, n_outputs)
+            ``targets[n]`` is the desired output after input ``n``.
+        washout : int
+            Initial steps of each sequence not fitted (the reservoir forgets x0).
+        ridge : float or array_like, shape (n_pop,), optional
+            Ridge coefficient (default: the model's, set at construction). The readout's
+            intercept is not penalised.
+        """
+        stats = self.ridge_statistics(inputs, targets, washout=washout, x0=x0)
+        lam = self.params.ridge if ridge is None else np.broadcast_to(as_float_array("ridge", ridge), (self.n_pop,))
+        if np.any(lam < 0):
+            raise ValueError(f"ridge must be >= 0, got {np.min(lam)}")
+        weights, bias = stats.solve(lam)
+        return self._replace(readout=weights, readout_bias=bias, ridge=lam)
+
+    def fit_online(self, inputs, targets, *, washout: int = 0, alpha: float = 1.0, forgetting: float = 1.0) -> ESN:
+        """Train the readout by recursive least squares, step by step; returns a trained copy.
+
+        With output feedback this is FORCE learning (Sussillo and Abbott 2009): the
+        readout's own output, not the teacher's, is fed back while the weights adapt.
+        The inverse correlation matrix starts at ``I / alpha``; `forgetting` in (0, 1]
+        discounts old samples. Starts from the current readout.
+        """
+        from .._checks import positive_float
+
+        u, _ = self._sequences("inputs", inputs, self.n_external_inputs)
+        y = self._targets(targets, u)
+        washout = self._check_washout(washout, u.shape[1])
+        if y.shape[2] != self.n_outputs:
+            self = self._replace(readout=np.zeros((self.n_pop, y.shape[2], self.n_units)),
+                                 readout_bias=np.zeros((self.n_pop, y.shape[2])))
+        alpha = positive_float("alpha", alpha)
+        forgetting = positive_float("forgetting", forgetting)
+        if forgetting > 1:
+            raise ValueError(f"forgetting must be in (0, 1], got {forgetting}")
+        readout = np.array(self.params.readout)
+        readout_bias = np.array(self.params.readout_bias)
+        with np.errstate(all="ignore"):
+            _rls(self.params, u, y, washout, alpha, forgetting, readout, readout_bias)
+        return self._replace(readout=readout, readout_bias=readout_bias)
+
+    def predict(self, inputs, *, x0=None, targets=None) -> np.ndarray:
+        """Readout outputs driven by `inputs`.
+
+        With output feedback, the readout's own outputs are fed back, or the teacher's when
+        `targets` are given.
+
+        Returns
+        -------
+        ndarray, shape (n_pop, n_steps, n_outputs) or (n_pop, n_seq, n_steps, n_outputs)
+        """
+        u, single = self._sequences("inputs", inputs, self.n_external_inputs)
+        teacher = self._teacher(targets, u)
+        x = self._start(x0, u.shape[0])
+        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
+        out = np.empty((self.n_pop, u.shape[0], u.shape[1], self.n_outputs))
+        no_states = np.zeros((self.n_pop, u.shape[0], 0, self.n_units))
+        with np.errstate(all="ignore"):
+            _drive(self.params, x, y_last, u, teacher, u.shape[1], u.shape[1], 0, no_states, out)
+        return out[:, 0] if single else out
+
+    def generate(self, n_steps: int, *, warmup, x0=None) -> np.ndarray:
+        """Free-running generation: after the `warmup` inputs, each output is the next input.
+
+        The warm-up drives the reservoir with the given inputs (their outputs are not
+        returned); then, inside the compiled loop, each output is fed back as the next
+        input (and through the feedback weights, if any). Needs as many outputs as inputs.
+
+        Parameters
+        ----------
+        n_steps : int
+            Steps to generate after the warm-up.
+        warmup : array_like, shape (n_warmup, n_inputs)
+            For a one-step predictor of a series, the series up to now: the first generated
+            value predicts the value after the last warm-up input.
+
+        Returns
+        -------
+        ndarray, shape (n_pop, n_steps, n_outputs)
+        """
+        n_steps = positive_int("n_steps", n_steps)
+        if self.n_external_inputs != self.n_outputs:
+            raise ValueError(f"generate feeds outputs back as inputs: it needs n_outputs == n_inputs, "
+                             f"got {self.n_outputs} outputs and {self.n_external_inputs} inputs")
+        u, _ = self._sequences("warmup", warmup, self.n_external_inputs)
+        if u.shape[0] != 1 or u.shape[1] == 0:
+            raise ValueError(f"warmup must have shape (n_warmup >= 1, {self.n_external_inputs}), got {np.shape(warmup)}")
+        n_warm = u.shape[1]
+        x = self._start(x0, 1)
+        y_last = np.zeros((self.n_pop, 1, self.n_outputs))
+        out = np.empty((self.n_pop, 1, n_warm + n_steps - 1, self.n_outputs))
+        no_states = np.zeros((self.n_pop, 1, 0, self.n_units))
+        no_teacher = np.zeros((1, 0, self.n_outputs))
+        with np.errstate(all="ignore"):
+            _drive(self.params, x, y_last, u, no_teacher, n_warm + n_steps - 1, n_warm, 0, no_states, out)
+        return out[:, 0, n_warm - 1:]
+
+    # ---------------------------------------------------------------- dynamics
+    def effective_spectral_radius(self) -> np.ndarray:
+        """Spectral radius of the linearisation at the origin without input,
+        ``(1 - a) I + a W`` (Jaeger et al. 2007), per individual, shape ``(n_pop,)``."""
+        from .reservoir import spectral_radius
+
+        out = np.empty(self.n_pop)
+        for p in range(self.n_pop):
+            a = self.params.leak[p]
+            matrix = scipy.sparse.diags_array(1.0 - a) + scipy.sparse.diags_array(a) @ self.weights(p)
+            out[p] = spectral_radius(matrix)
+        return out
+
+    def spectral_radius(self) -> np.ndarray:
+        """Spectral radius of each recurrent matrix W, shape ``(n_pop,)``."""
+        from .reservoir import spectral_radius
+
+        return np.array([spectral_radius(self.weights(p)) for p in range(self.n_pop)])
+
+    # ---------------------------------------------------------------- files
+    def save(self, path) -> Path:
+        """Write the population to `path` (``.npz``: the arrays) and beside it a ``.json``
+        (sizes and activation), both atomically; no pickle. Returns the ``.npz`` path."""
+        import io
+
+        path = Path(path).with_suffix(".npz")
+        buffer = io.BytesIO()
+        np.savez(buffer, **self.params._asdict())
+        meta = {"format": "evornn-esn", "version": 1, "n_pop": self.n_pop, "n_units": self.n_units,
+                "n_inputs": self.n_external_inputs, "n_outputs": self.n_outputs, "n_feedback": self.n_feedback,
+                "activation": self.activation, "arrays": path.name}
+        atomic_write_bytes(path, buffer.getvalue())
+        atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path) -> ESN:
+        """Read an ESN written by :meth:`save` (give the ``.npz`` or the ``.json`` path)."""
+        import zipfile
+
+        path = Path(path)
+        npz, meta_path = path.with_suffix(".npz"), path.with_suffix(".json")
+        try:
+            meta = json.loads(meta_path.read_text())
+            with np.load(npz, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in ESNParams._fields}
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+            raise ValueError(f"{npz} (with {meta_path.name}) is not a readable evornn ESN (corrupt or truncated): {exc}") from exc
+        if meta.get("format") != "evornn-esn":
+            raise ValueError(f"{meta_path} is not an evornn ESN description (format {meta.get('format')!r})")
+        arrays["indptr"] = arrays["indptr"].astype(np.uint32)
+        arrays["indices"] = arrays["indices"].astype(np.uint32)
+        arrays["linear"] = arrays["linear"].astype(bool)
+        for name, arr in arrays.items():
+            arrays[name] = np.ascontiguousarray(arr)
+            arrays[name].flags.writeable = False
+        return cls(ESNParams(**arrays))

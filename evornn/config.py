@@ -3,9 +3,11 @@
 An experiment file has these tables (unknown tables and keys are errors)::
 
     [experiment]   name, seed, description
-    [model]        type = "ctrnn", then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...)
+    [model]        type = "ctrnn" | "esn", then the keywords of CTRNN.codec (n_neurons, n_inputs,
+                   ranges ...) or ESN.codec (n_units, hyperparameter ranges ...)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
-                   "wheeled", then that task's keywords
+                   "wheeled" | "timeseries", then that task's keywords (for "timeseries", those
+                   of TimeSeriesTask.from_dataset)
     [evolve]       method, n_pop, n_generations, checkpoint_every, hall_of_fame, n_threads
     [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
     [stop]         max_evaluations, target_fitness, target_mse, target_learned, target_solved, stagnation,
@@ -27,13 +29,21 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
-from .models import CTRNN
+from .models import CTRNN, ESN
 from .optim import METHODS, Problem
-from .tasks import CartPoleTask, CategorizationTask, OscillatorTask, SequenceTask, WalkerTask, WheeledRobotTask
+from .tasks import (
+    CartPoleTask,
+    CategorizationTask,
+    OscillatorTask,
+    SequenceTask,
+    TimeSeriesTask,
+    WalkerTask,
+    WheeledRobotTask,
+)
 
-MODELS = {"ctrnn": CTRNN.codec}
+MODELS = {"ctrnn": CTRNN.codec, "esn": ESN.codec}
 TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask, "walker": WalkerTask,
-         "categorize": CategorizationTask, "wheeled": WheeledRobotTask}
+         "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "timeseries": TimeSeriesTask.from_dataset}
 
 _INT = "an integer"
 _NUMBER = "a number"

@@ -179,6 +179,9 @@ def _write_results(out: Path, problem, result) -> None:
         "params": {k: v[0].tolist() for k, v in params.items()},
     })
 
+    if hasattr(problem.task, "trained_model"):  # reservoirs: keep the readout the task trained
+        problem.task.trained_model(result.best_model).save(out / "best_model.npz")
+
     from .plotting import plot_history, save_png
 
     fig = plot_history(result.history, title=f"{result.method}: fitness over generations")

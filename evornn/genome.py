@@ -63,6 +63,13 @@ class Field:
         return cls(tuple(shape), mask=np.zeros(shape, dtype=bool), value=value)
 
 
+class _Fields:
+    """Attribute access to a dict of field arrays (for Codec.encode)."""
+
+    def __init__(self, arrays: dict):
+        self.__dict__.update(arrays)
+
+
 @dataclass(frozen=True)
 class _Layout:
     index: np.ndarray  # (field shape) gene of each entry, -1 where fixed
@@ -118,7 +125,7 @@ class Codec:
                 raise ValueError(f"{name}: ties must be an integer array of shape {shape}, got {ties.dtype} {ties.shape}")
             index = np.full(shape, -1, dtype=np.intp)
             group_gene: dict[int, int] = {}
-            for entry in zip(*np.nonzero(mask), strict=True):
+            for entry in (e for e in np.ndindex(shape) if mask[e]):
                 label = int(ties[entry])
                 if label >= 0 and label in group_gene:
                     index[entry] = group_gene[label]
@@ -127,7 +134,7 @@ class Codec:
                 index[entry] = gene
                 if label >= 0:
                     group_gene[label] = gene
-                names.append(f"{name}[{','.join(map(str, entry))}]")
+                names.append(f"{name}[{','.join(map(str, entry))}]" if shape else name)
                 lows.append(spec.low)
                 highs.append(spec.high)
                 logs.append(spec.log)
@@ -177,10 +184,15 @@ class Codec:
     def encode(self, model) -> np.ndarray:
         """Genomes, shape ``(n_pop, n_genes)``, of a model (or its params) built like this codec's.
 
-        Each gene is read from the first entry that maps to it; tied entries and fixed
-        entries must agree with the codec, and values must lie within the bounds.
+        `model` may also be a mapping from field names to batched arrays (the codec's
+        :meth:`values`), for codecs whose fields are hyperparameters rather than the
+        model's parameters. Each gene is read from the first entry that maps to it; tied
+        entries and fixed entries must agree with the codec, and values must lie within the
+        bounds.
         """
         params = getattr(model, "params", model)
+        if isinstance(params, dict):
+            params = _Fields(params)
         genes = None
         for name, layout in self._layouts.items():
             values = np.asarray(getattr(params, name), dtype=np.float64)

@@ -143,6 +143,35 @@ def plot_behaviour(behaviour: dict, *, ax=None, title=None):
     return fig
 
 
+def plot_prediction(behaviour: dict, *, title=None):
+    """A time-series predictor's validation run (from ``TimeSeriesTask.behaviour``): target,
+    driven prediction and, where present, free-running generation of output 0 above their
+    absolute errors on a log scale.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    t = np.asarray(behaviour["t"])
+    target, driven = np.asarray(behaviour["target"])[:, 0], np.asarray(behaviour["outputs"])[:, 0]
+    free = behaviour.get("free_run")
+    fig, (top, bottom) = _figure(None, (8, 4.5), n_rows=2)
+    top.plot(t, target, color="k", lw=1.0, label="target")
+    top.plot(t, driven, "--", color="C0", label="one step ahead")
+    bottom.semilogy(t, np.abs(driven - target) + 1e-300, color="C0", label="one step ahead")
+    if free is not None:
+        free = np.asarray(free)[:, 0]
+        top.plot(t[: free.size], free, ":", color="C3", lw=2.0, label="free running")
+        bottom.semilogy(t[: free.size], np.abs(free - target[: free.size]) + 1e-300, color="C3", label="free running")
+    top.set_ylabel("output 0")
+    top.legend(loc="upper right", frameon=False, ncols=3)
+    bottom.set_ylabel("|error|")
+    bottom.set_xlabel("validation step")
+    if title:
+        top.set_title(title)
+    return fig
+
+
 def plot_gait(behaviour: dict, *, title=None):
     """A walker's run (from ``WalkerTask.behaviour``): body position over time above the
     gait diagram, a black bar wherever a foot is down (legs L1 ... R3 for six legs).

@@ -277,6 +277,11 @@ def _assemble(recurrent, input_weights, bias, feedback, leak, ridge, activation,
     return ESNParams(*frozen)
 
 
+def _with_readouts(base: ESN, readout, readout_bias) -> ESN:
+    """Copies of the one-individual `base`, one per row of `readout` (codec decoding)."""
+    return base.take(np.zeros(readout.shape[0], dtype=np.intp)).with_readout(readout, readout_bias)
+
+
 class ESN(DiscreteModel):
     """A population of echo state networks.
 
@@ -327,6 +332,44 @@ class ESN(DiscreteModel):
         return topology.build(n_pop, spectral_radius=spectral_radius, leak=leak, input_scaling=input_scaling,
                               bias_scaling=bias_scaling, feedback_scaling=feedback_scaling, ridge=ridge,
                               activation=activation)
+
+    @classmethod
+    def codec(cls, n_units: int, n_inputs: int = 1, n_outputs: int = 1, *, connectivity: float | None = 0.1,
+              in_degree: int | None = None, distribution: str = "normal", input_connectivity: float = 1.0,
+              input_distribution: str = "uniform", seed: int = 0, spectral_radius=(0.1, 1.5), leak=(0.05, 1.0),
+              input_scaling=(0.01, 5.0), bias_scaling=0.0, ridge=(1e-10, 1e-2), feedback_scaling=None,
+              evolve_connectivity=None, activation: str = "tanh"):
+        """A hyperparameter codec over one random reservoir structure drawn from `seed`.
+
+        The structure options are those of :meth:`random`; each hyperparameter is a pair
+        (evolved) or a number (fixed), as in :meth:`Topology.codec
+        <evornn.models.reservoir.Topology.codec>`. `evolve_connectivity` (a pair, at most
+        `connectivity`; or in-degrees with `in_degree`) makes sparsity a gene too.
+
+        >>> ESN.codec(100).n_genes   # spectral radius, leak, input scaling, ridge
+        4
+        """
+        from .reservoir import Topology
+
+        topology = Topology.draw(n_units, n_inputs, n_outputs, connectivity=None if in_degree else connectivity,
+                                 in_degree=in_degree, distribution=distribution, input_connectivity=input_connectivity,
+                                 input_distribution=input_distribution, rng=seed)
+        density = {"in_degree" if in_degree else "connectivity": evolve_connectivity}
+        return topology.codec(spectral_radius=spectral_radius, leak=leak, input_scaling=input_scaling,
+                              bias_scaling=bias_scaling, ridge=ridge, feedback_scaling=feedback_scaling,
+                              activation=activation, **density)
+
+    def readout_codec(self, weight_range=(-1.0, 1.0)):
+        """A genome codec over the readout weights and bias of individual 0's reservoir,
+        for evolving the readout directly (score with ``TimeSeriesTask(fit_readout=False)``)."""
+        import functools
+
+        from ..genome import Codec, Field
+
+        low, high = (float(v) for v in weight_range)
+        fields = {"readout": Field((self.n_outputs, self.n_units), low=low, high=high),
+                  "readout_bias": Field((self.n_outputs,), low=low, high=high)}
+        return Codec(functools.partial(_with_readouts, self.take(0)), fields)
 
     @classmethod
     def from_weights(cls, weights, input_weights, bias=0.0, *, leak=1.0, feedback_weights=None, readout=None,
@@ -536,7 +579,7 @@ class ESN(DiscreteModel):
             _drive(self.params, x, y_last, u, teacher, u.shape[1], u.shape[1], u.shape[1], empty_states, no_out)
         return x, y_last
 
-    def ridge_statistics(self, inputs, targets, *, washout: int = 0, x0=None) -> RidgeStatistics:
+    def ridge_statistics(self, inputs, targets, *, washout: int = 0, x0=None, return_state: bool = False):
         """Sums of states and targets for ridge regression, accumulated chunk by chunk
         (the state matrix of a long run is never held whole).
 
@@ -544,6 +587,12 @@ class ESN(DiscreteModel):
         after input ``n``. With output feedback the targets are also the teacher signal
         and must have n_outputs columns; without, any number of columns (the readout
         :meth:`fit` trains takes their width).
+
+        Returns
+        -------
+        RidgeStatistics, or ``(RidgeStatistics, final_state)`` with `return_state`, the
+        state after the last input of shape ``(n_pop, n_units)`` (``(n_pop, n_seq, n_units)``
+        for several sequences).
         """
         u, _ = self._sequences("inputs", inputs, self.n_external_inputs)
         y = self._targets(targets, u)
@@ -564,6 +613,8 @@ class ESN(DiscreteModel):
                        np.ascontiguousarray(teacher[:, a:b]), b - a, b - a, rec, states, no_out)
             if states.shape[2]:
                 stats.add(states.reshape(self.n_pop, -1, self.n_units), y[:, a + rec:b].reshape(-1, y.shape[2]))
+        if return_state:
+            return stats, (x[:, 0] if np.ndim(inputs) <= 2 else x)
         return stats
 
     def fit(self, inputs, targets, *, washout: int = 0, ridge=None, x0=None) -> ESN:

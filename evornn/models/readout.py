@@ -1,5 +1,4 @@
-r"""Linear readouts: ridge regression in closed form from accumulated statistics, and
-recursive least squares.
+r"""Linear readouts: ridge regression in closed form from accumulated statistics.
 
 Ridge regression fits ``y = W x + b`` to features ``x`` (reservoir states) and targets ``y``
 by minimising :math:`\sum_n \lVert y_n - W x_n - b \rVert^2 + \lambda \lVert W \rVert^2`.
@@ -47,9 +46,14 @@ class RidgeStatistics:
 
     def add(self, features: np.ndarray, targets: np.ndarray) -> None:
         """Add samples: `features` of shape ``(n_pop, n_samples, n_features)`` and the
-        shared `targets` of shape ``(n_samples, n_targets)``."""
+        shared `targets` of shape ``(n_samples, n_targets)``. Diverged (non-finite)
+        features make that individual's sums non-finite; nothing raises."""
         if targets.shape[0] == 0:
             return
+        with np.errstate(all="ignore"):
+            self._add(features, targets)
+
+    def _add(self, features: np.ndarray, targets: np.ndarray) -> None:
         self.xx += np.matmul(features.transpose(0, 2, 1), features)
         self.xy += np.matmul(features.transpose(0, 2, 1), targets)
         self.x += features.sum(axis=1)
@@ -60,11 +64,16 @@ class RidgeStatistics:
     def _centred(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if self.count == 0:
             raise ValueError("no samples to fit a readout to (is the washout as long as the data?)")
-        mx = self.x / self.count
-        my = self.y / self.count
-        cxx = self.xx - self.count * mx[:, :, None] * mx[:, None, :]
-        cxy = self.xy - self.count * mx[:, :, None] * my[None, None, :]
+        with np.errstate(all="ignore"):
+            mx = self.x / self.count
+            my = self.y / self.count
+            cxx = self.xx - self.count * mx[:, :, None] * mx[:, None, :]
+            cxy = self.xy - self.count * mx[:, :, None] * my[None, None, :]
         return cxx, cxy, mx, my
+
+    def finite(self) -> np.ndarray:
+        """Individuals whose sums are finite (the others diverged), shape ``(n_pop,)``."""
+        return np.isfinite(self.xx).all(axis=(1, 2)) & np.isfinite(self.xy).all(axis=(1, 2))
 
     def solve(self, ridge) -> tuple[np.ndarray, np.ndarray]:
         """Ridge readouts for one value per individual.
@@ -81,15 +90,16 @@ class RidgeStatistics:
         cxx, cxy, mx, my = self._centred()
         lam = np.broadcast_to(np.asarray(ridge, dtype=np.float64), (cxx.shape[0],))
         eye = np.eye(cxx.shape[1])
-        weights = np.empty((cxx.shape[0], cxy.shape[2], cxx.shape[1]))
-        for p in range(cxx.shape[0]):
+        weights = np.full((cxx.shape[0], cxy.shape[2], cxx.shape[1]), np.nan)
+        for p in np.flatnonzero(self.finite()):
             a = cxx[p] + lam[p] * eye
             try:
                 w = np.linalg.solve(a, cxy[p])
             except np.linalg.LinAlgError:
                 w = np.linalg.lstsq(a, cxy[p], rcond=None)[0]
             weights[p] = w.T
-        bias = my[None, :] - np.einsum("pmf,pf->pm", weights, mx)
+        with np.errstate(all="ignore"):
+            bias = my[None, :] - np.einsum("pmf,pf->pm", weights, mx)
         return weights, bias
 
     def solve_path(self, ridges) -> tuple[np.ndarray, np.ndarray]:
@@ -104,12 +114,14 @@ class RidgeStatistics:
         lam = np.asarray(ridges, dtype=np.float64).ravel()
         if lam.size == 0 or np.any(lam < 0) or not np.all(np.isfinite(lam)):
             raise ValueError(f"ridges must be a non-empty array of finite values >= 0, got {ridges!r}")
-        values, vectors = np.linalg.eigh(cxx)  # (n_pop, F), (n_pop, F, F)
-        projected = np.matmul(vectors.transpose(0, 2, 1), cxy)  # (n_pop, F, M)
-        scaled = projected[:, None] / (values[:, None, :, None] + lam[None, :, None, None])  # (n_pop, R, F, M)
-        w = np.matmul(vectors[:, None], scaled)  # (n_pop, R, F, M)
-        weights = w.transpose(0, 1, 3, 2)
-        bias = my[None, None, :] - np.einsum("prmf,pf->prm", weights, mx)
+        ok = self.finite()
+        weights = np.full((cxx.shape[0], lam.size, cxy.shape[2], cxx.shape[1]), np.nan)
+        values, vectors = np.linalg.eigh(cxx[ok])  # (n_ok, F), (n_ok, F, F)
+        projected = np.matmul(vectors.transpose(0, 2, 1), cxy[ok])  # (n_ok, F, M)
+        scaled = projected[:, None] / (values[:, None, :, None] + lam[None, :, None, None])  # (n_ok, R, F, M)
+        weights[ok] = np.matmul(vectors[:, None], scaled).transpose(0, 1, 3, 2)
+        with np.errstate(all="ignore"):
+            bias = my[None, None, :] - np.einsum("prmf,pf->prm", weights, mx)
         return weights, bias
 
     def mse(self, weights, bias) -> np.ndarray:
@@ -130,6 +142,10 @@ class RidgeStatistics:
         w = weights if path else weights[:, None]
         b = bias if path else bias[:, None]
         n = self.count
+        with np.errstate(all="ignore"):
+            return self._mse(w, b, n, path)
+
+    def _mse(self, w, b, n, path):
         # sum (y - W x - b)^2 = yy - 2 W.xy - 2 b y + W xx W + 2 b W.x + n b^2, centred on
         # the sample means to keep the cancellation small.
         mx, my = self.x / n, self.y / n

@@ -191,6 +191,40 @@ class Topology:
             raise ValueError(f"connectivity must be in (0, {self.max_connectivity}] (the topology's), got {density}")
         return float(density)
 
+    def codec(self, *, spectral_radius=(0.1, 1.5), leak=(0.05, 1.0), input_scaling=(0.01, 5.0), bias_scaling=0.0,
+              ridge=(1e-10, 1e-2), feedback_scaling=None, connectivity=None, in_degree=None, activation: str = "tanh"):
+        """A genome codec over hyperparameters of ESNs with this structure.
+
+        Each hyperparameter is a pair ``(low, high)`` (evolved; input scaling and ridge on a
+        log scale when ``low > 0``) or a number (fixed). `connectivity` (or `in_degree`) may
+        also be evolved, up to the topology's own: sparser reservoirs are nested subsets.
+        Decoding calls :meth:`build`, so the spectral radius of each distinct connectivity
+        is computed once and cached.
+
+        >>> topo = Topology.draw(50, rng=0)
+        >>> codec = topo.codec()
+        >>> codec.gene_names
+        ('spectral_radius', 'leak', 'input_scaling', 'ridge')
+        """
+        import functools
+
+        from ..genome import Codec
+
+        one_of("activation", activation, ("tanh", "identity"))
+        fields = {"spectral_radius": _range_or_value("spectral_radius", spectral_radius),
+                  "leak": _range_or_value("leak", leak),
+                  "input_scaling": _range_or_value("input_scaling", input_scaling, log_if_positive=True),
+                  "bias_scaling": _range_or_value("bias_scaling", bias_scaling),
+                  "ridge": _range_or_value("ridge", ridge, log_if_positive=True)}
+        if feedback_scaling is not None:
+            fields["feedback_scaling"] = _range_or_value("feedback_scaling", feedback_scaling)
+        density = in_degree if self.max_in_degree is not None else connectivity
+        if (connectivity if self.max_in_degree is not None else in_degree) is not None:
+            raise ValueError(f"this topology was drawn with a fixed {self.density_name}; give {self.density_name}")
+        if density is not None:
+            fields[self.density_name] = _range_or_value(self.density_name, density)
+        return Codec(functools.partial(_build_rounded, self, activation), fields)
+
     def build(self, n_pop: int | None = None, *, spectral_radius=0.9, leak=1.0, input_scaling=1.0, bias_scaling=0.0,
               feedback_scaling=None, ridge=1e-8, connectivity=None, in_degree=None, activation: str = "tanh"):
         """A population of ESNs with this structure and the given hyperparameters.
@@ -264,6 +298,28 @@ class Topology:
             feedback = np.zeros((n_pop, self.n_units, 0))
         params = _assemble(recurrent, input_w, bias, feedback, leak_arr, per["ridge"], activation, self.n_outputs)
         return ESN(params)
+
+
+def _build_rounded(topology: Topology, activation: str, **arrays):
+    """Topology.build for codecs: in-degrees decode to whole numbers."""
+    if "in_degree" in arrays:
+        arrays["in_degree"] = np.rint(arrays["in_degree"])
+    return topology.build(activation=activation, **arrays)
+
+
+def _range_or_value(name: str, value, *, log_if_positive: bool = False):
+    """A Field: evolved within ``[low, high]`` for a pair, fixed for a number."""
+    from ..genome import Field
+
+    if np.ndim(value) == 0:
+        return Field.constant(float(value), ())
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a number (fixed) or a pair (low, high) (evolved), got {value!r}") from exc
+    if not low <= high:
+        raise ValueError(f"{name} must have low <= high, got {value!r}")
+    return Field((), low=low, high=high, log=log_if_positive and low > 0)
 
 
 def _fraction(name: str, value) -> float:

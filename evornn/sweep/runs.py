@@ -124,3 +124,50 @@ def _validate_evolve_run(params: dict) -> None:
 
 
 evolve_run.validate = _validate_evolve_run
+
+
+_ESN_KEYS = ("n_units", "spectral_radius", "leak", "input_scaling", "bias_scaling", "ridge", "connectivity",
+             "in_degree", "distribution", "activation")
+
+
+def _esn(params: dict, seed: int, n_inputs: int = 1):
+    import evornn
+
+    kwargs = {k: params[k] for k in _ESN_KEYS if k in params and k != "n_units"}
+    return evornn.ESN.random(int(params.get("n_units", 100)), n_inputs, rng=seed, **kwargs)
+
+
+@_accepts(*_ESN_KEYS, "dataset", "n_train", "n_validation", "washout", "free_run")
+def esn_point(params: dict, seed: int) -> dict:
+    """One random ESN (its structure drawn from `seed`) trained and scored on a data set.
+
+    Parameters: the hyperparameters of ``ESN.random`` (``n_units`` 100, ``spectral_radius``,
+    ``leak``, ``input_scaling``, ``bias_scaling``, ``ridge``, ``connectivity``,
+    ``in_degree``, ``distribution``, ``activation``) and the task's ``dataset``
+    ("mackey_glass"), ``n_train`` (2000), ``n_validation`` (500), ``washout`` (100),
+    ``free_run`` (0). Metrics: ``nrmse`` and, with ``free_run``, ``nrmse_free``.
+    """
+    from evornn.tasks import TimeSeriesTask
+
+    task = TimeSeriesTask.from_dataset(params.get("dataset", "mackey_glass"), n_train=int(params.get("n_train", 2000)),
+                                       n_validation=int(params.get("n_validation", 500)),
+                                       washout=int(params.get("washout", 100)), free_run=int(params.get("free_run", 0)),
+                                       seed=seed)
+    result = task.evaluate(_esn(params, seed, task.inputs.shape[1]))
+    return {name: float(values[0]) for name, values in result.metrics.items() if name != "ridge"}
+
+
+@_accepts(*_ESN_KEYS, "max_delay", "n_train", "n_test")
+def esn_memory_capacity(params: dict, seed: int) -> dict:
+    """Jaeger's memory capacity of one random one-input ESN (structure and input from `seed`).
+
+    Parameters: those of ``ESN.random`` as in :func:`esn_point`, and ``max_delay`` (2 N),
+    ``n_train`` (5000), ``n_test`` (2000). Metrics: ``memory_capacity`` and
+    ``memory_capacity_per_unit``.
+    """
+    from evornn.analysis import memory_capacity
+
+    esn = _esn(params, seed)
+    mc = memory_capacity(esn, max_delay=params.get("max_delay"), n_train=int(params.get("n_train", 5000)),
+                         n_test=int(params.get("n_test", 2000)), rng=seed)
+    return {"memory_capacity": float(mc.total[0]), "memory_capacity_per_unit": float(mc.total[0] / esn.n_units)}

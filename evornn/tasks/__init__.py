@@ -6,7 +6,8 @@ from .cartpole import CartPoleTask
 from .categorize import CategorizationTask
 from .oscillator import OscillatorTask
 from .sequence import SequenceTask
+from .timeseries import TimeSeriesTask, nrmse
 from .walker import WalkerTask
 
-__all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "WalkerTask",
-           "WheeledRobotTask", "error_fitness"]
+__all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "TimeSeriesTask",
+           "WalkerTask", "WheeledRobotTask", "error_fitness", "nrmse"]

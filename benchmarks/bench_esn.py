@@ -147,7 +147,6 @@ def main() -> None:
     args = parser.parse_args()
     import reservoirpy
 
-    reservoirpy.verbosity(0)
     print(f"evornn {evornn.__version__}, reservoirpy {reservoirpy.__version__}, numpy {np.__version__}, "
           f"numba {numba.__version__}, python {platform.python_version()}, {numba.get_num_threads()} threads")
     series = datasets.mackey_glass(11_001 + 1000)

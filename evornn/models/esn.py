@@ -37,6 +37,7 @@ from numba import njit, prange
 from .._checks import as_float_array, one_of, positive_int
 from .._io import atomic_write_bytes, atomic_write_text
 from .._numba import ERROR_MODEL, FASTMATH
+from ._activations import tanh_into
 from .base import DiscreteModel, register_kernels
 from .readout import RidgeStatistics
 
@@ -62,10 +63,12 @@ class ESNParams(NamedTuple):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def reservoir_step(x, params, p, u, fb, out):
+def reservoir_step(x, params, p, u, fb, out, z, scratch):
     """``out = (1 - a) x + a f(W x + W_in u + W_fb fb + b)`` for individual `p`.
 
-    Numba-compiled; `out` must not alias `x`.
+    `z` and `scratch` are work arrays of the state's size. The pre-activations are
+    gathered first and tanh is applied to all of them at once by the vectorised
+    :func:`~evornn.models._activations.tanh_into`. Numba-compiled; `out` must not alias `x`.
     """
     indptr = params.indptr[p]
     indices = params.indices[p]
@@ -74,9 +77,9 @@ def reservoir_step(x, params, p, u, fb, out):
     w_fb = params.feedback_weights[p]
     bias = params.bias[p]
     leak = params.leak[p]
-    linear = params.linear[p]
     n_in, n_fb = w_in.shape[1], w_fb.shape[1]
-    for i in range(x.shape[0]):
+    n = x.shape[0]
+    for i in range(n):
         a = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             a += data[k] * x[indices[k]]
@@ -84,9 +87,13 @@ def reservoir_step(x, params, p, u, fb, out):
             a += w_in[i, j] * u[j]
         for j in range(n_fb):
             a += w_fb[i, j] * fb[j]
-        a += bias[i]
-        f = a if linear else np.tanh(a)
-        out[i] = (1.0 - leak[i]) * x[i] + leak[i] * f
+        z[i] = a + bias[i]
+    if params.linear[p]:
+        out[:] = z
+    else:
+        tanh_into(z, out, scratch)
+    for i in range(n):
+        out[i] = (1.0 - leak[i]) * x[i] + leak[i] * out[i]
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -105,7 +112,7 @@ def readout_into(x, params, p, out):
 def esn_rhs(t, y, params, p, u, out):
     """The next state; `u` holds the inputs followed by the fed-back outputs."""
     n_in = params.input_weights.shape[2]
-    reservoir_step(y, params, p, u[:n_in], u[n_in:], out)
+    reservoir_step(y, params, p, u[:n_in], u[n_in:], out, np.empty(y.shape[0]), np.empty(y.shape[0]))
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -164,13 +171,15 @@ def _drive(params, x, y_last, u, teacher, n_steps, n_given, record_from, states,
         p, s = q // n_seq, q % n_seq
         xp = x[p, s].copy()
         x_new = np.empty(n)
+        z = np.empty(n)
+        scratch = np.empty(n)
         y = y_last[p, s].copy()
         fb = y_last[p, s].copy()
         for t in range(n_steps):
             if t < n_given:
-                reservoir_step(xp, params, p, u[s, t], fb, x_new)
+                reservoir_step(xp, params, p, u[s, t], fb, x_new, z, scratch)
             else:
-                reservoir_step(xp, params, p, fb, fb, x_new)
+                reservoir_step(xp, params, p, fb, fb, x_new, z, scratch)
             xp[:] = x_new
             if read:
                 readout_into(xp, params, p, y)
@@ -208,13 +217,15 @@ def _rls(params, u, targets, washout, alpha, forgetting, readout, readout_bias):
         p_phi = np.empty(n + 1)
         x = np.zeros(n)
         x_new = np.empty(n)
+        zbuf = np.empty(n)
+        scratch = np.empty(n)
         fb = np.zeros(n_out)
         z = np.empty(n_out)
         for s in range(n_seq):
             x[:] = 0.0
             fb[:] = 0.0
             for t in range(n_steps):
-                reservoir_step(x, params, p, u[s, t], fb, x_new)
+                reservoir_step(x, params, p, u[s, t], fb, x_new, zbuf, scratch)
                 x[:] = x_new
                 phi[:n] = x
                 phi[n] = 1.0

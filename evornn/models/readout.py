@@ -50,11 +50,23 @@ class RidgeStatistics:
         features make that individual's sums non-finite; nothing raises."""
         if targets.shape[0] == 0:
             return
-        with np.errstate(all="ignore"):
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS thread: idle OpenBLAS threads spin for a while after each call and then
+        # steal the cores from the Numba kernels that run the reservoirs next (measured:
+        # up to 3x slower runs). The products here are small per call.
+        with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
             self._add(features, targets)
 
     def _add(self, features: np.ndarray, targets: np.ndarray) -> None:
-        self.xx += np.matmul(features.transpose(0, 2, 1), features)
+        from scipy.linalg.blas import dsyrk
+
+        for p in range(features.shape[0]):
+            # X^T X by BLAS's symmetric rank-k update, given X^T (Fortran-ordered, no copy):
+            # half the work of a general product, and several times faster than matmul's
+            # X.T @ X for tall thin X. It fills the upper triangle; mirror it.
+            upper = dsyrk(1.0, features[p].T, trans=0)
+            self.xx[p] += upper + np.triu(upper, 1).T
         self.xy += np.matmul(features.transpose(0, 2, 1), targets)
         self.x += features.sum(axis=1)
         self.y += targets.sum(axis=0)

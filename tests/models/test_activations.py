@@ -1,6 +1,6 @@
 import numpy as np
 
-from evornn.models._activations import logistic_into
+from evornn.models._activations import logistic_into, tanh_into
 
 
 def test_logistic_into_matches_numpy_to_a_few_ulp(rng):
@@ -32,3 +32,13 @@ def test_vectorised_sine_and_cosine_are_within_one_ulp_of_numpy(rng):
     for ours, theirs in ((s, np.sin(x)), (c, np.cos(x))):
         # One ulp of the result, or of 1e-16 near zeros (where the reduction's absolute error dominates).
         assert np.all(np.abs(ours - theirs) <= np.spacing(np.maximum(np.abs(theirs), 0.5)))
+
+
+def test_tanh_into_has_a_tiny_absolute_error(rng):
+    x = np.concatenate([rng.normal(0, 3, 5000), rng.normal(0, 1e-6, 500), [0.0, 30.0, -30.0, 800.0, -800.0]])
+    out, scratch = np.empty_like(x), np.empty_like(x)
+    tanh_into(x, out, scratch)
+    assert np.abs(out - np.tanh(x)).max() <= 4e-16
+    nan_out = np.empty(2)
+    tanh_into(np.array([np.nan, np.inf]), nan_out, np.empty(2))
+    assert np.isnan(nan_out[0]) and nan_out[1] == 1.0

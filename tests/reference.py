@@ -238,3 +238,23 @@ def narma10(u):
     for n in range(9, len(u) - 1):
         y[n + 1] = 0.3 * y[n] + 0.05 * y[n] * np.sum(y[n - 9:n + 1]) + 1.5 * u[n - 9] * u[n] + 0.1
     return y
+
+
+def force_readout(weights, input_weights, feedback_weights, bias, leak, inputs, targets, washout, alpha):
+    """FORCE learning (Sussillo and Abbott 2009) of a readout on [x, 1], written out: the
+    readout's own output z (before each update) is fed back; P starts at I / alpha."""
+    w = np.asarray(weights.todense() if hasattr(weights, "todense") else weights, dtype=float)
+    n, m = w.shape[0], targets.shape[1]
+    x, fb = np.zeros(n), np.zeros(m)
+    w_out = np.zeros((m, n + 1))
+    p = np.eye(n + 1) / alpha
+    for t in range(len(inputs)):
+        x = (1 - leak) * x + leak * np.tanh(w @ x + input_weights @ inputs[t] + feedback_weights @ fb + bias)
+        phi = np.append(x, 1.0)
+        z = w_out @ phi
+        if t >= washout:
+            k = p @ phi / (1.0 + phi @ p @ phi)
+            p = p - np.outer(k, phi @ p)
+            w_out = w_out - np.outer(z - targets[t], k)
+        fb = z
+    return w_out[:, :n], w_out[:, n]

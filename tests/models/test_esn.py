@@ -138,6 +138,18 @@ def test_rls_equals_ridge_with_a_penalised_intercept(population):
         np.testing.assert_allclose(online.params.readout_bias[p], solution[30], rtol=1e-6, atol=1e-8)
 
 
+def test_force_feeds_back_the_readout_while_it_learns():
+    esn = ESN.random(15, 1, 1, spectral_radius=0.9, feedback_scaling=0.3, bias_scaling=0.1, rng=9)
+    u = np.random.default_rng(10).uniform(-1, 1, (120, 1))
+    y = np.sin(np.arange(120) / 5.0)[:, None]
+    learned = esn.fit_online(u, y, washout=10, alpha=0.1)
+    prm = esn.params
+    w, b = reference.force_readout(esn.weights(0), prm.input_weights[0], prm.feedback_weights[0], prm.bias[0],
+                                   prm.leak[0], u, y, 10, 0.1)
+    np.testing.assert_allclose(learned.params.readout[0], w, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(learned.params.readout_bias[0], b, rtol=1e-8, atol=1e-10)
+
+
 def test_jacobian_matches_finite_differences(population):
     y = np.random.default_rng(8).uniform(-0.5, 0.5, (3, 30))
     u = np.array([0.3, -0.2])

@@ -63,6 +63,17 @@ class Field:
         return cls(tuple(shape), mask=np.zeros(shape, dtype=bool), value=value)
 
 
+def parse_bounds(name: str, value) -> tuple[float, float]:
+    """``(low, high)`` from a pair of numbers with ``low <= high``, or a ValueError naming `name`."""
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a pair (low, high) of numbers, got {value!r}") from exc
+    if not low <= high:
+        raise ValueError(f"{name} must have low <= high, got {value!r}")
+    return low, high
+
+
 class _Fields:
     """Attribute access to a dict of field arrays (for Codec.encode)."""
 

@@ -40,6 +40,19 @@ class ESNParams(NamedTuple):
     ridge: np.ndarray  # (n_pop,): default ridge coefficient of fit()
 
 
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _drive_of_unit(i, x, indptr, indices, data, w_in, u, w_fb, fb):
+    """``(W x)_i + (W_in u)_i + (W_fb fb)_i`` with W in CSR form."""
+    a = 0.0
+    for k in range(indptr[i], indptr[i + 1]):
+        a += data[k] * x[indices[k]]
+    for j in range(w_in.shape[1]):
+        a += w_in[i, j] * u[j]
+    for j in range(w_fb.shape[1]):
+        a += w_fb[i, j] * fb[j]
+    return a
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def reservoir_step(x, params, p, u, fb, out, z, scratch):
     """``out = (1 - a) x + a f(W x + W_in u + W_fb fb + b)`` for individual `p`.
@@ -55,17 +68,9 @@ def reservoir_step(x, params, p, u, fb, out, z, scratch):
     w_fb = params.feedback_weights[p]
     bias = params.bias[p]
     leak = params.leak[p]
-    n_in, n_fb = w_in.shape[1], w_fb.shape[1]
     n = x.shape[0]
     for i in range(n):
-        a = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            a += data[k] * x[indices[k]]
-        for j in range(n_in):
-            a += w_in[i, j] * u[j]
-        for j in range(n_fb):
-            a += w_fb[i, j] * fb[j]
-        z[i] = a + bias[i]
+        z[i] = _drive_of_unit(i, x, indptr, indices, data, w_in, u, w_fb, fb) + bias[i]
     if params.linear[p]:
         out[:] = z
     else:
@@ -112,13 +117,7 @@ def esn_jac(t, y, params, p, u, out):
     linear = params.linear[p]
     out[:] = 0.0
     for i in range(n):
-        z = params.bias[p, i]
-        for k in range(indptr[i], indptr[i + 1]):
-            z += data[k] * y[indices[k]]
-        for j in range(n_in):
-            z += w_in[i, j] * u[j]
-        for j in range(w_fb.shape[1]):
-            z += w_fb[i, j] * u[n_in + j]
+        z = _drive_of_unit(i, y, indptr, indices, data, w_in, u[:n_in], w_fb, u[n_in:]) + params.bias[p, i]
         slope = 1.0 if linear else 1.0 - np.tanh(z) ** 2
         for k in range(indptr[i], indptr[i + 1]):
             out[i, indices[k]] += leak[i] * slope * data[k]

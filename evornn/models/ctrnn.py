@@ -299,7 +299,7 @@ class CTRNN(ContinuousModel):
         12
         """
         from .._checks import positive_int
-        from ..genome import Codec, Field, mirror_ties
+        from ..genome import Codec, Field, mirror_ties, parse_bounds
 
         n = positive_int("n_neurons", n_neurons)
         k = positive_int("n_inputs", n_inputs, minimum=0)
@@ -314,12 +314,7 @@ class CTRNN(ContinuousModel):
             raise ValueError("input_mirror needs mirror")
 
         def bounds(name, value):
-            try:
-                low, high = (float(v) for v in value)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{name} must be a pair (low, high) of numbers, got {value!r}") from exc
-            if not low <= high:
-                raise ValueError(f"{name} must have low <= high, got {value!r}")
+            low, high = parse_bounds(name, value)
             return {"low": low, "high": high}
 
         gains = (Field((n,), **bounds("gain_range", gain_range), ties=vector_ties) if gain_range is not None

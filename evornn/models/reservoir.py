@@ -309,16 +309,11 @@ def _build_rounded(topology: Topology, activation: str, **arrays):
 
 def _range_or_value(name: str, value, *, log_if_positive: bool = False):
     """A Field: evolved within ``[low, high]`` for a pair, fixed for a number."""
-    from ..genome import Field
+    from ..genome import Field, parse_bounds
 
     if np.ndim(value) == 0:
         return Field.constant(float(value), ())
-    try:
-        low, high = (float(v) for v in value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a number (fixed) or a pair (low, high) (evolved), got {value!r}") from exc
-    if not low <= high:
-        raise ValueError(f"{name} must have low <= high, got {value!r}")
+    low, high = parse_bounds(name, value)
     return Field((), low=low, high=high, log=log_if_positive and low > 0)
 
 

@@ -253,8 +253,9 @@ class Topology:
         -------
         ESN
         """
-        from .esn import ESN, _assemble
+        from .esn import ACTIVATIONS, ESN, _assemble
 
+        one_of("activation", activation, ACTIVATIONS)
         given = {"spectral_radius": spectral_radius, "leak": leak, "input_scaling": input_scaling,
                  "bias_scaling": bias_scaling, "ridge": ridge}
         if feedback_scaling is not None:

@@ -227,7 +227,7 @@ def test_save_and_load_round_trip(tmp_path, population):
 )
 def test_bad_hyperparameters_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        ESN.random(10, **kwargs)
+        ESN.random(10, rng=0, **{"connectivity": 0.5, **kwargs})
 
 
 def test_bad_sequences_are_rejected(population):

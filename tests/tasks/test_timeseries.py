@@ -142,6 +142,6 @@ def test_bad_task_arguments():
         TimeSeriesTask(np.zeros((100, 1)), np.zeros((100, 1)), n_train=50, washout=60)
     task = TimeSeriesTask.from_dataset("narma", n_train=300, n_validation=100)
     with pytest.raises(ValueError, match="the task has 1 input"):
-        task.evaluate(ESN.random(10, 2, connectivity=0.5))
+        task.evaluate(ESN.random(10, 2, connectivity=0.5, rng=0))
     with pytest.raises(ValueError, match="needs an ESN"):
         task.evaluate(evornn.CTRNN([[0.0]], input_weights=[[1.0]]))

@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .errors import ConfigError, StepSizeWarning
 from .integrate import Trajectory, simulate
-from .models import CTRNN, ESN, ContinuousModel, DiscreteModel, Model, System
+from .models import BAM, CTRNN, ESN, ContinuousHopfield, ContinuousModel, DiscreteModel, Hopfield, Model, System
 from .optim import EvolutionResult, Problem, evolve, resume
 from .tasks.timeseries import nrmse
 
@@ -14,12 +14,15 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "BAM",
     "CTRNN",
     "ESN",
     "ConfigError",
+    "ContinuousHopfield",
     "ContinuousModel",
     "DiscreteModel",
     "EvolutionResult",
+    "Hopfield",
     "Model",
     "Problem",
     "StepSizeWarning",

@@ -258,3 +258,16 @@ def force_readout(weights, input_weights, feedback_weights, bias, leak, inputs, 
             w_out = w_out - np.outer(z - targets[t], k)
         fb = z
     return w_out[:, :n], w_out[:, n]
+
+
+def hopfield_async(weights, threshold, state, order):
+    """One asynchronous sweep in the given order, recomputing each local field from scratch;
+    returns the new state and the energy after every single update."""
+    s = np.array(state, dtype=float)
+    energies = []
+    for i in order:
+        a = weights[i] @ s - threshold[i]
+        if a != 0:
+            s[i] = np.sign(a)
+        energies.append(-0.5 * s @ weights @ s + threshold @ s)
+    return s, np.array(energies)

@@ -5,6 +5,15 @@ from .basins import Basins, basin_grid, basins
 from .bifurcation import BifurcationDiagram, Regimes, bifurcation_diagram, feigenbaum_deltas, regime_map
 from .cycles import LimitCycles, estimate_period, limit_cycles
 from .fixed_points import KINDS, FixedPoints, classify, fixed_points
+from .landscape import (
+    CapacityCurve,
+    Landscape,
+    PatternBasins,
+    capacity_curve,
+    capacity_markers,
+    energy_landscape,
+    pattern_basins,
+)
 from .lyapunov import kaplan_yorke_dimension, largest_lyapunov, lyapunov_spectrum
 from .memory import EchoStateTest, MemoryCapacity, driven_lyapunov, echo_state_test, memory_capacity
 
@@ -12,17 +21,23 @@ __all__ = [
     "KINDS",
     "Basins",
     "BifurcationDiagram",
+    "CapacityCurve",
     "EchoStateTest",
     "FixedPoints",
+    "Landscape",
     "LimitCycles",
     "MemoryCapacity",
+    "PatternBasins",
     "Regimes",
     "basin_grid",
     "basins",
     "bifurcation_diagram",
+    "capacity_curve",
+    "capacity_markers",
     "classify",
     "driven_lyapunov",
     "echo_state_test",
+    "energy_landscape",
     "estimate_period",
     "feigenbaum_deltas",
     "fixed_points",
@@ -31,5 +46,6 @@ __all__ = [
     "limit_cycles",
     "lyapunov_spectrum",
     "memory_capacity",
+    "pattern_basins",
     "regime_map",
 ]

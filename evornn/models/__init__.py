@@ -1,11 +1,14 @@
 """Models: every one exposes the interface of :class:`evornn.models.base.Model`."""
 
+from .bam import BAM, BAMParams
 from .base import ContinuousModel, DiscreteModel, Model, register_kernels
 from .ctrnn import CTRNN, CTRNNParams
 from .esn import ESN, ESNParams
+from .hopfield import ContinuousHopfield, ContinuousHopfieldParams, Hopfield, HopfieldParams
 from .readout import RidgeStatistics
 from .reservoir import Topology, spectral_radius
 from .system import System
 
-__all__ = ["CTRNN", "ESN", "CTRNNParams", "ContinuousModel", "DiscreteModel", "ESNParams", "Model", "RidgeStatistics", "System",
-           "Topology", "register_kernels", "spectral_radius"]
+__all__ = ["BAM", "CTRNN", "ESN", "BAMParams", "CTRNNParams", "ContinuousHopfield", "ContinuousHopfieldParams", "ContinuousModel",
+           "DiscreteModel", "ESNParams", "Hopfield", "HopfieldParams", "Model", "RidgeStatistics", "System", "Topology",
+           "register_kernels", "spectral_radius"]

@@ -1,0 +1,629 @@
+r"""Hopfield networks: discrete (asynchronous and synchronous), stochastic (Glauber) and
+continuous (Hopfield 1984), with the Hebbian, Storkey and pseudo-inverse learning rules.
+
+Discrete networks hold bipolar states :math:`s_i \in \{-1, +1\}` and update
+
+.. math::
+
+    s_i \leftarrow \operatorname{sgn}(h_i - \theta_i), \qquad h_i = \sum_j w_{ij} s_j,
+
+keeping :math:`s_i` where :math:`h_i = \theta_i`. Their energy is
+
+.. math:: E = -\tfrac12 s^T W s + \theta^T s,
+
+which asynchronous updates never increase when W is symmetric with a non-negative
+diagonal (Hopfield 1982). Synchronous updates change every unit at once and may end in a
+2-cycle instead of a fixed point. At temperature T > 0 (Glauber dynamics) a unit becomes
++1 with probability :math:`1 / (1 + e^{-2 (h_i - \theta_i) / T})`.
+
+Batched recall (:meth:`Hopfield.recall`) runs thousands of probes, each on its network of
+the population, in one parallel kernel. Asynchronous updates keep every probe's local
+fields and change them by one column of W per flip, so a sweep costs O(N) per unit that
+stays and O(N) more per flip, not O(N^2). Random update orders and Glauber draws come from
+one NumPy Generator per probe, spawned from the call's `rng`: results do not depend on the
+thread count.
+
+References
+----------
+J. J. Hopfield, PNAS 79, 2554 (1982) and 81, 3088 (1984); A. Storkey, ICANN 1997;
+L. Personnaz, I. Guyon and G. Dreyfus, J. Physique Lett. 46, L359 (1985).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+from numba.typed import List
+
+from .._checks import as_float_array, batched, one_of, positive_int
+from .._numba import ERROR_MODEL, FASTMATH
+from ..random import as_rng
+from .base import ContinuousModel, DiscreteModel, register_kernels
+
+RULES = ("hebbian", "storkey", "pseudo_inverse")
+
+
+# ---------------------------------------------------------------------- learning rules
+def _bipolar(name: str, patterns) -> np.ndarray:
+    xi = as_float_array(name, patterns)
+    if xi.ndim == 1:
+        xi = xi[None]
+    if xi.ndim != 2 or xi.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (n_patterns, n_units), got {np.shape(patterns)}")
+    if not np.all(np.abs(xi) == 1.0):
+        raise ValueError(f"{name} must be bipolar (entries -1 or +1)")
+    return xi
+
+
+def hebbian(patterns) -> np.ndarray:
+    r"""Hebb's outer-product rule, :math:`w_{ij} = \frac1N \sum_\mu \xi^\mu_i \xi^\mu_j`, zero diagonal.
+
+    Parameters
+    ----------
+    patterns : array_like, shape (n_patterns, N), entries +-1
+
+    Returns
+    -------
+    ndarray, shape (N, N)
+    """
+    xi = _bipolar("patterns", patterns)
+    w = xi.T @ xi / xi.shape[1]
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+def storkey(patterns) -> np.ndarray:
+    r"""Storkey's (1997) incremental rule, one pattern at a time:
+
+    .. math::
+
+        w^\nu_{ij} = w^{\nu-1}_{ij} + \tfrac1N \big(\xi_i \xi_j - \xi_i h_{ji} - h_{ij} \xi_j\big),
+        \qquad h_{ij} = \sum_{k \ne i, j} w^{\nu-1}_{ik} \xi_k
+
+    The diagonal is set to zero at the end (the rule's local fields never use it).
+    """
+    xi = _bipolar("patterns", patterns)
+    n = xi.shape[1]
+    w = np.zeros((n, n))
+    for x in xi:
+        field = w @ x  # sum over all k
+        # h_ij = field_i - w_ii x_i - w_ij x_j
+        h = field[:, None] - (np.diag(w) * x)[:, None] - w * x[None, :]
+        w = w + (np.outer(x, x) - x[:, None] * h.T - h * x[None, :]) / n
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+def pseudo_inverse(patterns, *, keep_diagonal: bool = False) -> np.ndarray:
+    r"""The projection (pseudo-inverse) rule, :math:`W = \Xi (\Xi^T \Xi)^{+} \Xi^T` with the
+    patterns as the columns of :math:`\Xi` (Personnaz, Guyon and Dreyfus 1985).
+
+    Every stored pattern is then an exact fixed point up to load p = N. The diagonal is set
+    to zero by default: kept, it approaches the identity as p grows and every state becomes
+    nearly stable, which destroys the basins of attraction (a warning says so).
+    """
+    xi = _bipolar("patterns", patterns)
+    big_xi = xi.T  # (N, p)
+    w = big_xi @ np.linalg.pinv(big_xi.T @ big_xi) @ big_xi.T
+    if keep_diagonal:
+        warnings.warn("pseudo_inverse with keep_diagonal=True: self-coupling near 1 at high load makes almost every "
+                      "state stable and destroys the basins of the stored patterns", RuntimeWarning, stacklevel=2)
+    else:
+        np.fill_diagonal(w, 0.0)
+    return w
+
+
+def learn(patterns, rule: str = "hebbian", **kwargs) -> np.ndarray:
+    """Weights from `patterns` by the named rule (``"hebbian"``, ``"storkey"``, ``"pseudo_inverse"``)."""
+    one_of("rule", rule, RULES)
+    return {"hebbian": hebbian, "storkey": storkey, "pseudo_inverse": pseudo_inverse}[rule](patterns, **kwargs)
+
+
+def flip_bits(patterns, fraction: float, rng=None) -> np.ndarray:
+    """Copies of bipolar `patterns` (shape ``(n, N)``) with ``round(fraction * N)`` distinct
+    bits of each flipped, chosen by `rng`."""
+    xi = _bipolar("patterns", patterns)
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"noise must be in [0, 1], got {fraction}")
+    rng = as_rng(rng)
+    k = round(fraction * xi.shape[1])
+    out = xi.copy()
+    for row in out:
+        row[rng.choice(xi.shape[1], k, replace=False)] *= -1.0
+    return out
+
+
+# ---------------------------------------------------------------------- kernels
+class HopfieldParams(NamedTuple):
+    """Batched discrete Hopfield parameters; axis 0 indexes networks."""
+
+    weights: np.ndarray  # (n_pop, N, N); weights[p, i, j] from unit j to unit i
+    threshold: np.ndarray  # (n_pop, N)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def hopfield_rhs(t, y, params, p, u, out):
+    """Synchronous update of every unit (ties keep the unit's state)."""
+    w = params.weights[p]
+    theta = params.threshold[p]
+    for i in range(y.shape[0]):
+        a = -theta[i]
+        for j in range(y.shape[0]):
+            a += w[i, j] * y[j]
+        out[i] = 1.0 if a > 0 else (-1.0 if a < 0 else y[i])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def hopfield_output(y, params, p, out):
+    out[:] = y
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def hopfield_jac(t, y, params, p, u, out):
+    """The sign function's derivative is zero almost everywhere."""
+    out[:] = 0.0
+
+
+register_kernels(HopfieldParams, rhs=hopfield_rhs, output=hopfield_output, jac=hopfield_jac)
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _async_run(weights_t, threshold, net, states, targets, gens, random_order, temperature, max_sweeps,
+               energies, overlaps, sweeps_out, converged_out):
+    """Asynchronous (T = 0) or Glauber (T > 0) dynamics of every probe, in parallel.
+
+    weights_t : (n_pop, N, N) transposed weights: row i is column i of W (contiguous).
+    states : (n_probes, N) updated in place; targets : (n_probes, N) for the overlaps.
+    energies, overlaps : (n_probes, max_sweeps + 1) or (n_probes, 0): after each sweep.
+    gens : one Generator per probe (a single one when the run draws nothing).
+    A deterministic run stops at the first sweep without a change (converged).
+    """
+    n_probes, n = states.shape
+    record = energies.shape[1] > 0
+    for q in prange(n_probes):
+        p = net[q]
+        wt = weights_t[p]
+        theta = threshold[p]
+        s = states[q]
+        gen = gens[min(np.int64(q), len(gens) - 1)]  # one stream per probe (one in all if nothing is drawn)
+        field = np.zeros(n)  # h = W s, updated by a column of W per flip
+        for j in range(n):
+            if s[j] != 0.0:
+                for i in range(n):
+                    field[i] += wt[j, i] * s[j]
+        order = np.arange(n)
+        if record:
+            e = 0.0
+            m = 0.0
+            for i in range(n):
+                e += s[i] * (theta[i] - 0.5 * field[i])
+                m += s[i] * targets[q, i]
+            energies[q, 0] = e
+            overlaps[q, 0] = m / n
+        done = 0
+        converged = False
+        for sweep in range(max_sweeps):
+            if random_order:
+                order = gen.permutation(n)
+            changed = 0
+            for k in range(n):
+                i = order[k]
+                a = field[i] - theta[i]
+                if temperature > 0.0:
+                    new = 1.0 if gen.random() < 1.0 / (1.0 + np.exp(-2.0 * a / temperature)) else -1.0
+                else:
+                    new = 1.0 if a > 0 else (-1.0 if a < 0 else s[i])
+                if new != s[i]:
+                    delta = new - s[i]
+                    row = wt[i]
+                    for j in range(n):
+                        field[j] += row[j] * delta
+                    s[i] = new
+                    changed += 1
+            done = sweep + 1
+            if record:
+                e = 0.0
+                m = 0.0
+                for i in range(n):
+                    e += s[i] * (theta[i] - 0.5 * field[i])
+                    m += s[i] * targets[q, i]
+                energies[q, done] = e
+                overlaps[q, done] = m / n
+            if temperature == 0.0 and changed == 0:
+                converged = True
+                break
+        sweeps_out[q] = done
+        converged_out[q] = converged
+
+
+# ---------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class RecallResult:
+    """What batched recall did, one entry per probe.
+
+    Attributes
+    ----------
+    states : ndarray, shape (n_probes, N)
+        Final states.
+    overlap : ndarray, shape (n_probes,)
+        :math:`m = s \\cdot \\xi / N` with the probe's target.
+    success : ndarray of bool, shape (n_probes,)
+        The final state equals the target exactly.
+    steps : ndarray of int, shape (n_probes,)
+        Sweeps (asynchronous) or steps (synchronous) taken.
+    converged : ndarray of bool, shape (n_probes,)
+        A fixed point was reached within the budget.
+    cycle : ndarray of bool, shape (n_probes,)
+        Synchronous updates ended in a 2-cycle (always False for asynchronous runs).
+    energy, overlap_trace : ndarray, shape (n_probes, n_records) or None
+        With ``record=True``: energy and overlap after each sweep (column 0 is the start).
+    network : ndarray of int, shape (n_probes,)
+        The network each probe ran on.
+    """
+
+    states: np.ndarray
+    overlap: np.ndarray
+    success: np.ndarray
+    steps: np.ndarray
+    converged: np.ndarray
+    cycle: np.ndarray
+    network: np.ndarray
+    energy: np.ndarray | None = None
+    overlap_trace: np.ndarray | None = None
+
+    @property
+    def rate(self) -> float:
+        """Fraction of probes recalled exactly."""
+        return float(np.mean(self.success))
+
+
+# ---------------------------------------------------------------------- model
+class Hopfield(DiscreteModel):
+    """A population of discrete Hopfield networks (bipolar units).
+
+    As an evornn model its ``rhs`` is the synchronous update; :meth:`run` and
+    :meth:`recall` add asynchronous, Glauber and batched dynamics.
+
+    Parameters
+    ----------
+    weights : array_like, shape (N, N) or (n_pop, N, N)
+        ``weights[i, j]`` from unit j to unit i.
+    threshold : float or array_like, shape (N,) or (n_pop, N)
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> patterns = np.where(rng.random((5, 100)) < 0.5, -1.0, 1.0)
+    >>> net = Hopfield.from_patterns(patterns)               # Hebbian, load 0.05
+    >>> result = net.recall(patterns, noise=0.1, n_probes=20, rng=1)
+    >>> result.rate
+    1.0
+    """
+
+    def __init__(self, weights, threshold=0.0):
+        w = as_float_array("weights", weights)
+        if w.ndim == 2:
+            w = w[None]
+        if w.ndim != 3 or w.shape[1] != w.shape[2] or w.shape[1] == 0:
+            raise ValueError(f"weights must have shape (N, N) or (n_pop, N, N), got {np.shape(weights)}")
+        theta = batched("threshold", threshold, w.shape[0], (w.shape[1],))
+        w.flags.writeable = False
+        theta.flags.writeable = False
+        super().__init__(HopfieldParams(w, theta))
+
+    @classmethod
+    def from_patterns(cls, patterns, rule: str = "hebbian", *, threshold=0.0, **kwargs) -> Hopfield:
+        """One network storing `patterns` (shape ``(p, N)``) by `rule` (see :func:`learn`)."""
+        return cls(learn(patterns, rule, **kwargs), threshold)
+
+    @classmethod
+    def codec(cls, n_units: int, *, weight_range=(-1.0, 1.0), symmetric: bool = True, threshold_range=None):
+        """A genome codec over the weights (zero diagonal; tied ``w_ij = w_ji`` when
+        `symmetric`) and, with `threshold_range`, the thresholds."""
+        from ..genome import Codec, Field, parse_bounds
+
+        n = positive_int("n_units", n_units)
+        low, high = parse_bounds("weight_range", weight_range)
+        ties = None
+        if symmetric:
+            i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+            ties = np.minimum(i, j) * n + np.maximum(i, j)
+        fields = {"weights": Field((n, n), low=low, high=high, mask=~np.eye(n, dtype=bool), ties=ties)}
+        if threshold_range is None:
+            fields["threshold"] = Field.constant(0.0, (n,))
+        else:
+            t_low, t_high = parse_bounds("threshold_range", threshold_range)
+            fields["threshold"] = Field((n,), low=t_low, high=t_high)
+        return Codec(_build_hopfield, fields)
+
+    @property
+    def n_units(self) -> int:
+        return self.params.weights.shape[1]
+
+    @property
+    def n_state(self) -> int:
+        return self.n_units
+
+    @property
+    def n_inputs(self) -> int:
+        return 0
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_units
+
+    def energy(self, states, network=None) -> np.ndarray:
+        """:math:`E = -\\frac12 s^T W s + \\theta^T s` of states of shape ``(..., N)``.
+
+        States of shape ``(n_pop, N)`` (or ``(k, n_pop, N)``) are paired with the networks;
+        for any other batch give `network`, the network index of each state.
+        """
+        s = as_float_array("states", states)
+        if s.shape[-1] != self.n_units:
+            raise ValueError(f"states must end with N = {self.n_units}, got shape {s.shape}")
+        prm = self.params
+        if network is None:
+            if s.ndim < 2 or s.shape[-2] != self.n_pop:
+                raise ValueError(f"states of shape {s.shape} do not pair with {self.n_pop} network(s); give network=")
+            w, theta = prm.weights, prm.threshold
+        else:
+            idx = np.broadcast_to(np.asarray(network), s.shape[:-1])
+            w, theta = prm.weights[idx], prm.threshold[idx]
+        return -0.5 * np.einsum("...i,...ij,...j->...", s, w, s) + np.einsum("...i,...i->...", theta, s)
+
+    def _probes(self, patterns, probes, noise, n_probes, network, rng):
+        xi = _bipolar("patterns", patterns)
+        if xi.shape[1] != self.n_units:
+            raise ValueError(f"patterns must have N = {self.n_units} units, got {xi.shape[1]}")
+        rng = as_rng(rng)
+        if probes is None:
+            n_probes = xi.shape[0] if n_probes is None else positive_int("n_probes", n_probes)
+            which = np.arange(n_probes) % xi.shape[0]
+            targets = xi[which]
+            start = flip_bits(targets, noise, rng)
+        else:
+            start = _bipolar("probes", probes)
+            if start.shape[0] != xi.shape[0] or start.shape[1] != self.n_units:
+                raise ValueError(f"probes must have the patterns' shape {xi.shape}, got {start.shape}")
+            targets = xi
+        k = start.shape[0]
+        if network is None:
+            net = np.arange(k) % self.n_pop if self.n_pop > 1 else np.zeros(k, dtype=np.int64)
+        else:
+            net = np.broadcast_to(np.asarray(network, dtype=np.int64), (k,)).copy()
+            if net.min() < 0 or net.max() >= self.n_pop:
+                raise ValueError(f"network indices must be in [0, {self.n_pop}), got values in [{net.min()}, {net.max()}]")
+        return np.ascontiguousarray(start), np.ascontiguousarray(targets), net, rng
+
+    def recall(self, patterns, *, probes=None, noise: float = 0.1, n_probes: int | None = None, network=None,
+               update: str = "async", order: str = "random", temperature: float = 0.0, max_sweeps: int = 100,
+               record: bool = False, rng=None) -> RecallResult:
+        """Batched recall: relax many probes, each towards its target pattern, in one call.
+
+        Parameters
+        ----------
+        patterns : array_like, shape (n_patterns, N)
+            Targets. Without `probes`, probe k starts from pattern ``k % n_patterns`` with
+            a fraction `noise` of its bits flipped.
+        probes : array_like, shape (n_patterns, N), optional
+            Start states, one per pattern row (then `noise` and `n_probes` are unused).
+        n_probes : int, optional
+            Number of noisy probes (default: one per pattern).
+        network : int or array_like of int, shape (n_probes,), optional
+            Network of each probe (default: probe k on network ``k % n_pop``).
+        update : {"async", "sync"}
+        order : {"random", "fixed"}
+            Asynchronous update order: a fresh random permutation per sweep from each
+            probe's own stream, or 0, 1, ..., N - 1.
+        temperature : float
+            > 0: Glauber dynamics for `max_sweeps` sweeps (asynchronous only).
+        max_sweeps : int
+            Budget of sweeps (asynchronous) or steps (synchronous).
+        record : bool
+            Keep the energy and overlap after every sweep (asynchronous only).
+        rng : seed or Generator
+            Noise, update orders and Glauber draws; each probe gets its own spawned stream.
+        """
+        one_of("update", update, ("async", "sync"))
+        one_of("order", order, ("random", "fixed"))
+        max_sweeps = positive_int("max_sweeps", max_sweeps)
+        temperature = float(temperature)
+        if not temperature >= 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        if update == "sync" and (temperature > 0 or record):
+            raise ValueError("synchronous recall is deterministic: temperature and record apply to update='async'")
+        start, targets, net, rng = self._probes(patterns, probes, noise, n_probes, network, rng)
+        if update == "sync":
+            return self._recall_sync(start, targets, net, max_sweeps)
+        k = start.shape[0]
+        gens = List(rng.spawn(k))
+        weights_t = np.ascontiguousarray(self.params.weights.transpose(0, 2, 1))
+        states = start.copy()
+        width = max_sweeps + 1 if record else 0
+        energies, overlaps = np.zeros((k, width)), np.zeros((k, width))
+        sweeps, converged = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.bool_)
+        _async_run(weights_t, self.params.threshold, net, states, targets, gens, order == "random", temperature,
+                   max_sweeps, energies, overlaps, sweeps, converged)
+        if record:  # after convergence nothing changes: carry the last values forward
+            for q in np.flatnonzero(sweeps < max_sweeps):
+                energies[q, sweeps[q] + 1:] = energies[q, sweeps[q]]
+                overlaps[q, sweeps[q] + 1:] = overlaps[q, sweeps[q]]
+        return self._result(states, targets, net, sweeps, converged, np.zeros(k, dtype=bool),
+                            energies if record else None, overlaps if record else None)
+
+    def _result(self, states, targets, net, steps, converged, cycle, energies=None, overlaps=None) -> RecallResult:
+        overlap = np.einsum("ki,ki->k", states, targets) / self.n_units
+        return RecallResult(states=states, overlap=overlap, success=np.all(states == targets, axis=1), steps=steps,
+                            converged=converged, cycle=cycle, network=net, energy=energies, overlap_trace=overlaps)
+
+    def _recall_sync(self, start, targets, net, max_steps) -> RecallResult:
+        """Synchronous updates as one matrix product per step for all probes of a network."""
+        k = start.shape[0]
+        states = start.copy()
+        steps = np.full(k, max_steps, dtype=np.int64)
+        converged = np.zeros(k, dtype=bool)
+        cycle = np.zeros(k, dtype=bool)
+        for p in np.unique(net):
+            rows = np.flatnonzero(net == p)
+            w_t = self.params.weights[p].T
+            theta = self.params.threshold[p]
+            current = states[rows]
+            previous = None
+            active = np.arange(rows.size)
+            for step in range(1, max_steps + 1):
+                a = current[active] @ w_t - theta
+                nxt = np.where(a > 0, 1.0, np.where(a < 0, -1.0, current[active]))
+                fixed = np.all(nxt == current[active], axis=1)
+                two = np.zeros_like(fixed) if previous is None else np.all(nxt == previous[active], axis=1) & ~fixed
+                done = fixed | two
+                steps[rows[active[done]]] = step - fixed[done]  # a fixed point was reached one step earlier
+                converged[rows[active[fixed]]] = True
+                cycle[rows[active[two]]] = True
+                previous = current.copy()
+                current[active] = nxt
+                active = active[~done]
+                if active.size == 0:
+                    break
+            states[rows] = current
+        return self._result(states, targets, net, steps, converged, cycle)
+
+    def stored(self, patterns) -> np.ndarray:
+        """Which patterns (shape ``(n, N)``) are fixed points of each network, shape ``(n_pop, n)``."""
+        xi = _bipolar("patterns", patterns)
+        a = np.einsum("pij,kj->pki", self.params.weights, xi) - self.params.threshold[:, None, :]
+        return np.all(((a * xi[None]) > 0) | (a == 0), axis=2)  # ties keep the state
+
+
+def _build_hopfield(weights, threshold) -> Hopfield:
+    return Hopfield(weights, threshold)
+
+
+# ---------------------------------------------------------------------- continuous (1984)
+class ContinuousHopfieldParams(NamedTuple):
+    """Batched parameters of continuous Hopfield networks; axis 0 indexes networks."""
+
+    weights: np.ndarray  # (n_pop, N, N): T_ij, from unit j to unit i
+    resistance: np.ndarray  # (n_pop, N), > 0
+    capacitance: np.ndarray  # (n_pop, N), > 0
+    current: np.ndarray  # (n_pop, N): input currents I_i
+    gain: np.ndarray  # (n_pop, N), > 0: V = tanh(gain u)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def continuous_rhs(t, u, params, p, inputs, out):
+    """``C_i du_i/dt = sum_j T_ij V_j - u_i / R_i + I_i`` with ``V = tanh(gain u)``."""
+    w = params.weights[p]
+    gain = params.gain[p]
+    n = u.shape[0]
+    v = np.empty(n)
+    for j in range(n):
+        v[j] = np.tanh(gain[j] * u[j])
+    for i in range(n):
+        a = params.current[p, i] - u[i] / params.resistance[p, i]
+        for j in range(n):
+            a += w[i, j] * v[j]
+        out[i] = a / params.capacitance[p, i]
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def continuous_output(u, params, p, out):
+    for i in range(u.shape[0]):
+        out[i] = np.tanh(params.gain[p, i] * u[i])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def continuous_jac(t, u, params, p, inputs, out):
+    """``J_ij = (T_ij gain_j (1 - V_j^2) - delta_ij / R_i) / C_i``."""
+    w = params.weights[p]
+    n = u.shape[0]
+    for j in range(n):
+        v = np.tanh(params.gain[p, j] * u[j])
+        slope = params.gain[p, j] * (1.0 - v * v)
+        for i in range(n):
+            out[i, j] = w[i, j] * slope / params.capacitance[p, i]
+    for i in range(n):
+        out[i, i] -= 1.0 / (params.resistance[p, i] * params.capacitance[p, i])
+
+
+register_kernels(ContinuousHopfieldParams, rhs=continuous_rhs, output=continuous_output, jac=continuous_jac)
+
+
+class ContinuousHopfield(ContinuousModel):
+    r"""Hopfield's (1984) graded-response network, population-batched.
+
+    .. math::
+
+        C_i \frac{du_i}{dt} = \sum_j T_{ij} V_j - \frac{u_i}{R_i} + I_i, \qquad V_i = \tanh(\lambda_i u_i)
+
+    with energy (non-increasing along trajectories when T is symmetric)
+
+    .. math::
+
+        E = -\tfrac12 V^T T V + \sum_i \frac{1}{R_i} \int_0^{V_i} g_i^{-1}(v)\, dv - I^T V,
+        \qquad \int_0^{V} \frac{\operatorname{artanh} v}{\lambda}\, dv
+        = \frac{V \operatorname{artanh} V + \tfrac12 \ln(1 - V^2)}{\lambda}.
+
+    The state is u; the outputs are V. Integrate it with :func:`evornn.simulate` (fixed
+    step or any SciPy method); ``jac`` is analytic.
+
+    Parameters
+    ----------
+    weights : array_like, shape (N, N) or (n_pop, N, N)
+    resistance, capacitance, gain : float or array_like, shape (N,) or (n_pop, N), > 0
+    current : float or array_like, shape (N,) or (n_pop, N)
+    """
+
+    def __init__(self, weights, *, resistance=1.0, capacitance=1.0, current=0.0, gain=1.0):
+        w = as_float_array("weights", weights)
+        if w.ndim == 2:
+            w = w[None]
+        if w.ndim != 3 or w.shape[1] != w.shape[2] or w.shape[1] == 0:
+            raise ValueError(f"weights must have shape (N, N) or (n_pop, N, N), got {np.shape(weights)}")
+        n_pop, n = w.shape[0], w.shape[1]
+        fields = {"resistance": resistance, "capacitance": capacitance, "current": current, "gain": gain}
+        arrays = {name: batched(name, value, n_pop, (n,)) for name, value in fields.items()}
+        for name in ("resistance", "capacitance", "gain"):
+            if np.any(arrays[name] <= 0):
+                raise ValueError(f"{name} must be > 0 everywhere, got a minimum of {arrays[name].min()}")
+        for arr in (w, *arrays.values()):
+            arr.flags.writeable = False
+        super().__init__(ContinuousHopfieldParams(w, **arrays))
+
+    @classmethod
+    def from_patterns(cls, patterns, rule: str = "hebbian", **kwargs) -> ContinuousHopfield:
+        """A network whose T stores bipolar `patterns` by `rule` (see :func:`learn`)."""
+        return cls(learn(patterns, rule), **kwargs)
+
+    @property
+    def n_units(self) -> int:
+        return self.params.weights.shape[1]
+
+    @property
+    def n_state(self) -> int:
+        return self.n_units
+
+    @property
+    def n_inputs(self) -> int:
+        return 0
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_units
+
+    def min_timescale(self) -> float:
+        return float(np.min(self.params.resistance * self.params.capacitance))
+
+    def energy(self, u) -> np.ndarray:
+        """Hopfield's energy of states u of shape ``(n_pop, N)`` or ``(n_rec, n_pop, N)``."""
+        u = as_float_array("u", u)
+        prm = self.params
+        v = np.tanh(prm.gain * u)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            integral = (v * np.arctanh(v) + 0.5 * np.log1p(-v * v)) / prm.gain
+        integral = np.where(np.abs(v) < 1.0, integral, np.log(2.0) / prm.gain)  # the limit at |V| = 1
+        quadratic = np.einsum("...pi,pij,...pj->...p", v, prm.weights, v)
+        return -0.5 * quadratic + np.sum(integral / prm.resistance - prm.current * v, axis=-1)

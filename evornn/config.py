@@ -3,11 +3,13 @@
 An experiment file has these tables (unknown tables and keys are errors)::
 
     [experiment]   name, seed, description
-    [model]        type = "ctrnn" | "esn", then the keywords of CTRNN.codec (n_neurons, n_inputs,
-                   ranges ...) or ESN.codec (n_units, hyperparameter ranges ...)
+    [model]        type = "ctrnn" | "esn" | "hopfield", then the keywords of CTRNN.codec (n_neurons,
+                   n_inputs, ranges ...), ESN.codec (n_units, hyperparameter ranges ...) or
+                   Hopfield.codec (n_units, weight_range, symmetric, threshold_range)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
-                   "wheeled" | "timeseries", then that task's keywords (for "timeseries", those
-                   of TimeSeriesTask.from_dataset)
+                   "wheeled" | "timeseries" | "recall", then that task's keywords (for
+                   "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
+                   RecallTask.random)
     [evolve]       method, n_pop, n_generations, checkpoint_every, hall_of_fame, n_threads
     [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
     [stop]         max_evaluations, target_fitness, target_mse, target_learned, target_solved, stagnation,
@@ -29,21 +31,23 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
-from .models import CTRNN, ESN
+from .models import CTRNN, ESN, Hopfield
 from .optim import METHODS, Problem
 from .tasks import (
     CartPoleTask,
     CategorizationTask,
     OscillatorTask,
+    RecallTask,
     SequenceTask,
     TimeSeriesTask,
     WalkerTask,
     WheeledRobotTask,
 )
 
-MODELS = {"ctrnn": CTRNN.codec, "esn": ESN.codec}
+MODELS = {"ctrnn": CTRNN.codec, "esn": ESN.codec, "hopfield": Hopfield.codec}
 TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask, "walker": WalkerTask,
-         "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "timeseries": TimeSeriesTask.from_dataset}
+         "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "timeseries": TimeSeriesTask.from_dataset,
+         "recall": RecallTask.random}
 
 _INT = "an integer"
 _NUMBER = "a number"

@@ -5,9 +5,10 @@ from .base import Evaluation, Task, error_fitness
 from .cartpole import CartPoleTask
 from .categorize import CategorizationTask
 from .oscillator import OscillatorTask
+from .recall import RecallTask
 from .sequence import SequenceTask
 from .timeseries import TimeSeriesTask, nrmse
 from .walker import WalkerTask
 
-__all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "SequenceTask", "Task", "TimeSeriesTask",
-           "WalkerTask", "WheeledRobotTask", "error_fitness", "nrmse"]
+__all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "RecallTask", "SequenceTask", "Task",
+           "TimeSeriesTask", "WalkerTask", "WheeledRobotTask", "error_fitness", "nrmse"]

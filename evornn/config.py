@@ -170,6 +170,8 @@ def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
     """
     if isinstance(raw, dict) and "regime_map" in raw:
         return resolve_regime_map(raw, default_name=default_name)
+    if isinstance(raw, dict) and "capacity" in raw:
+        return resolve_capacity(raw, default_name=default_name)
     check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
     for section in ("model", "task"):
         if section not in raw:
@@ -242,6 +244,29 @@ def resolve_regime_map(raw: dict, *, default_name: str = "experiment") -> dict:
             "network": {"weights": base.weights[0].tolist(), "tau": base.tau[0].tolist(),
                         "bias": base.bias[0].tolist(), "gain": base.gain[0].tolist()},
             "regime_map": resolved}
+
+
+def resolve_capacity(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate a capacity experiment: the keywords of :func:`evornn.analysis.capacity_curve`
+    (n_units, loads, rules, noise, n_trials, max_sweeps) in a ``[capacity]`` table."""
+    from .analysis.landscape import capacity_curve
+    from .models.hopfield import RULES
+
+    check_keys("top level", raw, {"experiment", "capacity"})
+    keywords = {name: p for name, p in _keywords(capacity_curve).items() if name != "rng"}
+    table = dict(check_keys("capacity", raw["capacity"], set(keywords)))
+    resolved = {name: table.get(name, p.default) for name, p in keywords.items()}
+    resolved = {k: list(v) if isinstance(v, tuple) else v for k, v in resolved.items()}
+    for key in ("n_units", "n_trials", "max_sweeps"):
+        _check_value("capacity", key, resolved[key], _INT)
+    _check_value("capacity", "noise", resolved["noise"], _NUMBER)
+    loads = resolved["loads"]
+    if not (isinstance(loads, list) and loads and all(isinstance(v, numbers.Real) and v > 0 for v in loads)):
+        raise ConfigError(f"[capacity] loads must be a list of loads p/N > 0, or [low, high, n], got {loads!r}")
+    rules = resolved["rules"]
+    if not (isinstance(rules, list) and rules and all(r in RULES for r in rules)):
+        raise ConfigError(f"[capacity] rules must be a list drawn from {list(RULES)}, got {rules!r}")
+    return {"experiment": _experiment_table(raw, default_name), "capacity": resolved}
 
 
 def regime_population(config: dict) -> tuple[CTRNN, np.ndarray, np.ndarray]:

@@ -105,8 +105,8 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
     }
     manifest.update(status="running", resumed=_now() if resume else None)
     _write_json(manifest_path, manifest)
-    if "regime_map" in config:  # a few seconds of compute: a resumed map is simply computed again
-        manifest.update(_run_regime_map(config, out))
+    if "regime_map" in config or "capacity" in config:  # seconds of compute: a resume computes again
+        manifest.update(_run_regime_map(config, out) if "regime_map" in config else _run_capacity(config, out))
         manifest.update(status="finished", finished=_now())
         _write_json(manifest_path, manifest)
         return out
@@ -125,6 +125,30 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
                     best_fitness=np.asarray(result.best_fitness).tolist())
     _write_json(manifest_path, manifest)
     return out
+
+
+def _run_capacity(config: dict, out: Path) -> dict:
+    """Compute a Hopfield capacity curve, write capacity.csv and capacity.png; returns a summary."""
+    from .analysis.landscape import capacity_curve
+    from .plotting import plot_capacity, save_png
+
+    spec = dict(config["capacity"])
+    spec["loads"] = tuple(spec["loads"])
+    curve = capacity_curve(**spec, rng=config["experiment"]["seed"])
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["rule", "load", "fixed", "recall", "overlap"])
+    for r, rule in enumerate(curve.rules):
+        for j, load in enumerate(curve.loads):
+            writer.writerow([rule, f"{load:.6g}", f"{curve.fixed[r, j]:.6g}", f"{curve.recall[r, j]:.6g}",
+                             f"{curve.overlap[r, j]:.6g}"])
+    atomic_write_text(out / "capacity.csv", text.getvalue())
+    save_png(plot_capacity(curve, title=f"{config['experiment']['name']}: N = {curve.n_units}"), out / "capacity.png")
+    half = {}
+    for r, rule in enumerate(curve.rules):
+        below = np.flatnonzero(curve.recall[r] < 0.5)
+        half[rule] = float(curve.loads[below[0]]) if below.size else None
+    return {"first_load_with_recall_below_half": half}
 
 
 def _run_regime_map(config: dict, out: Path) -> dict:
@@ -218,10 +242,21 @@ def summary(run_dir) -> str:
                          f"{100 * manifest['fraction_oscillating']:.1f}%; stable equilibria (count: grid points) "
                          f"{manifest['stable_equilibria_counts']}")
         return "\n".join(lines)
+    if "capacity" in config:
+        spec = config["capacity"]
+        lines = [f"run        {run_dir}",
+                 f"experiment {manifest.get('experiment')}: Hopfield capacity, N = {spec['n_units']}, rules "
+                 f"{', '.join(spec['rules'])}",
+                 f"status     {manifest.get('status')}; started {manifest.get('started')}, "
+                 f"finished {manifest.get('finished', '-')}"]
+        if manifest.get("status") == "finished":
+            lines.append(f"recall     first load p/N with recall below 1/2: {manifest['first_load_with_recall_below_half']}")
+        return "\n".join(lines)
+    size = config["model"].get("n_neurons", config["model"].get("n_units", "?"))
     lines = [
         f"run        {run_dir}",
         f"experiment {manifest.get('experiment')}  (seed {manifest.get('seed')})",
-        f"model      {config['model']['type']} with {config['model'].get('n_neurons', '?')} neurons; "
+        f"model      {config['model']['type']} with {size} units; "
         f"task {config['task']['type']}; method {config['evolve']['method']}, n_pop {config['evolve']['n_pop']}",
         f"status     {manifest.get('status')}; started {manifest.get('started')}, finished {manifest.get('finished', '-')}",
     ]

@@ -172,6 +172,29 @@ def plot_prediction(behaviour: dict, *, title=None):
     return fig
 
 
+def plot_capacity(curve, *, title=None):
+    """A Hopfield capacity curve (from :func:`evornn.analysis.capacity_curve`): the fraction
+    of stored patterns that are fixed points (top) and the recall rate from noisy probes
+    (bottom) over the load p / N, one line per rule, with the theoretical loads marked."""
+    from .analysis.landscape import capacity_markers
+
+    fig, (top, bottom) = _figure(None, (8, 5), n_rows=2)
+    for r, rule in enumerate(curve.rules):
+        top.plot(curve.loads, curve.fixed[r], "o-", ms=3, label=rule)
+        bottom.plot(curve.loads, curve.recall[r], "o-", ms=3, label=rule)
+    for k, (name, load) in enumerate(capacity_markers(curve.n_units).items()):
+        for ax in (top, bottom):
+            ax.axvline(load, color="0.5", ls=(0, (2, 2 + k)), lw=1)
+        top.annotate(name, (load, 0.02 + 0.1 * k), rotation=90, fontsize=7, color="0.3", ha="right", va="bottom")
+    top.set_ylabel("fixed points")
+    bottom.set_ylabel(f"recall from {curve.noise:.0%} noise")
+    bottom.set_xlabel("load p / N")
+    top.legend(loc="upper right", frameon=False)
+    if title:
+        top.set_title(title)
+    return fig
+
+
 def plot_gait(behaviour: dict, *, title=None):
     """A walker's run (from ``WalkerTask.behaviour``): body position over time above the
     gait diagram, a black bar wherever a foot is down (legs L1 ... R3 for six legs).

@@ -154,7 +154,8 @@ def pattern_basins(net, patterns, *, individual: int = 0, max_sweeps: int = 100)
     gens = List([np.random.default_rng(0)])  # a fixed order and T = 0 draw nothing
     empty = np.zeros((k, 0))
     sweeps, converged = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.bool_)
-    _async_run(weights_t, theta, np.zeros(k, dtype=np.int64), states, states, gens, False, 0.0,
+    fields = states @ net.params.weights[individual].T
+    _async_run(weights_t, theta, np.zeros(k, dtype=np.int64), states, fields, states, gens, False, 0.0,
                positive_int("max_sweeps", max_sweeps), empty, empty, sweeps, converged)
     attractor = np.full(k, xi.shape[0], dtype=np.int64)
     for m, pattern in enumerate(xi):

@@ -246,6 +246,35 @@ class BAM(DiscreteModel):
         w = self.params.weights if network is None else self.params.weights[np.asarray(network)]
         return -np.einsum("...i,...ij,...j->...", x, w, y)
 
+    def _recall_blas(self, net, x, y, from_x, max_steps, energies, steps, converged) -> None:
+        """Deterministic recall with BLAS: the same passes, tie rule and counts as `_bam_run`."""
+
+        def sign_keep(a, previous):
+            return np.where(a > 0, 1.0, np.where(a < 0, -1.0, np.where(previous != 0, previous, 1.0)))
+
+        record = energies.shape[1] > 0
+        for p in np.unique(net):
+            w = self.params.weights[p]
+            active = np.flatnonzero(net == p)
+            for step in range(max_steps):
+                xa, ya = x[active], y[active]
+                if from_x:
+                    y_new = sign_keep(xa @ w, ya)
+                    x_new = sign_keep(y_new @ w.T, xa)
+                else:
+                    x_new = sign_keep(ya @ w.T, xa)
+                    y_new = sign_keep(x_new @ w, ya)
+                changed = np.any(x_new != xa, axis=1) | np.any(y_new != ya, axis=1)
+                x[active], y[active] = x_new, y_new
+                steps[active] = step + 1
+                if record:
+                    energies[active, step + 1] = -np.einsum("ki,ki->k", x_new, y_new @ w.T)
+                done = ~changed & (step > 0)
+                converged[active[done]] = True
+                active = active[~done]
+                if active.size == 0:
+                    break
+
     def recall(self, xs, ys, *, start: str = "x", noise: float = 0.1, n_probes: int | None = None, network=None,
                temperature: float = 0.0, max_steps: int = 100, record: bool = False, rng=None) -> BAMRecall:
         """Batched recall of stored pairs from one noisy layer.
@@ -271,10 +300,14 @@ class BAM(DiscreteModel):
         y = flip_bits(ty, noise, rng) if start == "y" else np.zeros_like(ty)
         net = (np.arange(k) % self.n_pop if network is None
                else np.broadcast_to(np.asarray(network, dtype=np.int64), (k,)).copy())
-        gens = List(rng.spawn(k))
         energies = np.zeros((k, max_steps + 1 if record else 0))
         steps, converged = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.bool_)
-        _bam_run(self.params.weights, net, x, y, start == "x", gens, temperature, max_steps, energies, steps, converged)
+        if temperature > 0.0:  # one random stream per probe, in the compiled kernel
+            gens = List(rng.spawn(k))
+            _bam_run(self.params.weights, net, x, y, start == "x", gens, temperature, max_steps, energies, steps,
+                     converged)
+        else:  # deterministic: one matrix product per pass for all probes of a network
+            self._recall_blas(net, x, y, start == "x", max_steps, energies, steps, converged)
         if record:
             energies[:, 0] = np.nan  # the other layer did not exist yet
             for q in np.flatnonzero(steps < max_steps):

@@ -172,12 +172,14 @@ register_kernels(HopfieldParams, rhs=hopfield_rhs, output=hopfield_output, jac=h
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _async_run(weights_t, threshold, net, states, targets, gens, random_order, temperature, max_sweeps,
+def _async_run(weights_t, threshold, net, states, fields, targets, gens, random_order, temperature, max_sweeps,
                energies, overlaps, sweeps_out, converged_out):
     """Asynchronous (T = 0) or Glauber (T > 0) dynamics of every probe, in parallel.
 
     weights_t : (n_pop, N, N) transposed weights: row i is column i of W (contiguous).
     states : (n_probes, N) updated in place; targets : (n_probes, N) for the overlaps.
+    fields : (n_probes, N) the local fields W s of the start states (one BLAS product per
+        network, computed by the caller), updated in place.
     energies, overlaps : (n_probes, max_sweeps + 1) or (n_probes, 0): after each sweep.
     gens : one Generator per probe (a single one when the run draws nothing).
     A deterministic run stops at the first sweep without a change (converged).
@@ -190,11 +192,7 @@ def _async_run(weights_t, threshold, net, states, targets, gens, random_order, t
         theta = threshold[p]
         s = states[q]
         gen = gens[min(np.int64(q), len(gens) - 1)]  # one stream per probe (one in all if nothing is drawn)
-        field = np.zeros(n)  # h = W s, updated by a column of W per flip
-        for j in range(n):
-            if s[j] != 0.0:
-                for i in range(n):
-                    field[i] += wt[j, i] * s[j]
+        field = fields[q]  # h = W s, updated by a column of W per flip
         order = np.arange(n)
         if record:
             e = 0.0
@@ -443,17 +441,26 @@ class Hopfield(DiscreteModel):
         gens = List(rng.spawn(k))
         weights_t = np.ascontiguousarray(self.params.weights.transpose(0, 2, 1))
         states = start.copy()
+        fields = self._fields(states, net)
         width = max_sweeps + 1 if record else 0
         energies, overlaps = np.zeros((k, width)), np.zeros((k, width))
         sweeps, converged = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.bool_)
-        _async_run(weights_t, self.params.threshold, net, states, targets, gens, order == "random", temperature,
-                   max_sweeps, energies, overlaps, sweeps, converged)
+        _async_run(weights_t, self.params.threshold, net, states, fields, targets, gens, order == "random",
+                   temperature, max_sweeps, energies, overlaps, sweeps, converged)
         if record:  # after convergence nothing changes: carry the last values forward
             for q in np.flatnonzero(sweeps < max_sweeps):
                 energies[q, sweeps[q] + 1:] = energies[q, sweeps[q]]
                 overlaps[q, sweeps[q] + 1:] = overlaps[q, sweeps[q]]
         return self._result(states, targets, net, sweeps, converged, np.zeros(k, dtype=bool),
                             energies if record else None, overlaps if record else None)
+
+    def _fields(self, states, net) -> np.ndarray:
+        """Local fields ``W s`` of every probe: one BLAS product per network."""
+        fields = np.empty_like(states)
+        for p in np.unique(net):
+            rows = net == p
+            fields[rows] = states[rows] @ self.params.weights[p].T
+        return fields
 
     def _result(self, states, targets, net, steps, converged, cycle, energies=None, overlaps=None) -> RecallResult:
         overlap = np.einsum("ki,ki->k", states, targets) / self.n_units

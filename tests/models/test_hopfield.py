@@ -164,6 +164,26 @@ def test_bam_energy_never_increases_and_pairs_are_recalled():
     assert np.all(np.diff(result.energy[:, 1:], axis=1) <= 1e-9)
 
 
+def test_bam_recall_follows_the_reference_passes():
+    rng = np.random.default_rng(23)
+    w = rng.normal(size=(12, 9))
+    xs, ys = random_patterns(rng, 40, 12), random_patterns(rng, 40, 9)
+    result = BAM(w).recall(xs, ys, noise=0.3, rng=24)
+    starts = evornn.models.hopfield.flip_bits(xs, 0.3, np.random.default_rng(24))  # the probes recall drew
+    for k in range(40):
+        x, y = starts[k].copy(), np.ones(9)
+        for step in range(100):
+            y_new = np.where(w.T @ x != 0, np.sign(w.T @ x), y)
+            x_new = np.where(w @ y_new != 0, np.sign(w @ y_new), x)
+            changed = not (np.array_equal(x_new, x) and np.array_equal(y_new, y))
+            x, y = x_new, y_new
+            if not changed and step > 0:
+                break
+        np.testing.assert_array_equal(result.x[k], x)
+        np.testing.assert_array_equal(result.y[k], y)
+        assert result.steps[k] == step + 1
+
+
 def test_bam_model_step_is_a_forward_then_backward_pass():
     rng = np.random.default_rng(19)
     w = rng.normal(size=(5, 3))

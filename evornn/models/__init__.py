@@ -2,9 +2,10 @@
 
 from .bam import BAM, BAMParams
 from .base import ContinuousModel, DiscreteModel, Model, register_kernels
+from .continuous_hopfield import ContinuousHopfield, ContinuousHopfieldParams
 from .ctrnn import CTRNN, CTRNNParams
 from .esn import ESN, ESNParams
-from .hopfield import ContinuousHopfield, ContinuousHopfieldParams, Hopfield, HopfieldParams
+from .hopfield import Hopfield, HopfieldParams
 from .readout import RidgeStatistics
 from .reservoir import Topology, spectral_radius
 from .system import System

@@ -171,3 +171,26 @@ def esn_memory_capacity(params: dict, seed: int) -> dict:
     mc = memory_capacity(esn, max_delay=params.get("max_delay"), n_train=int(params.get("n_train", 5000)),
                          n_test=int(params.get("n_test", 2000)), rng=seed)
     return {"memory_capacity": float(mc.total[0]), "memory_capacity_per_unit": float(mc.total[0] / esn.n_units)}
+
+
+@_accepts("n_units", "load", "rule", "noise", "n_probes", "update", "max_sweeps")
+def hopfield_recall(params: dict, seed: int) -> dict:
+    """Store ``round(load * n_units)`` random patterns (drawn from `seed`) by `rule` and
+    recall them from noisy probes.
+
+    Parameters: ``n_units`` (200), ``load`` (0.1), ``rule`` ("hebbian", "storkey" or
+    "pseudo_inverse"), ``noise`` (0.1), ``n_probes`` (200), ``update`` ("async"),
+    ``max_sweeps`` (50). Metrics: ``recall`` (fraction exact), ``overlap`` (mean final),
+    ``fixed`` (fraction of patterns that are fixed points), ``sweeps`` (mean).
+    """
+    from evornn.models.hopfield import Hopfield
+
+    rng = np.random.default_rng(seed)
+    n = int(params.get("n_units", 200))
+    p = max(1, round(float(params.get("load", 0.1)) * n))
+    patterns = np.where(rng.random((p, n)) < 0.5, -1.0, 1.0)
+    net = Hopfield.from_patterns(patterns, params.get("rule", "hebbian"))
+    result = net.recall(patterns, noise=float(params.get("noise", 0.1)), n_probes=int(params.get("n_probes", 200)),
+                        update=params.get("update", "async"), max_sweeps=int(params.get("max_sweeps", 50)), rng=rng)
+    return {"recall": result.rate, "overlap": float(result.overlap.mean()), "fixed": float(net.stored(patterns).mean()),
+            "sweeps": float(result.steps.mean())}

@@ -10,7 +10,8 @@ from scipy.special import erfc
 import evornn
 from evornn.analysis.landscape import capacity_markers, energy_landscape, pattern_basins
 from evornn.models.bam import BAM
-from evornn.models.hopfield import ContinuousHopfield, Hopfield, hebbian, pseudo_inverse, storkey
+from evornn.models.continuous_hopfield import ContinuousHopfield
+from evornn.models.hopfield import Hopfield, hebbian, pseudo_inverse, storkey
 from tests import reference
 
 
@@ -271,3 +272,12 @@ def test_bad_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pseudo_inverse(np.ones((1, 4)))  # zero diagonal: no warning
+
+
+def test_sweep_run_function_measures_recall():
+    from evornn.sweep import runs
+
+    runs.hopfield_recall.validate({"load": 0.1, "rule": "storkey"})
+    low = runs.hopfield_recall({"n_units": 100, "load": 0.05, "n_probes": 50}, 1)
+    high = runs.hopfield_recall({"n_units": 100, "load": 0.3, "n_probes": 50}, 1)
+    assert low["recall"] == 1.0 and low["fixed"] == 1.0 and high["recall"] < 0.5

@@ -124,17 +124,17 @@ def learn(patterns, rule: str = "hebbian", **kwargs) -> np.ndarray:
     return {"hebbian": hebbian, "storkey": storkey, "pseudo_inverse": pseudo_inverse}[rule](patterns, **kwargs)
 
 
-def flip_bits(patterns, fraction: float, rng=None) -> np.ndarray:
+def flip_bits(patterns, fraction, rng=None) -> np.ndarray:
     """Copies of bipolar `patterns` (shape ``(n, N)``) with ``round(fraction * N)`` distinct
-    bits of each flipped, chosen by `rng`."""
+    bits of each flipped, chosen by `rng`; `fraction` is one value or one per row."""
     xi = _bipolar("patterns", patterns)
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"noise must be in [0, 1], got {fraction}")
+    fractions = np.broadcast_to(as_float_array("noise", fraction), (xi.shape[0],)) if np.ndim(fraction) <= 1 else None
+    if fractions is None or np.any(fractions < 0) or np.any(fractions > 1):
+        raise ValueError(f"noise must be in [0, 1] (one value, or one per probe), got {fraction!r}")
     rng = as_rng(rng)
-    k = round(fraction * xi.shape[1])
     out = xi.copy()
-    for row in out:
-        row[rng.choice(xi.shape[1], k, replace=False)] *= -1.0
+    for row, f in zip(out, fractions, strict=True):
+        row[rng.choice(xi.shape[1], round(f * xi.shape[1]), replace=False)] *= -1.0
     return out
 
 
@@ -408,6 +408,8 @@ class Hopfield(DiscreteModel):
         patterns : array_like, shape (n_patterns, N)
             Targets. Without `probes`, probe k starts from pattern ``k % n_patterns`` with
             a fraction `noise` of its bits flipped.
+        noise : float or array_like, shape (n_probes,)
+            One noise level, or one per probe (several levels in one call).
         probes : array_like, shape (n_patterns, N), optional
             Start states, one per pattern row (then `noise` and `n_probes` are unused).
         n_probes : int, optional

@@ -281,3 +281,15 @@ def test_sweep_run_function_measures_recall():
     low = runs.hopfield_recall({"n_units": 100, "load": 0.05, "n_probes": 50}, 1)
     high = runs.hopfield_recall({"n_units": 100, "load": 0.3, "n_probes": 50}, 1)
     assert low["recall"] == 1.0 and low["fixed"] == 1.0 and high["recall"] < 0.5
+
+
+def test_noise_levels_per_probe_flip_exactly_that_many_bits():
+    from evornn.models.hopfield import flip_bits
+
+    rng = np.random.default_rng(25)
+    patterns = random_patterns(rng, 6, 50)
+    levels = np.array([0.0, 0.1, 0.2, 0.3, 0.5, 1.0])
+    probes = flip_bits(patterns, levels, rng)
+    np.testing.assert_array_equal(np.sum(probes != patterns, axis=1), np.round(levels * 50))
+    with pytest.raises(ValueError, match="noise must be in"):
+        flip_bits(patterns, 1.5)

@@ -250,14 +250,17 @@ class BAM(DiscreteModel):
         """Deterministic recall with BLAS: the same passes, tie rule and counts as `_bam_run`."""
 
         def sign_keep(a, previous):
-            return np.where(a > 0, 1.0, np.where(a < 0, -1.0, np.where(previous != 0, previous, 1.0)))
+            new = np.sign(a)
+            tie = new == 0
+            new[tie] = np.where(previous[tie] != 0, previous[tie], 1.0)
+            return new
 
         record = energies.shape[1] > 0
         for p in np.unique(net):
             w = self.params.weights[p]
-            active = np.flatnonzero(net == p)
+            idx = np.flatnonzero(net == p)  # the probes still running, and their layers
+            xa, ya = x[idx], y[idx]
             for step in range(max_steps):
-                xa, ya = x[active], y[active]
                 if from_x:
                     y_new = sign_keep(xa @ w, ya)
                     x_new = sign_keep(y_new @ w.T, xa)
@@ -265,23 +268,28 @@ class BAM(DiscreteModel):
                     x_new = sign_keep(ya @ w.T, xa)
                     y_new = sign_keep(x_new @ w, ya)
                 changed = np.any(x_new != xa, axis=1) | np.any(y_new != ya, axis=1)
-                x[active], y[active] = x_new, y_new
-                steps[active] = step + 1
+                xa, ya = x_new, y_new
+                steps[idx] = step + 1
                 if record:
-                    energies[active, step + 1] = -np.einsum("ki,ki->k", x_new, y_new @ w.T)
+                    energies[idx, step + 1] = -np.einsum("ki,ki->k", xa, ya @ w.T)
                 done = ~changed & (step > 0)
-                converged[active[done]] = True
-                active = active[~done]
-                if active.size == 0:
+                if done.any():
+                    converged[idx[done]] = True
+                    x[idx[done]], y[idx[done]] = xa[done], ya[done]
+                    idx, xa, ya = idx[~done], xa[~done], ya[~done]
+                if idx.size == 0:
                     break
+            x[idx], y[idx] = xa, ya
 
-    def recall(self, xs, ys, *, start: str = "x", noise: float = 0.1, n_probes: int | None = None, network=None,
+    def recall(self, xs, ys, *, start: str = "x", probes=None, noise=0.1, n_probes: int | None = None, network=None,
                temperature: float = 0.0, max_steps: int = 100, record: bool = False, rng=None) -> BAMRecall:
         """Batched recall of stored pairs from one noisy layer.
 
-        Probe k starts from layer `start` of pair ``k % n_pairs`` with a fraction `noise` of
-        its bits flipped; the other layer is computed from it first. Runs until neither
-        layer changes (deterministic) or for `max_steps` steps (``temperature > 0``).
+        Probe k starts from layer `start` of pair ``k % n_pairs`` with a fraction `noise`
+        (one value or one per probe) of its bits flipped, or from row k of `probes` (the
+        `start` layer's states, shape ``(n_probes, n_x or n_y)``); the other layer is
+        computed from it first. Runs until neither layer changes (deterministic) or for
+        `max_steps` steps (``temperature > 0``).
         """
         one_of("start", start, ("x", "y"))
         max_steps = positive_int("max_steps", max_steps)
@@ -293,11 +301,21 @@ class BAM(DiscreteModel):
             raise ValueError(f"xs and ys must have shapes (n_pairs, {self.n_x}) and (n_pairs, {self.n_y}), "
                              f"got {tx.shape} and {ty.shape}")
         rng = as_rng(rng)
-        k = tx.shape[0] if n_probes is None else positive_int("n_probes", n_probes)
+        if probes is not None:
+            given = _bipolar("probes", probes)
+            k = given.shape[0]
+            if given.shape[1] != (self.n_x if start == "x" else self.n_y):
+                raise ValueError(f"probes must hold layer {start}'s states, got shape {given.shape}")
+        else:
+            k = tx.shape[0] if n_probes is None else positive_int("n_probes", n_probes)
         which = np.arange(k) % tx.shape[0]
         tx, ty = tx[which], ty[which]
-        x = flip_bits(tx, noise, rng) if start == "x" else np.zeros_like(tx)
-        y = flip_bits(ty, noise, rng) if start == "y" else np.zeros_like(ty)
+        if probes is not None:
+            x = given.copy() if start == "x" else np.zeros_like(tx)
+            y = given.copy() if start == "y" else np.zeros_like(ty)
+        else:
+            x = flip_bits(tx, noise, rng) if start == "x" else np.zeros_like(tx)
+            y = flip_bits(ty, noise, rng) if start == "y" else np.zeros_like(ty)
         net = (np.arange(k) % self.n_pop if network is None
                else np.broadcast_to(np.asarray(network, dtype=np.int64), (k,)).copy())
         energies = np.zeros((k, max_steps + 1 if record else 0))

@@ -131,11 +131,12 @@ def flip_bits(patterns, fraction, rng=None) -> np.ndarray:
     fractions = np.broadcast_to(as_float_array("noise", fraction), (xi.shape[0],)) if np.ndim(fraction) <= 1 else None
     if fractions is None or np.any(fractions < 0) or np.any(fractions > 1):
         raise ValueError(f"noise must be in [0, 1] (one value, or one per probe), got {fraction!r}")
-    rng = as_rng(rng)
-    out = xi.copy()
-    for row, f in zip(out, fractions, strict=True):
-        row[rng.choice(xi.shape[1], round(f * xi.shape[1]), replace=False)] *= -1.0
-    return out
+    n = xi.shape[1]
+    counts = np.rint(fractions * n)
+    # a random rank for every bit of every row (one permutation per row, drawn in C); the
+    # bits ranked below the row's count flip
+    ranks = as_rng(rng).permuted(np.broadcast_to(np.arange(n), xi.shape), axis=1)
+    return np.where(ranks < counts[:, None], -xi, xi)
 
 
 # ---------------------------------------------------------------------- kernels
@@ -478,27 +479,31 @@ class Hopfield(DiscreteModel):
         converged = np.zeros(k, dtype=bool)
         cycle = np.zeros(k, dtype=bool)
         for p in np.unique(net):
-            rows = np.flatnonzero(net == p)
+            idx = np.flatnonzero(net == p)  # the probes still running, and their states
             w_t = self.params.weights[p].T
             theta = self.params.threshold[p]
-            current = states[rows]
-            previous = None
-            active = np.arange(rows.size)
+            current, previous = states[idx], None
             for step in range(1, max_steps + 1):
-                a = current[active] @ w_t - theta
-                nxt = np.where(a > 0, 1.0, np.where(a < 0, -1.0, current[active]))
-                fixed = np.all(nxt == current[active], axis=1)
-                two = np.zeros_like(fixed) if previous is None else np.all(nxt == previous[active], axis=1) & ~fixed
+                a = current @ w_t
+                a -= theta
+                nxt = np.sign(a)
+                tie = nxt == 0
+                nxt[tie] = current[tie]
+                fixed = np.all(nxt == current, axis=1)
+                two = np.zeros_like(fixed) if previous is None else np.all(nxt == previous, axis=1) & ~fixed
                 done = fixed | two
-                steps[rows[active[done]]] = step - fixed[done]  # a fixed point was reached one step earlier
-                converged[rows[active[fixed]]] = True
-                cycle[rows[active[two]]] = True
-                previous = current.copy()
-                current[active] = nxt
-                active = active[~done]
-                if active.size == 0:
+                if done.any():
+                    steps[idx[done]] = step - fixed[done]  # a fixed point was reached one step earlier
+                    converged[idx[fixed]] = True
+                    cycle[idx[two]] = True
+                    states[idx[done]] = nxt[done]
+                    keep = ~done
+                    idx, previous, current = idx[keep], current[keep], nxt[keep]
+                else:
+                    previous, current = current, nxt
+                if idx.size == 0:
                     break
-            states[rows] = current
+            states[idx] = current
         return self._result(states, targets, net, steps, converged, cycle)
 
     def stored(self, patterns) -> np.ndarray:

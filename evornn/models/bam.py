@@ -32,18 +32,13 @@ from .._checks import as_float_array, one_of, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from ..random import as_rng
 from .base import DiscreteModel, register_kernels
-from .hopfield import _bipolar, flip_bits
+from .hopfield import _bipolar, bipolar_update, flip_bits, sign_jac, state_output
 
 
 class BAMParams(NamedTuple):
     """Batched BAM parameters; axis 0 indexes networks."""
 
     weights: np.ndarray  # (n_pop, n_x, n_y)
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
-def _sign_keep(a, previous):
-    return 1.0 if a > 0 else (-1.0 if a < 0 else (previous if previous != 0.0 else 1.0))
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -54,10 +49,7 @@ def _forward(w, x, y, gen, temperature):
         a = 0.0
         for i in range(w.shape[0]):
             a += w[i, j] * x[i]
-        if temperature > 0.0:
-            new = 1.0 if gen.random() < 1.0 / (1.0 + np.exp(-2.0 * a / temperature)) else -1.0
-        else:
-            new = _sign_keep(a, y[j])
+        new = bipolar_update(a, y[j], gen, temperature)
         if new != y[j]:
             changed += 1
             y[j] = new
@@ -72,10 +64,7 @@ def _backward(w, x, y, gen, temperature):
         a = 0.0
         for j in range(w.shape[1]):
             a += w[i, j] * y[j]
-        if temperature > 0.0:
-            new = 1.0 if gen.random() < 1.0 / (1.0 + np.exp(-2.0 * a / temperature)) else -1.0
-        else:
-            new = _sign_keep(a, x[i])
+        new = bipolar_update(a, x[i], gen, temperature)
         if new != x[i]:
             changed += 1
             x[i] = new
@@ -110,18 +99,7 @@ def bam_rhs(t, s, params, p, u, out):
         x[i] = 1.0 if a > 0 else (-1.0 if a < 0 else x[i])
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def bam_output(s, params, p, out):
-    out[:] = s
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def bam_jac(t, s, params, p, u, out):
-    """Zero almost everywhere (sign units)."""
-    out[:] = 0.0
-
-
-register_kernels(BAMParams, rhs=bam_rhs, output=bam_output, jac=bam_jac)
+register_kernels(BAMParams, rhs=bam_rhs, output=state_output, jac=sign_jac)
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)

@@ -12,7 +12,7 @@ from numba import njit
 from .._checks import as_float_array, batched
 from .._numba import ERROR_MODEL, FASTMATH
 from .base import ContinuousModel, register_kernels
-from .hopfield import learn
+from .hopfield import UnitsMixin, learn, square_weights
 
 
 class ContinuousHopfieldParams(NamedTuple):
@@ -64,7 +64,7 @@ def continuous_jac(t, u, params, p, inputs, out):
 register_kernels(ContinuousHopfieldParams, rhs=continuous_rhs, output=continuous_output, jac=continuous_jac)
 
 
-class ContinuousHopfield(ContinuousModel):
+class ContinuousHopfield(UnitsMixin, ContinuousModel):
     r"""Hopfield's (1984) graded-response network, population-batched.
 
     .. math::
@@ -90,18 +90,14 @@ class ContinuousHopfield(ContinuousModel):
     """
 
     def __init__(self, weights, *, resistance=1.0, capacitance=1.0, current=0.0, gain=1.0):
-        w = as_float_array("weights", weights)
-        if w.ndim == 2:
-            w = w[None]
-        if w.ndim != 3 or w.shape[1] != w.shape[2] or w.shape[1] == 0:
-            raise ValueError(f"weights must have shape (N, N) or (n_pop, N, N), got {np.shape(weights)}")
+        w = square_weights(weights)
         n_pop, n = w.shape[0], w.shape[1]
         fields = {"resistance": resistance, "capacitance": capacitance, "current": current, "gain": gain}
         arrays = {name: batched(name, value, n_pop, (n,)) for name, value in fields.items()}
         for name in ("resistance", "capacitance", "gain"):
             if np.any(arrays[name] <= 0):
                 raise ValueError(f"{name} must be > 0 everywhere, got a minimum of {arrays[name].min()}")
-        for arr in (w, *arrays.values()):
+        for arr in arrays.values():
             arr.flags.writeable = False
         super().__init__(ContinuousHopfieldParams(w, **arrays))
 
@@ -109,22 +105,6 @@ class ContinuousHopfield(ContinuousModel):
     def from_patterns(cls, patterns, rule: str = "hebbian", **kwargs) -> ContinuousHopfield:
         """A network whose T stores bipolar `patterns` by `rule` (see :func:`learn`)."""
         return cls(learn(patterns, rule), **kwargs)
-
-    @property
-    def n_units(self) -> int:
-        return self.params.weights.shape[1]
-
-    @property
-    def n_state(self) -> int:
-        return self.n_units
-
-    @property
-    def n_inputs(self) -> int:
-        return 0
-
-    @property
-    def n_outputs(self) -> int:
-        return self.n_units
 
     def min_timescale(self) -> float:
         return float(np.min(self.params.resistance * self.params.capacitance))

@@ -160,17 +160,39 @@ def hopfield_rhs(t, y, params, p, u, out):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def hopfield_output(y, params, p, out):
+def state_output(y, params, p, out):
+    """Bipolar networks output their state."""
     out[:] = y
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def hopfield_jac(t, y, params, p, u, out):
+def sign_jac(t, y, params, p, u, out):
     """The sign function's derivative is zero almost everywhere."""
     out[:] = 0.0
 
 
-register_kernels(HopfieldParams, rhs=hopfield_rhs, output=hopfield_output, jac=hopfield_jac)
+register_kernels(HopfieldParams, rhs=hopfield_rhs, output=state_output, jac=sign_jac)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def bipolar_update(a, previous, gen, temperature):
+    """A unit's new state for input `a`: +1 with probability 1 / (1 + exp(-2 a / T)) at
+    temperature T > 0; else sgn(a), keeping `previous` at a tie (+1 if it has none yet)."""
+    if temperature > 0.0:
+        return 1.0 if gen.random() < 1.0 / (1.0 + np.exp(-2.0 * a / temperature)) else -1.0
+    return 1.0 if a > 0 else (-1.0 if a < 0 else (previous if previous != 0.0 else 1.0))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _record(s, field, theta, target, energies, overlaps, column):
+    """Energy -1/2 s.h + theta.s and overlap s.target / N after a sweep."""
+    e = 0.0
+    m = 0.0
+    for i in range(s.shape[0]):
+        e += s[i] * (theta[i] - 0.5 * field[i])
+        m += s[i] * target[i]
+    energies[column] = e
+    overlaps[column] = m / s.shape[0]
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -197,13 +219,7 @@ def _async_run(weights_t, threshold, net, states, fields, targets, gens, random_
         field = fields[q]  # h = W s, updated by a column of W per flip
         order = np.arange(n)
         if record:
-            e = 0.0
-            m = 0.0
-            for i in range(n):
-                e += s[i] * (theta[i] - 0.5 * field[i])
-                m += s[i] * targets[q, i]
-            energies[q, 0] = e
-            overlaps[q, 0] = m / n
+            _record(s, field, theta, targets[q], energies[q], overlaps[q], 0)
         done = 0
         converged = False
         for sweep in range(max_sweeps):
@@ -213,10 +229,7 @@ def _async_run(weights_t, threshold, net, states, fields, targets, gens, random_
             for k in range(n):
                 i = order[k]
                 a = field[i] - theta[i]
-                if temperature > 0.0:
-                    new = 1.0 if gen.random() < 1.0 / (1.0 + np.exp(-2.0 * a / temperature)) else -1.0
-                else:
-                    new = 1.0 if a > 0 else (-1.0 if a < 0 else s[i])
+                new = bipolar_update(a, s[i], gen, temperature)
                 if new != s[i]:
                     delta = new - s[i]
                     row = wt[i]
@@ -226,13 +239,7 @@ def _async_run(weights_t, threshold, net, states, fields, targets, gens, random_
                     changed += 1
             done = sweep + 1
             if record:
-                e = 0.0
-                m = 0.0
-                for i in range(n):
-                    e += s[i] * (theta[i] - 0.5 * field[i])
-                    m += s[i] * targets[q, i]
-                energies[q, done] = e
-                overlaps[q, done] = m / n
+                _record(s, field, theta, targets[q], energies[q], overlaps[q], done)
             if temperature == 0.0 and changed == 0:
                 converged = True
                 break
@@ -282,7 +289,38 @@ class RecallResult:
 
 
 # ---------------------------------------------------------------------- model
-class Hopfield(DiscreteModel):
+def square_weights(weights) -> np.ndarray:
+    """Weights as a read-only ``(n_pop, N, N)`` array, or a ValueError."""
+    w = as_float_array("weights", weights)
+    if w.ndim == 2:
+        w = w[None]
+    if w.ndim != 3 or w.shape[1] != w.shape[2] or w.shape[1] == 0:
+        raise ValueError(f"weights must have shape (N, N) or (n_pop, N, N), got {np.shape(weights)}")
+    w.flags.writeable = False
+    return w
+
+
+class UnitsMixin:
+    """Sizes of networks whose state is one value per unit and which take no inputs."""
+
+    @property
+    def n_units(self) -> int:
+        return self.params.weights.shape[1]
+
+    @property
+    def n_state(self) -> int:
+        return self.n_units
+
+    @property
+    def n_inputs(self) -> int:
+        return 0
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_units
+
+
+class Hopfield(UnitsMixin, DiscreteModel):
     """A population of discrete Hopfield networks (bipolar units).
 
     As an evornn model its ``rhs`` is the synchronous update; :meth:`run` and
@@ -305,13 +343,8 @@ class Hopfield(DiscreteModel):
     """
 
     def __init__(self, weights, threshold=0.0):
-        w = as_float_array("weights", weights)
-        if w.ndim == 2:
-            w = w[None]
-        if w.ndim != 3 or w.shape[1] != w.shape[2] or w.shape[1] == 0:
-            raise ValueError(f"weights must have shape (N, N) or (n_pop, N, N), got {np.shape(weights)}")
+        w = square_weights(weights)
         theta = batched("threshold", threshold, w.shape[0], (w.shape[1],))
-        w.flags.writeable = False
         theta.flags.writeable = False
         super().__init__(HopfieldParams(w, theta))
 
@@ -339,22 +372,6 @@ class Hopfield(DiscreteModel):
             t_low, t_high = parse_bounds("threshold_range", threshold_range)
             fields["threshold"] = Field((n,), low=t_low, high=t_high)
         return Codec(_build_hopfield, fields)
-
-    @property
-    def n_units(self) -> int:
-        return self.params.weights.shape[1]
-
-    @property
-    def n_state(self) -> int:
-        return self.n_units
-
-    @property
-    def n_inputs(self) -> int:
-        return 0
-
-    @property
-    def n_outputs(self) -> int:
-        return self.n_units
 
     def energy(self, states, network=None) -> np.ndarray:
         """:math:`E = -\\frac12 s^T W s + \\theta^T s` of states of shape ``(..., N)``.

@@ -2,14 +2,38 @@
 
 from .bam import BAM, BAMParams
 from .base import ContinuousModel, DiscreteModel, Model, register_kernels
+from .circuits import Circuit
 from .continuous_hopfield import ContinuousHopfield, ContinuousHopfieldParams
 from .ctrnn import CTRNN, CTRNNParams
 from .esn import ESN, ESNParams
 from .hopfield import Hopfield, HopfieldParams
+from .memristive import MemristiveCircuit, MemristiveParams, Memristor, MemristorParams
 from .readout import RidgeStatistics
 from .reservoir import Topology, spectral_radius
 from .system import System
 
-__all__ = ["BAM", "CTRNN", "ESN", "BAMParams", "CTRNNParams", "ContinuousHopfield", "ContinuousHopfieldParams", "ContinuousModel",
-           "DiscreteModel", "ESNParams", "Hopfield", "HopfieldParams", "Model", "RidgeStatistics", "System", "Topology",
-           "register_kernels", "spectral_radius"]
+__all__ = [
+           "BAM",
+           "CTRNN",
+           "ESN",
+           "BAMParams",
+           "CTRNNParams",
+           "Circuit",
+           "ContinuousHopfield",
+           "ContinuousHopfieldParams",
+           "ContinuousModel",
+           "DiscreteModel",
+           "ESNParams",
+           "Hopfield",
+           "HopfieldParams",
+           "MemristiveCircuit",
+           "MemristiveParams",
+           "Memristor",
+           "MemristorParams",
+           "Model",
+           "RidgeStatistics",
+           "System",
+           "Topology",
+           "register_kernels",
+           "spectral_radius",
+]

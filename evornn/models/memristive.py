@@ -1,0 +1,349 @@
+r"""Memristive circuits (Caravelli, Traversa and Di Ventra, Phys. Rev. E 95, 022140, 2017)
+and single memristor devices (HP linear ion drift, Strukov et al. 2008).
+
+**Circuits.** Each of the E edges of a :class:`~evornn.models.circuits.Circuit` holds a
+memristor with linear resistance :math:`R(w) = R_{on}(1 - w) + R_{off} w = R_{on}(1 + \xi w)`,
+:math:`\xi = (R_{off} - R_{on}) / R_{on}`, in series with a voltage source :math:`S_e` that
+pushes current along the edge's orientation. Kirchhoff's laws give the currents
+
+.. math:: i = \frac{1}{R_{on}} (I + \xi \Omega W)^{-1} \Omega S, \qquad W = \operatorname{diag}(w)
+
+(:meth:`MemristiveCircuit.currents`, checked against a nodal solve), and the memory states
+move with the currents. Papers use two sign conventions for the same operator:
+
+- ``convention="ctd2017"`` (the 2017 paper): :math:`\dot w = \alpha w - \frac{1}{\beta} (I + \xi \Omega W)^{-1} \Omega S`;
+- ``convention="decay"`` (Caravelli's later papers, e.g. Entropy 21, 789, 2019):
+  :math:`\dot w = -\alpha w + \frac{1}{\beta} (I + \xi \Omega W)^{-1} \Omega S`.
+
+Both give the same currents for the same state; they differ in which way a current moves
+w (and so which end is R_on-like) and in the sign of the decay term. Write
+:math:`\dot w = A^{-1} c\, \Omega S + a w` with :math:`A = I + \xi \Omega W` and
+:math:`(c, a) = (-1/\beta, \alpha)` or :math:`(1/\beta, -\alpha)`.
+
+**Lyapunov function** (:meth:`MemristiveCircuit.lyapunov`). Multiply by A:
+:math:`A \dot w = c \Omega S + a w + a \xi \Omega W w`, and take the inner product with
+:math:`W \dot w`. The left side :math:`\dot w^T (W + \xi W \Omega W) \dot w \ge 0` for w >= 0
+(Omega is a projector), and each term on the right is a time derivative for constant S, so
+
+.. math:: L(w) = -\Big[\frac{c}{2} \sum_i (\Omega S)_i w_i^2 + \frac{a}{3} \sum_i w_i^3
+          + \frac{a \xi}{4} (w \circ w)^T \Omega (w \circ w)\Big]
+
+never increases while w >= 0 and no bound is active. This is the function Caravelli,
+Traversa and Di Ventra construct for these dynamics.
+
+**Bounds** are explicit: ``bounds="clip"`` projects the flow at 0 and 1 (a state at a
+bound does not move outward), ``"window"`` multiplies it by Joglekar's window
+:math:`1 - (2w - 1)^{2p}`, ``"none"`` leaves it free.
+
+The linear solve is done for each state (``numpy.linalg.solve`` inside the compiled
+kernel), never by an explicit inverse.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .._checks import as_float_array, batched, one_of, positive_float, positive_int
+from .._numba import ERROR_MODEL, FASTMATH
+from .base import ContinuousModel, register_kernels
+from .circuits import Circuit
+
+CONVENTIONS = {"decay": 1.0, "ctd2017": -1.0}
+BOUNDS = {"none": 0, "clip": 1, "window": 2}
+
+
+class MemristiveParams(NamedTuple):
+    """Batched circuit parameters; axis 0 indexes circuits (one shared graph)."""
+
+    omega: np.ndarray  # (n_pop, E, E) projector onto the cycle space
+    xi: np.ndarray  # (n_pop,) (R_off - R_on) / R_on
+    alpha: np.ndarray  # (n_pop,)
+    beta: np.ndarray  # (n_pop,)
+    r_on: np.ndarray  # (n_pop,)
+    sources: np.ndarray  # (n_pop, E) constant sources
+    input_map: np.ndarray  # (n_pop, E, K): S = sources + input_map @ u
+    sign: np.ndarray  # (n_pop,) +1 "decay", -1 "ctd2017"
+    bounds: np.ndarray  # (n_pop,) int: 0 none, 1 clip, 2 window
+    window_p: np.ndarray  # (n_pop,) Joglekar exponent p
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _scaled_currents(w, params, p, u):
+    """R_on i = (I + xi Omega W)^-1 Omega S for individual p."""
+    omega = params.omega[p]
+    e = w.shape[0]
+    s = params.sources[p] + params.input_map[p] @ u
+    a = np.eye(e) + params.xi[p] * omega * w[None, :]
+    return np.linalg.solve(a, omega @ s)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def memristive_rhs(t, w, params, p, u, out):
+    """dw/dt of circuit p: sign * ((1/beta) A^-1 Omega S - alpha w), then the bounds."""
+    x = _scaled_currents(w, params, p, u)
+    sign, alpha, beta = params.sign[p], params.alpha[p], params.beta[p]
+    mode = params.bounds[p]
+    two_p = 2.0 * params.window_p[p]
+    for i in range(w.shape[0]):
+        d = sign * (x[i] / beta - alpha * w[i])
+        if mode == 1:
+            if (w[i] <= 0.0 and d < 0.0) or (w[i] >= 1.0 and d > 0.0):
+                d = 0.0
+        elif mode == 2:
+            d *= 1.0 - abs(2.0 * w[i] - 1.0) ** two_p
+        out[i] = d
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def memristive_output(w, params, p, out):
+    """The circuit's currents with no input (outputs are what a readout reads)."""
+    x = _scaled_currents(w, params, p, np.zeros(params.input_map.shape[2]))
+    for i in range(w.shape[0]):
+        out[i] = x[i] / params.r_on[p]
+
+
+register_kernels(MemristiveParams, rhs=memristive_rhs, output=memristive_output)  # jac: finite differences
+
+
+class MemristiveCircuit(ContinuousModel):
+    """A population of memristive circuits on one graph, Caravelli-Traversa-Di Ventra dynamics.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    r_on, r_off : float, 0 < r_on < r_off
+        Resistances at w = 0 and w = 1 (ohm). Defaults: 100 and 16,000 (HP).
+    alpha, beta : float or array_like, shape (n_pop,)
+        Decay and (positive) inverse rate constants, in the chosen `convention`.
+    sources : float or array_like, shape (E,) or (n_pop, E)
+        Constant voltage sources in series with the edges (volts, along each edge).
+    input_edges : sequence of int, optional
+        Edges whose source also adds an input (``n_inputs = len(input_edges)``): time-
+        dependent drives through evornn's inputs.
+    convention : {"decay", "ctd2017"}
+    bounds : {"clip", "window", "none"}
+    window_p : float
+        Joglekar exponent for ``bounds="window"``.
+    n_pop : int, optional
+        Number of circuits (default from the batched arguments, else 1).
+
+    Examples
+    --------
+    >>> circuit = Circuit.lattice(3, 3)
+    >>> net = MemristiveCircuit(circuit, sources=np.linspace(-1, 1, circuit.n_edges), alpha=0.1, beta=10.0)
+    >>> net.currents(np.full((1, circuit.n_edges), 0.5)).shape
+    (1, 12)
+    """
+
+    def __init__(self, circuit: Circuit, *, r_on: float = 100.0, r_off: float = 16_000.0, alpha=0.0, beta=1.0,
+                 sources=0.0, input_edges=(), convention: str = "decay", bounds: str = "clip", window_p: float = 1.0,
+                 n_pop: int | None = None):
+        if not isinstance(circuit, Circuit):
+            raise TypeError(f"circuit must be an evornn Circuit, got {type(circuit).__name__}")
+        r_on, r_off = positive_float("r_on", r_on), positive_float("r_off", r_off)
+        if r_on >= r_off:
+            raise ValueError(f"r_on must be below r_off, got r_on={r_on}, r_off={r_off}")
+        one_of("convention", convention, CONVENTIONS)
+        one_of("bounds", bounds, BOUNDS)
+        positive_float("window_p", window_p)
+        e = circuit.n_edges
+        inputs = np.asarray(input_edges, dtype=np.int64).ravel()
+        if inputs.size and (inputs.min() < 0 or inputs.max() >= e):
+            raise ValueError(f"input_edges must name edges in [0, {e}), got {inputs.tolist()}")
+        candidates = [np.shape(v)[0] for v in (alpha, beta) if np.ndim(v) == 1]
+        candidates += [np.shape(sources)[0]] if np.ndim(sources) == 2 else []
+        n_pop = positive_int("n_pop", n_pop if n_pop is not None else max(candidates or [1]))
+        alpha = batched("alpha", alpha, n_pop, ())
+        beta = batched("beta", beta, n_pop, ())
+        if np.any(beta <= 0):
+            raise ValueError(f"beta must be > 0, got {beta.min()}")
+        s = as_float_array("sources", sources)
+        if s.ndim == 1 and s.shape[0] != e and s.size != 1:
+            raise ValueError(f"sources must have one value per edge ({e}), got {s.shape[0]}")
+        s = batched("sources", s, n_pop, (e,))
+        input_map = np.zeros((n_pop, e, inputs.size))
+        input_map[:, inputs, np.arange(inputs.size)] = 1.0
+        self.circuit = circuit
+        fields = MemristiveParams(
+            omega=np.ascontiguousarray(np.broadcast_to(circuit.omega(), (n_pop, e, e))),
+            xi=np.full(n_pop, (r_off - r_on) / r_on), alpha=alpha, beta=beta, r_on=np.full(n_pop, r_on), sources=s,
+            input_map=input_map, sign=np.full(n_pop, CONVENTIONS[convention]),
+            bounds=np.full(n_pop, BOUNDS[bounds], dtype=np.int64), window_p=np.full(n_pop, float(window_p)))
+        for arr in fields:
+            arr.flags.writeable = False
+        super().__init__(fields)
+
+    @property
+    def n_edges(self) -> int:
+        return self.params.sources.shape[1]
+
+    @property
+    def n_state(self) -> int:
+        return self.n_edges
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.input_map.shape[2]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_edges
+
+    def initial_state(self, rng=None) -> np.ndarray:
+        """Uniform random memory states in [0, 1] from `rng` (all 0.5 without one)."""
+        if rng is None:
+            return np.full((self.n_pop, self.n_edges), 0.5)
+        from ..random import as_rng
+
+        return as_rng(rng).uniform(0.0, 1.0, (self.n_pop, self.n_edges))
+
+    def check_states(self, w) -> np.ndarray:
+        w = batched("w", w, self.n_pop, (self.n_edges,))
+        if np.any(w < 0) or np.any(w > 1):
+            raise ValueError(f"memory states w must lie in [0, 1], got values in [{w.min()}, {w.max()}]")
+        return w
+
+    def _source_vectors(self, inputs) -> np.ndarray:
+        u = batched("inputs", 0.0 if inputs is None else inputs, self.n_pop, (self.n_inputs,))
+        return self.params.sources + np.einsum("pek,pk->pe", self.params.input_map, u)
+
+    def currents(self, w, inputs=None) -> np.ndarray:
+        """Edge currents (amperes, along each edge), shape ``(n_pop, E)``, from the states
+        ``w`` of shape ``(n_pop, E)``: :math:`(I + \\xi \\Omega W)^{-1} \\Omega S / R_{on}`."""
+        w = self.check_states(w)
+        s = self._source_vectors(inputs)
+        prm = self.params
+        out = np.empty_like(w)
+        eye = np.eye(self.n_edges)
+        for p in range(self.n_pop):
+            a = eye + prm.xi[p] * prm.omega[p] * w[p][None, :]
+            out[p] = np.linalg.solve(a, prm.omega[p] @ s[p]) / prm.r_on[p]
+        return out
+
+    def resistances(self, w) -> np.ndarray:
+        """``R_on (1 + xi w)`` per edge, shape ``(n_pop, E)``."""
+        w = self.check_states(w)
+        return self.params.r_on[:, None] * (1.0 + self.params.xi[:, None] * w)
+
+    def voltages(self, w, inputs=None) -> tuple[np.ndarray, np.ndarray]:
+        """``(device, potentials)``: the voltage across each memristor, ``R(w) i``, shape
+        ``(n_pop, E)``, and the node potentials with node 0 grounded, shape ``(n_pop, V)``
+        (edge e from u to v has ``p_u - p_v = R_e i_e - S_e``)."""
+        i = self.currents(w, inputs)
+        device = self.resistances(w) * i
+        drop = device - self._source_vectors(inputs)
+        b = self.circuit.incidence()
+        potentials = np.zeros((self.n_pop, self.circuit.n_nodes))
+        for p in range(self.n_pop):
+            potentials[p, 1:] = np.linalg.lstsq(b[1:].T, drop[p], rcond=None)[0]
+        return device, potentials
+
+    def lyapunov(self, w, inputs=None) -> np.ndarray:
+        """The Lyapunov function of the module docstring at states ``w`` (shape
+        ``(..., n_pop, E)``); non-increasing along trajectories while w >= 0, the sources
+        are constant and no bound is active."""
+        w = as_float_array("w", w)
+        prm = self.params
+        s = self._source_vectors(inputs)
+        c = prm.sign / prm.beta
+        a = -prm.sign * prm.alpha
+        omega_s = np.einsum("pij,pj->pi", prm.omega, s)
+        w2 = w * w
+        quartic = np.einsum("...pi,pij,...pj->...p", w2, prm.omega, w2)
+        return -(0.5 * c * np.sum(omega_s * w2, axis=-1) + a / 3.0 * np.sum(w2 * w, axis=-1)
+                 + a * prm.xi / 4.0 * quartic)
+
+
+# ---------------------------------------------------------------------- single devices
+WINDOWS = {"none": 0, "joglekar": 1, "biolek": 2}
+DRIVES = {"current": 0, "voltage": 1}
+
+
+class MemristorParams(NamedTuple):
+    """Batched HP memristor parameters; axis 0 indexes devices."""
+
+    r_on: np.ndarray  # (n_pop,) ohm
+    r_off: np.ndarray  # (n_pop,) ohm
+    k: np.ndarray  # (n_pop,) mu_v R_on / D^2, per coulomb
+    window: np.ndarray  # (n_pop,) int: 0 none, 1 Joglekar, 2 Biolek
+    p: np.ndarray  # (n_pop,) window exponent
+    drive: np.ndarray  # (n_pop,) int: 0 current source, 1 voltage source
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _device_current(x, params, p, drive):
+    if params.drive[p] == 0:
+        return drive
+    return drive / (params.r_on[p] * x + params.r_off[p] * (1.0 - x))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def memristor_rhs(t, y, params, p, u, out):
+    """dx/dt = k i f(x, i) with the chosen window f."""
+    x = y[0]
+    i = _device_current(x, params, p, u[0])
+    two_p = 2.0 * params.p[p]
+    if params.window[p] == 1:
+        f = 1.0 - abs(2.0 * x - 1.0) ** two_p
+    elif params.window[p] == 2:
+        f = 1.0 - abs(x - (1.0 if i <= 0.0 else 0.0)) ** two_p
+    else:
+        f = 1.0
+    out[0] = params.k[p] * i * f
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def memristor_output(y, params, p, out):
+    """The memristance R(x) = R_on x + R_off (1 - x)."""
+    out[0] = params.r_on[p] * y[0] + params.r_off[p] * (1.0 - y[0])
+
+
+register_kernels(MemristorParams, rhs=memristor_rhs, output=memristor_output)
+
+
+class Memristor(ContinuousModel):
+    r"""HP linear-ion-drift memristors (Strukov, Snider, Stewart and Williams, Nature 453, 2008).
+
+    The state x = w / D in [0, 1] is the doped fraction of the film;
+
+    .. math:: R(x) = R_{on} x + R_{off} (1 - x), \qquad \dot x = \frac{\mu_v R_{on}}{D^2}\, i(t)\, f(x, i)
+
+    with the window f: none (f = 1, so x = x0 + k q exactly, q the charge), Joglekar's
+    :math:`1 - (2x - 1)^{2p}` (for p = 1 the state is the logistic function of q), or
+    Biolek's :math:`1 - (x - \mathrm{stp}(-i))^{2p}`. The input (evornn inputs, one per
+    device) is the drive: a current source (``drive="current"``) or a voltage source
+    (``"voltage"``, i = v / R(x)). Defaults are the usual HP values: R_on 100 ohm, R_off
+    16 kohm, D = 10 nm, mu_v = 1e-14 m^2 / (V s).
+    """
+
+    def __init__(self, *, r_on=100.0, r_off=16_000.0, d: float = 10e-9, mu_v: float = 1e-14, window: str = "none",
+                 p: float = 1.0, drive: str = "current", n_pop: int = 1):
+        one_of("window", window, WINDOWS)
+        one_of("drive", drive, DRIVES)
+        n_pop = positive_int("n_pop", n_pop)
+        r_on = batched("r_on", r_on, n_pop, ())
+        r_off = batched("r_off", r_off, n_pop, ())
+        if np.any(r_on <= 0) or np.any(r_on >= r_off):
+            raise ValueError("need 0 < r_on < r_off")
+        k = mu_v * r_on / positive_float("d", d) ** 2
+        fields = MemristorParams(r_on=r_on, r_off=r_off, k=k, window=np.full(n_pop, WINDOWS[window], dtype=np.int64),
+                                 p=np.full(n_pop, positive_float("p", p)),
+                                 drive=np.full(n_pop, DRIVES[drive], dtype=np.int64))
+        for arr in fields:
+            arr.flags.writeable = False
+        super().__init__(fields)
+
+    @property
+    def n_state(self) -> int:
+        return 1
+
+    @property
+    def n_inputs(self) -> int:
+        return 1
+
+    @property
+    def n_outputs(self) -> int:
+        return 1

@@ -35,8 +35,11 @@ Traversa and Di Ventra construct for these dynamics.
 bound does not move outward), ``"window"`` multiplies it by Joglekar's window
 :math:`1 - (2w - 1)^{2p}`, ``"none"`` leaves it free.
 
-The linear solve is done for each state (``numpy.linalg.solve`` inside the compiled
-kernel), never by an explicit inverse.
+The compiled kernel finds the currents by nodal analysis: a Cholesky factorisation of the
+(V - 1) x (V - 1) weighted Laplacian instead of the E x E system above (V < E + 1 for any
+circuit with a cycle, and far smaller for dense ones), never an explicit inverse.
+:meth:`MemristiveCircuit.currents` evaluates the formula above directly; the tests check
+that the two agree.
 """
 
 from __future__ import annotations
@@ -56,9 +59,11 @@ BOUNDS = {"none": 0, "clip": 1, "window": 2}
 
 
 class MemristiveParams(NamedTuple):
-    """Batched circuit parameters; axis 0 indexes circuits (one shared graph)."""
+    """Batched circuit parameters; axis 0 indexes circuits."""
 
-    omega: np.ndarray  # (n_pop, E, E) projector onto the cycle space
+    edge_from: np.ndarray  # (n_pop, E) int: start node of each edge
+    edge_to: np.ndarray  # (n_pop, E) int: end node of each edge
+    n_nodes: np.ndarray  # (n_pop,) int
     xi: np.ndarray  # (n_pop,) (R_off - R_on) / R_on
     alpha: np.ndarray  # (n_pop,)
     beta: np.ndarray  # (n_pop,)
@@ -72,12 +77,58 @@ class MemristiveParams(NamedTuple):
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _scaled_currents(w, params, p, u):
-    """R_on i = (I + xi Omega W)^-1 Omega S for individual p."""
-    omega = params.omega[p]
+    """R_on i for individual p by nodal analysis: the same currents as
+    (I + xi Omega W)^-1 Omega S, from a (V - 1) x (V - 1) symmetric positive definite system
+    (node 0 grounded) instead of an E x E one.
+
+    With conductances g = 1 / R(w): L = B diag(g) B^T, L p = -B (g S), i = g (B^T p + S).
+    """
+    src = params.edge_from[p]
+    dst = params.edge_to[p]
     e = w.shape[0]
-    s = params.sources[p] + params.input_map[p] @ u
-    a = np.eye(e) + params.xi[p] * omega * w[None, :]
-    return np.linalg.solve(a, omega @ s)
+    n = params.n_nodes[p] - 1
+    s = params.sources[p].copy()
+    inputs = params.input_map[p]
+    for k in range(inputs.shape[1]):
+        for j in range(e):
+            s[j] += inputs[j, k] * u[k]
+    g = np.empty(e)
+    for j in range(e):
+        g[j] = 1.0 / (1.0 + params.xi[p] * w[j])  # R_on / R(w): currents come out scaled by R_on
+    lap = np.zeros((n, n))
+    rhs = np.zeros(n)
+    for j in range(e):
+        a, b = src[j] - 1, dst[j] - 1  # node 0 is ground: row and column -1 are dropped
+        if a == b:
+            continue
+        if a >= 0:
+            lap[a, a] += g[j]
+            rhs[a] -= g[j] * s[j]
+        if b >= 0:
+            lap[b, b] += g[j]
+            rhs[b] += g[j] * s[j]
+        if a >= 0 and b >= 0:
+            lap[a, b] -= g[j]
+            lap[b, a] -= g[j]
+    potential = np.zeros(n + 1)
+    if n > 0:
+        chol = np.linalg.cholesky(lap)
+        # forward then backward substitution: chol chol^T x = rhs
+        y = np.empty(n)
+        for i in range(n):
+            acc = rhs[i]
+            for k in range(i):
+                acc -= chol[i, k] * y[k]
+            y[i] = acc / chol[i, i]
+        for i in range(n - 1, -1, -1):
+            acc = y[i]
+            for k in range(i + 1, n):
+                acc -= chol[k, i] * potential[k + 1]
+            potential[i + 1] = acc / chol[i, i]
+    out = np.empty(e)
+    for j in range(e):
+        out[j] = g[j] * (potential[src[j]] - potential[dst[j]] + s[j])
+    return out
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -168,7 +219,9 @@ class MemristiveCircuit(ContinuousModel):
         input_map[:, inputs, np.arange(inputs.size)] = 1.0
         self.circuit = circuit
         fields = MemristiveParams(
-            omega=np.ascontiguousarray(np.broadcast_to(circuit.omega(), (n_pop, e, e))),
+            edge_from=np.ascontiguousarray(np.broadcast_to(circuit.edges[:, 0], (n_pop, e))),
+            edge_to=np.ascontiguousarray(np.broadcast_to(circuit.edges[:, 1], (n_pop, e))),
+            n_nodes=np.full(n_pop, circuit.n_nodes, dtype=np.int64),
             xi=np.full(n_pop, (r_off - r_on) / r_on), alpha=alpha, beta=beta, r_on=np.full(n_pop, r_on), sources=s,
             input_map=input_map, sign=np.full(n_pop, CONVENTIONS[convention]),
             bounds=np.full(n_pop, BOUNDS[bounds], dtype=np.int64), window_p=np.full(n_pop, float(window_p)))
@@ -216,11 +269,11 @@ class MemristiveCircuit(ContinuousModel):
         w = self.check_states(w)
         s = self._source_vectors(inputs)
         prm = self.params
+        omega = self.circuit.omega()
         out = np.empty_like(w)
-        eye = np.eye(self.n_edges)
         for p in range(self.n_pop):
-            a = eye + prm.xi[p] * prm.omega[p] * w[p][None, :]
-            out[p] = np.linalg.solve(a, prm.omega[p] @ s[p]) / prm.r_on[p]
+            a = np.eye(self.n_edges) + prm.xi[p] * omega * w[p][None, :]
+            out[p] = np.linalg.solve(a, omega @ s[p]) / prm.r_on[p]
         return out
 
     def resistances(self, w) -> np.ndarray:
@@ -250,9 +303,10 @@ class MemristiveCircuit(ContinuousModel):
         s = self._source_vectors(inputs)
         c = prm.sign / prm.beta
         a = -prm.sign * prm.alpha
-        omega_s = np.einsum("pij,pj->pi", prm.omega, s)
+        omega = self.circuit.omega()
+        omega_s = s @ omega
         w2 = w * w
-        quartic = np.einsum("...pi,pij,...pj->...p", w2, prm.omega, w2)
+        quartic = np.einsum("...pi,ij,...pj->...p", w2, omega, w2)
         return -(0.5 * c * np.sum(omega_s * w2, axis=-1) + a / 3.0 * np.sum(w2 * w, axis=-1)
                  + a * prm.xi / 4.0 * quartic)
 

@@ -57,6 +57,24 @@ def test_currents_equal_a_nodal_kirchhoff_solve(make):
             np.testing.assert_allclose(potentials[p], nodes, atol=1e-9)
 
 
+@pytest.mark.parametrize("make", [*GRAPHS, lambda: Circuit([(0, 1), (1, 0), (0, 0)])])
+def test_compiled_flow_is_the_ctd_equation(make):
+    """The kernel's nodal solve gives the flow sign * ((I + xi Omega W)^-1 Omega S / beta - alpha w)
+    of the Omega formula, with inputs added to their edges' sources."""
+    circuit = make()
+    rng = np.random.default_rng(6)
+    for convention, sign in (("decay", 1.0), ("ctd2017", -1.0)):
+        net = MemristiveCircuit(circuit, sources=rng.normal(size=(3, circuit.n_edges)), alpha=[0.0, 0.2, 0.5],
+                                beta=[1.0, 3.0, 0.5], input_edges=[0, circuit.n_edges - 1], convention=convention,
+                                bounds="none")
+        w = rng.uniform(0, 1, (3, circuit.n_edges))
+        u = rng.normal(size=(3, 2))
+        out = np.empty_like(w)
+        _rhs_batch(0.0, w, net.params, u, out)
+        expected = sign * (100.0 * net.currents(w, u) / net.params.beta[:, None] - net.params.alpha[:, None] * w)
+        np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-13)
+
+
 def test_one_loop_circuit_is_the_one_device_equation():
     """A single memristor closed on itself with its source (one edge, one node: Omega = 1):
     dw/dt = alpha w - R_on I / beta with I = S / R(w) in the 2017 convention."""

@@ -35,9 +35,11 @@ Traversa and Di Ventra construct for these dynamics.
 bound does not move outward), ``"window"`` multiplies it by Joglekar's window
 :math:`1 - (2w - 1)^{2p}`, ``"none"`` leaves it free.
 
-The compiled kernel finds the currents by nodal analysis: a Cholesky factorisation of the
-(V - 1) x (V - 1) weighted Laplacian instead of the E x E system above (V < E + 1 for any
-circuit with a cycle, and far smaller for dense ones), never an explicit inverse.
+The compiled kernel finds the currents by nodal analysis on the (V - 1) x (V - 1) grounded
+weighted Laplacian instead of the E x E system above (V < E + 1 for any circuit with a
+cycle, and far smaller for dense ones), never with an explicit inverse: a Cholesky
+factorisation up to 64 nodes, Jacobi-preconditioned conjugate gradients over the edge list
+(O(E) per iteration, to a residual of 1e-14) above.
 :meth:`MemristiveCircuit.currents` evaluates the formula above directly; the tests check
 that the two agree.
 """
@@ -75,56 +77,134 @@ class MemristiveParams(NamedTuple):
     window_p: np.ndarray  # (n_pop,) Joglekar exponent p
 
 
+#: Circuits with more nodes than this solve the nodal system by conjugate gradients.
+DENSE_NODES = 64
+#: Conjugate gradients stop at this residual relative to the right-hand side.
+CG_RTOL = 1e-14
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _laplacian_times(g, src, dst, x, out):
+    """out = L x for the weighted Laplacian L = B diag(g) B^T, row and column 0 (ground) removed
+    (x[0] must be 0; out[0] is set to 0)."""
+    out[:] = 0.0
+    for j in range(g.shape[0]):
+        a, b = src[j], dst[j]
+        d = g[j] * (x[a] - x[b])
+        out[a] += d
+        out[b] -= d
+    out[0] = 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _dense_potentials(g, src, dst, rhs, n_nodes, potential):
+    """Cholesky of the grounded Laplacian, then two triangular solves."""
+    n = n_nodes - 1
+    lap = np.zeros((n, n))
+    for j in range(g.shape[0]):
+        a, b = src[j] - 1, dst[j] - 1
+        if a == b:
+            continue
+        if a >= 0:
+            lap[a, a] += g[j]
+        if b >= 0:
+            lap[b, b] += g[j]
+        if a >= 0 and b >= 0:
+            lap[a, b] -= g[j]
+            lap[b, a] -= g[j]
+    potential[0] = 0.0
+    if n == 0:
+        return
+    chol = np.linalg.cholesky(lap)
+    y = np.empty(n)
+    for i in range(n):
+        acc = rhs[i + 1]
+        for k in range(i):
+            acc -= chol[i, k] * y[k]
+        y[i] = acc / chol[i, i]
+    for i in range(n - 1, -1, -1):
+        acc = y[i]
+        for k in range(i + 1, n):
+            acc -= chol[k, i] * potential[k + 1]
+        potential[i + 1] = acc / chol[i, i]
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _cg_potentials(g, src, dst, rhs, n_nodes, potential) -> bool:
+    """Jacobi-preconditioned conjugate gradients on the grounded Laplacian, matrix-free over
+    the edge list (O(E) per iteration); True when the residual fell below CG_RTOL."""
+    diag = np.zeros(n_nodes)
+    for j in range(g.shape[0]):
+        if src[j] != dst[j]:
+            diag[src[j]] += g[j]
+            diag[dst[j]] += g[j]
+    r = rhs.copy()
+    r[0] = 0.0
+    potential[:] = 0.0
+    z = np.zeros(n_nodes)
+    for i in range(1, n_nodes):
+        z[i] = r[i] / diag[i]
+    d = z.copy()
+    q = np.empty(n_nodes)
+    rz = 0.0
+    norm_b = 0.0
+    for i in range(n_nodes):
+        rz += r[i] * z[i]
+        norm_b += r[i] * r[i]
+    if norm_b == 0.0:
+        return True
+    tol = CG_RTOL * CG_RTOL * norm_b
+    for _ in range(4 * n_nodes):
+        _laplacian_times(g, src, dst, d, q)
+        dq = 0.0
+        for i in range(n_nodes):
+            dq += d[i] * q[i]
+        step = rz / dq
+        rr = 0.0
+        for i in range(n_nodes):
+            potential[i] += step * d[i]
+            r[i] -= step * q[i]
+            rr += r[i] * r[i]
+        if rr <= tol:
+            return True
+        rz_new = 0.0
+        for i in range(1, n_nodes):
+            z[i] = r[i] / diag[i]
+            rz_new += r[i] * z[i]
+        beta = rz_new / rz
+        rz = rz_new
+        for i in range(n_nodes):
+            d[i] = z[i] + beta * d[i]
+    return False
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _scaled_currents(w, params, p, u):
     """R_on i for individual p by nodal analysis: the same currents as
-    (I + xi Omega W)^-1 Omega S, from a (V - 1) x (V - 1) symmetric positive definite system
-    (node 0 grounded) instead of an E x E one.
-
-    With conductances g = 1 / R(w): L = B diag(g) B^T, L p = -B (g S), i = g (B^T p + S).
+    (I + xi Omega W)^-1 Omega S, from the (V - 1) x (V - 1) grounded Laplacian system instead
+    of an E x E one: with conductances g = R_on / R(w), L = B diag(g) B^T, L p = -B (g S),
+    i = g (B^T p + S). Small circuits factorise L (Cholesky); larger ones use conjugate
+    gradients to a residual of 1e-14 (falling back to Cholesky if that is not reached).
     """
     src = params.edge_from[p]
     dst = params.edge_to[p]
     e = w.shape[0]
-    n = params.n_nodes[p] - 1
+    n_nodes = params.n_nodes[p]
     s = params.sources[p].copy()
     inputs = params.input_map[p]
     for k in range(inputs.shape[1]):
         for j in range(e):
             s[j] += inputs[j, k] * u[k]
     g = np.empty(e)
+    rhs = np.zeros(n_nodes)
     for j in range(e):
         g[j] = 1.0 / (1.0 + params.xi[p] * w[j])  # R_on / R(w): currents come out scaled by R_on
-    lap = np.zeros((n, n))
-    rhs = np.zeros(n)
-    for j in range(e):
-        a, b = src[j] - 1, dst[j] - 1  # node 0 is ground: row and column -1 are dropped
-        if a == b:
-            continue
-        if a >= 0:
-            lap[a, a] += g[j]
-            rhs[a] -= g[j] * s[j]
-        if b >= 0:
-            lap[b, b] += g[j]
-            rhs[b] += g[j] * s[j]
-        if a >= 0 and b >= 0:
-            lap[a, b] -= g[j]
-            lap[b, a] -= g[j]
-    potential = np.zeros(n + 1)
-    if n > 0:
-        chol = np.linalg.cholesky(lap)
-        # forward then backward substitution: chol chol^T x = rhs
-        y = np.empty(n)
-        for i in range(n):
-            acc = rhs[i]
-            for k in range(i):
-                acc -= chol[i, k] * y[k]
-            y[i] = acc / chol[i, i]
-        for i in range(n - 1, -1, -1):
-            acc = y[i]
-            for k in range(i + 1, n):
-                acc -= chol[k, i] * potential[k + 1]
-            potential[i + 1] = acc / chol[i, i]
+        if src[j] != dst[j]:
+            rhs[src[j]] -= g[j] * s[j]
+            rhs[dst[j]] += g[j] * s[j]
+    potential = np.zeros(n_nodes)
+    if n_nodes - 1 <= DENSE_NODES or not _cg_potentials(g, src, dst, rhs, n_nodes, potential):
+        _dense_potentials(g, src, dst, rhs, n_nodes, potential)
     out = np.empty(e)
     for j in range(e):
         out[j] = g[j] * (potential[src[j]] - potential[dst[j]] + s[j])

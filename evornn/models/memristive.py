@@ -49,7 +49,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .._checks import as_float_array, batched, one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
@@ -197,15 +197,23 @@ def _scaled_currents(w, params, p, u):
             s[j] += inputs[j, k] * u[k]
     g = np.empty(e)
     rhs = np.zeros(n_nodes)
+    out = np.empty(e)
     for j in range(e):
-        g[j] = 1.0 / (1.0 + params.xi[p] * w[j])  # R_on / R(w): currents come out scaled by R_on
+        if not np.isfinite(w[j]):  # a diverged state: report NaN, never raise in the solver
+            out[:] = np.nan
+            return out
+        # R_on / R(w), with w read inside [0, 1] (a fixed step may overshoot a bound): the
+        # resistance stays within [R_on, R_off], so the Laplacian stays positive definite
+        g[j] = 1.0 / (1.0 + params.xi[p] * min(max(w[j], 0.0), 1.0))
         if src[j] != dst[j]:
             rhs[src[j]] -= g[j] * s[j]
             rhs[dst[j]] += g[j] * s[j]
     potential = np.zeros(n_nodes)
+    if not np.all(np.isfinite(rhs)):
+        out[:] = np.nan
+        return out
     if n_nodes - 1 <= DENSE_NODES or not _cg_potentials(g, src, dst, rhs, n_nodes, potential):
         _dense_potentials(g, src, dst, rhs, n_nodes, potential)
-    out = np.empty(e)
     for j in range(e):
         out[j] = g[j] * (potential[src[j]] - potential[dst[j]] + s[j])
     return out
@@ -239,6 +247,17 @@ def memristive_output(w, params, p, out):
 register_kernels(MemristiveParams, rhs=memristive_rhs, output=memristive_output)  # jac: finite differences
 
 
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _currents_batch(w, params, u, out):
+    """out[r, p] = currents of circuit p at states w[r, p] with inputs u[r, p]."""
+    n_rec, n_pop = w.shape[0], w.shape[1]
+    for q in prange(n_rec * n_pop):
+        r, p = q // n_pop, q % n_pop
+        x = _scaled_currents(w[r, p], params, p, u[r, p])
+        for j in range(w.shape[2]):
+            out[r, p, j] = x[j] / params.r_on[p]
+
+
 class MemristiveCircuit(ContinuousModel):
     """A population of memristive circuits on one graph, Caravelli-Traversa-Di Ventra dynamics.
 
@@ -254,6 +273,9 @@ class MemristiveCircuit(ContinuousModel):
     input_edges : sequence of int, optional
         Edges whose source also adds an input (``n_inputs = len(input_edges)``): time-
         dependent drives through evornn's inputs.
+    input_weights : array_like, shape (E, K), optional
+        Instead of `input_edges`: input k adds ``input_weights[e, k] * u_k`` to the source of
+        every edge e (a reservoir's input matrix).
     convention : {"decay", "ctd2017"}
     bounds : {"clip", "window", "none"}
     window_p : float
@@ -270,8 +292,8 @@ class MemristiveCircuit(ContinuousModel):
     """
 
     def __init__(self, circuit: Circuit, *, r_on: float = 100.0, r_off: float = 16_000.0, alpha=0.0, beta=1.0,
-                 sources=0.0, input_edges=(), convention: str = "decay", bounds: str = "clip", window_p: float = 1.0,
-                 n_pop: int | None = None):
+                 sources=0.0, input_edges=(), input_weights=None, convention: str = "decay", bounds: str = "clip",
+                 window_p: float = 1.0, n_pop: int | None = None):
         if not isinstance(circuit, Circuit):
             raise TypeError(f"circuit must be an evornn Circuit, got {type(circuit).__name__}")
         r_on, r_off = positive_float("r_on", r_on), positive_float("r_off", r_off)
@@ -295,8 +317,16 @@ class MemristiveCircuit(ContinuousModel):
         if s.ndim == 1 and s.shape[0] != e and s.size != 1:
             raise ValueError(f"sources must have one value per edge ({e}), got {s.shape[0]}")
         s = batched("sources", s, n_pop, (e,))
-        input_map = np.zeros((n_pop, e, inputs.size))
-        input_map[:, inputs, np.arange(inputs.size)] = 1.0
+        if input_weights is not None:
+            if inputs.size:
+                raise ValueError("give input_edges or input_weights, not both")
+            weights_in = as_float_array("input_weights", input_weights)
+            if weights_in.ndim != 2 or weights_in.shape[0] != e:
+                raise ValueError(f"input_weights must have shape ({e}, n_inputs), got {weights_in.shape}")
+            input_map = np.ascontiguousarray(np.broadcast_to(weights_in, (n_pop, *weights_in.shape)))
+        else:
+            input_map = np.zeros((n_pop, e, inputs.size))
+            input_map[:, inputs, np.arange(inputs.size)] = 1.0
         self.circuit = circuit
         fields = MemristiveParams(
             edge_from=np.ascontiguousarray(np.broadcast_to(circuit.edges[:, 0], (n_pop, e))),
@@ -357,7 +387,8 @@ class MemristiveCircuit(ContinuousModel):
         return out
 
     def resistances(self, w) -> np.ndarray:
-        """``R_on (1 + xi w)`` per edge, shape ``(n_pop, E)``."""
+        """``R_on (1 + xi w)`` per edge, shape ``(n_pop, E)`` (the compiled flow reads w
+        clipped to [0, 1], which is the same inside the bounds)."""
         w = self.check_states(w)
         return self.params.r_on[:, None] * (1.0 + self.params.xi[:, None] * w)
 
@@ -373,6 +404,42 @@ class MemristiveCircuit(ContinuousModel):
         for p in range(self.n_pop):
             potentials[p, 1:] = np.linalg.lstsq(b[1:].T, drop[p], rcond=None)[0]
         return device, potentials
+
+    def features(self, inputs, *, dt: float, steps_per_input: int = 1, readout: str = "currents", w0=None,
+                 method: str = "rk4") -> np.ndarray:
+        """Drive the circuits with an input sequence and read them after every sample: the
+        circuit as a physical reservoir.
+
+        Each row of `inputs` (shape ``(n_samples, n_inputs)``, the same for every circuit)
+        is held for `steps_per_input` integration steps of `dt`; at the end of the sample
+        the readout takes the edge currents under that input (``readout="currents"``) or the
+        memory states (``"states"``).
+
+        Returns
+        -------
+        ndarray, shape (n_pop, n_samples, E)
+            Features for :class:`~evornn.models.readout.RidgeStatistics` or any readout.
+        """
+        from ..integrate.simulate import simulate_quietly
+
+        one_of("readout", readout, ("currents", "states"))
+        steps_per_input = positive_int("steps_per_input", steps_per_input)
+        u = as_float_array("inputs", inputs)
+        if u.ndim == 1:
+            u = u[:, None]
+        if u.ndim != 2 or u.shape[1] != self.n_inputs:
+            raise ValueError(f"inputs must have shape (n_samples, {self.n_inputs}), got {np.shape(inputs)}")
+        held = np.ascontiguousarray(np.broadcast_to(np.repeat(u, steps_per_input, axis=0)[:, None, :],
+                                                    (u.shape[0] * steps_per_input, self.n_pop, self.n_inputs)))
+        w = self.initial_state() if w0 is None else self.check_states(w0)
+        traj = simulate_quietly(self, dt, y0=w, inputs=held, method=method, record_every=steps_per_input)
+        states = traj.y[1:]  # (n_samples, n_pop, E): after each sample
+        if readout == "states":
+            return np.ascontiguousarray(states.transpose(1, 0, 2))
+        per_sample = np.ascontiguousarray(np.broadcast_to(u[:, None, :], (u.shape[0], self.n_pop, self.n_inputs)))
+        out = np.empty_like(states)
+        _currents_batch(np.ascontiguousarray(states), self.params, per_sample, out)
+        return np.ascontiguousarray(out.transpose(1, 0, 2))
 
     def lyapunov(self, w, inputs=None) -> np.ndarray:
         """The Lyapunov function of the module docstring at states ``w`` (shape

@@ -178,3 +178,34 @@ def test_bad_input():
         MemristiveCircuit(Circuit.complete(3), input_edges=[5])
     with pytest.raises(ValueError, match="one value per edge"):
         MemristiveCircuit(Circuit.complete(3), sources=[1.0, 2.0])
+
+
+def test_diverging_or_overshooting_states_never_crash_the_solver():
+    circuit = Circuit.random_regular(80, 4, rng=3)  # conjugate gradients (more than 64 nodes)
+    net = MemristiveCircuit(circuit, sources=np.ones(circuit.n_edges), alpha=0.0, beta=1.0, bounds="none")
+    w = np.full((1, circuit.n_edges), 0.5)
+    w[0, 3] = -0.5  # outside the bounds: read as 0
+    w[0, 7] = 2.0  # read as 1
+    out = np.empty_like(w)
+    _rhs_batch(0.0, w, net.params, np.zeros((1, 0)), out)
+    clipped = np.clip(w, 0, 1)
+    np.testing.assert_allclose(out, 100.0 * net.currents(clipped), rtol=1e-9, atol=1e-12)
+    w[0, 5] = np.nan
+    _rhs_batch(0.0, w, net.params, np.zeros((1, 0)), out)
+    assert np.isnan(out).all()
+
+
+def test_reservoir_features_are_the_states_and_currents_after_each_sample():
+    circuit = Circuit.lattice(3, 4)
+    rng = np.random.default_rng(7)
+    win = rng.uniform(-1, 1, (circuit.n_edges, 2))
+    net = MemristiveCircuit(circuit, sources=rng.uniform(-0.2, 0.2, circuit.n_edges), input_weights=win, alpha=0.5,
+                            beta=0.1, bounds="window")
+    u = rng.uniform(-1, 1, (6, 2))
+    states = net.features(u, dt=0.05, steps_per_input=4, readout="states")
+    currents = net.features(u, dt=0.05, steps_per_input=4)
+    w = net.initial_state()
+    for n in range(6):  # hold each input for 4 RK4 steps, then read
+        w = evornn.simulate(net, w, dt=0.05, n_steps=4, inputs=u[n][None]).y_final
+        np.testing.assert_allclose(states[:, n], w, atol=1e-14)
+        np.testing.assert_allclose(currents[:, n], net.currents(w, u[n][None]), rtol=1e-9, atol=1e-15)

@@ -232,7 +232,7 @@ def memristive_rhs(t, w, params, p, u, out):
             if (w[i] <= 0.0 and d < 0.0) or (w[i] >= 1.0 and d > 0.0):
                 d = 0.0
         elif mode == 2:
-            d *= 1.0 - abs(2.0 * w[i] - 1.0) ** two_p
+            d *= max(0.0, 1.0 - abs(2.0 * w[i] - 1.0) ** two_p)  # zero (not negative) past a bound
         out[i] = d
 
 

@@ -44,7 +44,25 @@ from .tasks import (
     WheeledRobotTask,
 )
 
-MODELS = {"ctrnn": CTRNN.codec, "esn": ESN.codec, "hopfield": Hopfield.codec}
+
+def _memristive_reservoir(*, graph: str = "random_regular", n_nodes: int = 30, degree: int = 4, n_inputs: int = 1,
+                          alpha=(0.3, 30.0), beta=(0.003, 0.3), input_scaling=(0.03, 3.0), source_scaling=(0.01, 1.0),
+                          seed: int = 0, bounds: str = "clip"):
+    """[model] type = "memristive": a reservoir codec on a random-regular or lattice circuit."""
+    from .models.circuits import Circuit
+    from .models.memristive import MemristiveCircuit
+
+    if graph == "random_regular":
+        circuit = Circuit.random_regular(n_nodes, degree, rng=seed)
+    elif graph == "lattice":
+        circuit = Circuit.lattice(n_nodes, degree)
+    else:
+        raise ValueError(f"graph must be 'random_regular' or 'lattice', got {graph!r}")
+    return MemristiveCircuit.reservoir_codec(circuit, n_inputs, alpha=alpha, beta=beta, input_scaling=input_scaling,
+                                             source_scaling=source_scaling, seed=seed, bounds=bounds)
+
+
+MODELS = {"ctrnn": CTRNN.codec, "esn": ESN.codec, "hopfield": Hopfield.codec, "memristive": _memristive_reservoir}
 TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask, "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "timeseries": TimeSeriesTask.from_dataset,
          "recall": RecallTask.random}

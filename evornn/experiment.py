@@ -204,7 +204,9 @@ def _write_results(out: Path, problem, result) -> None:
     })
 
     if hasattr(problem.task, "trained_model"):  # reservoirs: keep the readout the task trained
-        problem.task.trained_model(result.best_model).save(out / "best_model.npz")
+        trained = problem.task.trained_model(result.best_model)
+        if trained is not None:
+            trained.save(out / "best_model.npz")
 
     from .plotting import plot_history, save_png
 

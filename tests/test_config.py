@@ -28,7 +28,7 @@ def with_change(section, key, value):
     ("section", "key", "value", "message"),
     [
         ("model", "n_neurns", 2, r"unknown key\(s\) \['n_neurns'\] in \[model\]"),
-        ("model", "type", "lstm", r"\[model\] type must be one of \['ctrnn', 'esn', 'hopfield'\], got 'lstm'"),
+        ("model", "type", "lstm", r"\[model\] type must be one of \['ctrnn', 'esn', 'hopfield', 'memristive'\], got 'lstm'"),
         ("model", "tau_range", [5, 1], r"\[model\] tau_range must have low <= high"),
         ("task", "period", -1.0, r"\[task\] period must be a finite number > 0, got -1.0"),
         ("evolve", "n_pop", "many", r"\[evolve\] n_pop must be an integer, got 'many'"),
@@ -73,7 +73,8 @@ def test_overrides_are_read_as_toml_values():
 
 
 @pytest.mark.parametrize("name", ["oscillator.toml", "sequence.toml", "double_pole_velocities.toml", "ctrnn_bias_map.toml",
-                                  "esn_narma10.toml", "esn_mackey_glass.toml", "esn_hyperparameter_search.toml"])
+                                  "esn_narma10.toml", "esn_mackey_glass.toml", "esn_hyperparameter_search.toml",
+                                  "hopfield_capacity.toml", "memristive_reservoir.toml"])
 def test_the_shipped_experiments_are_valid(name):
     path = ROOT / "experiments" / name
     tomllib.loads(path.read_text())

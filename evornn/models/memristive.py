@@ -339,6 +339,35 @@ class MemristiveCircuit(ContinuousModel):
             arr.flags.writeable = False
         super().__init__(fields)
 
+    @classmethod
+    def reservoir_codec(cls, circuit: Circuit, n_inputs: int = 1, *, alpha=(0.3, 30.0), beta=(0.003, 0.3),
+                        input_scaling=(0.03, 3.0), source_scaling=(0.01, 1.0), seed: int = 0, bounds: str = "clip",
+                        convention: str = "decay"):
+        """A genome codec over the parameters of a memristive reservoir on `circuit`.
+
+        The input weights (uniform in [-1, 1] per edge and input) and the constant sources
+        (uniform in [-1, 1]) are drawn once from `seed`; the genes scale them
+        (`input_scaling`, `source_scaling`) and set the decay `alpha` and rate `beta`, each
+        a pair (evolved, on a log scale) or a number (fixed).
+
+        >>> MemristiveCircuit.reservoir_codec(Circuit.lattice(3, 3)).gene_names
+        ('alpha', 'beta', 'input_scaling', 'source_scaling')
+        """
+        import functools
+
+        from ..genome import Codec
+        from ..random import as_rng
+        from .reservoir import _range_or_value
+
+        rng = as_rng(seed)
+        input_weights = rng.uniform(-1.0, 1.0, (circuit.n_edges, positive_int("n_inputs", n_inputs)))
+        sources = rng.uniform(-1.0, 1.0, circuit.n_edges)
+        fields = {name: _range_or_value(name, value, log_if_positive=True)
+                  for name, value in (("alpha", alpha), ("beta", beta), ("input_scaling", input_scaling),
+                                      ("source_scaling", source_scaling))}
+        build = functools.partial(_build_reservoir, circuit, input_weights, sources, bounds, convention)
+        return Codec(build, fields)
+
     @property
     def n_edges(self) -> int:
         return self.params.sources.shape[1]
@@ -456,6 +485,18 @@ class MemristiveCircuit(ContinuousModel):
         quartic = np.einsum("...pi,ij,...pj->...p", w2, omega, w2)
         return -(0.5 * c * np.sum(omega_s * w2, axis=-1) + a / 3.0 * np.sum(w2 * w, axis=-1)
                  + a * prm.xi / 4.0 * quartic)
+
+
+def _build_reservoir(circuit, input_weights, sources, bounds, convention, *, alpha, beta, input_scaling,
+                     source_scaling) -> MemristiveCircuit:
+    """Codec decoding: one circuit per row of the hyperparameters, sharing one graph."""
+    n_pop = alpha.shape[0]
+    net = MemristiveCircuit(circuit, alpha=alpha, beta=beta, sources=source_scaling[:, None] * sources[None],
+                            input_weights=input_weights, bounds=bounds, convention=convention, n_pop=n_pop)
+    scaled = np.ascontiguousarray(input_weights[None] * input_scaling[:, None, None])
+    scaled.flags.writeable = False
+    net._params = net.params._replace(input_map=scaled)
+    return net
 
 
 # ---------------------------------------------------------------------- single devices

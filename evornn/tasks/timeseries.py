@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_float_array, one_of, positive_int
+from ..models.readout import RidgeStatistics
 from .base import Evaluation, Task, error_fitness
 
 
@@ -73,6 +74,10 @@ class TimeSeriesTask(Task):
         Steps of closed-loop generation to score (needs n_targets == n_inputs).
     score : {"one_step", "free_run"}
         Which error the fitness uses.
+    dt, steps_per_input : float, int
+        For memristive circuits (:class:`~evornn.models.memristive.MemristiveCircuit`,
+        scored with the same readout through their :meth:`features`): the integration
+        step and the steps each input sample is held.
 
     Examples
     --------
@@ -85,7 +90,11 @@ class TimeSeriesTask(Task):
     """
 
     def __init__(self, inputs, targets, *, n_train: int, washout: int = 100, ridges=None, fit_readout: bool = True,
-                 free_run: int = 0, score: str = "one_step"):
+                 free_run: int = 0, score: str = "one_step", dt: float = 0.02, steps_per_input: int = 4):
+        from .._checks import positive_float
+
+        self.dt = positive_float("dt", dt)
+        self.steps_per_input = positive_int("steps_per_input", steps_per_input)
         self.inputs = as_float_array("inputs", inputs)
         self.targets = as_float_array("targets", targets)
         if self.inputs.ndim == 1:
@@ -116,7 +125,8 @@ class TimeSeriesTask(Task):
 
     @classmethod
     def from_dataset(cls, dataset: str, *, n_train: int = 2000, n_validation: int = 500, washout: int = 100,
-                     horizon: int = 1, ridges=None, free_run: int = 0, score: str = "one_step", seed: int = 0) -> TimeSeriesTask:
+                     horizon: int = 1, ridges=None, free_run: int = 0, score: str = "one_step", seed: int = 0,
+                     dt: float = 0.02, steps_per_input: int = 4) -> TimeSeriesTask:
         """The task on a generated data set (:mod:`evornn.datasets`).
 
         ``"narma"``: NARMA-10, input u and target y (`horizon` does not apply). The others
@@ -131,7 +141,7 @@ class TimeSeriesTask(Task):
         if dataset == "narma":
             data = datasets.narma(n_total, rng=seed)
             return cls(data[:, :1], data[:, 1:], n_train=n_train, washout=washout, ridges=ridges, free_run=free_run,
-                       score=score)
+                       score=score, dt=dt, steps_per_input=steps_per_input)
         horizon = positive_int("horizon", horizon)
         if dataset == "mackey_glass":
             series = datasets.mackey_glass(n_total + horizon, rng=seed)
@@ -143,11 +153,18 @@ class TimeSeriesTask(Task):
         else:
             series = datasets.mso(n_total + horizon, 2)
         return cls(series[:-horizon], series[horizon:], n_train=n_train, washout=washout, ridges=ridges,
-                   free_run=free_run, score=score)
+                   free_run=free_run, score=score, dt=dt, steps_per_input=steps_per_input)
 
     def check_model(self, model) -> None:
         from ..models.esn import ESN
+        from ..models.memristive import MemristiveCircuit
 
+        if isinstance(model, MemristiveCircuit):
+            if model.n_inputs != self.inputs.shape[1]:
+                raise ValueError(f"the task has {self.inputs.shape[1]} input(s); the circuit takes {model.n_inputs}")
+            if self.free_run or not self.fit_readout:
+                raise ValueError("circuits are scored with a fitted readout and without free running")
+            return
         if not isinstance(model, ESN):
             raise ValueError(f"TimeSeriesTask trains reservoir readouts: it needs an ESN, got {type(model).__name__}")
         if model.n_external_inputs != self.inputs.shape[1]:
@@ -175,8 +192,36 @@ class TimeSeriesTask(Task):
             weights, bias, ridge = path_w[rows, best], path_b[rows, best], self.ridges[best]
         return model._replace(readout=weights, readout_bias=bias, ridge=ridge), x_end, ridge
 
+    def _evaluate_circuit(self, model) -> Evaluation:
+        """Memristive circuits: features after every sample, a ridge readout on the training
+        part (ridge from the grid, chosen on validation, or 1e-8), NRMSE on the rest."""
+        _, error, ridge = self._circuit_predictions(model)
+        metrics = {"nrmse": error, "ridge": ridge}
+        return Evaluation.from_raw(error_fitness(error**2), metrics, worst_fitness=self.worst_fitness)
+
+    def _circuit_predictions(self, model):
+        """Validation predictions (n_pop, n_validation, n_targets), NRMSE and ridge per circuit."""
+        with np.errstate(all="ignore"):
+            features = model.features(self.inputs, dt=self.dt, steps_per_input=self.steps_per_input)
+            diverged = ~np.isfinite(features).all(axis=(1, 2))
+            features = np.where(diverged[:, None, None], 0.0, features)
+            stats = RidgeStatistics.zeros(model.n_pop, features.shape[2], self.targets.shape[1])
+            stats.add(features[:, self.washout: self.n_train], self.targets[self.washout: self.n_train])
+            ridges = np.array([1e-8]) if self.ridges is None else self.ridges
+            weights, bias = stats.solve_path(ridges)
+            prediction = np.einsum("ptf,prmf->prtm", features[:, self.n_train:], weights) + bias[:, :, None, :]
+            errors = nrmse(prediction, self.targets[self.n_train:]).mean(axis=2)  # (n_pop, n_ridges)
+            best = np.argmin(np.where(np.isfinite(errors), errors, np.inf), axis=1)
+            rows = np.arange(model.n_pop)
+            error = np.where(diverged, np.nan, errors[rows, best])
+        return prediction[rows, best], error, ridges[best]
+
     def evaluate(self, model, rng=None) -> Evaluation:
+        from ..models.memristive import MemristiveCircuit
+
         self.check_model(model)
+        if isinstance(model, MemristiveCircuit):
+            return self._evaluate_circuit(model)
         trained, x_end, ridge = self._trained(model)
         u_val, y_val = self.inputs[self.n_train:], self.targets[self.n_train:]
         # A reservoir that diverged in training (or whose readout could not be fitted)
@@ -209,11 +254,22 @@ class TimeSeriesTask(Task):
         return plot_prediction(self.behaviour(model), title=title)
 
     def trained_model(self, model):
-        """Individual 0 of `model` with the readout this task trains (what a run saves)."""
+        """Individual 0 of `model` with the readout this task trains (what a run saves);
+        None for memristive circuits, whose readout is not part of the model."""
+        from ..models.memristive import MemristiveCircuit
+
+        if isinstance(model, MemristiveCircuit):
+            return None
         return self._trained(model.take(0))[0]
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """Validation outputs of individual 0 against the targets (free-running ones too)."""
+        from ..models.memristive import MemristiveCircuit
+
+        if isinstance(model, MemristiveCircuit):
+            prediction = self._circuit_predictions(model.take(0))[0][0]
+            return {"t": np.arange(prediction.shape[0], dtype=np.float64), "outputs": prediction,
+                    "target": self.targets[self.n_train:]}
         trained, x_end, _ = self._trained(model.take(0))
         u_val, y_val = self.inputs[self.n_train:], self.targets[self.n_train:]
         out = {"t": np.arange(u_val.shape[0], dtype=np.float64), "outputs": trained.predict(u_val, x0=x_end)[0],

@@ -190,6 +190,8 @@ def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
         return resolve_regime_map(raw, default_name=default_name)
     if isinstance(raw, dict) and "capacity" in raw:
         return resolve_capacity(raw, default_name=default_name)
+    if isinstance(raw, dict) and "relaxation" in raw:
+        return resolve_relaxation(raw, default_name=default_name)
     check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
     for section in ("model", "task"):
         if section not in raw:
@@ -285,6 +287,46 @@ def resolve_capacity(raw: dict, *, default_name: str = "experiment") -> dict:
     if not (isinstance(rules, list) and rules and all(r in RULES for r in rules)):
         raise ConfigError(f"[capacity] rules must be a list drawn from {list(RULES)}, got {rules!r}")
     return {"experiment": _experiment_table(raw, default_name), "capacity": resolved}
+
+
+RELAXATION_DEFAULTS = {"graph": "random_regular", "n_nodes": 20, "degree": 4, "seed": 0, "alpha": 0.1, "beta": 1.0,
+                       "source_scaling": 0.1, "convention": "decay", "bounds": "clip", "n_starts": 8, "t_max": 20.0,
+                       "dt": 0.01}
+
+
+def resolve_relaxation(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate a relaxation experiment (``[relaxation]``: a random circuit relaxing from random
+    states; see :func:`relaxation_circuit`)."""
+    check_keys("top level", raw, {"experiment", "relaxation"})
+    table = dict(check_keys("relaxation", raw["relaxation"], set(RELAXATION_DEFAULTS)))
+    resolved = {**RELAXATION_DEFAULTS, **table}
+    for key in ("n_nodes", "degree", "seed", "n_starts"):
+        _check_value("relaxation", key, resolved[key], _INT)
+    for key in ("alpha", "beta", "source_scaling", "t_max", "dt"):
+        _check_value("relaxation", key, resolved[key], _NUMBER)
+    try:
+        relaxation_circuit(resolved)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[relaxation] {exc}") from exc
+    return {"experiment": _experiment_table(raw, default_name), "relaxation": resolved}
+
+
+def relaxation_circuit(spec: dict):
+    """The MemristiveCircuit a resolved ``[relaxation]`` table describes (sources uniform in
+    [-source_scaling, source_scaling] from `seed`)."""
+    from .models.circuits import Circuit
+    from .models.memristive import MemristiveCircuit
+
+    graphs = {"random_regular": lambda: Circuit.random_regular(spec["n_nodes"], spec["degree"], rng=spec["seed"]),
+              "lattice": lambda: Circuit.lattice(spec["n_nodes"], spec["degree"]),
+              "small_world": lambda: Circuit.small_world(spec["n_nodes"], spec["degree"], 0.1, rng=spec["seed"]),
+              "complete": lambda: Circuit.complete(spec["n_nodes"])}
+    if spec["graph"] not in graphs:
+        raise ValueError(f"graph must be one of {sorted(graphs)}, got {spec['graph']!r}")
+    circuit = graphs[spec["graph"]]()
+    sources = np.random.default_rng(spec["seed"]).uniform(-1.0, 1.0, circuit.n_edges) * spec["source_scaling"]
+    return MemristiveCircuit(circuit, sources=sources, alpha=spec["alpha"], beta=spec["beta"],
+                             convention=spec["convention"], bounds=spec["bounds"])
 
 
 def regime_population(config: dict) -> tuple[CTRNN, np.ndarray, np.ndarray]:

@@ -105,8 +105,10 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
     }
     manifest.update(status="running", resumed=_now() if resume else None)
     _write_json(manifest_path, manifest)
-    if "regime_map" in config or "capacity" in config:  # seconds of compute: a resume computes again
-        manifest.update(_run_regime_map(config, out) if "regime_map" in config else _run_capacity(config, out))
+    kinds = {"regime_map": _run_regime_map, "capacity": _run_capacity, "relaxation": _run_relaxation}
+    kind = next((k for k in kinds if k in config), None)
+    if kind is not None:  # seconds of compute: a resumed run computes again
+        manifest.update(kinds[kind](config, out))
         manifest.update(status="finished", finished=_now())
         _write_json(manifest_path, manifest)
         return out
@@ -125,6 +127,24 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
                     best_fitness=np.asarray(result.best_fitness).tolist())
     _write_json(manifest_path, manifest)
     return out
+
+
+def _run_relaxation(config: dict, out: Path) -> dict:
+    """Relax a memristive circuit from random states; write relaxation.npz and relaxation.png."""
+    from .plotting import plot_relaxation, save_png
+
+    spec = config["relaxation"]
+    net = configuration.relaxation_circuit(spec)
+    t, w, lyapunov = net.relax(spec["n_starts"], t_max=spec["t_max"], dt=spec["dt"], rng=config["experiment"]["seed"])
+    buffer = io.BytesIO()
+    np.savez(buffer, t=t, w=w, lyapunov=lyapunov, edges=net.circuit.edges)
+    atomic_write_bytes(out / "relaxation.npz", buffer.getvalue())
+    save_png(plot_relaxation(t, w, lyapunov, title=f"{config['experiment']['name']}: {net.n_edges} memristors, "
+                                                   f"{spec['n_starts']} random starts"), out / "relaxation.png")
+    final = w[-1]
+    return {"n_edges": int(net.n_edges), "final_spread": float(np.max(final.max(axis=0) - final.min(axis=0))),
+            "lyapunov_max_increase": float(np.max(np.diff(lyapunov, axis=0))),
+            "fraction_at_bounds": float(np.mean((final <= 1e-9) | (final >= 1 - 1e-9)))}
 
 
 def _run_capacity(config: dict, out: Path) -> dict:
@@ -243,6 +263,13 @@ def summary(run_dir) -> str:
             lines.append(f"grid       {manifest['grid'][0]} x {manifest['grid'][1]}; oscillating "
                          f"{100 * manifest['fraction_oscillating']:.1f}%; stable equilibria (count: grid points) "
                          f"{manifest['stable_equilibria_counts']}")
+        return "\n".join(lines)
+    if "relaxation" in config:
+        lines = [f"run        {run_dir}", f"experiment {manifest.get('experiment')}: memristive relaxation",
+                 f"status     {manifest.get('status')}; finished {manifest.get('finished', '-')}"]
+        if manifest.get("status") == "finished":
+            lines.append(f"result     {manifest['n_edges']} edges; final spread between starts "
+                         f"{manifest['final_spread']:.3g}; at bounds {100 * manifest['fraction_at_bounds']:.0f}%")
         return "\n".join(lines)
     if "capacity" in config:
         spec = config["capacity"]

@@ -172,6 +172,28 @@ def plot_prediction(behaviour: dict, *, title=None):
     return fig
 
 
+def plot_relaxation(t, w, lyapunov, *, n_edges_shown: int = 6, title=None):
+    """A memristive circuit relaxing from several random states: the memory states of a few
+    edges (one colour per edge, one line per start) above the Lyapunov function of each run.
+
+    Parameters
+    ----------
+    t : ndarray, shape (n_rec,)
+    w : ndarray, shape (n_rec, n_starts, E)
+    lyapunov : ndarray, shape (n_rec, n_starts)
+    """
+    fig, (top, bottom) = _figure(None, (8, 5), n_rows=2)
+    for e in range(min(n_edges_shown, w.shape[2])):
+        top.plot(t, w[:, :, e], color=f"C{e}", lw=0.8, alpha=0.7)
+    top.set_ylabel(f"w of edges 0-{min(n_edges_shown, w.shape[2]) - 1}")
+    bottom.plot(t, lyapunov, lw=0.8)
+    bottom.set_ylabel("Lyapunov function")
+    bottom.set_xlabel("time")
+    if title:
+        top.set_title(title)
+    return fig
+
+
 def plot_capacity(curve, *, title=None):
     """A Hopfield capacity curve (from :func:`evornn.analysis.capacity_curve`): the fraction
     of stored patterns that are fixed points (top) and the recall rate from noisy probes

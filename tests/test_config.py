@@ -74,7 +74,7 @@ def test_overrides_are_read_as_toml_values():
 
 @pytest.mark.parametrize("name", ["oscillator.toml", "sequence.toml", "double_pole_velocities.toml", "ctrnn_bias_map.toml",
                                   "esn_narma10.toml", "esn_mackey_glass.toml", "esn_hyperparameter_search.toml",
-                                  "hopfield_capacity.toml", "memristive_reservoir.toml"])
+                                  "hopfield_capacity.toml", "memristive_reservoir.toml", "memristive_relaxation.toml"])
 def test_the_shipped_experiments_are_valid(name):
     path = ROOT / "experiments" / name
     tomllib.loads(path.read_text())

@@ -470,6 +470,25 @@ class MemristiveCircuit(ContinuousModel):
         _currents_batch(np.ascontiguousarray(states), self.params, per_sample, out)
         return np.ascontiguousarray(out.transpose(1, 0, 2))
 
+    def relax(self, n_starts: int = 8, *, t_max: float = 10.0, dt: float = 0.01, record_every: int = 10, rng=None):
+        """Relaxation of circuit 0 from `n_starts` random states (uniform in [0, 1]).
+
+        Returns
+        -------
+        t : ndarray, shape (n_rec,)
+        w : ndarray, shape (n_rec, n_starts, E)
+        lyapunov : ndarray, shape (n_rec, n_starts)
+            The Lyapunov function along each trajectory.
+        """
+        from ..integrate.simulate import simulate_quietly
+        from ..random import as_rng
+
+        n_starts = positive_int("n_starts", n_starts)
+        copies = self.take(np.zeros(n_starts, dtype=np.int64))
+        start = as_rng(rng).uniform(0.0, 1.0, (n_starts, self.n_edges))
+        traj = simulate_quietly(copies, dt, y0=start, t_max=t_max, record_every=record_every)
+        return traj.t, traj.y, copies.lyapunov(traj.y)
+
     def lyapunov(self, w, inputs=None) -> np.ndarray:
         """The Lyapunov function of the module docstring at states ``w`` (shape
         ``(..., n_pop, E)``); non-increasing along trajectories while w >= 0, the sources

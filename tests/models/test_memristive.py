@@ -257,3 +257,15 @@ def test_time_series_task_scores_circuits_with_a_fitted_readout():
         assert result.metrics["nrmse"][p] == pytest.approx(min(errors), rel=1e-6)
     with pytest.raises(ValueError, match="circuits are scored with a fitted readout"):
         TimeSeriesTask(task.inputs, task.targets, n_train=300, free_run=10).evaluate(nets)
+
+
+def test_relaxation_from_random_states():
+    circuit = Circuit.random_regular(12, 4, rng=2)
+    net = MemristiveCircuit(circuit, sources=0.01 * np.random.default_rng(8).normal(size=circuit.n_edges), alpha=0.2,
+                            beta=1.0, bounds="none")
+    t, w, lyapunov = net.relax(5, t_max=2.0, dt=0.01, rng=3)
+    assert w.shape == (t.size, 5, circuit.n_edges) and lyapunov.shape == (t.size, 5)
+    inside = np.all((w > 0) & (w < 1), axis=2)
+    assert inside.all()
+    assert np.all(np.diff(lyapunov, axis=0) <= 1e-12)
+    np.testing.assert_allclose(lyapunov, net.take(np.zeros(5, dtype=int)).lyapunov(w))

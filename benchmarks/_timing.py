@@ -7,6 +7,15 @@ import time
 import numpy as np
 
 
+def random_search(codec, task, n_samples: int, rng) -> tuple[np.ndarray, float]:
+    """The genome with the lowest ``nrmse`` metric among `n_samples` uniform random genomes
+    (scored by `task` in one batched call), and that NRMSE."""
+    genomes = codec.random(n_samples, rng=rng)
+    errors = task.evaluate(codec.decode(genomes)).metrics["nrmse"]
+    best = int(np.nanargmin(errors))
+    return genomes[best:best + 1], float(errors[best])
+
+
 def median_time(fn, repeats: int) -> tuple[float, object]:
     """Median wall time of `repeats` calls of `fn`, and the last call's result."""
     times, out = [], None

@@ -269,3 +269,22 @@ def test_relaxation_from_random_states():
     assert inside.all()
     assert np.all(np.diff(lyapunov, axis=0) <= 1e-12)
     np.testing.assert_allclose(lyapunov, net.take(np.zeros(5, dtype=int)).lyapunov(w))
+
+
+def test_circuits_work_with_scipy_and_the_fixed_point_finder():
+    """A 6-memristor circuit with decay, inside its bounds: SciPy's Radau agrees with RK4 at a
+    small step, and the generic fixed-point finder (finite-difference Jacobian) finds the
+    stable equilibrium that a long relaxation reaches."""
+    from evornn.analysis import fixed_points
+
+    circuit = Circuit.complete(4)
+    sources = 0.02 * np.random.default_rng(9).normal(size=circuit.n_edges)
+    net = MemristiveCircuit(circuit, sources=sources, alpha=1.0, beta=1.0, bounds="none")
+    w0 = np.full((1, circuit.n_edges), 0.5)
+    rk4 = evornn.simulate(net, w0, dt=0.001, t_max=5.0)
+    radau = evornn.simulate(net, w0, dt=0.01, t_max=5.0, method="Radau", rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(radau.y_final, rk4.y_final, atol=1e-8)
+    end = evornn.simulate(net, w0, dt=0.01, t_max=60.0).y_final[0]
+    found = fixed_points(net, seeds="random", n_seeds=8, bounds=(-0.5, 1.0), rng=10)
+    stable = found.state[found.kind == "stable node"]
+    assert any(np.allclose(s, end, atol=1e-7) for s in stable)

@@ -271,3 +271,54 @@ def hopfield_async(weights, threshold, state, order):
             s[i] = np.sign(a)
         energies.append(-0.5 * s @ weights @ s + threshold @ s)
     return s, np.array(energies)
+
+
+def _sigma(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _out_act(code, a):
+    return {0: a, 1: np.tanh(a), 2: _sigma(a)}[int(code)]
+
+
+def rnn_step(kind, prm, p, y, x):
+    """One step of individual p of an evornn discrete-time RNN, from the textbook equations."""
+    if kind == "elman":
+        return np.tanh(prm.w_rec[p] @ y + prm.w_in[p] @ x + prm.bias[p])
+    if kind == "jordan":
+        m = prm.w_out.shape[1]
+        s, h = y[:m], y[m:]
+        out = _out_act(prm.out_act[p], prm.w_out[p] @ h + prm.b_out[p])
+        s_new = prm.decay[p] * s + out
+        return np.concatenate([s_new, np.tanh(prm.w_in[p] @ x + prm.w_ctx[p] @ s_new + prm.bias[p])])
+    if kind == "fully":
+        return np.tanh(prm.w_rec[p] @ y + prm.w_in[p] @ x + prm.bias[p])
+    if kind == "indrnn":
+        a = prm.w_rec[p] * y + prm.w_in[p] @ x + prm.bias[p]
+        return np.maximum(a, 0.0) if prm.relu[p] else np.tanh(a)
+    if kind == "gru":
+        (vz, vr, vg), (uz, ur, ug), (bz, br, bg) = prm.w_in[p], prm.w_rec[p], prm.bias[p]
+        z = _sigma(vz @ x + uz @ y + bz)
+        r = _sigma(vr @ x + ur @ y + br)
+        g = np.tanh(vg @ x + ug @ (r * y) + bg)
+        return z * y + (1 - z) * g
+    if kind == "lstm":
+        n = y.size // 2
+        h, c = y[:n], y[n:]
+        (vi, vf, vg, vo), (ui, uf, ug, uo), (bi, bf, bg, bo) = prm.w_in[p], prm.w_rec[p], prm.bias[p]
+        pi, pf, po = prm.peep[p]
+        i = _sigma(vi @ x + ui @ h + bi + pi * c)
+        f = _sigma(vf @ x + uf @ h + bf + pf * c)
+        c_new = f * c + i * np.tanh(vg @ x + ug @ h + bg)
+        o = _sigma(vo @ x + uo @ h + bo + po * c_new)
+        return np.concatenate([o * np.tanh(c_new), c_new])
+    if kind == "second":
+        return _sigma(np.einsum("ijk,j,k->i", prm.w[p], y, x) + prm.bias[p])
+    raise ValueError(kind)
+
+
+def rnn_output(kind, prm, p, y):
+    if kind in ("fully", "second"):
+        return y[prm.outputs[p]]
+    h = {"jordan": y[prm.w_out.shape[1]:] if kind == "jordan" else None, "lstm": y[: y.size // 2]}.get(kind, y)
+    return _out_act(prm.out_act[p], prm.w_out[p] @ h + prm.b_out[p])

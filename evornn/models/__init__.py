@@ -10,6 +10,7 @@ from .hopfield import Hopfield, HopfieldParams
 from .memristive import MemristiveCircuit, MemristiveParams, Memristor, MemristorParams
 from .readout import RidgeStatistics
 from .reservoir import Topology, spectral_radius
+from .rnn import GRU, LSTM, RNN, Elman, FullyRecurrent, IndRNN, Jordan, SecondOrder
 from .system import System
 
 __all__ = [

@@ -1,0 +1,542 @@
+r"""The discrete-time recurrent family, population-batched: Elman, Jordan, fully recurrent,
+IndRNN, GRU, LSTM and second-order networks.
+
+Each is a :class:`~evornn.models.base.DiscreteModel` (one ``rhs`` call is one time step: the
+input is the step's input) with its equations below, a linear readout
+``y = act(W_out h + b_out)`` (activation ``"identity"``, ``"tanh"`` or ``"logistic"``)
+unless stated, :meth:`RNN.random` initialisation and :meth:`RNN.codec` for evolution. The
+per-individual weights ``w[p, i, j]`` run from j to i. sigma is the logistic function.
+
+========================  ==================================================================
+model                     step (state -> next state, input x)
+========================  ==================================================================
+:class:`Elman`            h' = tanh(W h + V x + b); context units copy h
+:class:`Jordan`           s' = mu s + y(h),  h' = tanh(V x + C s' + b)  (state [s, h])
+:class:`FullyRecurrent`   a' = tanh(W a + V x + b); outputs are chosen units of a
+:class:`IndRNN`           h' = f(w * h + V x + b), w a vector, f = tanh or ReLU
+:class:`GRU`              z = sigma(..), r = sigma(..), g = tanh(V_g x + U_g (r * h) + b_g),
+                          h' = z * h + (1 - z) * g  (Cho et al. 2014)
+:class:`LSTM`             i, f = sigma(.. + p * c), g = tanh(..), c' = f c + i g,
+                          o = sigma(.. + p_o * c'), h' = o tanh(c'); state [h, c]; optional
+                          peepholes p (Gers and Schmidhuber 2000)
+:class:`SecondOrder`      a'_i = sigma(sum_jk W_ijk a_j x_k + b_i); outputs are chosen units
+========================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import ClassVar, NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .._checks import one_of, positive_int
+from .._numba import ERROR_MODEL, FASTMATH
+from ..random import as_rng
+from .base import DiscreteModel, register_kernels
+
+OUTPUT_ACTIVATIONS = {"identity": 0, "tanh": 1, "logistic": 2}
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _sigma(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _activate(x, code):
+    if code == 1:
+        return np.tanh(x)
+    if code == 2:
+        return 1.0 / (1.0 + np.exp(-x))
+    return x
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _readout(h, w_out, b_out, code, out):
+    for m in range(w_out.shape[0]):
+        a = b_out[m]
+        for i in range(w_out.shape[1]):
+            a += w_out[m, i] * h[i]
+        out[m] = _activate(a, code)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _affine(i, w, x, acc):
+    for j in range(w.shape[1]):
+        acc += w[i, j] * x[j]
+    return acc
+
+
+# ---------------------------------------------------------------------- Elman
+class ElmanParams(NamedTuple):
+    w_rec: np.ndarray  # (n_pop, H, H)
+    w_in: np.ndarray  # (n_pop, H, K)
+    bias: np.ndarray  # (n_pop, H)
+    w_out: np.ndarray  # (n_pop, M, H)
+    b_out: np.ndarray  # (n_pop, M)
+    out_act: np.ndarray  # (n_pop,) int
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def elman_rhs(t, h, prm, p, u, out):
+    for i in range(h.shape[0]):
+        out[i] = np.tanh(_affine(i, prm.w_in[p], u, _affine(i, prm.w_rec[p], h, prm.bias[p, i])))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def elman_output(h, prm, p, out):
+    _readout(h, prm.w_out[p], prm.b_out[p], prm.out_act[p], out)
+
+
+register_kernels(ElmanParams, rhs=elman_rhs, output=elman_output)
+
+
+# ---------------------------------------------------------------------- Jordan
+class JordanParams(NamedTuple):
+    w_in: np.ndarray  # (n_pop, H, K)
+    w_ctx: np.ndarray  # (n_pop, H, M): state units -> hidden
+    bias: np.ndarray  # (n_pop, H)
+    w_out: np.ndarray  # (n_pop, M, H)
+    b_out: np.ndarray  # (n_pop, M)
+    decay: np.ndarray  # (n_pop,) mu, the state units' self-recurrence
+    out_act: np.ndarray  # (n_pop,) int
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def jordan_rhs(t, y, prm, p, u, out):
+    m = prm.w_out.shape[1]
+    s, h = y[:m], y[m:]
+    s_new, h_new = out[:m], out[m:]
+    _readout(h, prm.w_out[p], prm.b_out[p], prm.out_act[p], s_new)  # y(t) from the old hidden layer
+    for k in range(m):
+        s_new[k] += prm.decay[p] * s[k]
+    for i in range(h.shape[0]):
+        h_new[i] = np.tanh(_affine(i, prm.w_ctx[p], s_new, _affine(i, prm.w_in[p], u, prm.bias[p, i])))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def jordan_output(y, prm, p, out):
+    _readout(y[prm.w_out.shape[1]:], prm.w_out[p], prm.b_out[p], prm.out_act[p], out)
+
+
+register_kernels(JordanParams, rhs=jordan_rhs, output=jordan_output)
+
+
+# ---------------------------------------------------------------------- fully recurrent
+class FullyRecurrentParams(NamedTuple):
+    w_rec: np.ndarray  # (n_pop, N, N)
+    w_in: np.ndarray  # (n_pop, N, K)
+    bias: np.ndarray  # (n_pop, N)
+    outputs: np.ndarray  # (n_pop, M) int: the units read as outputs
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def fully_rhs(t, a, prm, p, u, out):
+    for i in range(a.shape[0]):
+        out[i] = np.tanh(_affine(i, prm.w_in[p], u, _affine(i, prm.w_rec[p], a, prm.bias[p, i])))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def chosen_units(a, prm, p, out):
+    for m in range(prm.outputs.shape[1]):
+        out[m] = a[prm.outputs[p, m]]
+
+
+register_kernels(FullyRecurrentParams, rhs=fully_rhs, output=chosen_units)
+
+
+# ---------------------------------------------------------------------- IndRNN
+class IndRNNParams(NamedTuple):
+    w_rec: np.ndarray  # (n_pop, H): each unit's own recurrent weight
+    w_in: np.ndarray  # (n_pop, H, K)
+    bias: np.ndarray  # (n_pop, H)
+    w_out: np.ndarray  # (n_pop, M, H)
+    b_out: np.ndarray  # (n_pop, M)
+    relu: np.ndarray  # (n_pop,) bool: ReLU instead of tanh
+    out_act: np.ndarray  # (n_pop,) int
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def indrnn_rhs(t, h, prm, p, u, out):
+    for i in range(h.shape[0]):
+        a = _affine(i, prm.w_in[p], u, prm.bias[p, i] + prm.w_rec[p, i] * h[i])
+        out[i] = max(a, 0.0) if prm.relu[p] else np.tanh(a)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def indrnn_output(h, prm, p, out):
+    _readout(h, prm.w_out[p], prm.b_out[p], prm.out_act[p], out)
+
+
+register_kernels(IndRNNParams, rhs=indrnn_rhs, output=indrnn_output)
+
+
+# ---------------------------------------------------------------------- GRU
+class GRUParams(NamedTuple):
+    w_in: np.ndarray  # (n_pop, 3, H, K): update z, reset r, candidate g
+    w_rec: np.ndarray  # (n_pop, 3, H, H)
+    bias: np.ndarray  # (n_pop, 3, H)
+    w_out: np.ndarray  # (n_pop, M, H)
+    b_out: np.ndarray  # (n_pop, M)
+    out_act: np.ndarray  # (n_pop,) int
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def gru_rhs(t, h, prm, p, u, out):
+    n = h.shape[0]
+    z = np.empty(n)
+    rh = np.empty(n)
+    for i in range(n):
+        z[i] = _sigma(_affine(i, prm.w_in[p, 0], u, _affine(i, prm.w_rec[p, 0], h, prm.bias[p, 0, i])))
+        r = _sigma(_affine(i, prm.w_in[p, 1], u, _affine(i, prm.w_rec[p, 1], h, prm.bias[p, 1, i])))
+        rh[i] = r * h[i]
+    for i in range(n):
+        g = np.tanh(_affine(i, prm.w_in[p, 2], u, _affine(i, prm.w_rec[p, 2], rh, prm.bias[p, 2, i])))
+        out[i] = z[i] * h[i] + (1.0 - z[i]) * g
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def gru_output(h, prm, p, out):
+    _readout(h, prm.w_out[p], prm.b_out[p], prm.out_act[p], out)
+
+
+register_kernels(GRUParams, rhs=gru_rhs, output=gru_output)
+
+
+# ---------------------------------------------------------------------- LSTM
+class LSTMParams(NamedTuple):
+    w_in: np.ndarray  # (n_pop, 4, H, K): input i, forget f, cell g, output o
+    w_rec: np.ndarray  # (n_pop, 4, H, H)
+    bias: np.ndarray  # (n_pop, 4, H)
+    peep: np.ndarray  # (n_pop, 3, H): peepholes to i, f (from c) and o (from c'); zero for none
+    w_out: np.ndarray  # (n_pop, M, H)
+    b_out: np.ndarray  # (n_pop, M)
+    out_act: np.ndarray  # (n_pop,) int
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def lstm_rhs(t, y, prm, p, u, out):
+    n = y.shape[0] // 2
+    h, c = y[:n], y[n:]
+    h_new, c_new = out[:n], out[n:]
+    for i in range(n):
+        gate_i = _sigma(_affine(i, prm.w_in[p, 0], u, _affine(i, prm.w_rec[p, 0], h, prm.bias[p, 0, i]))
+                        + prm.peep[p, 0, i] * c[i])
+        gate_f = _sigma(_affine(i, prm.w_in[p, 1], u, _affine(i, prm.w_rec[p, 1], h, prm.bias[p, 1, i]))
+                        + prm.peep[p, 1, i] * c[i])
+        g = np.tanh(_affine(i, prm.w_in[p, 2], u, _affine(i, prm.w_rec[p, 2], h, prm.bias[p, 2, i])))
+        c_new[i] = gate_f * c[i] + gate_i * g
+    for i in range(n):
+        gate_o = _sigma(_affine(i, prm.w_in[p, 3], u, _affine(i, prm.w_rec[p, 3], h, prm.bias[p, 3, i]))
+                        + prm.peep[p, 2, i] * c_new[i])
+        h_new[i] = gate_o * np.tanh(c_new[i])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def lstm_output(y, prm, p, out):
+    _readout(y[: y.shape[0] // 2], prm.w_out[p], prm.b_out[p], prm.out_act[p], out)
+
+
+register_kernels(LSTMParams, rhs=lstm_rhs, output=lstm_output)
+
+
+# ---------------------------------------------------------------------- second order
+class SecondOrderParams(NamedTuple):
+    w: np.ndarray  # (n_pop, N, N, K): w[i, j, k] on a_j x_k
+    bias: np.ndarray  # (n_pop, N)
+    outputs: np.ndarray  # (n_pop, M) int
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def second_order_rhs(t, a, prm, p, u, out):
+    w = prm.w[p]
+    for i in range(a.shape[0]):
+        acc = prm.bias[p, i]
+        for j in range(a.shape[0]):
+            for k in range(u.shape[0]):
+                acc += w[i, j, k] * a[j] * u[k]
+        out[i] = _sigma(acc)
+
+
+register_kernels(SecondOrderParams, rhs=second_order_rhs, output=chosen_units)
+
+
+# ---------------------------------------------------------------------- classes
+class RNN(DiscreteModel):
+    """Base of the discrete-time family: construction from arrays, random initialisation,
+    codecs and sizes. Subclasses declare their params type and field shapes."""
+
+    params_type: ClassVar[type]
+    #: Fields that are not evolved (integer codes, flags, output choices).
+    fixed_fields: ClassVar[tuple[str, ...]] = ("out_act", "relu", "outputs", "decay")
+
+    def __init__(self, **arrays):
+        fields = []
+        for name in self.params_type._fields:
+            value = np.asarray(arrays[name])
+            if name in ("out_act", "outputs"):
+                value = value.astype(np.int64)
+            elif name == "relu":
+                value = value.astype(np.bool_)
+            else:
+                value = value.astype(np.float64)
+            value = np.ascontiguousarray(value)
+            if value.ndim == 0 or value.shape[0] != np.asarray(arrays[self.params_type._fields[0]]).shape[0]:
+                raise ValueError(f"{name} must be batched: shape (n_pop, ...), got {value.shape}")
+            value.flags.writeable = False
+            fields.append(value)
+        super().__init__(self.params_type(*fields))
+        self._check_shapes()
+
+    @classmethod
+    def shapes(cls, n_hidden: int, n_inputs: int, n_outputs: int) -> dict[str, tuple[int, ...]]:
+        raise NotImplementedError
+
+    def _check_shapes(self) -> None:
+        expected = self.shapes(self.n_hidden, self.n_inputs, self.n_outputs)
+        for name, shape in expected.items():
+            got = getattr(self.params, name).shape[1:]
+            if got != shape:
+                raise ValueError(f"{type(self).__name__}: {name} must have shape {shape} per network, got {got}")
+
+    @classmethod
+    def random(cls, n_pop: int, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, scale: float = 1.0,
+               output_activation: str = "identity", rng=None, **options):
+        """Weights uniform in ``[-scale, scale]`` / sqrt(fan-in), biases zero (LSTM forget
+        biases 1); options of the subclass (``relu``, ``decay``, ``peepholes``, ``outputs``)."""
+        one_of("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+        n_pop, h = positive_int("n_pop", n_pop), positive_int("n_hidden", n_hidden)
+        k, m = positive_int("n_inputs", n_inputs, minimum=0), positive_int("n_outputs", n_outputs, minimum=0)
+        rng = as_rng(rng)
+        arrays = {}
+        for name, shape in cls.shapes(h, k, m).items():
+            if name in cls.fixed_fields:
+                continue
+            fan_in = max(1, shape[-1]) if name not in ("bias", "b_out", "peep") else 1
+            if name in ("bias", "b_out") or (name == "peep" and not options.get("peepholes", False)):
+                arrays[name] = np.zeros((n_pop, *shape))
+            else:
+                arrays[name] = rng.uniform(-scale, scale, (n_pop, *shape)) / np.sqrt(fan_in)
+        arrays.update(cls._fixed(n_pop, h, m, output_activation, **options))
+        if cls is LSTM:
+            arrays["bias"][:, 1] = 1.0  # forget gates start open
+        return cls(**arrays)
+
+    @classmethod
+    def _fixed(cls, n_pop, n_hidden, n_outputs, output_activation, **options) -> dict:
+        return {"out_act": np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation])}
+
+    @classmethod
+    def codec(cls, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, weight_range=(-5.0, 5.0),
+              output_activation: str = "identity", **options):
+        """A genome codec over every weight and bias (within `weight_range`); the output
+        activation and the subclass's options are fixed."""
+        from ..genome import Codec, Field, parse_bounds
+
+        low, high = parse_bounds("weight_range", weight_range)
+        h, k, m = positive_int("n_hidden", n_hidden), positive_int("n_inputs", n_inputs, minimum=0), \
+            positive_int("n_outputs", n_outputs, minimum=0)
+        fixed = cls._fixed(1, h, m, output_activation, **options)
+        fields = {}
+        for name, shape in cls.shapes(h, k, m).items():
+            if name in fixed:
+                continue
+            if name == "peep" and not options.get("peepholes", False):
+                fields[name] = Field.constant(0.0, shape)
+            else:
+                fields[name] = Field(shape, low=low, high=high)
+        return Codec(functools.partial(_build_rnn, cls, {name: value[0] for name, value in fixed.items()}), fields)
+
+    @property
+    def n_hidden(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def n_state(self) -> int:
+        return self.n_hidden
+
+    @property
+    def n_outputs(self) -> int:
+        return self.params.w_out.shape[1]
+
+
+def _build_rnn(cls, fixed: dict, **arrays):
+    n_pop = next(iter(arrays.values())).shape[0]
+    for name, value in fixed.items():
+        arrays[name] = np.broadcast_to(value, (n_pop, *np.shape(value)))
+    return cls(**arrays)
+
+
+class Elman(RNN):
+    """Elman's simple recurrent network (1990): the context units hold a copy of the hidden
+    layer, so the state is the hidden layer h."""
+
+    params_type = ElmanParams
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs):
+        return {"w_rec": (n_hidden, n_hidden), "w_in": (n_hidden, n_inputs), "bias": (n_hidden,),
+                "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
+
+    @property
+    def n_hidden(self) -> int:
+        return self.params.bias.shape[1]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.w_in.shape[2]
+
+
+class Jordan(RNN):
+    """Jordan's network (1986): state units s fed from the output with self-recurrence mu
+    (`decay`); the state is [s, h]."""
+
+    params_type = JordanParams
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs):
+        return {"w_in": (n_hidden, n_inputs), "w_ctx": (n_hidden, n_outputs), "bias": (n_hidden,),
+                "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "decay": (), "out_act": ()}
+
+    @classmethod
+    def _fixed(cls, n_pop, n_hidden, n_outputs, output_activation, decay: float = 0.5, **_):
+        return {"out_act": np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation]), "decay": np.full(n_pop, float(decay))}
+
+    @property
+    def n_hidden(self) -> int:
+        return self.params.bias.shape[1]
+
+    @property
+    def n_state(self) -> int:
+        return self.n_outputs + self.n_hidden
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.w_in.shape[2]
+
+
+class FullyRecurrent(RNN):
+    """Every unit feeds every unit (Williams and Zipser 1989); the outputs are the units listed
+    in `outputs` (default the first n_outputs)."""
+
+    params_type = FullyRecurrentParams
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs):
+        return {"w_rec": (n_hidden, n_hidden), "w_in": (n_hidden, n_inputs), "bias": (n_hidden,),
+                "outputs": (n_outputs,)}
+
+    @classmethod
+    def _fixed(cls, n_pop, n_hidden, n_outputs, output_activation, outputs=None, **_):
+        chosen = np.arange(n_outputs) if outputs is None else np.asarray(outputs, dtype=np.int64)
+        if chosen.shape != (n_outputs,) or chosen.min(initial=0) < 0 or chosen.max(initial=0) >= n_hidden:
+            raise ValueError(f"outputs must be {n_outputs} unit indices below {n_hidden}, got {outputs!r}")
+        return {"outputs": np.broadcast_to(chosen, (n_pop, n_outputs)).copy()}
+
+    @property
+    def n_hidden(self) -> int:
+        return self.params.bias.shape[1]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.w_in.shape[2]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.params.outputs.shape[1]
+
+
+class IndRNN(RNN):
+    """Independently recurrent network (Li et al. 2018): each unit sees only its own past
+    state, ``h' = f(w * h + V x + b)``; ``relu=True`` for ReLU units."""
+
+    params_type = IndRNNParams
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs):
+        return {"w_rec": (n_hidden,), "w_in": (n_hidden, n_inputs), "bias": (n_hidden,),
+                "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "relu": (), "out_act": ()}
+
+    @classmethod
+    def _fixed(cls, n_pop, n_hidden, n_outputs, output_activation, relu: bool = False, **_):
+        return {"out_act": np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation]), "relu": np.full(n_pop, bool(relu))}
+
+    @property
+    def n_hidden(self) -> int:
+        return self.params.bias.shape[1]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.w_in.shape[2]
+
+
+class GRU(RNN):
+    """Gated recurrent units (Cho et al. 2014), gates stacked as [update z, reset r, candidate g]."""
+
+    params_type = GRUParams
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs):
+        return {"w_in": (3, n_hidden, n_inputs), "w_rec": (3, n_hidden, n_hidden), "bias": (3, n_hidden),
+                "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
+
+    @property
+    def n_hidden(self) -> int:
+        return self.params.bias.shape[2]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.w_in.shape[3]
+
+
+class LSTM(RNN):
+    """Long short-term memory with a forget gate (Gers, Schmidhuber and Cummins 2000) and
+    optional peepholes (``peepholes=True``); gates stacked as [input, forget, cell, output];
+    the state is [h, c]."""
+
+    params_type = LSTMParams
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs):
+        return {"w_in": (4, n_hidden, n_inputs), "w_rec": (4, n_hidden, n_hidden), "bias": (4, n_hidden),
+                "peep": (3, n_hidden), "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
+
+    @property
+    def n_hidden(self) -> int:
+        return self.params.bias.shape[2]
+
+    @property
+    def n_state(self) -> int:
+        return 2 * self.n_hidden
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.w_in.shape[3]
+
+
+class SecondOrder(RNN):
+    """Second-order network (Giles et al. 1992): weights on products of state and input,
+    ``a'_i = sigma(sum_jk W_ijk a_j x_k + b_i)``, as used to encode finite automata (one-hot
+    inputs); the outputs are the units in `outputs`."""
+
+    params_type = SecondOrderParams
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs):
+        return {"w": (n_hidden, n_hidden, n_inputs), "bias": (n_hidden,), "outputs": (n_outputs,)}
+
+    _fixed = FullyRecurrent._fixed
+
+    @property
+    def n_hidden(self) -> int:
+        return self.params.bias.shape[1]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.params.w.shape[3]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.params.outputs.shape[1]

@@ -1,0 +1,98 @@
+"""The discrete-time recurrent family against textbook steps written in NumPy
+(tests/reference.py), and hand-set networks that implement finite-state machines."""
+
+import numpy as np
+import pytest
+
+import evornn
+from evornn.models.rnn import GRU, LSTM, Elman, FullyRecurrent, IndRNN, Jordan, SecondOrder
+from tests import reference
+
+MODELS = [
+    ("elman", Elman, {}),
+    ("jordan", Jordan, {"decay": 0.3, "output_activation": "tanh"}),
+    ("fully", FullyRecurrent, {"outputs": [2, 0]}),
+    ("indrnn", IndRNN, {"relu": True, "output_activation": "logistic"}),
+    ("gru", GRU, {}),
+    ("lstm", LSTM, {"peepholes": True}),
+    ("second", SecondOrder, {}),
+]
+
+
+@pytest.mark.parametrize(("kind", "cls", "options"), MODELS, ids=[m[0] for m in MODELS])
+def test_steps_and_outputs_match_the_textbook_equations(kind, cls, options):
+    rng = np.random.default_rng(0)
+    net = cls.random(4, 5, 3, 2, scale=2.0, rng=rng, **options)
+    u = rng.normal(size=(30, 4, 3))
+    y0 = rng.uniform(-0.5, 0.5, (4, net.n_state))
+    traj = evornn.simulate(net, y0, inputs=u)
+    prm = net.params
+    for p in range(4):
+        y = y0[p].copy()
+        for t in range(30):
+            y = reference.rnn_step(kind, prm, p, y, u[t, p])
+            np.testing.assert_allclose(traj.y[t + 1, p], y, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(net.outputs(traj.y[-1])[p], reference.rnn_output(kind, prm, p, y), atol=1e-12)
+
+
+@pytest.mark.parametrize(("kind", "cls", "options"), MODELS, ids=[m[0] for m in MODELS])
+def test_codecs_round_trip(kind, cls, options):
+    codec = cls.codec(4, 2, 2, **options)
+    genomes = codec.random(3, rng=1)
+    model = codec.decode(genomes)
+    assert isinstance(model, cls) and model.n_pop == 3 and model.n_hidden == 4
+    np.testing.assert_allclose(codec.encode(model), genomes, atol=1e-12)
+
+
+def test_hand_set_elman_network_computes_parity():
+    """Parity of a bit stream in a 4-unit Elman network with one-hot states (E0, E1, O0, O1):
+    the parity so far (even or odd) and the last bit. Each unit is an AND of a parity pair and
+    the new bit or its negation, which one tanh unit separates: e.g. O1' = tanh(B ((E0 + E1)/2
+    + x - 1/2)). The readout (O0 + O1 - E0 - E1) / 2 is +1 for odd and -1 for even, exactly
+    in sign at every step of 500 random bits."""
+    b = 20.0
+    half = b / 2
+    w_rec = np.array([[half, half, 0, 0], [0, 0, half, half], [0, 0, half, half], [half, half, 0, 0]])
+    w_in = np.array([[-b], [b], [-b], [b]])  # E0: even & 0, E1: odd-before & 1, O0: odd & 0, O1: even-before & 1
+    bias = np.array([half, -half, half, -half])
+    net = Elman(w_rec=w_rec[None], w_in=w_in[None], bias=bias[None], w_out=np.array([[[-0.5, -0.5, 0.5, 0.5]]]),
+                b_out=np.zeros((1, 1)), out_act=np.zeros(1))
+    bits = np.random.default_rng(2).integers(0, 2, 500)
+    traj = evornn.simulate(net, np.array([[1.0, -1.0, -1.0, -1.0]]), inputs=bits[:, None, None].astype(float))
+    parity = np.cumsum(bits) % 2
+    outputs = net.outputs(traj.y[1:])[:, 0, 0]
+    np.testing.assert_array_equal(np.sign(outputs), np.where(parity == 1, 1.0, -1.0))
+    assert np.all(np.abs(outputs) > 0.99)
+
+
+def test_hand_set_second_order_network_runs_a_finite_automaton():
+    """Binary numbers read from the most significant bit, remainder mod 3 (r' = (2r + b) mod 3),
+    in a second-order network: W[i, j, k] = H where the automaton goes from state j on symbol k
+    to state i, bias -H/2, one-hot states and inputs (Omlin and Giles 1996). The most active
+    unit is the automaton's state after every symbol of 300 random strings of length 40."""
+    h = 20.0
+    w = np.zeros((3, 3, 2))
+    for r in range(3):
+        for bit in range(2):
+            w[(2 * r + bit) % 3, r, bit] = h
+    net = SecondOrder(w=w[None], bias=np.full((1, 3), -h / 2), outputs=np.zeros((1, 1)))
+    rng = np.random.default_rng(3)
+    strings = rng.integers(0, 2, (300, 40))
+    population = net.take(np.zeros(300, dtype=int))
+    one_hot = np.eye(2)[strings].transpose(1, 0, 2)  # (steps, strings, symbols)
+    traj = evornn.simulate(population, np.tile([1.0, 0.0, 0.0], (300, 1)), inputs=one_hot)
+    remainder = np.zeros(300, dtype=int)
+    for t in range(40):
+        remainder = (2 * remainder + strings[:, t]) % 3
+        np.testing.assert_array_equal(np.argmax(traj.y[t + 1], axis=1), remainder)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="w_in must have shape"):
+        Elman(w_rec=np.zeros((1, 3, 3)), w_in=np.zeros((1, 2, 1)), bias=np.zeros((1, 3)), w_out=np.zeros((1, 1, 3)),
+              b_out=np.zeros((1, 1)), out_act=np.zeros(1))
+    with pytest.raises(ValueError, match="outputs must be 2 unit indices below 3"):
+        FullyRecurrent.random(1, 3, 1, 2, outputs=[0, 5])
+    net = GRU.random(2, 3, 2, rng=0)
+    with pytest.raises(ValueError, match="inputs"):
+        evornn.simulate(net, inputs=np.zeros((5, 2, 3)))

@@ -96,3 +96,55 @@ def test_bad_input():
     net = GRU.random(2, 3, 2, rng=0)
     with pytest.raises(ValueError, match="inputs"):
         evornn.simulate(net, inputs=np.zeros((5, 2, 3)))
+
+
+def test_stack_bidirectional_and_encoder_decoder_follow_their_parts():
+    from evornn.models.sequence import Bidirectional, EncoderDecoder, Stack, sequence_codec
+
+    rng = np.random.default_rng(4)
+    first = GRU.random(3, 4, 2, 3, rng=5)
+    second = Elman.random(3, 5, 3, 2, rng=6)
+    u = rng.normal(size=(12, 3, 2))
+    stacked = Stack([first, second]).run(u)
+    prm1, prm2 = first.params, second.params
+    for p in range(3):  # layer by layer, from the textbook steps
+        h1, h2 = np.zeros(4), np.zeros(5)
+        for t in range(12):
+            h1 = reference.rnn_step("gru", prm1, p, h1, u[t, p])
+            h2 = reference.rnn_step("elman", prm2, p, h2, reference.rnn_output("gru", prm1, p, h1))
+            np.testing.assert_allclose(stacked[t, p], reference.rnn_output("elman", prm2, p, h2), atol=1e-12)
+    backward = LSTM.random(3, 3, 2, 1, rng=7)
+    both = Bidirectional(first, backward).run(u)
+    assert both.shape == (12, 3, 4)
+    for p in range(3):
+        y = np.zeros(6)
+        for t in range(11, -1, -1):
+            y = reference.rnn_step("lstm", backward.params, p, y, u[t, p])
+            np.testing.assert_allclose(both[t, p, 3], reference.rnn_output("lstm", backward.params, p, y), atol=1e-12)
+    encoder, decoder = Elman.random(3, 4, 2, 1, rng=8), GRU.random(3, 4, 1, 2, rng=9)
+    decoded = EncoderDecoder(encoder, decoder, 5).run(u)
+    for p in range(3):
+        h = np.zeros(4)
+        for t in range(12):
+            h = reference.rnn_step("elman", encoder.params, p, h, u[t, p])
+        for t in range(5):
+            h = reference.rnn_step("gru", decoder.params, p, h, np.zeros(1))
+            np.testing.assert_allclose(decoded[t, p], reference.rnn_output("gru", decoder.params, p, h), atol=1e-12)
+    codec = sequence_codec(Stack, [GRU.codec(4, 2, 3), Elman.codec(5, 3, 2)])
+    genomes = codec.random(2, rng=1)
+    model = codec.decode(genomes)
+    assert isinstance(model, Stack) and model.run(u[:, :2]).shape == (12, 2, 2)
+    assert codec.n_genes == GRU.codec(4, 2, 3).n_genes + Elman.codec(5, 3, 2).n_genes
+
+
+def test_configurations_reject_mismatched_parts():
+    from evornn.models.sequence import Bidirectional, EncoderDecoder, Stack
+
+    with pytest.raises(ValueError, match="layer 0 has 3 outputs but layer 1 takes 2 inputs"):
+        Stack([GRU.random(1, 4, 2, 3, rng=0), Elman.random(1, 5, 2, 1, rng=0)])
+    with pytest.raises(ValueError, match="state sizes must agree, got 4 and 5"):
+        EncoderDecoder(Elman.random(1, 4, 2, 1, rng=0), Elman.random(1, 5, 1, 1, rng=0), 3)
+    with pytest.raises(ValueError, match="must take the same inputs"):
+        Bidirectional(Elman.random(1, 4, 2, 1, rng=0), Elman.random(1, 4, 3, 1, rng=0))
+    with pytest.raises(ValueError, match=r"inputs must have shape \(n_steps, 2\)"):
+        Stack([Elman.random(1, 4, 2, 1, rng=0)]).run(np.zeros((5, 3)))

@@ -3,9 +3,10 @@
 An experiment file has these tables (unknown tables and keys are errors)::
 
     [experiment]   name, seed, description
-    [model]        type = "ctrnn" | "esn" | "hopfield", then the keywords of CTRNN.codec (n_neurons,
-                   n_inputs, ranges ...), ESN.codec (n_units, hyperparameter ranges ...) or
-                   Hopfield.codec (n_units, weight_range, symmetric, threshold_range)
+    [model]        type = "ctrnn" | "esn" | "hopfield" | "memristive", then the keywords of
+                   CTRNN.codec (n_neurons, n_inputs, ranges ...), ESN.codec (n_units,
+                   hyperparameter ranges ...), Hopfield.codec (n_units, weight_range, symmetric,
+                   threshold_range) or a memristive reservoir (graph, n_nodes, degree, ranges)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
                    "wheeled" | "timeseries" | "recall", then that task's keywords (for
                    "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
@@ -14,6 +15,10 @@ An experiment file has these tables (unknown tables and keys are errors)::
     [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
     [stop]         max_evaluations, target_fitness, target_mse, target_learned, target_solved, stagnation,
                    wall_time
+
+Instead of [model] ... [stop], a file may hold one in-process computation: [regime_map]
+(with [network]), [capacity] (Hopfield capacity curves) or [relaxation] (a memristive
+circuit relaxing from random states).
 
 Errors are :class:`evornn.ConfigError` naming the key, the value and what is allowed.
 """
@@ -45,19 +50,27 @@ from .tasks import (
 )
 
 
+def _circuit(graph: str, n_nodes: int, degree: int, seed: int):
+    """A circuit graph named in an experiment file: random_regular (n_nodes, degree), lattice
+    (n_nodes rows, degree columns), small_world (n_nodes, k = degree, p = 0.1) or complete."""
+    from .models.circuits import Circuit
+
+    graphs = {"random_regular": lambda: Circuit.random_regular(n_nodes, degree, rng=seed),
+              "lattice": lambda: Circuit.lattice(n_nodes, degree),
+              "small_world": lambda: Circuit.small_world(n_nodes, degree, 0.1, rng=seed),
+              "complete": lambda: Circuit.complete(n_nodes)}
+    if graph not in graphs:
+        raise ValueError(f"graph must be one of {sorted(graphs)}, got {graph!r}")
+    return graphs[graph]()
+
+
 def _memristive_reservoir(*, graph: str = "random_regular", n_nodes: int = 30, degree: int = 4, n_inputs: int = 1,
                           alpha=(0.3, 30.0), beta=(0.003, 0.3), input_scaling=(0.03, 3.0), source_scaling=(0.01, 1.0),
                           seed: int = 0, bounds: str = "clip"):
-    """[model] type = "memristive": a reservoir codec on a random-regular or lattice circuit."""
-    from .models.circuits import Circuit
+    """[model] type = "memristive": a reservoir codec on a circuit graph (see :func:`_circuit`)."""
     from .models.memristive import MemristiveCircuit
 
-    if graph == "random_regular":
-        circuit = Circuit.random_regular(n_nodes, degree, rng=seed)
-    elif graph == "lattice":
-        circuit = Circuit.lattice(n_nodes, degree)
-    else:
-        raise ValueError(f"graph must be 'random_regular' or 'lattice', got {graph!r}")
+    circuit = _circuit(graph, n_nodes, degree, seed)
     return MemristiveCircuit.reservoir_codec(circuit, n_inputs, alpha=alpha, beta=beta, input_scaling=input_scaling,
                                              source_scaling=source_scaling, seed=seed, bounds=bounds)
 
@@ -314,16 +327,9 @@ def resolve_relaxation(raw: dict, *, default_name: str = "experiment") -> dict:
 def relaxation_circuit(spec: dict):
     """The MemristiveCircuit a resolved ``[relaxation]`` table describes (sources uniform in
     [-source_scaling, source_scaling] from `seed`)."""
-    from .models.circuits import Circuit
     from .models.memristive import MemristiveCircuit
 
-    graphs = {"random_regular": lambda: Circuit.random_regular(spec["n_nodes"], spec["degree"], rng=spec["seed"]),
-              "lattice": lambda: Circuit.lattice(spec["n_nodes"], spec["degree"]),
-              "small_world": lambda: Circuit.small_world(spec["n_nodes"], spec["degree"], 0.1, rng=spec["seed"]),
-              "complete": lambda: Circuit.complete(spec["n_nodes"])}
-    if spec["graph"] not in graphs:
-        raise ValueError(f"graph must be one of {sorted(graphs)}, got {spec['graph']!r}")
-    circuit = graphs[spec["graph"]]()
+    circuit = _circuit(spec["graph"], spec["n_nodes"], spec["degree"], spec["seed"])
     sources = np.random.default_rng(spec["seed"]).uniform(-1.0, 1.0, circuit.n_edges) * spec["source_scaling"]
     return MemristiveCircuit(circuit, sources=sources, alpha=spec["alpha"], beta=spec["beta"],
                              convention=spec["convention"], bounds=spec["bounds"])

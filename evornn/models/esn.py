@@ -335,9 +335,9 @@ class ESN(DiscreteModel):
         x, _ = self._run_quietly(u, self._teacher(targets, u), x0)
         return x[:, 0] if single else x
 
-    def _run_quietly(self, u, teacher, x0, y_last=None) -> tuple[np.ndarray, np.ndarray]:
+    def _run_quietly(self, u, teacher, x0) -> tuple[np.ndarray, np.ndarray]:
         x = self._start(x0, u.shape[0])
-        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs)) if y_last is None else y_last
+        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
         empty_states = np.zeros((self.n_pop, u.shape[0], 0, self.n_units))
         no_out = np.zeros((self.n_pop, u.shape[0], 0, self.n_outputs))
         with np.errstate(all="ignore"):

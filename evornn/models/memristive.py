@@ -273,7 +273,7 @@ class MemristiveCircuit(ContinuousModel):
     input_edges : sequence of int, optional
         Edges whose source also adds an input (``n_inputs = len(input_edges)``): time-
         dependent drives through evornn's inputs.
-    input_weights : array_like, shape (E, K), optional
+    input_weights : array_like, shape (E, K) or (n_pop, E, K), optional
         Instead of `input_edges`: input k adds ``input_weights[e, k] * u_k`` to the source of
         every edge e (a reservoir's input matrix).
     convention : {"decay", "ctd2017"}
@@ -321,9 +321,10 @@ class MemristiveCircuit(ContinuousModel):
             if inputs.size:
                 raise ValueError("give input_edges or input_weights, not both")
             weights_in = as_float_array("input_weights", input_weights)
-            if weights_in.ndim != 2 or weights_in.shape[0] != e:
-                raise ValueError(f"input_weights must have shape ({e}, n_inputs), got {weights_in.shape}")
-            input_map = np.ascontiguousarray(np.broadcast_to(weights_in, (n_pop, *weights_in.shape)))
+            if weights_in.ndim not in (2, 3) or weights_in.shape[-2] != e:
+                raise ValueError(f"input_weights must have shape ({e}, n_inputs) or (n_pop, {e}, n_inputs), "
+                                 f"got {weights_in.shape}")
+            input_map = batched("input_weights", weights_in, n_pop, weights_in.shape[-2:])
         else:
             input_map = np.zeros((n_pop, e, inputs.size))
             input_map[:, inputs, np.arange(inputs.size)] = 1.0
@@ -509,13 +510,9 @@ class MemristiveCircuit(ContinuousModel):
 def _build_reservoir(circuit, input_weights, sources, bounds, convention, *, alpha, beta, input_scaling,
                      source_scaling) -> MemristiveCircuit:
     """Codec decoding: one circuit per row of the hyperparameters, sharing one graph."""
-    n_pop = alpha.shape[0]
-    net = MemristiveCircuit(circuit, alpha=alpha, beta=beta, sources=source_scaling[:, None] * sources[None],
-                            input_weights=input_weights, bounds=bounds, convention=convention, n_pop=n_pop)
-    scaled = np.ascontiguousarray(input_weights[None] * input_scaling[:, None, None])
-    scaled.flags.writeable = False
-    net._params = net.params._replace(input_map=scaled)
-    return net
+    return MemristiveCircuit(circuit, alpha=alpha, beta=beta, sources=source_scaling[:, None] * sources[None],
+                             input_weights=input_weights[None] * input_scaling[:, None, None], bounds=bounds,
+                             convention=convention, n_pop=alpha.shape[0])
 
 
 # ---------------------------------------------------------------------- single devices

@@ -326,6 +326,9 @@ class RNN(DiscreteModel):
 
     @classmethod
     def _fixed(cls, n_pop, n_hidden, n_outputs, output_activation, **options) -> dict:
+        """The fields that are not evolved: the output activation code, where there is one."""
+        if "out_act" not in cls.params_type._fields:
+            return {}
         return {"out_act": np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation])}
 
     @classmethod
@@ -351,15 +354,21 @@ class RNN(DiscreteModel):
 
     @property
     def n_hidden(self) -> int:
-        raise NotImplementedError
+        return self.params.bias.shape[-1]  # every family member has one bias per hidden unit (per gate)
 
     @property
     def n_state(self) -> int:
         return self.n_hidden
 
     @property
+    def n_inputs(self) -> int:
+        weights = self.params.w if isinstance(self.params, SecondOrderParams) else self.params.w_in
+        return weights.shape[-1]
+
+    @property
     def n_outputs(self) -> int:
-        return self.params.w_out.shape[1]
+        chosen = getattr(self.params, "outputs", None)
+        return (chosen if chosen is not None else self.params.w_out).shape[1]
 
 
 def _build_rnn(cls, fixed: dict, **arrays):
@@ -380,14 +389,6 @@ class Elman(RNN):
         return {"w_rec": (n_hidden, n_hidden), "w_in": (n_hidden, n_inputs), "bias": (n_hidden,),
                 "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
 
-    @property
-    def n_hidden(self) -> int:
-        return self.params.bias.shape[1]
-
-    @property
-    def n_inputs(self) -> int:
-        return self.params.w_in.shape[2]
-
 
 class Jordan(RNN):
     """Jordan's network (1986): state units s fed from the output with self-recurrence mu
@@ -402,19 +403,11 @@ class Jordan(RNN):
 
     @classmethod
     def _fixed(cls, n_pop, n_hidden, n_outputs, output_activation, decay: float = 0.5, **_):
-        return {"out_act": np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation]), "decay": np.full(n_pop, float(decay))}
-
-    @property
-    def n_hidden(self) -> int:
-        return self.params.bias.shape[1]
+        return {**super()._fixed(n_pop, n_hidden, n_outputs, output_activation), "decay": np.full(n_pop, float(decay))}
 
     @property
     def n_state(self) -> int:
         return self.n_outputs + self.n_hidden
-
-    @property
-    def n_inputs(self) -> int:
-        return self.params.w_in.shape[2]
 
 
 class FullyRecurrent(RNN):
@@ -435,18 +428,6 @@ class FullyRecurrent(RNN):
             raise ValueError(f"outputs must be {n_outputs} unit indices below {n_hidden}, got {outputs!r}")
         return {"outputs": np.broadcast_to(chosen, (n_pop, n_outputs)).copy()}
 
-    @property
-    def n_hidden(self) -> int:
-        return self.params.bias.shape[1]
-
-    @property
-    def n_inputs(self) -> int:
-        return self.params.w_in.shape[2]
-
-    @property
-    def n_outputs(self) -> int:
-        return self.params.outputs.shape[1]
-
 
 class IndRNN(RNN):
     """Independently recurrent network (Li et al. 2018): each unit sees only its own past
@@ -461,15 +442,7 @@ class IndRNN(RNN):
 
     @classmethod
     def _fixed(cls, n_pop, n_hidden, n_outputs, output_activation, relu: bool = False, **_):
-        return {"out_act": np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation]), "relu": np.full(n_pop, bool(relu))}
-
-    @property
-    def n_hidden(self) -> int:
-        return self.params.bias.shape[1]
-
-    @property
-    def n_inputs(self) -> int:
-        return self.params.w_in.shape[2]
+        return {**super()._fixed(n_pop, n_hidden, n_outputs, output_activation), "relu": np.full(n_pop, bool(relu))}
 
 
 class GRU(RNN):
@@ -481,14 +454,6 @@ class GRU(RNN):
     def shapes(cls, n_hidden, n_inputs, n_outputs):
         return {"w_in": (3, n_hidden, n_inputs), "w_rec": (3, n_hidden, n_hidden), "bias": (3, n_hidden),
                 "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
-
-    @property
-    def n_hidden(self) -> int:
-        return self.params.bias.shape[2]
-
-    @property
-    def n_inputs(self) -> int:
-        return self.params.w_in.shape[3]
 
 
 class LSTM(RNN):
@@ -504,16 +469,8 @@ class LSTM(RNN):
                 "peep": (3, n_hidden), "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
 
     @property
-    def n_hidden(self) -> int:
-        return self.params.bias.shape[2]
-
-    @property
     def n_state(self) -> int:
         return 2 * self.n_hidden
-
-    @property
-    def n_inputs(self) -> int:
-        return self.params.w_in.shape[3]
 
 
 class SecondOrder(RNN):
@@ -528,15 +485,3 @@ class SecondOrder(RNN):
         return {"w": (n_hidden, n_hidden, n_inputs), "bias": (n_hidden,), "outputs": (n_outputs,)}
 
     _fixed = FullyRecurrent._fixed
-
-    @property
-    def n_hidden(self) -> int:
-        return self.params.bias.shape[1]
-
-    @property
-    def n_inputs(self) -> int:
-        return self.params.w.shape[3]
-
-    @property
-    def n_outputs(self) -> int:
-        return self.params.outputs.shape[1]

@@ -19,6 +19,8 @@ function                  definition                                            
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -219,3 +221,208 @@ def train_test(series, n_train: int, *, horizon: int = 1) -> tuple[np.ndarray, n
         raise ValueError(f"n_train must be below the {n_pairs} input-target pairs of the series, got {n_train}")
     x, y = s[:-horizon], s[horizon:]
     return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+# ---------------------------------------------------------------------- symbol sequences
+class Sequences(NamedTuple):
+    """A batch of input-target sequences of possibly different lengths, padded to the longest.
+
+    Attributes
+    ----------
+    inputs : ndarray, shape (n_seq, n_steps, n_inputs)
+        Zero after a sequence's end.
+    targets : ndarray, shape (n_seq, n_steps, n_targets)
+    mask : ndarray of bool, shape (n_seq, n_steps)
+        The steps that are scored (not padding, not a washout, not an unpredictable step).
+    probes : dict of str to ndarray of bool, shape (n_seq, n_steps), or None
+        Named subsets of the scored steps worth a metric of their own (for instance the
+        embedded Reber grammar's ``"penultimate"`` symbol).
+    """
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    mask: np.ndarray
+    probes: dict | None = None
+
+
+#: The symbols of the Reber grammars, in the order of the one-hot code.
+REBER_SYMBOLS = "BTPSXVE"
+# Reber's (1967) automaton: node -> ((symbol, next node), ...); node 0 follows the B, node 6 emits E.
+_REBER_GRAPH = {0: (("T", 1), ("P", 5)), 1: (("S", 1), ("X", 2)), 2: (("S", 3), ("X", 5)), 3: (("E", 6),),
+                4: (("V", 3), ("P", 2)), 5: (("V", 4), ("T", 5))}
+
+
+def _reber_walk(rng) -> tuple[str, list[str]]:
+    """One Reber string and, for each of its symbols, the set of symbols that may follow it."""
+    text, follow, node = "B", [], 0
+    while node != 6:
+        options = _REBER_GRAPH[node]
+        follow.append("".join(symbol for symbol, _ in options))
+        symbol, node = options[rng.integers(len(options))]
+        text += symbol
+    follow.append("")  # nothing follows the final E
+    return text, follow
+
+
+def _one_hot_batch(strings: list[str], follows: list[list[str]], symbols: str, outputs: str) -> Sequences:
+    """Next-symbol prediction pairs: each symbol but the last is an input, its target the set
+    of symbols that may follow it (multi-hot)."""
+    n_steps = max(len(s) for s in strings) - 1
+    x = np.zeros((len(strings), n_steps, len(symbols)))
+    y = np.zeros((len(strings), n_steps, len(outputs)))
+    mask = np.zeros((len(strings), n_steps), dtype=bool)
+    for q, (text, follow) in enumerate(zip(strings, follows, strict=True)):
+        for t, symbol in enumerate(text[:-1]):
+            x[q, t, symbols.index(symbol)] = 1.0
+            for nxt in follow[t]:
+                y[q, t, outputs.index(nxt)] = 1.0
+            mask[q, t] = True
+    return Sequences(x, y, mask)
+
+
+def reber(n_strings: int, *, embedded: bool = True, rng=None) -> Sequences:
+    """Next-symbol prediction on strings of the (embedded) Reber grammar.
+
+    A Reber string (Reber 1967) is a walk through a 6-node automaton with two equally likely
+    transitions per node, from B to E, for instance ``BTXSE`` or ``BPVVE``. The embedded
+    grammar (Cleeremans, Servan-Schreiber and McClelland 1989; Hochreiter and Schmidhuber
+    1997) wraps one between ``B T ... T E`` or ``B P ... P E``: the second-to-last symbol
+    repeats the second one across the whole embedded string, the long-range dependency that
+    simple recurrent networks fail to learn.
+
+    Inputs and targets are one-hot over :data:`REBER_SYMBOLS` (``"BTPSXVE"``): each symbol
+    but the last is an input, and its target is every symbol that may follow it (two where
+    the automaton branches). ``probes["penultimate"]`` marks, in the embedded grammar, the
+    step whose target is that second-to-last T or P.
+
+    Returns
+    -------
+    Sequences
+        inputs and targets of shape ``(n_strings, n_steps, 7)``, padded to the longest string.
+
+    >>> data = reber(3, embedded=False, rng=0)
+    >>> data.inputs.shape[2], bool(data.mask[:, 0].all())
+    (7, True)
+    """
+    n_strings = positive_int("n_strings", n_strings)
+    rng = as_rng(rng)
+    strings, follows = [], []
+    for _ in range(n_strings):
+        text, follow = _reber_walk(rng)
+        if embedded:
+            branch = "TP"[rng.integers(2)]
+            follow = ["TP", "B", *follow[:-1], branch, "E", ""]
+            text = "B" + branch + text + branch + "E"
+        strings.append(text)
+        follows.append(follow)
+    data = _one_hot_batch(strings, follows, REBER_SYMBOLS, REBER_SYMBOLS)
+    if not embedded:
+        return data
+    penultimate = np.zeros_like(data.mask)
+    penultimate[np.arange(n_strings), [len(s) - 3 for s in strings]] = True  # the input is the inner E
+    return data._replace(probes={"penultimate": penultimate})
+
+
+def anbncn(ns, *, counts: int = 3) -> Sequences:
+    """Next-symbol prediction on the context-sensitive language a^n b^n c^n (Gers and
+    Schmidhuber 2001), one string ``S a^n b^n c^n T`` per n in `ns`.
+
+    Inputs are one-hot over ``S a b c`` (4), targets multi-hot over ``a b c T`` (4): S is
+    followed by a, every a by a or b; once the first b is seen every later symbol is
+    determined (b until n of them, then n c's, then T), which takes counting. `counts` = 2
+    gives a^n b^n.
+
+    Returns
+    -------
+    Sequences
+        shapes ``(len(ns), 3 n_max + 1, 4)``; a string is accepted when every target is met.
+
+    >>> data = anbncn([1, 2])
+    >>> data.targets[0, :4].tolist()   # S a b c -> {a}, {a, b}, {c}, {T}
+    [[1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+    """
+    counts = positive_int("counts", counts, minimum=2)
+    if counts > 3:
+        raise ValueError(f"counts must be 2 (a^n b^n) or 3 (a^n b^n c^n), got {counts}")
+    ns = np.atleast_1d(np.asarray(ns))
+    if ns.ndim != 1 or ns.size == 0 or ns.dtype.kind not in "iu" or ns.min() < 1:
+        raise ValueError(f"ns must be a non-empty list of integers >= 1, got {ns!r}")
+    letters = "abc"[:counts]
+    strings, follows = [], []
+    for n in ns.tolist():
+        strings.append("S" + "".join(letter * n for letter in letters) + "T")
+        follow = ["a"] + ["ab"] * n
+        for letter, following in zip(letters[1:], letters[2:] + "T", strict=True):
+            follow += [letter] * (n - 1) + [following]
+        follows.append([*follow, ""])
+    return _one_hot_batch(strings, follows, "S" + letters, letters + "T")
+
+
+def parity(n_seq: int, n_steps: int, *, order: int = 2, delay: int = 1, rng=None) -> Sequences:
+    r"""Temporal parity of random bits: :math:`y(t) = x(t - d) \oplus \dots \oplus x(t - d - k + 1)`
+    with delay d = `delay` and k = `order` bits; `order` = 2 is temporal XOR, `order` = 1
+    delayed recall.
+
+    Inputs are bipolar (+1 for a 1 bit, -1 for a 0), targets 0 or 1; the first
+    ``delay + order - 1`` steps (whose targets reach before the sequence) are not scored.
+
+    Returns
+    -------
+    Sequences
+        inputs and targets of shape ``(n_seq, n_steps, 1)``.
+
+    >>> data = parity(1, 6, order=2, delay=1, rng=0)
+    >>> bits = (data.inputs[0, :, 0] > 0).astype(int)
+    >>> bool(np.all(data.targets[0, 2:, 0] == bits[1:-1] ^ bits[:-2]))
+    True
+    """
+    n_seq, n_steps = positive_int("n_seq", n_seq), positive_int("n_steps", n_steps)
+    order, delay = positive_int("order", order), positive_int("delay", delay, minimum=0)
+    lag = delay + order - 1
+    if lag >= n_steps:
+        raise ValueError(f"n_steps must exceed delay + order - 1 = {lag}, got {n_steps}")
+    bits = as_rng(rng).integers(0, 2, (n_seq, n_steps))
+    target = np.zeros((n_seq, n_steps), dtype=np.int64)
+    for j in range(order):
+        target[:, lag:] ^= bits[:, lag - delay - j: n_steps - delay - j]
+    mask = np.zeros((n_seq, n_steps), dtype=bool)
+    mask[:, lag:] = True
+    return Sequences((2.0 * bits - 1.0)[:, :, None], target[:, :, None].astype(np.float64), mask)
+
+
+#: The classes of :func:`waveforms`, in the order of the one-hot targets.
+WAVEFORMS = ("sine", "square", "sawtooth")
+
+
+def waveforms(n_seq: int, n_steps: int = 40, *, noise: float = 0.1, rng=None) -> Sequences:
+    """Sequence classification: which of :data:`WAVEFORMS` (sine, square, sawtooth) is this?
+
+    Each sequence is one waveform of unit amplitude with a random period in [8, 16] steps and
+    a random phase, plus Gaussian noise of standard deviation `noise`; classes are drawn in
+    turn (balanced). The one-hot class is the target of the last step only.
+
+    Returns
+    -------
+    Sequences
+        inputs ``(n_seq, n_steps, 1)``, targets ``(n_seq, n_steps, 3)``, mask true at the last step.
+
+    >>> data = waveforms(6, rng=0)
+    >>> data.targets[:, -1].argmax(axis=1).tolist()
+    [0, 1, 2, 0, 1, 2]
+    """
+    n_seq, n_steps = positive_int("n_seq", n_seq), positive_int("n_steps", n_steps, minimum=2)
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    rng = as_rng(rng)
+    labels = np.arange(n_seq) % len(WAVEFORMS)
+    period = rng.uniform(8.0, 16.0, n_seq)[:, None]
+    phase = rng.uniform(0.0, 1.0, n_seq)[:, None] + np.arange(n_steps)[None, :] / period  # in cycles
+    sine = np.sin(2 * np.pi * phase)
+    square = np.where(np.mod(phase, 1.0) < 0.5, 1.0, -1.0)
+    saw = 2.0 * np.mod(phase, 1.0) - 1.0
+    x = np.choose(labels[:, None], [sine, square, saw]) + noise * rng.standard_normal((n_seq, n_steps))
+    targets = np.zeros((n_seq, n_steps, len(WAVEFORMS)))
+    targets[np.arange(n_seq), -1, labels] = 1.0
+    mask = np.zeros((n_seq, n_steps), dtype=bool)
+    mask[:, -1] = True
+    return Sequences(x[:, :, None], targets, mask)

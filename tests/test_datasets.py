@@ -54,3 +54,82 @@ def test_bad_arguments():
         datasets.mso(10, 9)
     with pytest.raises(ValueError, match="n_train must be below"):
         datasets.train_test(np.arange(5.0), 4)
+
+
+# Reber's grammar as a regular expression written from the published diagram (independent of
+# the automaton table in evornn.datasets): from node 2 a string ends by S or by X T* V V, and
+# may loop back through X T* V P.
+_REBER = r"B(?:TS*X|PT*VP)(?:XT*VP)*(?:S|XT*VV)E|BPT*VVE"
+
+
+def _next_symbols(strings, prefix):
+    return {s[len(prefix)] for s in strings if s.startswith(prefix) and len(s) > len(prefix)}
+
+
+def _decode(data, q, alphabet):
+    n = int(data.mask[q].sum())
+    return "".join(alphabet[i] for i in data.inputs[q, :n].argmax(axis=1))
+
+
+def test_reber_strings_follow_the_grammar_and_targets_list_every_possible_next_symbol():
+    import re
+
+    plain = datasets.reber(3000, embedded=False, rng=0)
+    alphabet = datasets.REBER_SYMBOLS
+    strings = [_decode(plain, q, alphabet) + "E" for q in range(3000)]
+    assert all(re.fullmatch(_REBER, s) for s in strings)
+    # Each target set equals the symbols seen after that prefix among 3000 strings (checked
+    # where the prefix is common enough that a missing branch has probability < 2**-40).
+    checked = 0
+    for q in range(200):
+        for t in range(int(plain.mask[q].sum())):
+            prefix = strings[q][:t + 1]
+            if sum(s.startswith(prefix) for s in strings) >= 40:
+                expected = _next_symbols(strings, prefix)
+                assert {alphabet[i] for i in np.flatnonzero(plain.targets[q, t])} == expected
+                checked += 1
+    assert checked > 500
+
+    embedded = datasets.reber(200, rng=1)
+    for q in range(200):
+        text = _decode(embedded, q, alphabet) + "E"
+        assert text[1] in "TP" and text[-2] == text[1] and re.fullmatch(_REBER, text[2:-2])
+        (step,) = np.flatnonzero(embedded.probes["penultimate"][q])
+        assert embedded.targets[q, step].tolist() == [float(c == text[1]) for c in alphabet]
+
+
+def test_anbncn_targets_are_the_continuations_within_the_language():
+    language = ["S" + "a" * n + "b" * n + "c" * n + "T" for n in range(1, 30)]
+    data = datasets.anbncn(np.arange(1, 9))
+    for q, n in enumerate(range(1, 9)):
+        text = _decode(data, q, "Sabc")
+        assert text == language[n - 1][:-1]
+        for t in range(len(text)):
+            expected = _next_symbols(language, text[:t + 1])
+            assert {"abcT"[i] for i in np.flatnonzero(data.targets[q, t])} == expected
+    assert datasets.anbncn([3], counts=2).targets.shape == (1, 7, 3)
+
+
+def test_parity_and_waveforms():
+    data = datasets.parity(3, 50, order=3, delay=2, rng=4)
+    bits = (data.inputs[:, :, 0] > 0).astype(int)
+    for q in range(3):
+        for t in range(50):
+            if t >= 4:
+                assert data.mask[q, t] and data.targets[q, t, 0] == bits[q, t - 2] ^ bits[q, t - 3] ^ bits[q, t - 4]
+            else:
+                assert not data.mask[q, t]
+    waves = datasets.waveforms(30, 64, noise=0.0, rng=2)
+    labels = waves.targets[:, -1].argmax(axis=1)
+    x = waves.inputs[:, :, 0]
+    # Without noise a square wave takes only the values +-1 and a sawtooth rises by 2 / period
+    # between its jumps, while a sine stays smooth.
+    assert np.all(np.isin(x[labels == 1], [-1.0, 1.0]))
+    steps = np.diff(x[labels == 2], axis=1)
+    assert np.all((steps > 0) | (steps < -1.0))
+    assert np.all(np.abs(np.diff(x[labels == 0], axis=1)) < 2 * np.pi / 8 + 1e-12)
+    assert waves.mask.sum() == 30 and waves.mask[:, -1].all()
+    with pytest.raises(ValueError, match="noise"):
+        datasets.waveforms(3, noise=-1.0)
+    with pytest.raises(ValueError, match="ns"):
+        datasets.anbncn([0, 2])

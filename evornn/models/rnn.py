@@ -455,6 +455,13 @@ class GRU(RNN):
         return {"w_in": (3, n_hidden, n_inputs), "w_rec": (3, n_hidden, n_hidden), "bias": (3, n_hidden),
                 "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
 
+    def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
+        from ._rnn_fast import run_gru
+
+        prm = self.params
+        run_gru(prm.w_in, prm.w_rec, prm.bias, y, step0, n_steps, u, record_every, y_rec)
+        return True
+
 
 class LSTM(RNN):
     """Long short-term memory with a forget gate (Gers, Schmidhuber and Cummins 2000) and
@@ -467,6 +474,13 @@ class LSTM(RNN):
     def shapes(cls, n_hidden, n_inputs, n_outputs):
         return {"w_in": (4, n_hidden, n_inputs), "w_rec": (4, n_hidden, n_hidden), "bias": (4, n_hidden),
                 "peep": (3, n_hidden), "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
+
+    def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
+        from ._rnn_fast import run_lstm
+
+        prm = self.params
+        run_lstm(prm.w_in, prm.w_rec, prm.bias, prm.peep, y, step0, n_steps, u, record_every, y_rec)
+        return True
 
     @property
     def n_state(self) -> int:

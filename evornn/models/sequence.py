@@ -12,6 +12,8 @@ with :func:`evornn.simulate` (discrete models step once per input; continuous on
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .._checks import as_float_array, positive_int
@@ -46,10 +48,18 @@ class SequenceModel:
 
     parts: tuple
     dt: float | None
+    #: Not causal step by step: tasks run the whole sequence through :meth:`run`.
+    time = "sequence"
 
     @property
     def n_pop(self) -> int:
         return self.parts[0].n_pop
+
+    def take(self, indices):
+        """The configuration of the networks at `indices` of every part."""
+        out = copy.copy(self)
+        out.parts = tuple(part.take(indices) for part in self.parts)
+        return out
 
     @property
     def n_inputs(self) -> int:

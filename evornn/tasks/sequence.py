@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, positive_float, positive_int
+from .. import datasets
+from .._checks import as_float_array, one_of, positive_float, positive_int
 from ..integrate.simulate import simulate_quietly as run
 from ._simulation import check_step, task_dt
 from .base import Evaluation, Task, error_fitness
@@ -23,6 +24,26 @@ def _sequences(name: str, value, n_samples: int | None = None) -> np.ndarray:
     return arr
 
 
+def _mask(name: str, value, shape: tuple[int, int]) -> np.ndarray:
+    if value is None:
+        return np.ones(shape, dtype=bool)
+    arr = np.asarray(value)
+    if arr.dtype != np.bool_ or arr.shape not in (shape, shape[1:]):
+        raise ValueError(f"{name} must be booleans of shape {shape} or {shape[1:]}, got {arr.dtype} {arr.shape}")
+    return np.array(np.broadcast_to(arr, shape))
+
+
+def _fraction_solved(hit: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Fraction of the sequences with a masked sample whose masked samples are all hit;
+    `hit` (n_samples, n_seq, n_pop), `mask` (n_seq, n_samples)."""
+    scored = mask.any(axis=1)
+    all_hit = np.all(hit | ~mask.T[:, :, None], axis=0)  # (n_seq, n_pop)
+    return all_hit[scored].mean(axis=0) if scored.any() else np.full(hit.shape[2], np.nan)
+
+
+PREDICTION_DATASETS = ("mackey_glass", "henon", "lorenz", "mso", "narma")
+
+
 class SequenceTask(Task):
     r"""Reproduce target sequences: fitness ``1 / (1 + MSE)`` of the chosen outputs.
 
@@ -35,8 +56,18 @@ class SequenceTask(Task):
         \mathrm{MSE} = \frac{1}{n_{seq} n_{samples} n_{targets}}
                        \sum_{s, k, o} \big(z_{s, k, o} - z^*_{s, k, o}\big)^2
 
-    over the samples after `washout`. Metrics: ``"mse"``, and ``"learned"``, the fraction
-    of target values reproduced within `tolerance`.
+    over the scored samples: those after `washout` and inside `mask`. Sequences of different
+    lengths are padded to the longest and the padding left out of `mask`. Metrics: ``"mse"``;
+    ``"learned"``, the fraction of scored target values reproduced within `tolerance`;
+    ``"solved"``, the fraction of sequences whose every scored value is; and, for each named
+    mask in `probes`, the fraction of sequences whose probed values all are.
+
+    The factories build the classic sequence tasks from :mod:`evornn.datasets`:
+    :meth:`parity` (temporal XOR and parity k steps back), :meth:`delayed_recall`,
+    :meth:`reber` (next-symbol prediction in the embedded Reber grammar), :meth:`anbncn`
+    (the context-sensitive language a^n b^n c^n, with :meth:`largest_n` for the
+    generalisation test), :meth:`classification` (waveforms) and :meth:`prediction`
+    (one-step prediction of a generated time series).
 
     Parameters
     ----------
@@ -55,6 +86,10 @@ class SequenceTask(Task):
         A target value is learned when the output is within this distance of it.
     washout : int
         Samples at the start of each sequence that are not scored.
+    mask : array_like of bool, shape (n_samples,) or (n_seq, n_samples), optional
+        The samples that are scored (default all).
+    probes : dict of str to array_like of bool, optional
+        Named masks of the same shape, each reported as a metric.
 
     Examples
     --------
@@ -66,7 +101,7 @@ class SequenceTask(Task):
     """
 
     def __init__(self, inputs, targets, *, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None,
-                 output_units=None, tolerance: float = 0.05, washout: int = 0):
+                 output_units=None, tolerance: float = 0.05, washout: int = 0, mask=None, probes=None):
         self.targets = _sequences("targets", targets)
         n_seq, n_samples, n_targets = self.targets.shape
         if inputs is None:
@@ -87,6 +122,12 @@ class SequenceTask(Task):
         self.washout = positive_int("washout", washout, minimum=0)
         if self.washout >= n_samples:
             raise ValueError(f"washout must be less than the number of samples ({n_samples}), got {washout}")
+        self.mask = _mask("mask", mask, (n_seq, n_samples))
+        self.mask[:, :self.washout] = False
+        if not self.mask.any():
+            raise ValueError("mask leaves no sample to score")
+        self.probes = {name: _mask(f"probes[{name!r}]", value, (n_seq, n_samples)) & self.mask
+                       for name, value in (probes or {}).items()}
 
     @classmethod
     def from_teacher(cls, teacher, inputs, *, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None,
@@ -113,11 +154,127 @@ class SequenceTask(Task):
         return cls(probe.inputs, outputs[:, :, 0].transpose(1, 0, 2), dt=dt, steps_per_sample=steps_per_sample,
                    method=method, output_units=units, **kwargs)
 
+    @classmethod
+    def from_data(cls, data, **kwargs) -> SequenceTask:
+        """A task on generated :class:`~evornn.datasets.Sequences` (inputs, targets, mask and
+        probes); keywords go to the constructor."""
+        return cls(data.inputs, data.targets, mask=data.mask, probes=data.probes, **kwargs)
+
+    @classmethod
+    def parity(cls, *, order: int = 2, delay: int = 1, n_seq: int = 4, n_steps: int = 40, seed: int = 0,
+               tolerance: float = 0.4, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+        """Temporal parity of random bits, :func:`evornn.datasets.parity`: the output at step
+        t is the XOR of the inputs `delay` to ``delay + order - 1`` steps back (`order` = 2:
+        temporal XOR). "solved" = 1 when every scored bit is within `tolerance` of its target.
+
+        >>> task = SequenceTask.parity(order=2, delay=1, n_seq=2, n_steps=20)
+        >>> task.targets.shape, int(task.mask.sum())
+        ((2, 20, 1), 36)
+        """
+        data = datasets.parity(n_seq, n_steps, order=order, delay=delay, rng=seed)
+        return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method)
+
+    @classmethod
+    def delayed_recall(cls, *, delay: int = 5, n_seq: int = 4, n_steps: int = 40, seed: int = 0,
+                       tolerance: float = 0.4, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+        """Recall the random bit seen `delay` steps ago (:meth:`parity` of order 1)."""
+        return cls.parity(order=1, delay=delay, n_seq=n_seq, n_steps=n_steps, seed=seed, tolerance=tolerance, dt=dt,
+                          steps_per_sample=steps_per_sample, method=method)
+
+    @classmethod
+    def reber(cls, *, n_strings: int = 100, embedded: bool = True, seed: int = 0, tolerance: float = 0.5,
+              dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+        """Next-symbol prediction in the (embedded) Reber grammar, :func:`evornn.datasets.reber`:
+        7 one-hot inputs, 7 outputs that must be above 0.5 for every symbol that may come next
+        and below it for the others (use a logistic output activation). "solved" is the
+        fraction of strings predicted right at every step; "penultimate", of strings whose
+        second-to-last symbol (the T or P that repeats the second symbol) is predicted right."""
+        data = datasets.reber(n_strings, embedded=embedded, rng=seed)
+        return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method)
+
+    @classmethod
+    def anbncn(cls, *, n_max: int = 10, n_min: int = 1, counts: int = 3, tolerance: float = 0.5, dt: float = 0.05,
+               steps_per_sample: int = 1, method: str | None = None):
+        """Next-symbol prediction on a^n b^n c^n for n from `n_min` to `n_max`
+        (:func:`evornn.datasets.anbncn`; 4 inputs, 4 outputs, thresholds at 0.5 as in
+        :meth:`reber`). :meth:`largest_n` is the generalisation test to longer strings."""
+        n_min, n_max = positive_int("n_min", n_min), positive_int("n_max", n_max)
+        if n_max < n_min:
+            raise ValueError(f"n_max must be >= n_min = {n_min}, got {n_max}")
+        task = cls.from_data(datasets.anbncn(np.arange(n_min, n_max + 1), counts=counts), tolerance=tolerance, dt=dt,
+                             steps_per_sample=steps_per_sample, method=method)
+        task.counts = counts
+        return task
+
+    def largest_n(self, model, n_max: int = 1000) -> np.ndarray:
+        """The generalisation test of an :meth:`anbncn` task: for each network, the largest N
+        such that it accepts every string with n = 1 ... N (0 if it fails n = 1), tried up to
+        `n_max`. Shape (n_pop,)."""
+        counts = getattr(self, "counts", None)
+        if counts is None:
+            raise ValueError("largest_n is the generalisation test of SequenceTask.anbncn tasks")
+        n_max = positive_int("n_max", n_max)
+        probe = type(self).from_data(datasets.anbncn(np.arange(1, n_max + 1), counts=counts), tolerance=self.tolerance,
+                                     dt=self.dt, steps_per_sample=self.steps_per_sample, method=self.method)
+        out, _ = probe._outputs(model)
+        err = np.abs(out - probe.targets.transpose(1, 0, 2)[:, :, None, :]) <= probe.tolerance
+        accepted = np.all(np.all(err, axis=3) | ~probe.mask.T[:, :, None], axis=0)  # (n, n_pop)
+        failed = ~accepted
+        return np.where(failed.any(axis=0), failed.argmax(axis=0), n_max)
+
+    def report(self, model) -> dict:
+        """What a run reports about its best network beyond the metrics: for :meth:`anbncn`
+        tasks, the generalisation test (``largest_n`` up to 100 times the longest trained n)."""
+        if getattr(self, "counts", None) is None:
+            return {}
+        n_train = int(self.mask.sum(axis=1).max() - 1) // self.counts
+        n_max = 100 * n_train
+        return {"largest_n": int(self.largest_n(model.take([0]), n_max)[0]), "largest_n_tried": n_max}
+
+    @classmethod
+    def classification(cls, *, n_seq: int = 60, n_steps: int = 40, noise: float = 0.1, seed: int = 0,
+                       tolerance: float = 0.5, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+        """Sequence classification, :func:`evornn.datasets.waveforms`: after a sequence of
+        `n_steps` noisy samples of a sine, square or sawtooth wave, 3 outputs must give its
+        class one-hot (above / below 0.5); "solved" is the fraction classified right."""
+        data = datasets.waveforms(n_seq, n_steps, noise=noise, rng=seed)
+        return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method)
+
+    @classmethod
+    def prediction(cls, dataset: str = "mackey_glass", *, n_seq: int = 4, n_steps: int = 100, washout: int = 20,
+                   seed: int = 0, tolerance: float = 0.05, dt: float = 0.05, steps_per_sample: int = 1,
+                   method: str | None = None):
+        """One-step-ahead prediction of a generated series (``"mackey_glass"``, ``"henon"``
+        (its x), ``"lorenz"`` (x / 20), ``"mso"``, or ``"narma"`` (input u, target y)) cut into
+        `n_seq` consecutive sequences of `n_steps`, each starting from the model's initial
+        state; the first `washout` steps of each are not scored."""
+        one_of("dataset", dataset, PREDICTION_DATASETS)
+        n_seq, n_steps = positive_int("n_seq", n_seq), positive_int("n_steps", n_steps)
+        n_total = n_seq * n_steps + 1
+        if dataset == "narma":
+            series = datasets.narma(n_total, rng=seed)
+            x, y = series[:-1, :1], series[:-1, 1:]
+        else:
+            series = {"mackey_glass": lambda: datasets.mackey_glass(n_total, rng=seed),
+                      "henon": lambda: datasets.henon(n_total)[:, :1],
+                      "lorenz": lambda: datasets.lorenz(n_total)[:, :1] / 20.0,
+                      "mso": lambda: datasets.mso(n_total)}[dataset]()
+            x, y = series[:-1], series[1:]
+        return cls(x.reshape(n_seq, n_steps, -1), y.reshape(n_seq, n_steps, -1), washout=washout, tolerance=tolerance,
+                   dt=dt, steps_per_sample=steps_per_sample, method=method)
+
     @property
     def n_inputs(self) -> int:
         return self.inputs.shape[2]
 
     def check_model(self, model) -> None:
+        if model.time == "sequence":  # a stack, bidirectional pair or encoder-decoder
+            if self.steps_per_sample != 1:
+                raise ValueError("sequence models read one input per step: steps_per_sample must be 1")
+            n_out_steps = getattr(model, "n_out_steps", self.targets.shape[1])
+            if n_out_steps != self.targets.shape[1]:
+                raise ValueError(f"the encoder-decoder gives {n_out_steps} outputs per sequence; the task scores "
+                                 f"{self.targets.shape[1]}")
         if model.n_inputs != self.n_inputs:
             raise ValueError(f"the task gives {self.n_inputs} inputs; the model takes {model.n_inputs}")
         if self.output_units.max() >= model.n_outputs:
@@ -137,21 +294,31 @@ class SequenceTask(Task):
             u = np.ascontiguousarray(np.broadcast_to(
                 held.transpose(1, 0, 2)[:, :, None, :], (n_steps, n_seq, n_pop, self.n_inputs),
             ).reshape(n_steps, n_seq * n_pop, self.n_inputs))
-        traj = run(batch, self.dt, n_steps=n_steps, inputs=u, record_every=self.steps_per_sample, method=self.method)
-        out = traj.outputs[1:, :, self.output_units]
-        return out.reshape(n_samples, n_seq, n_pop, -1), traj.diverged.reshape(n_seq, n_pop).any(axis=0)
+        if model.time == "sequence":
+            out = batch.run(u if u is not None else np.zeros((n_steps, n_seq * n_pop, 0)))[:, :, self.output_units]
+            diverged = ~np.isfinite(out).all(axis=(0, 2))
+        else:
+            traj = run(batch, self.dt, n_steps=n_steps, inputs=u, record_every=self.steps_per_sample,
+                       method=self.method)
+            out, diverged = traj.outputs[1:, :, self.output_units], traj.diverged
+        return out.reshape(n_samples, n_seq, n_pop, -1), diverged.reshape(n_seq, n_pop).any(axis=0)
 
     def evaluate(self, model, rng=None) -> Evaluation:
         out, diverged = self._outputs(model)
-        out = out[self.washout:]
-        target = self.targets.transpose(1, 0, 2)[self.washout:, :, None, :]
-        err = out - target
+        mask = self.mask.T[:, :, None]  # (n_samples, n_seq, 1)
+        n_scored = mask.sum() * out.shape[3]
+        err = out - self.targets.transpose(1, 0, 2)[:, :, None, :]
         with np.errstate(invalid="ignore", over="ignore"):
-            mse = np.mean(err * err, axis=(0, 1, 3))
-            learned = np.mean(np.abs(err) <= self.tolerance, axis=(0, 1, 3))
+            mse = np.sum(np.where(mask[..., None], err * err, 0.0), axis=(0, 1, 3)) / n_scored
+            # (n_samples, n_seq, n_pop): every target of the sample within tolerance
+            hit = np.all(np.abs(err) <= self.tolerance, axis=3)
+            learned = np.sum(np.where(mask[..., None], np.abs(err) <= self.tolerance, False), axis=(0, 1, 3)) / n_scored
+        metrics = {"mse": np.where(diverged, np.nan, mse), "learned": learned,
+                   "solved": _fraction_solved(hit, self.mask)}
+        for name, probe in self.probes.items():
+            metrics[name] = _fraction_solved(hit, probe)
         # Saturating outputs can stay finite while the state overflows: trust the state.
-        mse = np.where(diverged, np.nan, mse)
-        return Evaluation.from_raw(error_fitness(mse), {"mse": mse, "learned": learned}, worst_fitness=self.worst_fitness)
+        return Evaluation.from_raw(error_fitness(metrics["mse"]), metrics, worst_fitness=self.worst_fitness)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
         out, _ = self._outputs(model.take([0]))

@@ -20,12 +20,14 @@ MODELS = [
 
 
 @pytest.mark.parametrize(("kind", "cls", "options"), MODELS, ids=[m[0] for m in MODELS])
-def test_steps_and_outputs_match_the_textbook_equations(kind, cls, options):
+@pytest.mark.parametrize("fast", [True, False], ids=["whole-run", "per-step"])
+def test_steps_and_outputs_match_the_textbook_equations(kind, cls, options, fast):
+    # GRU and LSTM have whole-run kernels of their own (fast=True); both paths are checked.
     rng = np.random.default_rng(0)
     net = cls.random(4, 5, 3, 2, scale=2.0, rng=rng, **options)
     u = rng.normal(size=(30, 4, 3))
     y0 = rng.uniform(-0.5, 0.5, (4, net.n_state))
-    traj = evornn.simulate(net, y0, inputs=u)
+    traj = evornn.simulate(net, y0, inputs=u, fast=fast)
     prm = net.params
     for p in range(4):
         y = y0[p].copy()

@@ -72,3 +72,71 @@ def test_bad_arguments_raise_naming_them():
     task = SequenceTask(np.zeros((6, 2)), np.zeros((6, 1)))
     with pytest.raises(ValueError, match="inputs"):
         task.check_model(evornn.CTRNN.random(1, 3, n_inputs=1, rng=0))
+
+
+def _shift_register(n_pop=1):
+    """Elman network that outputs (logistic) its input of one step before: h1 = tanh(5 x),
+    h2 = tanh(5 h1(t-1)), y = logistic(10 h2)."""
+    from evornn.models import Elman
+
+    w_rec = np.array([[0.0, 0.0], [5.0, 0.0]])
+    return Elman(w_rec=np.tile(w_rec, (n_pop, 1, 1)), w_in=np.tile([[5.0], [0.0]], (n_pop, 1, 1)),
+                 bias=np.zeros((n_pop, 2)), w_out=np.tile([[0.0, 10.0]], (n_pop, 1, 1)), b_out=np.zeros((n_pop, 1)),
+                 out_act=np.full(n_pop, 2))
+
+
+def test_masks_probes_and_solved_fractions_follow_their_definitions():
+    recall = SequenceTask.delayed_recall(delay=1, n_seq=3, n_steps=30, seed=5)
+    scores = recall.evaluate(_shift_register()).metrics
+    assert scores["solved"][0] == 1.0 and scores["learned"][0] == 1.0
+
+    # Two steps back the network is right exactly where x(t - 1) == x(t - 2), counted by hand.
+    task = SequenceTask.delayed_recall(delay=2, n_seq=3, n_steps=30, seed=5)
+    bits = task.inputs[:, :, 0] > 0
+    agree = bits[:, 1:-1] == bits[:, :-2]  # (n_seq, scored steps 2 ... 29)
+    scores = task.evaluate(_shift_register()).metrics
+    np.testing.assert_allclose(scores["learned"][0], agree.mean())
+    np.testing.assert_allclose(scores["solved"][0], agree.all(axis=1).mean())
+
+    # A probe on chosen steps, and a mask that leaves out the steps the network gets wrong.
+    probe = np.zeros((3, 30), dtype=bool)
+    probe[:, 10] = True
+    masked = SequenceTask(task.inputs, task.targets, mask=np.pad(agree, ((0, 0), (2, 0))), probes={"t10": probe},
+                          tolerance=task.tolerance)
+    scores = masked.evaluate(_shift_register()).metrics
+    assert scores["solved"][0] == 1.0 and scores["mse"][0] < 1e-6
+    np.testing.assert_allclose(scores["t10"][0], agree[agree[:, 8], 8].mean() if agree[:, 8].any() else np.nan)
+
+
+def _counter_stack(b_weight):
+    """A two-layer stack of ReLU IndRNNs that predicts a^n b^n c^n exactly (b_weight = -1).
+
+    Layer 1 counts h1 = #a - #b and h2 = #b - #c and copies [S or a] and [c]. Layer 2 tests
+    e1 = [h1 == 0] = relu(1 - h1) and e2 = [h2 == 0] (the counts are integers), and reads out
+    a: S or a;  b: h1 >= 1;  c: h1 == 0 and h2 >= 1;  T: c and h2 == 0.
+    With b_weight = -1.2 the count of a's runs out early: in the string with n, after the
+    (n-1)-th b, h1 = n - 1.2 (n - 1) must stay above 0.5, so n <= 3 are accepted and n = 4 is not.
+    """
+    from evornn.models.rnn import IndRNN
+    from evornn.models.sequence import Stack
+
+    layer1 = IndRNN(w_rec=[[1.0, 1.0, 0.0, 0.0]],
+                    w_in=[[[0, 1, b_weight, 0], [0, 0, 1, -1], [1, 1, 0, 0], [0, 0, 0, 1]]],
+                    bias=np.zeros((1, 4)), w_out=np.eye(4)[None], b_out=np.zeros((1, 4)), relu=[True], out_act=[0])
+    layer2 = IndRNN(w_rec=np.zeros((1, 4)), w_in=[[[-1, 0, 0, 0], [0, -1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]],
+                    bias=[[1.0, 1.0, 0.0, 0.0]],
+                    w_out=[[[0, 0, 10, 0], [-10, 0, 0, 0], [10, -10, 0, 0], [0, 10, 0, 10]]],
+                    b_out=[[-5.0, 5.0, -5.0, -15.0]], relu=[True], out_act=[2])
+    return Stack([layer1, layer2])
+
+
+def test_anbncn_generalisation_test_finds_where_a_counter_breaks():
+    exact, leaky = _counter_stack(-1.0), _counter_stack(-1.2)
+    task = SequenceTask.anbncn(n_max=10)
+    assert task.evaluate(exact).metrics["solved"][0] == 1.0
+    assert task.evaluate(leaky).metrics["solved"][0] == pytest.approx(0.3)  # n = 1, 2, 3 of 10
+    assert task.largest_n(exact, 60).tolist() == [60]
+    assert task.largest_n(leaky, 60).tolist() == [3]
+    assert task.report(exact) == {"largest_n": 1000, "largest_n_tried": 1000}
+    with pytest.raises(ValueError, match="anbncn"):
+        SequenceTask.parity().largest_n(exact)

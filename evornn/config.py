@@ -3,14 +3,19 @@
 An experiment file has these tables (unknown tables and keys are errors)::
 
     [experiment]   name, seed, description
-    [model]        type = "ctrnn" | "esn" | "hopfield" | "memristive", then the keywords of
-                   CTRNN.codec (n_neurons, n_inputs, ranges ...), ESN.codec (n_units,
-                   hyperparameter ranges ...), Hopfield.codec (n_units, weight_range, symmetric,
-                   threshold_range) or a memristive reservoir (graph, n_nodes, degree, ranges)
+    [model]        type = "ctrnn" | "mtrnn" | "esn" | "hopfield" | "memristive" | "elman" |
+                   "jordan" | "fully_recurrent" | "indrnn" | "gru" | "lstm" | "second_order",
+                   then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...),
+                   CTRNN.multiple_timescale_codec (groups = [[n, tau], ...]), ESN.codec
+                   (n_units, hyperparameter ranges ...), Hopfield.codec (n_units, weight_range,
+                   symmetric, threshold_range), a memristive reservoir (graph, n_nodes, degree,
+                   ranges) or RNN.codec (n_hidden, n_inputs, n_outputs, weight_range,
+                   output_activation and the model's options: decay, outputs, relu, peepholes)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
-                   "wheeled" | "timeseries" | "recall", then that task's keywords (for
+                   "wheeled" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
+                   "anbncn" | "classification" | "prediction", then that task's keywords (for
                    "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
-                   RecallTask.random)
+                   RecallTask.random, for the sequence tasks of the SequenceTask factories)
     [evolve]       method, n_pop, n_generations, checkpoint_every, hall_of_fame, n_threads
     [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
     [stop]         max_evaluations, target_fitness, target_mse, target_learned, target_solved, stagnation,
@@ -36,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError
-from .models import CTRNN, ESN, Hopfield
+from .models import CTRNN, ESN, GRU, LSTM, Elman, FullyRecurrent, Hopfield, IndRNN, Jordan, SecondOrder
 from .optim import METHODS, Problem
 from .tasks import (
     CartPoleTask,
@@ -75,10 +80,15 @@ def _memristive_reservoir(*, graph: str = "random_regular", n_nodes: int = 30, d
                                              source_scaling=source_scaling, seed=seed, bounds=bounds)
 
 
-MODELS = {"ctrnn": CTRNN.codec, "esn": ESN.codec, "hopfield": Hopfield.codec, "memristive": _memristive_reservoir}
+MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": ESN.codec,
+          "hopfield": Hopfield.codec, "memristive": _memristive_reservoir,
+          "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
+          "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec}
 TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask, "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "timeseries": TimeSeriesTask.from_dataset,
-         "recall": RecallTask.random}
+         "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
+         "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,
+         "prediction": SequenceTask.prediction}
 
 _INT = "an integer"
 _NUMBER = "a number"
@@ -160,8 +170,15 @@ def _check_value(section: str, key: str, value, kind: str) -> None:
 
 
 def _keywords(factory) -> dict[str, inspect.Parameter]:
+    """The keywords a factory takes: its named parameters, and for a factory with ``**options``
+    the options its class declares (``options = {name: default}``)."""
     params = inspect.signature(factory).parameters
-    return {name: p for name, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    named = {name: p for name, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    declared = getattr(getattr(factory, "__self__", None), "options", {})
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()) and isinstance(declared, dict):
+        named.update({name: inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+                      for name, default in declared.items()})
+    return named
 
 
 def _typed_table(section: str, table: dict, registry: dict) -> dict:
@@ -205,6 +222,8 @@ def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
         return resolve_capacity(raw, default_name=default_name)
     if isinstance(raw, dict) and "relaxation" in raw:
         return resolve_relaxation(raw, default_name=default_name)
+    if isinstance(raw, dict) and "comparison" in raw:
+        return resolve_comparison(raw, default_name=default_name)
     check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
     for section in ("model", "task"):
         if section not in raw:
@@ -232,6 +251,35 @@ def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[evolve] {exc}") from exc
     return config
+
+
+COMPARISON_KEYS = {"n_seeds": _INT, "labels": "a list of strings"}
+
+
+def resolve_comparison(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate a comparison experiment: several models (``[[model]]``, an array of model
+    tables) evolved on one ``[task]`` with one ``[evolve]`` method and the same evaluation
+    budget (``[stop] max_evaluations``, required), each from ``[comparison] n_seeds`` seeds
+    (default 3); ``labels`` name the models in the table and plot (default their types)."""
+    check_keys("top level", raw, {"experiment", "comparison", "model", "task", "evolve", "stop"})
+    spec = dict(check_keys("comparison", raw["comparison"], COMPARISON_KEYS))
+    spec.setdefault("n_seeds", 3)
+    _check_value("comparison", "n_seeds", spec["n_seeds"], _INT)
+    if spec["n_seeds"] < 1:
+        raise ConfigError(f"[comparison] n_seeds must be >= 1, got {spec['n_seeds']}")
+    models = raw.get("model")
+    if not (isinstance(models, list) and models):
+        raise ConfigError("a comparison needs two or more [[model]] tables (an array of tables), got "
+                          f"{type(models).__name__}")
+    if "max_evaluations" not in raw.get("stop", {}):
+        raise ConfigError("a comparison gives every model the same budget: [stop] needs max_evaluations")
+    labels = spec.get("labels", [m.get("type", "?") for m in models])
+    if not (isinstance(labels, list) and len(labels) == len(models) and all(isinstance(x, str) for x in labels)):
+        raise ConfigError(f"[comparison] labels must be {len(models)} strings, one per [[model]], got {labels!r}")
+    spec["labels"] = labels
+    resolved = [resolve({**{k: v for k, v in raw.items() if k != "comparison"}, "model": m},
+                        default_name=default_name) for m in models]
+    return {**resolved[0], "model": [r["model"] for r in resolved], "comparison": spec}
 
 
 NETWORK_KEYS = {"weights", "tau", "bias", "gain"}
@@ -386,9 +434,9 @@ def to_toml(config: dict) -> str:
 
     lines: list[str] = []
 
-    def table(name: str, content: dict) -> None:
+    def table(name: str, content: dict, header: str = "[{}]") -> None:
         scalars = {k: v for k, v in content.items() if not isinstance(v, dict)}
-        lines.append(f"[{name}]")
+        lines.append(header.format(name))
         lines.extend(f"{k} = {value(v)}" for k, v in scalars.items())
         lines.append("")
         for k, v in content.items():
@@ -396,5 +444,6 @@ def to_toml(config: dict) -> str:
                 table(f"{name}.{k}", v)
 
     for name, content in config.items():
-        table(name, content)
+        for part in content if isinstance(content, list) else [content]:  # a list: an array of tables
+            table(name, part, "[[{}]]" if isinstance(content, list) else "[{}]")
     return "\n".join(lines)

@@ -84,7 +84,7 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         config = configuration.load(out / "config.toml")
         if overrides or seed is not None:
             raise ConfigError("--resume continues a run with its own settings: --set and --seed are not allowed")
-        if "evolve" in config and not (out / CHECKPOINT).exists():
+        if "evolve" in config and "comparison" not in config and not (out / CHECKPOINT).exists():
             raise CheckpointError(f"{out / CHECKPOINT} does not exist: there is nothing to resume")
     else:
         raw = configuration.apply_overrides(configuration.read_toml(experiment_path), overrides or [])
@@ -105,7 +105,8 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
     }
     manifest.update(status="running", resumed=_now() if resume else None)
     _write_json(manifest_path, manifest)
-    kinds = {"regime_map": _run_regime_map, "capacity": _run_capacity, "relaxation": _run_relaxation}
+    kinds = {"regime_map": _run_regime_map, "capacity": _run_capacity, "relaxation": _run_relaxation,
+             "comparison": _run_comparison}
     kind = next((k for k in kinds if k in config), None)
     if kind is not None:  # seconds of compute: a resumed run computes again
         manifest.update(kinds[kind](config, out))
@@ -127,6 +128,56 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
                     best_fitness=np.asarray(result.best_fitness).tolist())
     _write_json(manifest_path, manifest)
     return out
+
+
+def _run_comparison(config: dict, out: Path) -> dict:
+    """Evolve each ``[[model]]`` on the task from `n_seeds` seeds with the same budget; write
+    comparison.json (after every run, so a resumed comparison skips finished runs),
+    comparison.csv and comparison.png; returns a summary per model."""
+    from .plotting import plot_comparison, save_png
+
+    spec, ev, seed = config["comparison"], config["evolve"], config["experiment"]["seed"]
+    done_path = out / "comparison.json"
+    runs = json.loads(done_path.read_text())["runs"] if done_path.exists() else []
+    finished = {(r["label"], r["seed"]) for r in runs}
+    for label, model in zip(spec["labels"], config["model"], strict=True):
+        problem = configuration.build_problem({**config, "model": model})
+        for k in range(spec["n_seeds"]):
+            if (label, seed + k) in finished:
+                continue
+            result = evolve(problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"], rng=seed + k,
+                            hall_of_fame=ev["hall_of_fame"], n_threads=ev.get("n_threads"), progress=False,
+                            **config["stop"], **ev["options"])
+            records = list(result.history)
+            report = problem.task.report(result.best_model) if hasattr(problem.task, "report") else {}
+            runs.append({"label": label, "seed": seed + k, "n_genes": problem.n_genes,
+                         "evaluations": np.cumsum([r["evals"] for r in records]).tolist(),
+                         "best": [float(r["best"]) for r in records], "stop_reason": result.stop_reason,
+                         "best_fitness": float(np.max(result.best_fitness)), "metrics": result.best_metrics,
+                         "report": report})
+            _write_json(done_path, {"runs": runs})
+    columns = ["label", "seed", "n_genes", "evaluations", "best_fitness", "stop_reason"]
+    metric_names = sorted({name for r in runs for name in [*r["metrics"], *r["report"]]})
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns + metric_names)
+    for r in runs:
+        values = {**r["metrics"], **r["report"]}
+        writer.writerow([r["label"], r["seed"], r["n_genes"], r["evaluations"][-1], f"{r['best_fitness']:.6g}",
+                         r["stop_reason"]] + [f"{values[m]:.6g}" if m in values else "" for m in metric_names])
+    atomic_write_text(out / "comparison.csv", text.getvalue())
+    metric = next((m for m in ("test_solved", "solved", "test_learned", "learned") if m in metric_names), None)
+    save_png(plot_comparison(runs, metric=metric, title=f"{config['experiment']['name']}: "
+                             f"{config['task']['type']} task, {config['stop']['max_evaluations']} evaluations each"),
+             out / "comparison.png")
+    summary = {}
+    for label in spec["labels"]:
+        mine = [r for r in runs if r["label"] == label]
+        summary[label] = {"median_best_fitness": float(np.median([r["best_fitness"] for r in mine]))}
+        if metric is not None:
+            summary[label][f"median_{metric}"] = float(np.median([{**r["metrics"], **r["report"]}.get(metric, np.nan)
+                                                                  for r in mine]))
+    return {"comparison": summary}
 
 
 def _run_relaxation(config: dict, out: Path) -> dict:
@@ -213,6 +264,7 @@ def _write_results(out: Path, problem, result) -> None:
         writer.writerows(records)
     atomic_write_text(out / "history.csv", text.getvalue())
 
+    report = problem.task.report(result.best_model) if hasattr(problem.task, "report") else {}
     params = problem.codec.values(result.best_genome[None, :])
     buffer = io.BytesIO()
     np.savez(buffer, genome=result.best_genome, **{f"params/{k}": v[0] for k, v in params.items()})
@@ -220,7 +272,7 @@ def _write_results(out: Path, problem, result) -> None:
     _write_json(out / "best.json", {
         "fitness": np.asarray(result.best_fitness).tolist(), "metrics": result.best_metrics,
         "genome": result.best_genome.tolist(), "gene_names": list(problem.codec.gene_names),
-        "params": {k: v[0].tolist() for k, v in params.items()},
+        "params": {k: v[0].tolist() for k, v in params.items()}, **({"report": report} if report else {}),
     })
 
     if hasattr(problem.task, "trained_model"):  # reservoirs: keep the readout the task trained
@@ -271,6 +323,15 @@ def summary(run_dir) -> str:
             lines.append(f"result     {manifest['n_edges']} edges; final spread between starts "
                          f"{manifest['final_spread']:.3g}; at bounds {100 * manifest['fraction_at_bounds']:.0f}%")
         return "\n".join(lines)
+    if "comparison" in config:
+        lines = [f"run        {run_dir}",
+                 f"experiment {manifest.get('experiment')}: {', '.join(config['comparison']['labels'])} on the "
+                 f"{config['task']['type']} task, {config['stop']['max_evaluations']} evaluations, "
+                 f"{config['comparison']['n_seeds']} seeds each",
+                 f"status     {manifest.get('status')}; finished {manifest.get('finished', '-')}"]
+        for label, values in manifest.get("comparison", {}).items():
+            lines.append(f"  {label:12} " + ", ".join(f"{k} {v:.4g}" for k, v in values.items()))
+        return "\n".join(lines)
     if "capacity" in config:
         spec = config["capacity"]
         lines = [f"run        {run_dir}",
@@ -281,7 +342,8 @@ def summary(run_dir) -> str:
         if manifest.get("status") == "finished":
             lines.append(f"recall     first load p/N with recall below 1/2: {manifest['first_load_with_recall_below_half']}")
         return "\n".join(lines)
-    size = config["model"].get("n_neurons", config["model"].get("n_units", "?"))
+    model = config["model"]
+    size = model.get("n_neurons", model.get("n_units", model.get("n_hidden", "?")))
     lines = [
         f"run        {run_dir}",
         f"experiment {manifest.get('experiment')}  (seed {manifest.get('seed')})",
@@ -297,6 +359,8 @@ def summary(run_dir) -> str:
         best = json.loads(best_path.read_text())
         metrics = ", ".join(f"{k} {v:.6g}" for k, v in best["metrics"].items())
         lines.append(f"best       fitness {best['fitness']}" + (f"; {metrics}" if metrics else ""))
+        if best.get("report"):
+            lines.append("report     " + ", ".join(f"{k} {v}" for k, v in best["report"].items()))
     elif (run_dir / CHECKPOINT).exists():
         lines.append("best       (run not finished; resume it with --resume)")
     return "\n".join(lines)

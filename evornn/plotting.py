@@ -543,3 +543,45 @@ def plot_sweep(rows: list[dict], metric: str, x: str, y: str | None = None, *, k
     if title:
         ax.set_title(title)
     return fig
+
+
+def plot_comparison(runs: list[dict], *, metric: str | None = None, title=None):
+    """Evolution runs of several models side by side: best fitness so far against evaluations
+    (one colour per model, a thin line per seed), and the final `metric` of each run.
+
+    Parameters
+    ----------
+    runs : list of dict
+        ``{"label", "evaluations", "best", "metrics", "report"}`` per run (what a comparison
+        experiment writes to comparison.json).
+    metric : str, optional
+        A metric or report entry to show per run in a second panel.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    labels = list(dict.fromkeys(r["label"] for r in runs))
+    fig, axes = plt.subplots(1, 2 if metric else 1, figsize=(10 if metric else 6, 3.8), layout="constrained",
+                             squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, label in enumerate(labels):
+        colour = colours[i % len(colours)]
+        mine = [r for r in runs if r["label"] == label]
+        for k, r in enumerate(mine):
+            axes[0, 0].plot(r["evaluations"], r["best"], color=colour, lw=1.2, alpha=0.8, label=label if k == 0 else None)
+        if metric:
+            values = [{**r["metrics"], **r["report"]}.get(metric, np.nan) for r in mine]
+            axes[0, 1].scatter(np.full(len(values), i) + np.linspace(-0.15, 0.15, len(values)), values, color=colour)
+            axes[0, 1].hlines(np.nanmedian(values) if np.isfinite(values).any() else np.nan, i - 0.3, i + 0.3,
+                              color=colour, lw=2)
+    axes[0, 0].set_xlabel("evaluations")
+    axes[0, 0].set_ylabel("best fitness so far")
+    axes[0, 0].legend(loc="lower right", frameon=False)
+    if metric:
+        axes[0, 1].set_xticks(range(len(labels)), labels)
+        axes[0, 1].set_ylabel(f"{metric} (dots: seeds, bar: median)")
+    if title:
+        fig.suptitle(title)
+    return fig

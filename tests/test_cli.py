@@ -110,6 +110,27 @@ def test_a_regime_map_experiment_runs_with_a_small_grid(tmp_path, capsys):
     assert "grid       5 x 5" in capsys.readouterr().out
 
 
+def test_a_comparison_runs_every_model_and_resumes_without_rerunning(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "cmp"
+    args = ["run", "experiments/rnn_comparison.toml", "--out", str(out), "--set", "comparison.n_seeds=1",
+            "--set", "stop.max_evaluations=40", "--set", "evolve.n_pop=8", "--set", "task.n_steps=12"]
+    assert main(args) == 0
+    runs = json.loads((out / "comparison.json").read_text())["runs"]
+    assert [r["label"] for r in runs] == ["Elman 8", "Jordan 8", "fully rec. 8", "IndRNN 10", "GRU 4", "LSTM 4",
+                                          "2nd order 5"]
+    assert all(r["evaluations"][-1] >= 40 and "test_solved" in r["report"] for r in runs)
+    assert (out / "comparison.png").exists() and len((out / "comparison.csv").read_text().splitlines()) == 8
+    # A run killed after some models resumes with the finished runs kept as they were.
+    (out / "comparison.json").write_text(json.dumps({"runs": runs[:3]}))
+    assert main(["run", "x", "--out", str(out), "--resume"]) == 0
+    assert json.loads((out / "comparison.json").read_text())["runs"] == runs
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    assert "GRU 4" in capsys.readouterr().out
+
+
 SWEEP = """
 [experiment]
 name = "squares"

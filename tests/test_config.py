@@ -28,7 +28,8 @@ def with_change(section, key, value):
     ("section", "key", "value", "message"),
     [
         ("model", "n_neurns", 2, r"unknown key\(s\) \['n_neurns'\] in \[model\]"),
-        ("model", "type", "lstm", r"\[model\] type must be one of \['ctrnn', 'esn', 'hopfield', 'memristive'\], got 'lstm'"),
+        ("model", "type", "transformer", r"\[model\] type must be one of \['ctrnn', .*\], got 'transformer'"),
+        ("model", "peepholes", True, r"unknown key\(s\) \['peepholes'\] in \[model\]"),
         ("model", "tau_range", [5, 1], r"\[model\] tau_range must have low <= high"),
         ("task", "period", -1.0, r"\[task\] period must be a finite number > 0, got -1.0"),
         ("evolve", "n_pop", "many", r"\[evolve\] n_pop must be an integer, got 'many'"),
@@ -72,10 +73,26 @@ def test_overrides_are_read_as_toml_values():
         config.apply_overrides(SMALL, ["evolve.n_pop"])
 
 
-@pytest.mark.parametrize("name", ["oscillator.toml", "sequence.toml", "double_pole_velocities.toml", "ctrnn_bias_map.toml",
-                                  "esn_narma10.toml", "esn_mackey_glass.toml", "esn_hyperparameter_search.toml",
-                                  "hopfield_capacity.toml", "memristive_reservoir.toml", "memristive_relaxation.toml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "experiments").glob("*.toml")))
 def test_the_shipped_experiments_are_valid(name):
     path = ROOT / "experiments" / name
-    tomllib.loads(path.read_text())
-    config.load(path)
+    if "sweep" in tomllib.loads(path.read_text()):
+        from evornn.sweep.toml import load_sweep
+
+        load_sweep(path)
+    else:
+        config.load(path)
+
+
+def test_recurrent_models_take_their_options_and_sequence_tasks_their_keywords():
+    raw = {"model": {"type": "lstm", "n_hidden": 3, "n_inputs": 7, "n_outputs": 7, "peepholes": True},
+           "task": {"type": "reber", "n_strings": 5}, "evolve": {"n_pop": 4, "n_generations": 1}}
+    with_peepholes = config.build_problem(config.resolve(raw))
+    raw["model"]["peepholes"] = False
+    assert with_peepholes.n_genes - config.build_problem(config.resolve(raw)).n_genes == 3 * 3
+    raw["model"] = {"type": "lstm", "n_hidden": 3, "n_inputs": 4, "n_outputs": 4}
+    with pytest.raises(ConfigError, match="7 inputs; the model takes 4"):
+        config.resolve(raw)
+    raw = {"model": {"type": "mtrnn", "groups": [[2, 1.0], [1, 20.0]], "n_inputs": 1},
+           "task": {"type": "delayed_recall", "delay": 3}}
+    assert config.resolve(raw)["task"]["delay"] == 3

@@ -329,6 +329,53 @@ class CTRNN(ContinuousModel):
         }
         return Codec(_build_ctrnn, fields)
 
+    @classmethod
+    def multiple_timescale_codec(cls, groups, n_inputs: int = 0, *, connect: str = "adjacent",
+                                 weight_range=(-16.0, 16.0), bias_range=(-16.0, 16.0),
+                                 input_weight_range=(-16.0, 16.0), gain: float = 1.0):
+        """A codec for multiple-timescale CTRNNs (Yamashita and Tani 2008): groups of neurons,
+        each with its own fixed time constant, from fast to slow.
+
+        Parameters
+        ----------
+        groups : sequence of (int, float)
+            ``(n_neurons, tau)`` per group; neurons are numbered group by group.
+        n_inputs : int
+            External inputs reach the first group only.
+        connect : {"adjacent", "all"}
+            ``"adjacent"``: every neuron feeds its own group and the neighbouring groups, so a
+            slow group talks to the inputs only through faster ones (Yamashita and Tani);
+            ``"all"``: fully connected.
+
+        Weights, biases and input weights are genes as in :meth:`codec`; time constants are
+        fixed. The result is a plain :class:`CTRNN` codec, so every tool accepts it.
+
+        >>> codec = CTRNN.multiple_timescale_codec([(3, 1.0), (2, 10.0), (1, 50.0)], n_inputs=1)
+        >>> net = codec.decode(codec.random(1, rng=0))
+        >>> net.tau[0].tolist(), bool(net.weights[0, 5, 0] == 0)    # no fast-to-slowest link
+        ([1.0, 1.0, 1.0, 10.0, 10.0, 50.0], True)
+        """
+        from .._checks import one_of, positive_float, positive_int
+        from ..genome import Codec, Field
+
+        one_of("connect", connect, ("adjacent", "all"))
+        try:
+            sizes = [positive_int("group size", size) for size, _ in groups]
+            taus = [positive_float("group tau", tau) for _, tau in groups]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"groups must be a non-empty list of (n_neurons >= 1, tau > 0) pairs, got {groups!r}") \
+                from exc
+        if not sizes:
+            raise ValueError("groups must be a non-empty list of (n_neurons, tau) pairs")
+        label = np.repeat(np.arange(len(sizes)), sizes)
+        mask = np.abs(label[:, None] - label[None, :]) <= (1 if connect == "adjacent" else len(sizes))
+        k = positive_int("n_inputs", n_inputs, minimum=0)
+        input_mask = np.repeat((label == 0)[:, None], k, axis=1)
+        base = cls.codec(label.size, k, weight_range=weight_range, bias_range=bias_range,
+                         input_weight_range=input_weight_range, gain=gain, mask=mask, input_mask=input_mask)
+        fields = dict(base.fields, tau=Field.constant(np.repeat(taus, sizes), (label.size,)))
+        return Codec(_build_ctrnn, fields)
+
     @property
     def n_neurons(self) -> int:
         return self.params.weights.shape[1]

@@ -271,6 +271,9 @@ class RNN(DiscreteModel):
     params_type: ClassVar[type]
     #: Fields that are not evolved (integer codes, flags, output choices).
     fixed_fields: ClassVar[tuple[str, ...]] = ("out_act", "relu", "outputs", "decay")
+    #: The options of :meth:`random` and :meth:`codec` this model takes, with their defaults
+    #: (experiment files read them from here).
+    options: ClassVar[dict] = {}
 
     def __init__(self, **arrays):
         fields = []
@@ -395,6 +398,7 @@ class Jordan(RNN):
     (`decay`); the state is [s, h]."""
 
     params_type = JordanParams
+    options: ClassVar[dict] = {"decay": 0.5}
 
     @classmethod
     def shapes(cls, n_hidden, n_inputs, n_outputs):
@@ -415,6 +419,7 @@ class FullyRecurrent(RNN):
     in `outputs` (default the first n_outputs)."""
 
     params_type = FullyRecurrentParams
+    options: ClassVar[dict] = {"outputs": None}
 
     @classmethod
     def shapes(cls, n_hidden, n_inputs, n_outputs):
@@ -434,6 +439,7 @@ class IndRNN(RNN):
     state, ``h' = f(w * h + V x + b)``; ``relu=True`` for ReLU units."""
 
     params_type = IndRNNParams
+    options: ClassVar[dict] = {"relu": False}
 
     @classmethod
     def shapes(cls, n_hidden, n_inputs, n_outputs):
@@ -469,6 +475,7 @@ class LSTM(RNN):
     the state is [h, c]."""
 
     params_type = LSTMParams
+    options: ClassVar[dict] = {"peepholes": False}
 
     @classmethod
     def shapes(cls, n_hidden, n_inputs, n_outputs):
@@ -493,6 +500,7 @@ class SecondOrder(RNN):
     inputs); the outputs are the units in `outputs`."""
 
     params_type = SecondOrderParams
+    options: ClassVar[dict] = {"outputs": None}
 
     @classmethod
     def shapes(cls, n_hidden, n_inputs, n_outputs):

@@ -128,6 +128,10 @@ class SequenceTask(Task):
             raise ValueError("mask leaves no sample to score")
         self.probes = {name: _mask(f"probes[{name!r}]", value, (n_seq, n_samples)) & self.mask
                        for name, value in (probes or {}).items()}
+        #: A task on fresh data of the same kind, that :meth:`report` scores (set by the factories).
+        self.test_task: SequenceTask | None = None
+        #: 2 or 3 for :meth:`anbncn` tasks (their :meth:`largest_n` test), else None.
+        self.counts: int | None = None
 
     @classmethod
     def from_teacher(cls, teacher, inputs, *, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None,
@@ -171,8 +175,11 @@ class SequenceTask(Task):
         >>> task.targets.shape, int(task.mask.sum())
         ((2, 20, 1), 36)
         """
-        data = datasets.parity(n_seq, n_steps, order=order, delay=delay, rng=seed)
-        return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method)
+        def make(n, rng):
+            return cls.from_data(datasets.parity(n, n_steps, order=order, delay=delay, rng=rng), tolerance=tolerance,
+                                 dt=dt, steps_per_sample=steps_per_sample, method=method)
+
+        return make(n_seq, seed)._with_test(make(max(100, n_seq), seed + 1))
 
     @classmethod
     def delayed_recall(cls, *, delay: int = 5, n_seq: int = 4, n_steps: int = 40, seed: int = 0,
@@ -189,8 +196,11 @@ class SequenceTask(Task):
         and below it for the others (use a logistic output activation). "solved" is the
         fraction of strings predicted right at every step; "penultimate", of strings whose
         second-to-last symbol (the T or P that repeats the second symbol) is predicted right."""
-        data = datasets.reber(n_strings, embedded=embedded, rng=seed)
-        return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method)
+        def make(n, rng):
+            return cls.from_data(datasets.reber(n, embedded=embedded, rng=rng), tolerance=tolerance, dt=dt,
+                                 steps_per_sample=steps_per_sample, method=method)
+
+        return make(n_strings, seed)._with_test(make(1000, seed + 1))
 
     @classmethod
     def anbncn(cls, *, n_max: int = 10, n_min: int = 1, counts: int = 3, tolerance: float = 0.5, dt: float = 0.05,
@@ -206,11 +216,15 @@ class SequenceTask(Task):
         task.counts = counts
         return task
 
+    def _with_test(self, test_task: SequenceTask) -> SequenceTask:
+        self.test_task = test_task
+        return self
+
     def largest_n(self, model, n_max: int = 1000) -> np.ndarray:
         """The generalisation test of an :meth:`anbncn` task: for each network, the largest N
         such that it accepts every string with n = 1 ... N (0 if it fails n = 1), tried up to
         `n_max`. Shape (n_pop,)."""
-        counts = getattr(self, "counts", None)
+        counts = self.counts
         if counts is None:
             raise ValueError("largest_n is the generalisation test of SequenceTask.anbncn tasks")
         n_max = positive_int("n_max", n_max)
@@ -223,13 +237,20 @@ class SequenceTask(Task):
         return np.where(failed.any(axis=0), failed.argmax(axis=0), n_max)
 
     def report(self, model) -> dict:
-        """What a run reports about its best network beyond the metrics: for :meth:`anbncn`
-        tasks, the generalisation test (``largest_n`` up to 100 times the longest trained n)."""
-        if getattr(self, "counts", None) is None:
-            return {}
-        n_train = int(self.mask.sum(axis=1).max() - 1) // self.counts
-        n_max = 100 * n_train
-        return {"largest_n": int(self.largest_n(model.take([0]), n_max)[0]), "largest_n_tried": n_max}
+        """What a run reports about network 0 of `model` beyond its metrics: its metrics on
+        the held-out :attr:`test_task` as ``"test_<metric>"`` (the factories draw one: fresh
+        sequences from the next seed, or the following stretch of a series), and for
+        :meth:`anbncn` tasks the generalisation test (``"largest_n"``, tried up to 100 times
+        the longest trained n)."""
+        best = model.take([0])
+        out = {}
+        if self.test_task is not None:
+            metrics = self.test_task.evaluate(best).metrics
+            out.update({f"test_{name}": float(value[0]) for name, value in metrics.items()})
+        if self.counts is not None:
+            n_max = 100 * (int(self.mask.sum(axis=1).max()) - 1) // self.counts
+            out.update({"largest_n": int(self.largest_n(best, n_max)[0]), "largest_n_tried": n_max})
+        return out
 
     @classmethod
     def classification(cls, *, n_seq: int = 60, n_steps: int = 40, noise: float = 0.1, seed: int = 0,
@@ -237,8 +258,11 @@ class SequenceTask(Task):
         """Sequence classification, :func:`evornn.datasets.waveforms`: after a sequence of
         `n_steps` noisy samples of a sine, square or sawtooth wave, 3 outputs must give its
         class one-hot (above / below 0.5); "solved" is the fraction classified right."""
-        data = datasets.waveforms(n_seq, n_steps, noise=noise, rng=seed)
-        return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method)
+        def make(n, rng):
+            return cls.from_data(datasets.waveforms(n, n_steps, noise=noise, rng=rng), tolerance=tolerance, dt=dt,
+                                 steps_per_sample=steps_per_sample, method=method)
+
+        return make(n_seq, seed)._with_test(make(max(300, n_seq), seed + 1))
 
     @classmethod
     def prediction(cls, dataset: str = "mackey_glass", *, n_seq: int = 4, n_steps: int = 100, washout: int = 20,
@@ -250,7 +274,7 @@ class SequenceTask(Task):
         state; the first `washout` steps of each are not scored."""
         one_of("dataset", dataset, PREDICTION_DATASETS)
         n_seq, n_steps = positive_int("n_seq", n_seq), positive_int("n_steps", n_steps)
-        n_total = n_seq * n_steps + 1
+        n_total = 2 * n_seq * n_steps + 1  # the second half is the held-out test (report)
         if dataset == "narma":
             series = datasets.narma(n_total, rng=seed)
             x, y = series[:-1, :1], series[:-1, 1:]
@@ -260,8 +284,13 @@ class SequenceTask(Task):
                       "lorenz": lambda: datasets.lorenz(n_total)[:, :1] / 20.0,
                       "mso": lambda: datasets.mso(n_total)}[dataset]()
             x, y = series[:-1], series[1:]
-        return cls(x.reshape(n_seq, n_steps, -1), y.reshape(n_seq, n_steps, -1), washout=washout, tolerance=tolerance,
-                   dt=dt, steps_per_sample=steps_per_sample, method=method)
+        x, y = x.reshape(2 * n_seq, n_steps, -1), y.reshape(2 * n_seq, n_steps, -1)
+
+        def make(part):
+            return cls(x[part], y[part], washout=washout, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample,
+                       method=method)
+
+        return make(slice(0, n_seq))._with_test(make(slice(n_seq, None)))
 
     @property
     def n_inputs(self) -> int:

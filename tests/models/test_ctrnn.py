@@ -152,3 +152,23 @@ def test_ns_errors_are_clear(tmp_path):
 def test_public_api_exports():
     assert evornn.simulate is evornn.integrate.simulate
     assert issubclass(evornn.ConfigError, ValueError)
+
+
+def test_multiple_timescale_configuration():
+    groups = [(3, 1.0), (2, 10.0), (2, 50.0)]
+    codec = evornn.CTRNN.multiple_timescale_codec(groups, n_inputs=2)
+    # Genes: weights within and between adjacent groups (3+2)^2 + (2+2)^2 - 2^2, 7 biases,
+    # inputs to the 3 fast neurons only; no time constants.
+    assert codec.n_genes == 25 + 16 - 4 + 7 + 3 * 2
+    net = codec.decode(codec.random(2, rng=3))
+    np.testing.assert_array_equal(net.tau, [[1.0] * 3 + [10.0] * 2 + [50.0] * 2] * 2)
+    assert np.all(net.weights[:, 5:, :3] == 0) and np.all(net.weights[:, :3, 5:] == 0)
+    assert np.all(net.weights[:, 3:5, :] != 0) and np.all(net.input_weights[:, 3:] == 0)
+    # Uncoupled, each neuron relaxes on its group's timescale: y(t) = y0 exp(-t / tau).
+    free = evornn.CTRNN(np.zeros((7, 7)), tau=net.tau[0], bias=np.zeros(7))
+    traj = evornn.simulate(free, np.ones((1, 7)), dt=0.01, t_max=5.0, method="DOP853", rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(traj.y[-1, 0], np.exp(-5.0 / net.tau[0]), rtol=1e-8)
+    with pytest.raises(ValueError, match="groups"):
+        evornn.CTRNN.multiple_timescale_codec([(0, 1.0)])
+    with pytest.raises(ValueError, match="connect"):
+        evornn.CTRNN.multiple_timescale_codec(groups, connect="some")

@@ -90,6 +90,9 @@ class SequenceTask(Task):
         The samples that are scored (default all).
     probes : dict of str to array_like of bool, optional
         Named masks of the same shape, each reported as a metric.
+    weights : array_like, shape (n_samples,) or (n_seq, n_samples), optional
+        Weights >= 0 of the scored samples in the MSE (a weighted mean; default equal), to
+        make rare, hard steps count in the fitness. "learned" and "solved" are unweighted.
 
     Examples
     --------
@@ -101,7 +104,8 @@ class SequenceTask(Task):
     """
 
     def __init__(self, inputs, targets, *, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None,
-                 output_units=None, tolerance: float = 0.05, washout: int = 0, mask=None, probes=None):
+                 output_units=None, tolerance: float = 0.05, washout: int = 0, mask=None, probes=None,
+                 weights=None):
         self.targets = _sequences("targets", targets)
         n_seq, n_samples, n_targets = self.targets.shape
         if inputs is None:
@@ -128,6 +132,13 @@ class SequenceTask(Task):
             raise ValueError("mask leaves no sample to score")
         self.probes = {name: _mask(f"probes[{name!r}]", value, (n_seq, n_samples)) & self.mask
                        for name, value in (probes or {}).items()}
+        w = np.ones((n_seq, n_samples)) if weights is None else as_float_array("weights", weights)
+        if w.shape not in ((n_seq, n_samples), (n_samples,)) or np.any(w < 0):
+            raise ValueError(f"weights must be numbers >= 0 of shape ({n_seq}, {n_samples}) or ({n_samples},), got "
+                             f"shape {w.shape}")
+        self.weights = np.where(self.mask, w, 0.0)
+        if not self.weights.sum() > 0:
+            raise ValueError("weights must give some scored sample a weight > 0")
         #: A task on fresh data of the same kind, that :meth:`report` scores (set by the factories).
         self.test_task: SequenceTask | None = None
         #: 2 or 3 for :meth:`anbncn` tasks (their :meth:`largest_n` test), else None.
@@ -190,15 +201,23 @@ class SequenceTask(Task):
 
     @classmethod
     def reber(cls, *, n_strings: int = 100, embedded: bool = True, seed: int = 0, tolerance: float = 0.5,
-              dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+              penultimate_weight: float = 1.0, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
         """Next-symbol prediction in the (embedded) Reber grammar, :func:`evornn.datasets.reber`:
         7 one-hot inputs, 7 outputs that must be above 0.5 for every symbol that may come next
         and below it for the others (use a logistic output activation). "solved" is the
         fraction of strings predicted right at every step; "penultimate", of strings whose
-        second-to-last symbol (the T or P that repeats the second symbol) is predicted right."""
+        second-to-last symbol (the T or P that repeats the second symbol) is predicted right.
+        `penultimate_weight` weights that one step in the MSE (the fitness), which otherwise
+        hardly sees the long-range dependency."""
+        penultimate_weight = positive_float("penultimate_weight", penultimate_weight)
+
         def make(n, rng):
-            return cls.from_data(datasets.reber(n, embedded=embedded, rng=rng), tolerance=tolerance, dt=dt,
-                                 steps_per_sample=steps_per_sample, method=method)
+            data = datasets.reber(n, embedded=embedded, rng=rng)
+            weights = None
+            if embedded:
+                weights = np.where(data.probes["penultimate"], penultimate_weight, 1.0)
+            return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method,
+                                 weights=weights)
 
         return make(n_strings, seed)._with_test(make(1000, seed + 1))
 
@@ -310,35 +329,57 @@ class SequenceTask(Task):
             raise ValueError(f"output_units {self.output_units.tolist()} exceed the model's {model.n_outputs} outputs")
         check_step(model, self.dt)
 
+    def _groups(self, exact: bool) -> list[tuple[np.ndarray, int]]:
+        """Sequences run together and how many samples they need (up to their last scored
+        one): groups of one length each if `exact` (sequence models, where padding would
+        reach the backward pass), else up to 4 groups of similar lengths, so padding costs
+        little time."""
+        n_seq, n_samples = self.mask.shape
+        lengths = np.where(self.mask.any(axis=1), n_samples - np.argmax(self.mask[:, ::-1], axis=1), 1)
+        order = np.argsort(lengths, kind="stable")
+        if exact:
+            parts = np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1)
+        else:
+            parts = [part for part in np.array_split(order, min(4, n_seq)) if part.size]
+        return [(np.sort(part), int(lengths[part].max())) for part in parts]
+
     def _outputs(self, model) -> tuple[np.ndarray, np.ndarray]:
         """Outputs at the end of each sample, shape (n_samples, n_seq, n_pop, n_targets), and
-        which individuals diverged, shape (n_pop,)."""
+        which individuals diverged, shape (n_pop,). Samples after a sequence's last scored one
+        are not simulated (their outputs are zero)."""
         n_seq, n_samples, _ = self.targets.shape
         n_pop = model.n_pop
-        batch = model.take(np.tile(np.arange(n_pop), n_seq)) if n_seq > 1 else model
-        n_steps = n_samples * self.steps_per_sample
-        u = None
-        if self.n_inputs:
-            held = np.repeat(self.inputs, self.steps_per_sample, axis=1)  # (n_seq, n_steps, n_inputs)
-            u = np.ascontiguousarray(np.broadcast_to(
-                held.transpose(1, 0, 2)[:, :, None, :], (n_steps, n_seq, n_pop, self.n_inputs),
-            ).reshape(n_steps, n_seq * n_pop, self.n_inputs))
-        if model.time == "sequence":
-            out = batch.run(u if u is not None else np.zeros((n_steps, n_seq * n_pop, 0)))[:, :, self.output_units]
-            diverged = ~np.isfinite(out).all(axis=(0, 2))
-        else:
-            traj = run(batch, self.dt, n_steps=n_steps, inputs=u, record_every=self.steps_per_sample,
-                       method=self.method)
-            out, diverged = traj.outputs[1:, :, self.output_units], traj.diverged
-        return out.reshape(n_samples, n_seq, n_pop, -1), diverged.reshape(n_seq, n_pop).any(axis=0)
+        out = np.zeros((n_samples, n_seq, n_pop, self.output_units.size))
+        diverged = np.zeros((n_seq, n_pop), dtype=bool)
+        for seqs, length in self._groups(exact=model.time == "sequence"):
+            batch = model.take(np.tile(np.arange(n_pop), seqs.size)) if n_seq > 1 else model
+            n_steps = length * self.steps_per_sample
+            u = None
+            if self.n_inputs:
+                held = np.repeat(self.inputs[seqs, :length], self.steps_per_sample, axis=1)  # (seqs, n_steps, K)
+                u = np.ascontiguousarray(np.broadcast_to(
+                    held.transpose(1, 0, 2)[:, :, None, :], (n_steps, seqs.size, n_pop, self.n_inputs),
+                ).reshape(n_steps, seqs.size * n_pop, self.n_inputs))
+            if model.time == "sequence":
+                part = batch.run(u if u is not None else np.zeros((n_steps, seqs.size * n_pop, 0)))[:, :, self.output_units]
+                bad = ~np.isfinite(part).all(axis=(0, 2))
+            else:
+                traj = run(batch, self.dt, n_steps=n_steps, inputs=u, record_every=self.steps_per_sample,
+                           method=self.method)
+                part, bad = traj.outputs[1:, :, self.output_units], traj.diverged
+            out[:length, seqs] = part.reshape(length, seqs.size, n_pop, -1)
+            diverged[seqs] = bad.reshape(seqs.size, n_pop)
+        return out, diverged.any(axis=0)
 
     def evaluate(self, model, rng=None) -> Evaluation:
         out, diverged = self._outputs(model)
         mask = self.mask.T[:, :, None]  # (n_samples, n_seq, 1)
         n_scored = mask.sum() * out.shape[3]
         err = out - self.targets.transpose(1, 0, 2)[:, :, None, :]
+        weights = self.weights.T[:, :, None, None]
         with np.errstate(invalid="ignore", over="ignore"):
-            mse = np.sum(np.where(mask[..., None], err * err, 0.0), axis=(0, 1, 3)) / n_scored
+            mse = np.sum(np.where(mask[..., None], weights * err * err, 0.0), axis=(0, 1, 3)) / (
+                self.weights.sum() * out.shape[3])
             # (n_samples, n_seq, n_pop): every target of the sample within tolerance
             hit = np.all(np.abs(err) <= self.tolerance, axis=3)
             learned = np.sum(np.where(mask[..., None], np.abs(err) <= self.tolerance, False), axis=(0, 1, 3)) / n_scored

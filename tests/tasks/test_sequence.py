@@ -140,3 +140,30 @@ def test_anbncn_generalisation_test_finds_where_a_counter_breaks():
     assert task.report(exact) == {"largest_n": 1000, "largest_n_tried": 1000}
     with pytest.raises(ValueError, match="anbncn"):
         SequenceTask.parity().largest_n(exact)
+
+
+def test_variable_length_strings_are_scored_like_a_string_by_string_reference():
+    from evornn.models.rnn import GRU
+    from tests.reference import rnn_output, rnn_step
+
+    task = SequenceTask.reber(n_strings=9, seed=2, penultimate_weight=3.0)
+    net = GRU.random(2, 3, 7, 7, scale=3.0, output_activation="logistic", rng=4)
+    metrics = task.evaluate(net).metrics
+    for p in range(2):
+        sq_err, weight, hits, solved, penultimate = 0.0, 0.0, [], [], []
+        for q in range(9):
+            n = int(task.mask[q].sum())  # the string's length less its final E
+            h, right = np.zeros(3), []
+            for t in range(n):
+                h = rnn_step("gru", net.params, p, h, task.inputs[q, t])
+                err = rnn_output("gru", net.params, p, h) - task.targets[q, t]
+                w = 3.0 if task.probes["penultimate"][q, t] else 1.0
+                sq_err += w * np.sum(err**2)
+                weight += w * 7
+                hits.extend(np.abs(err) <= 0.5)
+                right.append(np.all(np.abs(err) <= 0.5))
+            solved.append(all(right))
+            penultimate.append(right[n - 2])  # the input is the inner string's E
+        np.testing.assert_allclose(metrics["mse"][p], sq_err / weight, rtol=1e-10)
+        np.testing.assert_allclose(metrics["learned"][p], np.mean(hits), rtol=1e-12)
+        assert metrics["solved"][p] == np.mean(solved) and metrics["penultimate"][p] == np.mean(penultimate)

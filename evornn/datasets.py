@@ -329,8 +329,9 @@ def anbncn(ns, *, counts: int = 3) -> Sequences:
 
     Inputs are one-hot over ``S a b c`` (4), targets multi-hot over ``a b c T`` (4): S is
     followed by a, every a by a or b; once the first b is seen every later symbol is
-    determined (b until n of them, then n c's, then T), which takes counting. `counts` = 2
-    gives a^n b^n.
+    determined (b until n of them, then n c's, then T), which takes counting.
+    ``probes["counting"]`` marks the steps where a count runs out (the inputs are the last b
+    and the last c). `counts` = 2 gives a^n b^n.
 
     Returns
     -------
@@ -355,7 +356,11 @@ def anbncn(ns, *, counts: int = 3) -> Sequences:
         for letter, following in zip(letters[1:], letters[2:] + "T", strict=True):
             follow += [letter] * (n - 1) + [following]
         follows.append([*follow, ""])
-    return _one_hot_batch(strings, follows, "S" + letters, letters + "T")
+    data = _one_hot_batch(strings, follows, "S" + letters, letters + "T")
+    counting = np.zeros_like(data.mask)
+    for q, n in enumerate(ns.tolist()):
+        counting[q, [k * n for k in range(2, counts + 1)]] = True  # inputs: the last b, the last c
+    return data._replace(probes={"counting": counting})
 
 
 def parity(n_seq: int, n_steps: int, *, order: int = 2, delay: int = 1, rng=None) -> Sequences:

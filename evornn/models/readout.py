@@ -50,12 +50,9 @@ class RidgeStatistics:
         features make that individual's sums non-finite; nothing raises."""
         if targets.shape[0] == 0:
             return
-        from threadpoolctl import threadpool_limits
+        from .._numba import one_blas_thread
 
-        # One BLAS thread: idle OpenBLAS threads spin for a while after each call and then
-        # steal the cores from the Numba kernels that run the reservoirs next (measured:
-        # up to 3x slower runs). The products here are small per call.
-        with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
+        with np.errstate(all="ignore"), one_blas_thread():  # small products between kernels
             self._add(features, targets)
 
     def _add(self, features: np.ndarray, targets: np.ndarray) -> None:

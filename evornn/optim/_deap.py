@@ -179,8 +179,12 @@ class CMAStrategy(cma.Strategy):
         # DEAP's update sorts the population (stably, best first) and then reads only the
         # first mu individuals; handing it those mu, already in that order, gives the same
         # update without building a DEAP individual for every sample.
+        from .._numba import one_blas_thread
+
         top = np.argsort(-fitness, kind="stable")[: self.mu]
-        with np.errstate(invalid="ignore"):
+        # One BLAS thread: the eigendecomposition of a genome-sized matrix is small, and its
+        # rounding then does not depend on the thread count.
+        with np.errstate(invalid="ignore"), one_blas_thread():
             self.update(_RankedSample(genomes[top], fitness[top]))
         self._repair()
 

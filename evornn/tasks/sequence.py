@@ -222,16 +222,20 @@ class SequenceTask(Task):
         return make(n_strings, seed)._with_test(make(1000, seed + 1))
 
     @classmethod
-    def anbncn(cls, *, n_max: int = 10, n_min: int = 1, counts: int = 3, tolerance: float = 0.5, dt: float = 0.05,
-               steps_per_sample: int = 1, method: str | None = None):
+    def anbncn(cls, *, n_max: int = 10, n_min: int = 1, counts: int = 3, tolerance: float = 0.5,
+               counting_weight: float = 1.0, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
         """Next-symbol prediction on a^n b^n c^n for n from `n_min` to `n_max`
         (:func:`evornn.datasets.anbncn`; 4 inputs, 4 outputs, thresholds at 0.5 as in
-        :meth:`reber`). :meth:`largest_n` is the generalisation test to longer strings."""
+        :meth:`reber`). :meth:`largest_n` is the generalisation test to longer strings. The
+        metric "counting" is the fraction of strings whose counts run out at the right steps
+        (after the last b and the last c); `counting_weight` weights those steps in the MSE."""
         n_min, n_max = positive_int("n_min", n_min), positive_int("n_max", n_max)
         if n_max < n_min:
             raise ValueError(f"n_max must be >= n_min = {n_min}, got {n_max}")
-        task = cls.from_data(datasets.anbncn(np.arange(n_min, n_max + 1), counts=counts), tolerance=tolerance, dt=dt,
-                             steps_per_sample=steps_per_sample, method=method)
+        data = datasets.anbncn(np.arange(n_min, n_max + 1), counts=counts)
+        weights = np.where(data.probes["counting"], positive_float("counting_weight", counting_weight), 1.0)
+        task = cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method,
+                             weights=weights)
         task.counts = counts
         return task
 
@@ -340,7 +344,12 @@ class SequenceTask(Task):
         if exact:
             parts = np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1)
         else:
-            parts = [part for part in np.array_split(order, min(4, n_seq)) if part.size]
+            parts = []
+            for part in np.array_split(order, min(4, n_seq)):
+                if parts and lengths[part].max() == lengths[parts[-1]].max():
+                    parts[-1] = np.concatenate([parts[-1], part])  # as long: run them together
+                elif part.size:
+                    parts.append(part)
         return [(np.sort(part), int(lengths[part].max())) for part in parts]
 
     def _outputs(self, model) -> tuple[np.ndarray, np.ndarray]:

@@ -167,3 +167,27 @@ def test_variable_length_strings_are_scored_like_a_string_by_string_reference():
         np.testing.assert_allclose(metrics["mse"][p], sq_err / weight, rtol=1e-10)
         np.testing.assert_allclose(metrics["learned"][p], np.mean(hits), rtol=1e-12)
         assert metrics["solved"][p] == np.mean(solved) and metrics["penultimate"][p] == np.mean(penultimate)
+
+
+def test_prediction_and_classification_tasks_hold_what_they_promise():
+    from evornn import datasets
+
+    task = SequenceTask.prediction("henon", n_seq=3, n_steps=50, washout=5)
+    series = datasets.henon(2 * 3 * 50 + 1)[:, 0]
+    np.testing.assert_array_equal(task.inputs[:, :, 0].ravel(), series[:150])
+    np.testing.assert_array_equal(task.targets[:, :, 0].ravel(), series[1:151])
+    np.testing.assert_array_equal(task.test_task.targets[:, :, 0].ravel(), series[151:])  # the continuation
+    assert not task.mask[:, :5].any() and task.mask[:, 5:].all()
+
+    narma = SequenceTask.prediction("narma", n_seq=2, n_steps=40, seed=3)
+    data = datasets.narma(2 * 2 * 40 + 1, rng=3)
+    np.testing.assert_array_equal(narma.inputs.reshape(-1), data[:80, 0])
+    np.testing.assert_array_equal(narma.targets.reshape(-1), data[:80, 1])
+
+    waves = SequenceTask.classification(n_seq=9, n_steps=30)
+    assert waves.targets.shape == (9, 30, 3) and waves.mask[:, -1].all() and waves.mask.sum() == 9
+    assert waves.test_task.targets.shape[0] == 300
+    with pytest.raises(ValueError, match="dataset"):
+        SequenceTask.prediction("sunspots")
+    with pytest.raises(ValueError, match="weights"):
+        SequenceTask([[0.0], [1.0]], [[0.5], [0.5]], weights=[-1.0, 1.0])

@@ -89,9 +89,14 @@ class Stack(SequenceModel):
 
     def run(self, inputs) -> np.ndarray:
         signal = _inputs(self.n_pop, self.n_inputs, inputs)
+        diverged = np.zeros(self.n_pop, dtype=bool)
         for layer in self.parts:
             traj = _simulate(layer, signal, dt=self.dt)
             signal = np.ascontiguousarray(traj.outputs[1:])  # the output after each input
+            # A layer that blew up feeds zeros on, and its networks' outputs end as NaN.
+            diverged |= traj.diverged | ~np.isfinite(signal).all(axis=(0, 2))
+            signal[:, diverged] = 0.0
+        signal[:, diverged] = np.nan
         return signal
 
 
@@ -140,14 +145,17 @@ class EncoderDecoder(SequenceModel):
     def run(self, inputs, decoder_inputs=None) -> np.ndarray:
         encoder, decoder = self.parts
         u = _inputs(self.n_pop, self.n_inputs, inputs)
-        state = _simulate(encoder, u, dt=self.dt).y_final
+        encoded = _simulate(encoder, u, dt=self.dt)
+        state = np.where(encoded.diverged[:, None], 0.0, encoded.y_final)  # NaN outputs below
         if decoder_inputs is None:
             v = np.zeros((self.n_out_steps, self.n_pop, decoder.n_inputs))
         else:
             v = _inputs(self.n_pop, decoder.n_inputs, decoder_inputs)
             if v.shape[0] != self.n_out_steps:
                 raise ValueError(f"decoder_inputs must have {self.n_out_steps} steps, got {v.shape[0]}")
-        return np.ascontiguousarray(_simulate(decoder, v, y0=state, dt=self.dt).outputs[1:])
+        out = np.ascontiguousarray(_simulate(decoder, v, y0=state, dt=self.dt).outputs[1:])
+        out[:, encoded.diverged] = np.nan
+        return out
 
 
 def sequence_codec(kind, codecs, **options):

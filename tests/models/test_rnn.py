@@ -150,3 +150,21 @@ def test_configurations_reject_mismatched_parts():
         Bidirectional(Elman.random(1, 4, 2, 1, rng=0), Elman.random(1, 4, 3, 1, rng=0))
     with pytest.raises(ValueError, match=r"inputs must have shape \(n_steps, 2\)"):
         Stack([Elman.random(1, 4, 2, 1, rng=0)]).run(np.zeros((5, 3)))
+
+
+def test_a_diverging_part_gives_nan_outputs_for_its_network_only():
+    from evornn.models.sequence import EncoderDecoder, Stack
+    from evornn.tasks import SequenceTask
+
+    # ReLU units with recurrent weight 3 overflow within a few hundred steps; network 0 is tame.
+    first = IndRNN(w_rec=[[0.5], [3.0]], w_in=[[[1.0]], [[1.0]]], bias=[[0.0], [0.0]], w_out=[[[1.0]], [[1.0]]],
+                   b_out=[[0.0], [0.0]], relu=[True, True], out_act=[0, 0])
+    second = Elman.random(2, 2, 1, 1, rng=0)
+    u = np.ones((800, 1))
+    out = Stack([first, second]).run(u)
+    assert np.isfinite(out[:, 0]).all() and np.isnan(out[-1, 1]).all()
+    out = EncoderDecoder(first, IndRNN.random(2, 1, 1, 1, rng=1), 5).run(u)
+    assert np.isfinite(out[:, 0]).all() and np.isnan(out[:, 1]).all()
+    task = SequenceTask(u, np.zeros((800, 1)), tolerance=0.5)
+    result = task.evaluate(Stack([first, second]))
+    assert result.nonfinite.tolist() == [False, True] and result.fitness[1] == task.worst_fitness

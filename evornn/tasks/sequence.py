@@ -93,6 +93,11 @@ class SequenceTask(Task):
     weights : array_like, shape (n_samples,) or (n_seq, n_samples), optional
         Weights >= 0 of the scored samples in the MSE (a weighted mean; default equal), to
         make rare, hard steps count in the fitness. "learned" and "solved" are unweighted.
+    score : str
+        ``"mse"``: fitness ``1 / (1 + MSE)``. ``"solved"`` or a probe's name: the fraction of
+        sequences solved (or right at the probe) first, the MSE breaking ties, as
+        ``fraction + 1 / ((1 + MSE) (n_seq + 1))``: each further sequence solved outweighs
+        any error, which rewards solving strings one by one (grammars, counting).
 
     Examples
     --------
@@ -105,7 +110,7 @@ class SequenceTask(Task):
 
     def __init__(self, inputs, targets, *, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None,
                  output_units=None, tolerance: float = 0.05, washout: int = 0, mask=None, probes=None,
-                 weights=None):
+                 weights=None, score: str = "mse"):
         self.targets = _sequences("targets", targets)
         n_seq, n_samples, n_targets = self.targets.shape
         if inputs is None:
@@ -137,6 +142,7 @@ class SequenceTask(Task):
             raise ValueError(f"weights must be numbers >= 0 of shape ({n_seq}, {n_samples}) or ({n_samples},), got "
                              f"shape {w.shape}")
         self.weights = np.where(self.mask, w, 0.0)
+        self.score = one_of("score", score, ("mse", "solved", *self.probes))
         if not self.weights.sum() > 0:
             raise ValueError("weights must give some scored sample a weight > 0")
         #: A task on fresh data of the same kind, that :meth:`report` scores (set by the factories).
@@ -201,14 +207,15 @@ class SequenceTask(Task):
 
     @classmethod
     def reber(cls, *, n_strings: int = 100, embedded: bool = True, seed: int = 0, tolerance: float = 0.5,
-              penultimate_weight: float = 1.0, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+              penultimate_weight: float = 1.0, score: str = "mse", dt: float = 0.05, steps_per_sample: int = 1,
+              method: str | None = None):
         """Next-symbol prediction in the (embedded) Reber grammar, :func:`evornn.datasets.reber`:
         7 one-hot inputs, 7 outputs that must be above 0.5 for every symbol that may come next
         and below it for the others (use a logistic output activation). "solved" is the
         fraction of strings predicted right at every step; "penultimate", of strings whose
         second-to-last symbol (the T or P that repeats the second symbol) is predicted right.
         `penultimate_weight` weights that one step in the MSE (the fitness), which otherwise
-        hardly sees the long-range dependency."""
+        hardly sees the long-range dependency; `score` as in the constructor."""
         penultimate_weight = positive_float("penultimate_weight", penultimate_weight)
 
         def make(n, rng):
@@ -217,25 +224,27 @@ class SequenceTask(Task):
             if embedded:
                 weights = np.where(data.probes["penultimate"], penultimate_weight, 1.0)
             return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method,
-                                 weights=weights)
+                                 weights=weights, score=score)
 
         return make(n_strings, seed)._with_test(make(1000, seed + 1))
 
     @classmethod
     def anbncn(cls, *, n_max: int = 10, n_min: int = 1, counts: int = 3, tolerance: float = 0.5,
-               counting_weight: float = 1.0, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+               counting_weight: float = 1.0, score: str = "mse", dt: float = 0.05, steps_per_sample: int = 1,
+               method: str | None = None):
         """Next-symbol prediction on a^n b^n c^n for n from `n_min` to `n_max`
         (:func:`evornn.datasets.anbncn`; 4 inputs, 4 outputs, thresholds at 0.5 as in
         :meth:`reber`). :meth:`largest_n` is the generalisation test to longer strings. The
         metric "counting" is the fraction of strings whose counts run out at the right steps
-        (after the last b and the last c); `counting_weight` weights those steps in the MSE."""
+        (after the last b and the last c); `counting_weight` weights those steps in the MSE;
+        `score` as in the constructor (``"solved"``: strings accepted first)."""
         n_min, n_max = positive_int("n_min", n_min), positive_int("n_max", n_max)
         if n_max < n_min:
             raise ValueError(f"n_max must be >= n_min = {n_min}, got {n_max}")
         data = datasets.anbncn(np.arange(n_min, n_max + 1), counts=counts)
         weights = np.where(data.probes["counting"], positive_float("counting_weight", counting_weight), 1.0)
         task = cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method,
-                             weights=weights)
+                             weights=weights, score=score)
         task.counts = counts
         return task
 
@@ -397,7 +406,10 @@ class SequenceTask(Task):
         for name, probe in self.probes.items():
             metrics[name] = _fraction_solved(hit, probe)
         # Saturating outputs can stay finite while the state overflows: trust the state.
-        return Evaluation.from_raw(error_fitness(metrics["mse"]), metrics, worst_fitness=self.worst_fitness)
+        fitness = error_fitness(metrics["mse"])
+        if self.score != "mse":
+            fitness = metrics[self.score] + fitness / (self.mask.shape[0] + 1)
+        return Evaluation.from_raw(fitness, metrics, worst_fitness=self.worst_fitness)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
         out, _ = self._outputs(model.take([0]))

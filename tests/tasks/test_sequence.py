@@ -98,6 +98,13 @@ def test_masks_probes_and_solved_fractions_follow_their_definitions():
     np.testing.assert_allclose(scores["learned"][0], agree.mean())
     np.testing.assert_allclose(scores["solved"][0], agree.all(axis=1).mean())
 
+    # Scored by solved sequences first, the error breaking ties.
+    ranked = SequenceTask(task.inputs, task.targets, mask=task.mask, tolerance=task.tolerance, score="solved")
+    fitness = ranked.evaluate(_shift_register()).fitness[0]
+    assert fitness == pytest.approx(agree.all(axis=1).mean() + 1 / (1 + scores["mse"][0]) / 4, rel=1e-12)
+    with pytest.raises(ValueError, match="score"):
+        SequenceTask(task.inputs, task.targets, score="penultimate")
+
     # A probe on chosen steps, and a mask that leaves out the steps the network gets wrong.
     probe = np.zeros((3, 30), dtype=bool)
     probe[:, 10] = True

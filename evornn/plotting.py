@@ -578,9 +578,9 @@ def plot_comparison(runs: list[dict], *, metric: str | None = None, title=None):
                               color=colour, lw=2)
     axes[0, 0].set_xlabel("evaluations")
     axes[0, 0].set_ylabel("best fitness so far")
-    axes[0, 0].legend(loc="lower right", frameon=False)
+    axes[0, 0].legend(loc="lower right", frameon=False, fontsize="small", ncol=2)
     if metric:
-        axes[0, 1].set_xticks(range(len(labels)), labels)
+        axes[0, 1].set_xticks(range(len(labels)), labels, rotation=30, ha="right")
         axes[0, 1].set_ylabel(f"{metric} (dots: seeds, bar: median)")
     if title:
         fig.suptitle(title)

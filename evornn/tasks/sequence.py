@@ -342,13 +342,18 @@ class SequenceTask(Task):
             raise ValueError(f"output_units {self.output_units.tolist()} exceed the model's {model.n_outputs} outputs")
         check_step(model, self.dt)
 
+    def _lengths(self) -> np.ndarray:
+        """Samples each sequence needs: up to its last scored one (at least 1)."""
+        n_samples = self.mask.shape[1]
+        return np.where(self.mask.any(axis=1), n_samples - np.argmax(self.mask[:, ::-1], axis=1), 1)
+
     def _groups(self, exact: bool) -> list[tuple[np.ndarray, int]]:
         """Sequences run together and how many samples they need (up to their last scored
         one): groups of one length each if `exact` (sequence models, where padding would
         reach the backward pass), else up to 4 groups of similar lengths, so padding costs
         little time."""
-        n_seq, n_samples = self.mask.shape
-        lengths = np.where(self.mask.any(axis=1), n_samples - np.argmax(self.mask[:, ::-1], axis=1), 1)
+        n_seq = self.mask.shape[0]
+        lengths = self._lengths()
         order = np.argsort(lengths, kind="stable")
         if exact:
             parts = np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1)
@@ -412,7 +417,10 @@ class SequenceTask(Task):
         return Evaluation.from_raw(fitness, metrics, worst_fitness=self.worst_fitness)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
+        """Network 0 on the longest sequence (up to its last scored sample)."""
         out, _ = self._outputs(model.take([0]))
-        n_samples = self.targets.shape[1]
-        t = (np.arange(n_samples) + 1) * self.steps_per_sample * (self.dt if model.time == "continuous" else 1.0)
-        return {"t": t, "outputs": out[:, 0, 0], "target": self.targets[0], "inputs": self.inputs[0]}
+        lengths = self._lengths()
+        q = int(np.argmax(lengths))
+        n = int(lengths[q])
+        t = (np.arange(n) + 1) * self.steps_per_sample * (self.dt if model.time == "continuous" else 1.0)
+        return {"t": t, "outputs": out[:n, q, 0], "target": self.targets[q, :n], "inputs": self.inputs[q, :n]}

@@ -269,7 +269,7 @@ def resolve_comparison(raw: dict, *, default_name: str = "experiment") -> dict:
         raise ConfigError(f"[comparison] n_seeds must be >= 1, got {spec['n_seeds']}")
     models = raw.get("model")
     if not (isinstance(models, list) and models):
-        raise ConfigError("a comparison needs two or more [[model]] tables (an array of tables), got "
+        raise ConfigError("a comparison needs [[model]] tables (an array of tables, one per model), got "
                           f"{type(models).__name__}")
     if "max_evaluations" not in raw.get("stop", {}):
         raise ConfigError("a comparison gives every model the same budget: [stop] needs max_evaluations")

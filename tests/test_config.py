@@ -96,3 +96,21 @@ def test_recurrent_models_take_their_options_and_sequence_tasks_their_keywords()
     raw = {"model": {"type": "mtrnn", "groups": [[2, 1.0], [1, 20.0]], "n_inputs": 1},
            "task": {"type": "delayed_recall", "delay": 3}}
     assert config.resolve(raw)["task"]["delay"] == 3
+
+
+def test_comparison_experiments_need_one_budget_and_a_label_per_model():
+    raw = tomllib.loads((ROOT / "experiments" / "rnn_comparison.toml").read_text())
+    resolved = config.resolve(raw)
+    assert len(resolved["model"]) == 7 and resolved["model"][4]["type"] == "gru"
+    assert tomllib.loads(config.to_toml(resolved))["model"] == resolved["model"]
+    del raw["stop"]["max_evaluations"]
+    with pytest.raises(ConfigError, match="max_evaluations"):
+        config.resolve(raw)
+    raw["stop"]["max_evaluations"] = 100
+    raw["comparison"]["labels"] = ["one"]
+    with pytest.raises(ConfigError, match="labels must be 7 strings"):
+        config.resolve(raw)
+    raw["comparison"] = {}
+    raw["model"] = {"type": "elman", "n_hidden": 2, "n_inputs": 1}
+    with pytest.raises(ConfigError, match=r"\[\[model\]\] tables"):
+        config.resolve(raw)

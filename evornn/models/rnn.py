@@ -80,7 +80,8 @@ class ElmanParams(NamedTuple):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def elman_rhs(t, h, prm, p, u, out):
+def tanh_recurrent_rhs(t, h, prm, p, u, out):
+    """``h' = tanh(W h + V x + b)``: the Elman and fully recurrent step (fields w_rec, w_in, bias)."""
     for i in range(h.shape[0]):
         out[i] = np.tanh(_affine(i, prm.w_in[p], u, _affine(i, prm.w_rec[p], h, prm.bias[p, i])))
 
@@ -90,7 +91,7 @@ def elman_output(h, prm, p, out):
     _readout(h, prm.w_out[p], prm.b_out[p], prm.out_act[p], out)
 
 
-register_kernels(ElmanParams, rhs=elman_rhs, output=elman_output)
+register_kernels(ElmanParams, rhs=tanh_recurrent_rhs, output=elman_output)
 
 
 # ---------------------------------------------------------------------- Jordan
@@ -133,18 +134,12 @@ class FullyRecurrentParams(NamedTuple):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def fully_rhs(t, a, prm, p, u, out):
-    for i in range(a.shape[0]):
-        out[i] = np.tanh(_affine(i, prm.w_in[p], u, _affine(i, prm.w_rec[p], a, prm.bias[p, i])))
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def chosen_units(a, prm, p, out):
     for m in range(prm.outputs.shape[1]):
         out[m] = a[prm.outputs[p, m]]
 
 
-register_kernels(FullyRecurrentParams, rhs=fully_rhs, output=chosen_units)
+register_kernels(FullyRecurrentParams, rhs=tanh_recurrent_rhs, output=chosen_units)
 
 
 # ---------------------------------------------------------------------- IndRNN

@@ -33,12 +33,16 @@ def _mask(name: str, value, shape: tuple[int, int]) -> np.ndarray:
     return np.array(np.broadcast_to(arr, shape))
 
 
-def _fraction_solved(hit: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Fraction of the sequences with a masked sample whose masked samples are all hit;
+def _all_hit(hit: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Whether every masked sample of a sequence is hit, shape (n_seq, n_pop);
     `hit` (n_samples, n_seq, n_pop), `mask` (n_seq, n_samples)."""
+    return np.all(hit | ~mask.T[:, :, None], axis=0)
+
+
+def _fraction_solved(hit: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Fraction of the sequences with a masked sample whose masked samples are all hit."""
     scored = mask.any(axis=1)
-    all_hit = np.all(hit | ~mask.T[:, :, None], axis=0)  # (n_seq, n_pop)
-    return all_hit[scored].mean(axis=0) if scored.any() else np.full(hit.shape[2], np.nan)
+    return _all_hit(hit, mask)[scored].mean(axis=0) if scored.any() else np.full(hit.shape[2], np.nan)
 
 
 PREDICTION_DATASETS = ("mackey_glass", "henon", "lorenz", "mso", "narma")
@@ -263,9 +267,8 @@ class SequenceTask(Task):
         probe = type(self).from_data(datasets.anbncn(np.arange(1, n_max + 1), counts=counts), tolerance=self.tolerance,
                                      dt=self.dt, steps_per_sample=self.steps_per_sample, method=self.method)
         out, _ = probe._outputs(model)
-        err = np.abs(out - probe.targets.transpose(1, 0, 2)[:, :, None, :]) <= probe.tolerance
-        accepted = np.all(np.all(err, axis=3) | ~probe.mask.T[:, :, None], axis=0)  # (n, n_pop)
-        failed = ~accepted
+        hit = np.all(np.abs(out - probe.targets.transpose(1, 0, 2)[:, :, None, :]) <= probe.tolerance, axis=3)
+        failed = ~_all_hit(hit, probe.mask)  # (n, n_pop): string n + 1 rejected
         return np.where(failed.any(axis=0), failed.argmax(axis=0), n_max)
 
     def report(self, model) -> dict:

@@ -244,6 +244,8 @@ def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
         "evolve": evolve,
         "stop": stop,
     }
+    if config["model"].get("evolve_readout") is False and not config["task"].get("fit_readout", False):
+        raise ConfigError("[model] evolve_readout = false leaves the readout at zero: it needs [task] fit_readout = true")
     problem = build_problem(config)  # every constructor validates now, before any run starts
     try:  # so do the method's options
         METHODS[evolve["method"]](problem.n_genes, evolve["n_pop"], evolve["n_generations"], np.random.default_rng(0),

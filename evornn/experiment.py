@@ -266,6 +266,10 @@ def _write_results(out: Path, problem, result) -> None:
 
     report = problem.task.report(result.best_model) if hasattr(problem.task, "report") else {}
     params = problem.codec.values(result.best_genome[None, :])
+    # A readout the task fits (reservoirs, Evolino) is part of the trained network, not the genome.
+    trained = problem.task.trained_model(result.best_model) if hasattr(problem.task, "trained_model") else None
+    if trained is not None and not hasattr(trained, "save"):  # its fitted weights are the params
+        params.update({k: v for k, v in trained.params._asdict().items() if k in params})
     buffer = io.BytesIO()
     np.savez(buffer, genome=result.best_genome, **{f"params/{k}": v[0] for k, v in params.items()})
     atomic_write_bytes(out / "best.npz", buffer.getvalue())
@@ -275,10 +279,8 @@ def _write_results(out: Path, problem, result) -> None:
         "params": {k: v[0].tolist() for k, v in params.items()}, **({"report": report} if report else {}),
     })
 
-    if hasattr(problem.task, "trained_model"):  # reservoirs: keep the readout the task trained
-        trained = problem.task.trained_model(result.best_model)
-        if trained is not None:
-            trained.save(out / "best_model.npz")
+    if hasattr(trained, "save"):  # reservoirs: keep the readout the task trained
+        trained.save(out / "best_model.npz")
 
     from .plotting import plot_history, save_png
 

@@ -208,13 +208,15 @@ def esn_run(weights, input_weights, bias, leak, inputs, *, x0=None, feedback_wei
     return np.array(states), np.array(outputs)
 
 
-def ridge_readout(states, targets, ridge):
+def ridge_readout(states, targets, ridge, weights=None):
     """Ridge regression with an unpenalised intercept as an augmented least-squares problem:
-    minimise |[X 1] [w; b] - Y|^2 + ridge |w|^2. Returns (W (M, N), b (M,))."""
+    minimise sum_n w_n |[x_n 1] [W; b] - y_n|^2 + ridge |W|^2 (w_n = 1 without `weights`).
+    Returns (W (M, N), b (M,))."""
     n_samples, n = states.shape
-    design = np.vstack([np.hstack([states, np.ones((n_samples, 1))]),
+    root = np.ones((n_samples, 1)) if weights is None else np.sqrt(np.asarray(weights, dtype=float))[:, None]
+    design = np.vstack([root * np.hstack([states, np.ones((n_samples, 1))]),
                         np.hstack([np.sqrt(ridge) * np.eye(n), np.zeros((n, 1))])])
-    rhs = np.vstack([targets, np.zeros((n, targets.shape[1]))])
+    rhs = np.vstack([root * targets, np.zeros((n, targets.shape[1]))])
     solution = np.linalg.lstsq(design, rhs, rcond=None)[0]
     return solution[:n].T, solution[n]
 

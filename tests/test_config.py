@@ -96,6 +96,18 @@ def test_recurrent_models_take_their_options_and_sequence_tasks_their_keywords()
     raw = {"model": {"type": "mtrnn", "groups": [[2, 1.0], [1, 20.0]], "n_inputs": 1},
            "task": {"type": "delayed_recall", "delay": 3}}
     assert config.resolve(raw)["task"]["delay"] == 3
+    # Evolino: the task fits the readout, the genome leaves it out (3 outputs x (3 + 1) genes fewer)
+    raw = {"model": {"type": "gru", "n_hidden": 3, "n_inputs": 1, "n_outputs": 3},
+           "task": {"type": "classification", "n_seq": 6, "n_steps": 8}}
+    evolved = config.build_problem(config.resolve(raw))
+    raw["model"]["evolve_readout"] = False
+    raw["task"].update(fit_readout=True, ridge=1e-4)
+    fitted = config.build_problem(config.resolve(raw))
+    assert evolved.n_genes - fitted.n_genes == 3 * 4
+    assert fitted.task.fit_readout and fitted.task.ridge == 1e-4 and not fitted.task.test_task.fit_readout
+    raw["task"]["fit_readout"] = False
+    with pytest.raises(ConfigError, match=r"evolve_readout = false .* needs \[task\] fit_readout = true"):
+        config.resolve(raw)
 
 
 def test_comparison_experiments_need_one_budget_and_a_label_per_model():

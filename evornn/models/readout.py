@@ -29,7 +29,8 @@ class RidgeStatistics:
     x : ndarray, shape (n_pop, n_features)
     y : ndarray, shape (n_targets,)
     yy : ndarray, shape (n_targets,)
-    count : int
+    count : float
+        The number of samples (their total weight when weighted).
     """
 
     xx: np.ndarray
@@ -37,38 +38,48 @@ class RidgeStatistics:
     x: np.ndarray
     y: np.ndarray
     yy: np.ndarray
-    count: int = 0
+    count: float = 0
 
     @classmethod
     def zeros(cls, n_pop: int, n_features: int, n_targets: int) -> RidgeStatistics:
         return cls(np.zeros((n_pop, n_features, n_features)), np.zeros((n_pop, n_features, n_targets)),
                    np.zeros((n_pop, n_features)), np.zeros(n_targets), np.zeros(n_targets))
 
-    def add(self, features: np.ndarray, targets: np.ndarray) -> None:
+    def add(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray | None = None) -> None:
         """Add samples: `features` of shape ``(n_pop, n_samples, n_features)`` and the
-        shared `targets` of shape ``(n_samples, n_targets)``. Diverged (non-finite)
-        features make that individual's sums non-finite; nothing raises."""
+        shared `targets` of shape ``(n_samples, n_targets)``, optionally with sample
+        `weights` >= 0 of shape ``(n_samples,)`` (weighted least squares: every sum, the
+        count included, is weighted). Diverged (non-finite) features make that individual's
+        sums non-finite; nothing raises."""
         if targets.shape[0] == 0:
             return
         from .._numba import one_blas_thread
 
         with np.errstate(all="ignore"), one_blas_thread():  # small products between kernels
-            self._add(features, targets)
+            self._add(features, targets, weights)
 
-    def _add(self, features: np.ndarray, targets: np.ndarray) -> None:
+    def _add(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray | None) -> None:
         from scipy.linalg.blas import dsyrk
 
+        root = None if weights is None else np.sqrt(weights)
         for p in range(features.shape[0]):
             # X^T X by BLAS's symmetric rank-k update, given X^T (Fortran-ordered, no copy):
             # half the work of a general product, and several times faster than matmul's
             # X.T @ X for tall thin X. It fills the upper triangle; mirror it.
-            upper = dsyrk(1.0, features[p].T, trans=0)
+            x = features[p] if root is None else features[p] * root[:, None]
+            upper = dsyrk(1.0, x.T, trans=0)
             self.xx[p] += upper + np.triu(upper, 1).T
+        if weights is not None:
+            features = features * weights[None, :, None]
+            self.yy += (weights[:, None] * targets * targets).sum(axis=0)
+            targets_w = weights[:, None] * targets
+        else:
+            self.yy += (targets * targets).sum(axis=0)
+            targets_w = targets
         self.xy += np.matmul(features.transpose(0, 2, 1), targets)
         self.x += features.sum(axis=1)
-        self.y += targets.sum(axis=0)
-        self.yy += (targets * targets).sum(axis=0)
-        self.count += targets.shape[0]
+        self.y += targets_w.sum(axis=0)
+        self.count += targets.shape[0] if weights is None else float(weights.sum())
 
     def _centred(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if self.count == 0:

@@ -269,6 +269,10 @@ class RNN(DiscreteModel):
     #: The options of :meth:`random` and :meth:`codec` this model takes, with their defaults
     #: (experiment files read them from here).
     options: ClassVar[dict] = {}
+    #: Whether the outputs are a linear readout ``act(W_out h + b_out)`` of the hidden layer
+    #: (the first ``n_hidden`` state variables) that nothing feeds back from, so that a task
+    #: may fit it in closed form (:class:`~evornn.tasks.SequenceTask` ``fit_readout``).
+    fits_readout: ClassVar[bool] = False
 
     def __init__(self, **arrays):
         fields = []
@@ -331,24 +335,48 @@ class RNN(DiscreteModel):
 
     @classmethod
     def codec(cls, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, weight_range=(-5.0, 5.0),
-              output_activation: str = "identity", **options):
+              output_activation: str = "identity", evolve_readout: bool = True, **options):
         """A genome codec over every weight and bias (within `weight_range`); the output
-        activation and the subclass's options are fixed."""
+        activation and the subclass's options are fixed. ``evolve_readout=False`` leaves
+        the readout (``w_out``, ``b_out``) out of the genome, at zero, for tasks that fit it
+        in closed form (Evolino: ``SequenceTask(..., fit_readout=True)``); only models with
+        :attr:`fits_readout` allow it."""
         from ..genome import Codec, Field, parse_bounds
 
         low, high = parse_bounds("weight_range", weight_range)
         h, k, m = positive_int("n_hidden", n_hidden), positive_int("n_inputs", n_inputs, minimum=0), \
             positive_int("n_outputs", n_outputs, minimum=0)
+        if not evolve_readout and not cls.fits_readout:
+            raise ValueError(f"evolve_readout=False needs a model whose readout can be fitted (Elman, IndRNN, GRU, "
+                             f"LSTM); {cls.__name__}'s outputs feed back or are units of the network")
+        if not evolve_readout and output_activation != "identity":
+            raise ValueError(f"a fitted readout is linear: evolve_readout=False needs output_activation='identity', "
+                             f"got {output_activation!r}")
         fixed = cls._fixed(1, h, m, output_activation, **options)
         fields = {}
         for name, shape in cls.shapes(h, k, m).items():
             if name in fixed:
                 continue
-            if name == "peep" and not options.get("peepholes", False):
+            if (name == "peep" and not options.get("peepholes", False)) or (
+                    name in ("w_out", "b_out") and not evolve_readout):
                 fields[name] = Field.constant(0.0, shape)
             else:
                 fields[name] = Field(shape, low=low, high=high)
         return Codec(functools.partial(_build_rnn, cls, {name: value[0] for name, value in fixed.items()}), fields)
+
+    def with_readout(self, w_out, b_out) -> RNN:
+        """A copy with a linear readout (activation ``"identity"``): weights `w_out` of shape
+        ``(n_pop, n_outputs, n_hidden)`` and bias `b_out` of shape ``(n_pop, n_outputs)``
+        (for models with :attr:`fits_readout`)."""
+        from .._checks import batched
+
+        if not self.fits_readout:
+            raise TypeError(f"{type(self).__name__} has no separate readout of its hidden layer to replace")
+        arrays = self.params._asdict()
+        arrays["w_out"] = batched("w_out", w_out, self.n_pop, (self.n_outputs, self.n_hidden))
+        arrays["b_out"] = batched("b_out", b_out, self.n_pop, (self.n_outputs,))
+        arrays["out_act"] = np.full(self.n_pop, OUTPUT_ACTIVATIONS["identity"])
+        return type(self)(**arrays)
 
     @property
     def n_hidden(self) -> int:
@@ -381,6 +409,7 @@ class Elman(RNN):
     layer, so the state is the hidden layer h."""
 
     params_type = ElmanParams
+    fits_readout = True
 
     @classmethod
     def shapes(cls, n_hidden, n_inputs, n_outputs):
@@ -434,6 +463,7 @@ class IndRNN(RNN):
     state, ``h' = f(w * h + V x + b)``; ``relu=True`` for ReLU units."""
 
     params_type = IndRNNParams
+    fits_readout = True
     options: ClassVar[dict] = {"relu": False}
 
     @classmethod
@@ -450,6 +480,7 @@ class GRU(RNN):
     """Gated recurrent units (Cho et al. 2014), gates stacked as [update z, reset r, candidate g]."""
 
     params_type = GRUParams
+    fits_readout = True
 
     @classmethod
     def shapes(cls, n_hidden, n_inputs, n_outputs):
@@ -470,6 +501,7 @@ class LSTM(RNN):
     the state is [h, c]."""
 
     params_type = LSTMParams
+    fits_readout = True
     options: ClassVar[dict] = {"peepholes": False}
 
     @classmethod

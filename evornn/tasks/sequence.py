@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from .. import datasets
@@ -71,7 +73,8 @@ class SequenceTask(Task):
     :meth:`reber` (next-symbol prediction in the embedded Reber grammar), :meth:`anbncn`
     (the context-sensitive language a^n b^n c^n, with :meth:`largest_n` for the
     generalisation test), :meth:`classification` (waveforms) and :meth:`prediction`
-    (one-step prediction of a generated time series).
+    (one-step prediction of a generated time series). They pass further keywords (``dt``,
+    ``steps_per_sample``, ``method``, ``fit_readout``, ``ridge``) to the constructor.
 
     Parameters
     ----------
@@ -102,6 +105,16 @@ class SequenceTask(Task):
         sequences solved (or right at the probe) first, the MSE breaking ties, as
         ``fraction + 1 / ((1 + MSE) (n_seq + 1))``: each further sequence solved outweighs
         any error, which rewards solving strings one by one (grammars, counting).
+    fit_readout : bool
+        Evolino (Schmidhuber, Wierstra, Gagliolo and Gomez 2007): instead of the model's own
+        readout, fit each network's linear readout of its hidden layer to the targets by
+        (weighted, with `weights`) ridge regression on the scored samples, and score the
+        fitted outputs; evolution then searches only the recurrent weights (build the codec
+        with ``evolve_readout=False``). Needs a model with a separate readout (Elman,
+        IndRNN, GRU, LSTM). :meth:`trained_model` gives a network with its fitted readout;
+        :meth:`report` scores that readout on the held-out task without refitting.
+    ridge : float
+        The ridge coefficient of the fitted readout (on weighted sums over the samples).
 
     Examples
     --------
@@ -112,9 +125,12 @@ class SequenceTask(Task):
     1.0
     """
 
+    #: Constructor keywords that the factories pass on (experiment files read them from here).
+    options: ClassVar[dict] = {"dt": 0.05, "steps_per_sample": 1, "method": None, "fit_readout": False, "ridge": 1e-6}
+
     def __init__(self, inputs, targets, *, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None,
                  output_units=None, tolerance: float = 0.05, washout: int = 0, mask=None, probes=None,
-                 weights=None, score: str = "mse"):
+                 weights=None, score: str = "mse", fit_readout: bool = False, ridge: float = 1e-6):
         self.targets = _sequences("targets", targets)
         n_seq, n_samples, n_targets = self.targets.shape
         if inputs is None:
@@ -149,6 +165,10 @@ class SequenceTask(Task):
         self.score = one_of("score", score, ("mse", "solved", *self.probes))
         if not self.weights.sum() > 0:
             raise ValueError("weights must give some scored sample a weight > 0")
+        self.fit_readout = bool(fit_readout)
+        self.ridge = float(ridge)
+        if not (np.isfinite(self.ridge) and self.ridge >= 0):
+            raise ValueError(f"ridge must be a finite number >= 0, got {ridge!r}")
         #: A task on fresh data of the same kind, that :meth:`report` scores (set by the factories).
         self.test_task: SequenceTask | None = None
         #: 2 or 3 for :meth:`anbncn` tasks (their :meth:`largest_n` test), else None.
@@ -187,7 +207,7 @@ class SequenceTask(Task):
 
     @classmethod
     def parity(cls, *, order: int = 2, delay: int = 1, n_seq: int = 4, n_steps: int = 40, seed: int = 0,
-               tolerance: float = 0.4, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+               tolerance: float = 0.4, **options):
         """Temporal parity of random bits, :func:`evornn.datasets.parity`: the output at step
         t is the XOR of the inputs `delay` to ``delay + order - 1`` steps back (`order` = 2:
         temporal XOR). "solved" = 1 when every scored bit is within `tolerance` of its target.
@@ -198,21 +218,19 @@ class SequenceTask(Task):
         """
         def make(n, rng):
             return cls.from_data(datasets.parity(n, n_steps, order=order, delay=delay, rng=rng), tolerance=tolerance,
-                                 dt=dt, steps_per_sample=steps_per_sample, method=method)
+                                 **options)
 
         return make(n_seq, seed)._with_test(make(max(100, n_seq), seed + 1))
 
     @classmethod
     def delayed_recall(cls, *, delay: int = 5, n_seq: int = 4, n_steps: int = 40, seed: int = 0,
-                       tolerance: float = 0.4, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+                       tolerance: float = 0.4, **options):
         """Recall the random bit seen `delay` steps ago (:meth:`parity` of order 1)."""
-        return cls.parity(order=1, delay=delay, n_seq=n_seq, n_steps=n_steps, seed=seed, tolerance=tolerance, dt=dt,
-                          steps_per_sample=steps_per_sample, method=method)
+        return cls.parity(order=1, delay=delay, n_seq=n_seq, n_steps=n_steps, seed=seed, tolerance=tolerance, **options)
 
     @classmethod
     def reber(cls, *, n_strings: int = 100, embedded: bool = True, seed: int = 0, tolerance: float = 0.5,
-              penultimate_weight: float = 1.0, score: str = "mse", dt: float = 0.05, steps_per_sample: int = 1,
-              method: str | None = None):
+              penultimate_weight: float = 1.0, score: str = "mse", **options):
         """Next-symbol prediction in the (embedded) Reber grammar, :func:`evornn.datasets.reber`:
         7 one-hot inputs, 7 outputs that must be above 0.5 for every symbol that may come next
         and below it for the others (use a logistic output activation). "solved" is the
@@ -227,15 +245,13 @@ class SequenceTask(Task):
             weights = None
             if embedded:
                 weights = np.where(data.probes["penultimate"], penultimate_weight, 1.0)
-            return cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method,
-                                 weights=weights, score=score)
+            return cls.from_data(data, tolerance=tolerance, weights=weights, score=score, **options)
 
         return make(n_strings, seed)._with_test(make(1000, seed + 1))
 
     @classmethod
     def anbncn(cls, *, n_max: int = 10, n_min: int = 1, counts: int = 3, tolerance: float = 0.5,
-               counting_weight: float = 1.0, score: str = "mse", dt: float = 0.05, steps_per_sample: int = 1,
-               method: str | None = None):
+               counting_weight: float = 1.0, score: str = "mse", **options):
         """Next-symbol prediction on a^n b^n c^n for n from `n_min` to `n_max`
         (:func:`evornn.datasets.anbncn`; 4 inputs, 4 outputs, thresholds at 0.5 as in
         :meth:`reber`). :meth:`largest_n` is the generalisation test to longer strings. The
@@ -247,12 +263,12 @@ class SequenceTask(Task):
             raise ValueError(f"n_max must be >= n_min = {n_min}, got {n_max}")
         data = datasets.anbncn(np.arange(n_min, n_max + 1), counts=counts)
         weights = np.where(data.probes["counting"], positive_float("counting_weight", counting_weight), 1.0)
-        task = cls.from_data(data, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample, method=method,
-                             weights=weights, score=score)
+        task = cls.from_data(data, tolerance=tolerance, weights=weights, score=score, **options)
         task.counts = counts
         return task
 
     def _with_test(self, test_task: SequenceTask) -> SequenceTask:
+        test_task.fit_readout = False  # held-out data scores the readout fitted here, never refits
         self.test_task = test_task
         return self
 
@@ -266,7 +282,7 @@ class SequenceTask(Task):
         n_max = positive_int("n_max", n_max)
         probe = type(self).from_data(datasets.anbncn(np.arange(1, n_max + 1), counts=counts), tolerance=self.tolerance,
                                      dt=self.dt, steps_per_sample=self.steps_per_sample, method=self.method)
-        out, _ = probe._outputs(model)
+        out, _ = probe._outputs(self.trained(model) if self.fit_readout else model)
         hit = np.all(np.abs(out - probe.targets.transpose(1, 0, 2)[:, :, None, :]) <= probe.tolerance, axis=3)
         failed = ~_all_hit(hit, probe.mask)  # (n, n_pop): string n + 1 rejected
         return np.where(failed.any(axis=0), failed.argmax(axis=0), n_max)
@@ -277,7 +293,7 @@ class SequenceTask(Task):
         sequences from the next seed, or the following stretch of a series), and for
         :meth:`anbncn` tasks the generalisation test (``"largest_n"``, tried up to 100 times
         the longest trained n)."""
-        best = model.take([0])
+        best = self.trained_model(model)
         out = {}
         if self.test_task is not None:
             metrics = self.test_task.evaluate(best).metrics
@@ -289,20 +305,18 @@ class SequenceTask(Task):
 
     @classmethod
     def classification(cls, *, n_seq: int = 60, n_steps: int = 40, noise: float = 0.1, seed: int = 0,
-                       tolerance: float = 0.5, dt: float = 0.05, steps_per_sample: int = 1, method: str | None = None):
+                       tolerance: float = 0.5, **options):
         """Sequence classification, :func:`evornn.datasets.waveforms`: after a sequence of
         `n_steps` noisy samples of a sine, square or sawtooth wave, 3 outputs must give its
         class one-hot (above / below 0.5); "solved" is the fraction classified right."""
         def make(n, rng):
-            return cls.from_data(datasets.waveforms(n, n_steps, noise=noise, rng=rng), tolerance=tolerance, dt=dt,
-                                 steps_per_sample=steps_per_sample, method=method)
+            return cls.from_data(datasets.waveforms(n, n_steps, noise=noise, rng=rng), tolerance=tolerance, **options)
 
         return make(n_seq, seed)._with_test(make(max(300, n_seq), seed + 1))
 
     @classmethod
     def prediction(cls, dataset: str = "mackey_glass", *, n_seq: int = 4, n_steps: int = 100, washout: int = 20,
-                   seed: int = 0, tolerance: float = 0.05, dt: float = 0.05, steps_per_sample: int = 1,
-                   method: str | None = None):
+                   seed: int = 0, tolerance: float = 0.05, **options):
         """One-step-ahead prediction of a generated series (``"mackey_glass"``, ``"henon"``
         (its x), ``"lorenz"`` (x / 20), ``"mso"``, or ``"narma"`` (input u, target y)) cut into
         `n_seq` consecutive sequences of `n_steps`, each starting from the model's initial
@@ -322,8 +336,7 @@ class SequenceTask(Task):
         x, y = x.reshape(2 * n_seq, n_steps, -1), y.reshape(2 * n_seq, n_steps, -1)
 
         def make(part):
-            return cls(x[part], y[part], washout=washout, tolerance=tolerance, dt=dt, steps_per_sample=steps_per_sample,
-                       method=method)
+            return cls(x[part], y[part], washout=washout, tolerance=tolerance, **options)
 
         return make(slice(0, n_seq))._with_test(make(slice(n_seq, None)))
 
@@ -332,6 +345,9 @@ class SequenceTask(Task):
         return self.inputs.shape[2]
 
     def check_model(self, model) -> None:
+        if self.fit_readout and not getattr(model, "fits_readout", False):
+            raise ValueError(f"fit_readout needs a model whose outputs are a linear readout of its hidden layer (Elman, "
+                             f"IndRNN, GRU, LSTM), got {type(model).__name__}")
         if model.time == "sequence":  # a stack, bidirectional pair or encoder-decoder
             if self.steps_per_sample != 1:
                 raise ValueError("sequence models read one input per step: steps_per_sample must be 1")
@@ -372,10 +388,51 @@ class SequenceTask(Task):
     def _outputs(self, model) -> tuple[np.ndarray, np.ndarray]:
         """Outputs at the end of each sample, shape (n_samples, n_seq, n_pop, n_targets), and
         which individuals diverged, shape (n_pop,). Samples after a sequence's last scored one
-        are not simulated (their outputs are zero)."""
+        are not simulated (their outputs are zero, or the fitted readout's bias)."""
+        if not self.fit_readout:
+            return self._run(model, hidden=False)
+        hidden, diverged, w, b = self._fit(model)
+        with np.errstate(all="ignore"):
+            return np.einsum("qspf,pmf->qspm", hidden, w) + b[None, None], diverged
+
+    def _fit(self, model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The hidden layer at the end of each sample (n_samples, n_seq, n_pop, n_hidden),
+        which individuals diverged (n_pop,), and each one's ridge readout fitted on the scored
+        samples: weights (n_pop, n_targets, n_hidden) and bias (n_pop, n_targets), NaN for
+        diverged individuals."""
+        from ..models.readout import RidgeStatistics
+
+        hidden, diverged = self._run(model, hidden=True)
+        scored = self.mask.T  # (n_samples, n_seq)
+        stats = RidgeStatistics.zeros(model.n_pop, hidden.shape[3], self.targets.shape[2])
+        stats.add(hidden[scored].transpose(1, 0, 2), self.targets.transpose(1, 0, 2)[scored], self.weights.T[scored])
+        w, b = stats.solve(self.ridge)
+        bad = diverged | ~np.isfinite(w).all(axis=(1, 2))
+        w[bad], b[bad] = np.nan, np.nan
+        return hidden, bad, w, b
+
+    def trained(self, model):
+        """`model` (every individual) with the readouts this task fits (with `fit_readout`;
+        diverged individuals get a zero readout), or `model` itself."""
+        if not self.fit_readout:
+            return model
+        _, _, w, b = self._fit(model)
+        w_out = np.zeros((model.n_pop, model.n_outputs, model.n_hidden))
+        b_out = np.zeros((model.n_pop, model.n_outputs))
+        w_out[:, self.output_units], b_out[:, self.output_units] = np.nan_to_num(w), np.nan_to_num(b)
+        return model.with_readout(w_out, b_out)
+
+    def trained_model(self, model):
+        """Network 0 of `model`, with its fitted readout under `fit_readout` (what a run saves)."""
+        return self.trained(model.take([0]))
+
+    def _run(self, model, hidden: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The selected outputs (or with `hidden` the hidden layer, the first ``n_hidden``
+        state variables) at the end of each sample, and which individuals diverged."""
         n_seq, n_samples, _ = self.targets.shape
         n_pop = model.n_pop
-        out = np.zeros((n_samples, n_seq, n_pop, self.output_units.size))
+        width = model.n_hidden if hidden else self.output_units.size
+        out = np.zeros((n_samples, n_seq, n_pop, width))
         diverged = np.zeros((n_seq, n_pop), dtype=bool)
         for seqs, length in self._groups(exact=model.time == "sequence"):
             batch = model.take(np.tile(np.arange(n_pop), seqs.size)) if n_seq > 1 else model
@@ -392,7 +449,8 @@ class SequenceTask(Task):
             else:
                 traj = run(batch, self.dt, n_steps=n_steps, inputs=u, record_every=self.steps_per_sample,
                            method=self.method)
-                part, bad = traj.outputs[1:, :, self.output_units], traj.diverged
+                part = traj.y[1:, :, :width] if hidden else traj.outputs[1:, :, self.output_units]
+                bad = traj.diverged
             out[:length, seqs] = part.reshape(length, seqs.size, n_pop, -1)
             diverged[seqs] = bad.reshape(seqs.size, n_pop)
         return out, diverged.any(axis=0)

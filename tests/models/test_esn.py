@@ -10,6 +10,7 @@ from evornn import datasets
 from evornn.analysis.memory import driven_lyapunov, echo_state_test, memory_capacity
 from evornn.models import esn as esn_module
 from evornn.models.esn import ESN
+from evornn.models.readout import RidgeStatistics
 from evornn.models.reservoir import Topology, spectral_radius
 from evornn.tasks.timeseries import nrmse
 from tests import reference
@@ -90,6 +91,23 @@ def test_ridge_readout_matches_least_squares_and_the_path(population, monkeypatc
             np.testing.assert_allclose(path_b[p, r], b, rtol=1e-7, atol=1e-8)
     direct = ((np.einsum("ptn,pmn->ptm", states, trained_w) + trained_b[:, None] - y[50:]) ** 2).mean(axis=1)
     np.testing.assert_allclose(stats.mse(trained_w, trained_b), direct, rtol=1e-6)
+
+
+def test_weighted_ridge_fits_equal_fits_to_repeated_samples_and_the_reference():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(3, 40, 4)), rng.normal(size=(40, 2))
+    k = rng.integers(0, 4, 40)  # each sample's weight: how often it is repeated
+    weighted, repeated = RidgeStatistics.zeros(3, 4, 2), RidgeStatistics.zeros(3, 4, 2)
+    weighted.add(x, y, k.astype(float))
+    repeated.add(np.repeat(x, k, axis=1), np.repeat(y, k, axis=0))
+    assert weighted.count == repeated.count == k.sum()
+    w_weighted, w_repeated = weighted.solve(0.1), repeated.solve(0.1)
+    for a, b in zip(w_weighted, w_repeated, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weighted.mse(*w_weighted), repeated.mse(*w_repeated), rtol=1e-9)
+    w, b = reference.ridge_readout(x[1], y, 0.1, weights=k)
+    np.testing.assert_allclose(w_weighted[0][1], w, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(w_weighted[1][1], b, rtol=1e-8, atol=1e-10)
 
 
 def test_fit_predict_and_generate_follow_the_reference(population):

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import evornn
+from evornn.models.rnn import GRU, FullyRecurrent, Jordan
 from evornn.tasks import SequenceTask
+from tests import reference
 from tests.reference import ctrnn_trajectory
 
 
@@ -198,3 +200,63 @@ def test_prediction_and_classification_tasks_hold_what_they_promise():
         SequenceTask.prediction("sunspots")
     with pytest.raises(ValueError, match="weights"):
         SequenceTask([[0.0], [1.0]], [[0.5], [0.5]], weights=[-1.0, 1.0])
+
+
+def test_fitted_readouts_are_the_weighted_least_squares_fits_of_the_hidden_layer(rng):
+    # Evolino: each GRU's readout of its hidden layer is fitted by weighted ridge regression on
+    # the scored samples; the reference runs the textbook step and solves least squares itself.
+    net = GRU.random(3, 4, 2, 2, scale=2.0, rng=rng)
+    inputs, targets = rng.normal(size=(2, 12, 2)), rng.uniform(0, 1, (2, 12, 2))
+    mask = np.ones((2, 12), dtype=bool)
+    mask[0, :3] = mask[1, 9:] = False
+    weights = rng.uniform(0.5, 3.0, (2, 12))
+    task = SequenceTask(inputs, targets, mask=mask, weights=weights, fit_readout=True, ridge=1e-3)
+    ev = task.evaluate(net)
+    trained = task.trained(net)
+    for p in range(3):
+        hidden, wanted, w_n = [], [], []
+        for s in range(2):
+            h = np.zeros(4)
+            for t in range(12):
+                h = reference.rnn_step("gru", net.params, p, h, inputs[s, t])
+                if mask[s, t]:
+                    hidden.append(h)
+                    wanted.append(targets[s, t])
+                    w_n.append(weights[s, t])
+        hidden, wanted, w_n = np.array(hidden), np.array(wanted), np.array(w_n)
+        w, b = reference.ridge_readout(hidden, wanted, 1e-3, weights=w_n)
+        np.testing.assert_allclose(trained.params.w_out[p], w, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(trained.params.b_out[p], b, rtol=1e-7, atol=1e-9)
+        mse = np.sum(w_n[:, None] * (hidden @ w.T + b - wanted) ** 2) / (w_n.sum() * 2)
+        assert ev.metrics["mse"][p] == pytest.approx(mse, rel=1e-7)
+    # The trained networks score the same with their own (now linear) readouts...
+    plain = SequenceTask(inputs, targets, mask=mask, weights=weights)
+    np.testing.assert_allclose(plain.evaluate(trained).fitness, ev.fitness, rtol=1e-10)
+    # ... and better than with the readouts they were drawn with.
+    assert np.all(ev.metrics["mse"] < plain.evaluate(net).metrics["mse"])
+
+
+def test_held_out_data_scores_the_fitted_readout_without_refitting():
+    task = SequenceTask.classification(n_seq=6, n_steps=10, fit_readout=True)
+    net = GRU.random(2, 3, 1, 3, scale=2.0, rng=0)
+    report = task.report(net)
+    best = task.trained_model(net)
+    test = task.test_task
+    assert not test.fit_readout and best.n_pop == 1
+    assert report["test_mse"] == test.evaluate(best).metrics["mse"][0]
+    refitted = SequenceTask(test.inputs, test.targets, mask=test.mask, fit_readout=True).evaluate(net.take([0]))
+    assert refitted.metrics["mse"][0] < report["test_mse"]  # fitting on the test data itself does better
+
+
+def test_fitted_readouts_need_a_separate_readout_and_a_valid_ridge():
+    task = SequenceTask(np.zeros((6, 1)), np.zeros((6, 1)), fit_readout=True)
+    with pytest.raises(ValueError, match="fit_readout needs a model whose outputs are a linear readout"):
+        task.check_model(FullyRecurrent.random(1, 3, 1, 1, rng=0))
+    with pytest.raises(ValueError, match="ridge must be a finite number >= 0"):
+        SequenceTask(np.zeros((6, 1)), np.zeros((6, 1)), fit_readout=True, ridge=-1.0)
+    with pytest.raises(ValueError, match="evolve_readout=False needs a model whose readout can be fitted"):
+        Jordan.codec(3, 1, 1, evolve_readout=False)
+    with pytest.raises(ValueError, match="output_activation='identity'"):
+        GRU.codec(3, 1, 1, evolve_readout=False, output_activation="logistic")
+    with pytest.raises(ValueError, match="w_out must have shape"):
+        GRU.random(2, 3, 1, 1, rng=0).with_readout(np.zeros((2, 1, 4)), np.zeros((2, 1)))

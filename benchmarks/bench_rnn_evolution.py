@@ -1,0 +1,88 @@
+"""Evolved recurrent networks over many seeds: how often the recurrent-family experiments
+succeed, and at what cost.
+
+Each experiment file in `experiments/` is run as written (model, task, method, population,
+generation budget and stopping rule) from seeds 1 ... `--seeds`, without checkpoints. Per
+seed the script prints the generations and evaluations used, the wall time and what the
+experiment's report measures on held-out data; then the success rate and the median
+evaluations (over all seeds, and over the successful ones).
+
+- ``elman_temporal_xor``: temporal XOR with delay 2 (the XOR of the inputs 1 and 2 steps
+  back) by an Elman network; success: every bit of 100 fresh test sequences right
+  (``test_solved`` = 1).
+- ``reber``: embedded Reber grammar, a GRU with a fitted readout (Evolino); success: at
+  least 95% of 1000 fresh strings predicted right at every step, the second-to-last symbol
+  included (``test_solved`` >= 0.95).
+- ``lstm_anbncn``: a^n b^n c^n trained on n <= 10 by an LSTM; success: every training string
+  accepted (n = 1 ... 10, ``largest_n`` >= 10); the median largest n that generalises is
+  printed too.
+
+    python benchmarks/bench_rnn_evolution.py [--seeds 10] [--experiments reber elman_temporal_xor lstm_anbncn]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+import evornn
+from evornn import config as configuration
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+# success rule, its test on the report, the report values printed per seed
+SUCCESS = {
+    "elman_temporal_xor": ("test_solved = 1", lambda r: r["test_solved"] == 1.0, ("test_solved", "test_mse")),
+    "reber": ("test_solved >= 0.95", lambda r: r["test_solved"] >= 0.95, ("test_solved", "test_penultimate")),
+    "lstm_anbncn": ("largest_n >= 10", lambda r: r["largest_n"] >= 10, ("largest_n",)),
+}
+
+
+def run_seeds(name: str, seeds: list[int]) -> None:
+    config = configuration.resolve(configuration.read_toml(EXPERIMENTS / f"{name}.toml"), default_name=name)
+    problem = configuration.build_problem(config)
+    ev = config["evolve"]
+    rule, succeeded, keys = SUCCESS[name]
+    print(f"\n{name}: {config['model']['type']} ({problem.n_genes} genes), {ev['method']} population {ev['n_pop']}, "
+          f"at most {ev['n_generations']} generations, stop {config['stop']}; success: {rule}")
+    print(f"{'seed':>5}{'generations':>13}{'evaluations':>13}{'time (s)':>10}  " + "".join(f"{k:>18}" for k in keys)
+          + f"{'success':>9}")
+    evaluations, wins, largest = [], [], []
+    for seed in seeds:
+        start = time.perf_counter()
+        result = evornn.evolve(problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"], rng=seed,
+                               hall_of_fame=ev["hall_of_fame"], progress=False, **config["stop"], **ev["options"])
+        report = problem.task.report(result.best_model)
+        elapsed = time.perf_counter() - start
+        won = bool(succeeded(report))
+        evaluations.append(result.n_evaluations)
+        wins.append(won)
+        largest.append(report.get("largest_n", -1))
+        values = "".join(f"{report[k]:>18.4g}" for k in keys)
+        print(f"{seed:>5}{result.n_generations:>13}{result.n_evaluations:>13}{elapsed:>10.1f}  {values}"
+              f"{'yes' if won else 'no':>9}", flush=True)
+    won = np.array(wins)
+    evals = np.array(evaluations)
+    print(f"success {won.sum()} / {won.size} seeds; median evaluations {np.median(evals):.0f} over all seeds, "
+          + (f"{np.median(evals[won]):.0f} over the successful ones" if won.any() else "none successful"))
+    if name == "lstm_anbncn":
+        print(f"largest n that generalises: median {np.median(largest):.0f}, range {min(largest)} ... {max(largest)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--experiments", nargs="+", default=list(SUCCESS), choices=list(SUCCESS))
+    args = parser.parse_args()
+    print(f"evornn {evornn.__version__}, numba {numba.__version__}, numpy {np.__version__}, "
+          f"{platform.processor() or platform.machine()}, {numba.config.NUMBA_NUM_THREADS} threads")
+    for name in args.experiments:
+        run_seeds(name, list(range(1, args.seeds + 1)))
+
+
+if __name__ == "__main__":
+    main()

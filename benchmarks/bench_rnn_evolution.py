@@ -16,8 +16,10 @@ evaluations (over all seeds, and over the successful ones).
 - ``lstm_anbncn``: a^n b^n c^n trained on n <= 10 by an LSTM; success: every training string
   accepted (n = 1 ... 10, ``largest_n`` >= 10); the median largest n that generalises is
   printed too.
+- ``lstm_anbncn_evolino``: the same with the LSTM's readout fitted instead of evolved
+  (``evolve_readout = false``, ``fit_readout = true``).
 
-    python benchmarks/bench_rnn_evolution.py [--seeds 10] [--experiments reber elman_temporal_xor lstm_anbncn]
+    python benchmarks/bench_rnn_evolution.py [--seeds 10] [--experiments reber elman_temporal_xor ...]
 """
 
 from __future__ import annotations
@@ -34,19 +36,27 @@ import evornn
 from evornn import config as configuration
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
-# success rule, its test on the report, the report values printed per seed
-SUCCESS = {
-    "elman_temporal_xor": ("test_solved = 1", lambda r: r["test_solved"] == 1.0, ("test_solved", "test_mse")),
-    "reber": ("test_solved >= 0.95", lambda r: r["test_solved"] >= 0.95, ("test_solved", "test_penultimate")),
-    "lstm_anbncn": ("largest_n >= 10", lambda r: r["largest_n"] >= 10, ("largest_n",)),
+# experiment file, changes to it, the success rule, its test on the report, the report values printed
+ANBNCN = ("largest_n >= 10", lambda r: r["largest_n"] >= 10, ("largest_n",))
+RUNS = {
+    "elman_temporal_xor": ("elman_temporal_xor", {}, "test_solved = 1", lambda r: r["test_solved"] == 1.0,
+                           ("test_solved", "test_mse")),
+    "reber": ("reber", {}, "test_solved >= 0.95", lambda r: r["test_solved"] >= 0.95,
+              ("test_solved", "test_penultimate")),
+    "lstm_anbncn": ("lstm_anbncn", {}, *ANBNCN),
+    "lstm_anbncn_evolino": ("lstm_anbncn", {"model": {"evolve_readout": False, "output_activation": "identity"},
+                                            "task": {"fit_readout": True}}, *ANBNCN),
 }
 
 
 def run_seeds(name: str, seeds: list[int]) -> None:
-    config = configuration.resolve(configuration.read_toml(EXPERIMENTS / f"{name}.toml"), default_name=name)
+    file, changes, rule, succeeded, keys = RUNS[name]
+    raw = configuration.read_toml(EXPERIMENTS / f"{file}.toml")
+    for section, values in changes.items():
+        raw[section].update(values)
+    config = configuration.resolve(raw, default_name=name)
     problem = configuration.build_problem(config)
     ev = config["evolve"]
-    rule, succeeded, keys = SUCCESS[name]
     print(f"\n{name}: {config['model']['type']} ({problem.n_genes} genes), {ev['method']} population {ev['n_pop']}, "
           f"at most {ev['n_generations']} generations, stop {config['stop']}; success: {rule}")
     print(f"{'seed':>5}{'generations':>13}{'evaluations':>13}{'time (s)':>10}  " + "".join(f"{k:>18}" for k in keys)
@@ -69,14 +79,14 @@ def run_seeds(name: str, seeds: list[int]) -> None:
     evals = np.array(evaluations)
     print(f"success {won.sum()} / {won.size} seeds; median evaluations {np.median(evals):.0f} over all seeds, "
           + (f"{np.median(evals[won]):.0f} over the successful ones" if won.any() else "none successful"))
-    if name == "lstm_anbncn":
+    if file == "lstm_anbncn":
         print(f"largest n that generalises: median {np.median(largest):.0f}, range {min(largest)} ... {max(largest)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--experiments", nargs="+", default=list(SUCCESS), choices=list(SUCCESS))
+    parser.add_argument("--experiments", nargs="+", default=list(RUNS), choices=list(RUNS))
     args = parser.parse_args()
     print(f"evornn {evornn.__version__}, numba {numba.__version__}, numpy {np.__version__}, "
           f"{platform.processor() or platform.machine()}, {numba.config.NUMBA_NUM_THREADS} threads")

@@ -233,8 +233,8 @@ class SequenceTask(Task):
               penultimate_weight: float = 1.0, score: str = "mse", **options):
         """Next-symbol prediction in the (embedded) Reber grammar, :func:`evornn.datasets.reber`:
         7 one-hot inputs, 7 outputs that must be above 0.5 for every symbol that may come next
-        and below it for the others (use a logistic output activation). "solved" is the
-        fraction of strings predicted right at every step; "penultimate", of strings whose
+        and below it for the others (a logistic output activation, or a fitted readout). "solved"
+        is the fraction of strings predicted right at every step; "penultimate", of strings whose
         second-to-last symbol (the T or P that repeats the second symbol) is predicted right.
         `penultimate_weight` weights that one step in the MSE (the fitness), which otherwise
         hardly sees the long-range dependency; `score` as in the constructor."""
@@ -282,7 +282,7 @@ class SequenceTask(Task):
         n_max = positive_int("n_max", n_max)
         probe = type(self).from_data(datasets.anbncn(np.arange(1, n_max + 1), counts=counts), tolerance=self.tolerance,
                                      dt=self.dt, steps_per_sample=self.steps_per_sample, method=self.method)
-        out, _ = probe._outputs(self.trained(model) if self.fit_readout else model)
+        out, _ = probe._outputs(self.trained(model))
         hit = np.all(np.abs(out - probe.targets.transpose(1, 0, 2)[:, :, None, :]) <= probe.tolerance, axis=3)
         failed = ~_all_hit(hit, probe.mask)  # (n, n_pop): string n + 1 rejected
         return np.where(failed.any(axis=0), failed.argmax(axis=0), n_max)

@@ -118,29 +118,38 @@ _SIN_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in range(1, 9)
 _COS_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k) for k in range(1, 9))
 
 
-@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
-def sincos_into(x, s, c):
-    """``s[q], c[q] = sin(x[q]), cos(x[q])`` over 1-D arrays, in a form the compiler vectorises.
+@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
+def sincos(x):
+    """``(sin(x), cos(x))`` of a scalar, in plain arithmetic that vectorises in a loop.
 
     Reduces by the nearest multiple of pi / 2 (three-part Cody-Waite, accurate for
     ``|x| < 1e5``), evaluates the Taylor series of sine and cosine to degree 17 and 16 on
     ``[-pi/4, pi/4]`` (truncation below 1e-19) and picks the quadrant by arithmetic
     selects. Within a few units in the last place of ``numpy.sin`` / ``numpy.cos`` (tested).
-    Compiled without reassociation, which would undo the range reduction.
-    Numba-compiled; writes into `s` and `c`; no validation.
+    Inlined into the caller: call it only from kernels compiled without reassociation
+    (``fastmath=CONTRACT``), which would undo the range reduction. Numba-compiled.
+    """
+    k = np.floor(x * _TWO_OVER_PI + 0.5)
+    r = ((x - k * _PIO2_1) - k * _PIO2_2) - k * _PIO2_3
+    r2 = r * r
+    ps = _SIN_COEFFS[7]
+    pc = _COS_COEFFS[7]
+    for m in range(6, -1, -1):
+        ps = ps * r2 + _SIN_COEFFS[m]
+        pc = pc * r2 + _COS_COEFFS[m]
+    sin_r = r + r * r2 * ps
+    cos_r = 1.0 + r2 * pc
+    quadrant = k - 4.0 * np.floor(0.25 * k)
+    swap = quadrant == 1.0 or quadrant == 3.0
+    s = (cos_r if swap else sin_r) * (-1.0 if quadrant >= 2.0 else 1.0)
+    c = (sin_r if swap else cos_r) * (-1.0 if quadrant == 1.0 or quadrant == 2.0 else 1.0)
+    return s, c
+
+
+@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
+def sincos_into(x, s, c):
+    """``s[q], c[q] = sin(x[q]), cos(x[q])`` over 1-D arrays with :func:`sincos`, a loop
+    the compiler vectorises. Numba-compiled; writes into `s` and `c`; no validation.
     """
     for q in range(x.shape[0]):
-        k = np.floor(x[q] * _TWO_OVER_PI + 0.5)
-        r = ((x[q] - k * _PIO2_1) - k * _PIO2_2) - k * _PIO2_3
-        r2 = r * r
-        ps = _SIN_COEFFS[7]
-        pc = _COS_COEFFS[7]
-        for m in range(6, -1, -1):
-            ps = ps * r2 + _SIN_COEFFS[m]
-            pc = pc * r2 + _COS_COEFFS[m]
-        sin_r = r + r * r2 * ps
-        cos_r = 1.0 + r2 * pc
-        quadrant = k - 4.0 * np.floor(0.25 * k)
-        swap = quadrant == 1.0 or quadrant == 3.0
-        s[q] = (cos_r if swap else sin_r) * (-1.0 if quadrant >= 2.0 else 1.0)
-        c[q] = (sin_r if swap else cos_r) * (-1.0 if quadrant == 1.0 or quadrant == 2.0 else 1.0)
+        s[q], c[q] = sincos(x[q])

@@ -28,7 +28,7 @@ from ._activations import logistic_into
 from .base import register_kernels
 from .ctrnn import CTRNNParams, ctrnn_output, drive_into
 
-LANES = 16
+LANES = 16  # a multiple of 4 (lanes_drive works on four lanes at a time)
 # Above this many neurons a block's weights (n * n * LANES * 8 bytes) outgrow the L2
 # cache, and one individual per unit with a vectorised reduction over j is faster.
 MAX_LANES_NEURONS = 24
@@ -62,28 +62,43 @@ def lanes_rhs(t, y, params, b, u, out):
 
     Numba-compiled; writes into `out`; no validation.
     """
+    rates = params.scratch[b, 1]
+    lanes_output(y, params, b, rates)
+    lanes_drive(y, rates, params, b, u, out)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def lanes_drive(y, rates, params, b, u, out):
+    """``out = (-y + W rates + V u) / tau`` for block `b`, lane-innermost like `y`: the
+    derivative given the firing rates (for loops that keep them from the previous step).
+
+    Four lanes at a time accumulate in registers over the inputs of a neuron, so nothing
+    is stored until a neuron's sum is complete. Numba-compiled; writes into `out`; no
+    validation.
+    """
     n = params.tau.shape[1]
     n_inputs = params.input_weights.shape[2]
-    gain, bias, tau = params.gain[b], params.bias[b], params.tau[b]
-    weights, input_weights = params.weights[b], params.input_weights[b]
-    x, rates, buf = params.scratch[b, 0], params.scratch[b, 1], params.scratch[b, 2]
-    for i in range(n):
-        for lane in range(LANES):
-            x[i * LANES + lane] = gain[i, lane] * (y[i * LANES + lane] + bias[i, lane])
-    logistic_into(x, rates, buf)
+    tau, weights, input_weights = params.tau[b], params.weights[b], params.input_weights[b]
     for i in range(n):
         row = i * LANES
-        for lane in range(LANES):
-            out[row + lane] = 0.0
-        for j in range(n):
-            col = j * LANES
-            for lane in range(LANES):
-                out[row + lane] += weights[i, j, lane] * rates[col + lane]
-        for k in range(n_inputs):
-            for lane in range(LANES):
-                out[row + lane] += input_weights[i, k, lane] * u[k * LANES + lane]
-        for lane in range(LANES):
-            out[row + lane] = (out[row + lane] - y[row + lane]) / tau[i, lane]
+        for c in range(0, LANES, 4):
+            a0 = a1 = a2 = a3 = 0.0
+            for j in range(n):
+                col = j * LANES + c
+                a0 += weights[i, j, c] * rates[col]
+                a1 += weights[i, j, c + 1] * rates[col + 1]
+                a2 += weights[i, j, c + 2] * rates[col + 2]
+                a3 += weights[i, j, c + 3] * rates[col + 3]
+            for k in range(n_inputs):
+                col = k * LANES + c
+                a0 += input_weights[i, k, c] * u[col]
+                a1 += input_weights[i, k, c + 1] * u[col + 1]
+                a2 += input_weights[i, k, c + 2] * u[col + 2]
+                a3 += input_weights[i, k, c + 3] * u[col + 3]
+            out[row + c] = (a0 - y[row + c]) / tau[i, c]
+            out[row + c + 1] = (a1 - y[row + c + 1]) / tau[i, c + 1]
+            out[row + c + 2] = (a2 - y[row + c + 2]) / tau[i, c + 2]
+            out[row + c + 3] = (a3 - y[row + c + 3]) / tau[i, c + 3]
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)

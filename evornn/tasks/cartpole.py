@@ -36,10 +36,9 @@ import numpy as np
 from numba import njit, prange
 
 from .._checks import one_of, positive_float, positive_int
-from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ..models._activations import sincos_into
-from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, lanes_params
-from ..models.base import output, rhs
+from .._numba import CONTRACT, ERROR_MODEL, FASTMATH, for_params
+from ..models._activations import sincos
+from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, lanes_drive, lanes_output, lanes_params
 from ..models.ctrnn import CTRNNParams
 from ._simulation import controller_step
 from .base import Evaluation, Task
@@ -65,35 +64,40 @@ LANES_MAX_STEPS = 10_000
 WIGGLE_WINDOW = 100
 
 
+@njit(cache=True, error_model=ERROR_MODEL, inline="always")
+def _wieland(force, two, cart_friction, pole_friction, v, w1, w2, s1, c1, s2, c2):
+    """Accelerations ``(x'', theta_1'', theta_2'')`` by Wieland's equations, given the cart
+    velocity `v`, the poles' angular velocities and the sines and cosines of their angles;
+    pole 2 is weighted by `two` (1 or 0). Branch-free, so that a loop over carts
+    vectorises. Inlined into the caller (and compiled with its flags). Numba-compiled."""
+    sign = (1.0 if v > 0.0 else 0.0) - (1.0 if v < 0.0 else 0.0)
+    numerator = (force - cart_friction * sign
+                 + M1 * L1 * w1 * w1 * s1 + 0.75 * M1 * c1 * (pole_friction * w1 / (M1 * L1) + GRAVITY * s1)
+                 + two * (M2 * L2 * w2 * w2 * s2 + 0.75 * M2 * c2 * (pole_friction * w2 / (M2 * L2) + GRAVITY * s2)))
+    denominator = CART_MASS + M1 * (1.0 - 0.75 * c1 * c1) + two * M2 * (1.0 - 0.75 * c2 * c2)
+    acc = numerator / denominator
+    alpha1 = -0.75 / L1 * (acc * c1 + GRAVITY * s1 + pole_friction * w1 / (M1 * L1))
+    alpha2 = two * (-0.75 / L2) * (acc * c2 + GRAVITY * s2 + pole_friction * w2 / (M2 * L2))
+    return acc, alpha1, alpha2
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def cartpole_derivatives(state, force, n_poles, cart_friction, pole_friction, out):
     """d/dt of ``state = (x, x', theta_1, theta_1', theta_2, theta_2')`` (Wieland's equations).
 
     Numba-compiled; writes into `out`; no validation. With ``n_poles == 1`` pole 2 is absent.
     """
-    sign = 0.0 if state[1] == 0.0 else (1.0 if state[1] > 0.0 else -1.0)
-    numerator = force - cart_friction * sign
-    denominator = CART_MASS
+    two = 1.0 if n_poles == 2 else 0.0
     # Each pole's sine and cosine once (they are most of the cost).
     c1, s1 = np.cos(state[2]), np.sin(state[2])
     c2, s2 = (np.cos(state[4]), np.sin(state[4])) if n_poles == 2 else (1.0, 0.0)
-    w1, w2 = state[3], state[5]
-    numerator += M1 * L1 * w1 * w1 * s1 + 0.75 * M1 * c1 * (pole_friction * w1 / (M1 * L1) + GRAVITY * s1)
-    denominator += M1 * (1.0 - 0.75 * c1 * c1)
-    if n_poles == 2:
-        numerator += M2 * L2 * w2 * w2 * s2 + 0.75 * M2 * c2 * (pole_friction * w2 / (M2 * L2) + GRAVITY * s2)
-        denominator += M2 * (1.0 - 0.75 * c2 * c2)
-    acc = numerator / denominator
+    acc, alpha1, alpha2 = _wieland(force, two, cart_friction, pole_friction, state[1], state[3], state[5], s1, c1, s2, c2)
     out[0] = state[1]
     out[1] = acc
-    out[2] = w1
-    out[3] = -0.75 / L1 * (acc * c1 + GRAVITY * s1 + pole_friction * w1 / (M1 * L1))
-    if n_poles == 2:
-        out[4] = w2
-        out[5] = -0.75 / L2 * (acc * c2 + GRAVITY * s2 + pole_friction * w2 / (M2 * L2))
-    else:
-        out[4] = 0.0
-        out[5] = 0.0
+    out[2] = state[3]
+    out[3] = alpha1
+    out[4] = two * state[5]
+    out[5] = alpha2
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -160,34 +164,48 @@ def _balance(params, y0, n_outputs, starts, n_poles, velocities, max_steps, cont
         wiggle_out[p, s] = recent.sum()
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _derivatives_lanes(state, force, n_poles, out, angles, sines, cosines):
-    """:func:`cartpole_derivatives` for ``LANES`` carts at once: `state` and `out` have
-    shape (6, LANES), `force` (LANES,); `angles`, `sines` and `cosines` (2 * LANES,) are
-    scratch. The loops over lanes compile to SIMD code, sine and cosine included.
-    Numba-compiled; no validation."""
-    for lane in range(LANES):
-        angles[lane] = state[2, lane]
-        angles[LANES + lane] = state[4, lane]
-    sincos_into(angles, sines, cosines)
-    # Branch-free so that the loop over lanes vectorises: pole 2 is weighted by 0 or 1.
+@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
+def _derivatives_scalar(force, two, x, v, t1, w1, t2, w2):
+    """:func:`cartpole_derivatives` of one cart as a tuple, with the vectorisable :func:`sincos`."""
+    s1, c1 = sincos(t1)
+    s2, c2 = sincos(t2)
+    acc, alpha1, alpha2 = _wieland(force, two, CART_FRICTION, POLE_FRICTION, v, w1, w2, s1, c1, s2, c2)
+    return v, acc, w1, alpha1, two * w2, alpha2
+
+
+@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
+def _rk4_scalar(force, two, s0, s1, s2, s3, s4, s5):
+    """:func:`cartpole_rk4` of one cart held in registers (step `TAU`); returns the new state."""
+    h = TAU
+    a0, a1, a2, a3, a4, a5 = _derivatives_scalar(force, two, s0, s1, s2, s3, s4, s5)
+    b0, b1, b2, b3, b4, b5 = _derivatives_scalar(force, two, s0 + 0.5 * h * a0, s1 + 0.5 * h * a1, s2 + 0.5 * h * a2,
+                                                 s3 + 0.5 * h * a3, s4 + 0.5 * h * a4, s5 + 0.5 * h * a5)
+    c0, c1, c2, c3, c4, c5 = _derivatives_scalar(force, two, s0 + 0.5 * h * b0, s1 + 0.5 * h * b1, s2 + 0.5 * h * b2,
+                                                 s3 + 0.5 * h * b3, s4 + 0.5 * h * b4, s5 + 0.5 * h * b5)
+    d0, d1, d2, d3, d4, d5 = _derivatives_scalar(force, two, s0 + h * c0, s1 + h * c1, s2 + h * c2,
+                                                 s3 + h * c3, s4 + h * c4, s5 + h * c5)
+    return (s0 + h / 6.0 * (a0 + 2.0 * b0 + 2.0 * c0 + d0), s1 + h / 6.0 * (a1 + 2.0 * b1 + 2.0 * c1 + d1),
+            s2 + h / 6.0 * (a2 + 2.0 * b2 + 2.0 * c2 + d2), s3 + h / 6.0 * (a3 + 2.0 * b3 + 2.0 * c3 + d3),
+            s4 + h / 6.0 * (a4 + 2.0 * b4 + 2.0 * c4 + d4), s5 + h / 6.0 * (a5 + 2.0 * b5 + 2.0 * c5 + d5))
+
+
+@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
+def _rk4_lanes(body, force, n_poles):
+    """Two RK4 steps of `TAU` (one control step) for ``LANES`` carts, ``body`` (6, LANES)
+    in place under `force` (LANES,).
+
+    Each cart's whole step stays in registers, so the one loop over lanes compiles to SIMD
+    code (sine and cosine included); compiled without reassociation for :func:`sincos`.
+    Numba-compiled; no validation.
+    """
     two = 1.0 if n_poles == 2 else 0.0
     for lane in range(LANES):
-        v = state[1, lane]
-        sign = (1.0 if v > 0.0 else 0.0) - (1.0 if v < 0.0 else 0.0)
-        c1, s1, w1 = cosines[lane], sines[lane], state[3, lane]
-        c2, s2, w2 = cosines[LANES + lane], sines[LANES + lane], state[5, lane]
-        numerator = (force[lane] - CART_FRICTION * sign
-                     + M1 * L1 * w1 * w1 * s1 + 0.75 * M1 * c1 * (POLE_FRICTION * w1 / (M1 * L1) + GRAVITY * s1)
-                     + two * (M2 * L2 * w2 * w2 * s2 + 0.75 * M2 * c2 * (POLE_FRICTION * w2 / (M2 * L2) + GRAVITY * s2)))
-        denominator = CART_MASS + M1 * (1.0 - 0.75 * c1 * c1) + two * M2 * (1.0 - 0.75 * c2 * c2)
-        acc = numerator / denominator
-        out[0, lane] = v
-        out[1, lane] = acc
-        out[2, lane] = w1
-        out[3, lane] = -0.75 / L1 * (acc * c1 + GRAVITY * s1 + POLE_FRICTION * w1 / (M1 * L1))
-        out[4, lane] = two * w2
-        out[5, lane] = two * (-0.75 / L2) * (acc * c2 + GRAVITY * s2 + POLE_FRICTION * w2 / (M2 * L2))
+        f = force[lane]
+        x, v, t1, w1, t2, w2 = body[0, lane], body[1, lane], body[2, lane], body[3, lane], body[4, lane], body[5, lane]
+        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, x, v, t1, w1, t2, w2)
+        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, x, v, t1, w1, t2, w2)
+        body[0, lane], body[1, lane], body[2, lane] = x, v, t1
+        body[3, lane], body[4, lane], body[5, lane] = w1, t2, w2
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -230,9 +248,6 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
         z = np.empty(n * LANES)
         u = np.empty(n_inputs * LANES)
         body = np.zeros((6, LANES))
-        k1, k2, k3, k4, tmp = (np.empty((6, LANES)), np.empty((6, LANES)), np.empty((6, LANES)),
-                               np.empty((6, LANES)), np.empty((6, LANES)))
-        trig = np.empty((3, 2 * LANES))
         force = np.empty(LANES)
         recent = np.zeros((WIGGLE_WINDOW, LANES))
         steps = np.zeros(LANES, dtype=np.int64)
@@ -240,6 +255,7 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
         trial = np.full(LANES, -1, dtype=np.int64)
         taken = 0  # trials this block has started: the next is job + taken * n_jobs
         n_busy = 0
+        reloaded = True
         for lane in range(LANES):
             if job + taken * n_jobs < n_trials:
                 _load_lane(params, y0, starts, job + taken * n_jobs, n_pop, work, job, lane, y, body, recent)
@@ -253,31 +269,18 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
                     for lane in range(LANES):
                         u[k * LANES + lane] = body[q, lane] / SCALE[q]
                     k += 1
-            rhs(0.0, y, work, job, u, dy)
+            # z holds the firing rates of y: each step computes them once, for the force
+            # now and for the network's derivative in the next step.
+            if reloaded:
+                lanes_output(y, work, job, z)
+            lanes_drive(y, z, work, job, u, dy)
             for q in range(n * LANES):
                 y[q] += controller_dt * dy[q]
-            output(y, work, job, z)
+            lanes_output(y, work, job, z)
+            reloaded = False
             for lane in range(LANES):
                 force[lane] = FORCE_MAG * 2.0 * (z[lane] - 0.5)
-            # Two RK4 steps with the stages written out: helpers for the stage updates
-            # measured about 30% slower (separately compiled, they are not inlined).
-            for _ in range(2):
-                _derivatives_lanes(body, force, n_poles, k1, trig[0], trig[1], trig[2])
-                for q in range(6):
-                    for lane in range(LANES):
-                        tmp[q, lane] = body[q, lane] + 0.5 * TAU * k1[q, lane]
-                _derivatives_lanes(tmp, force, n_poles, k2, trig[0], trig[1], trig[2])
-                for q in range(6):
-                    for lane in range(LANES):
-                        tmp[q, lane] = body[q, lane] + 0.5 * TAU * k2[q, lane]
-                _derivatives_lanes(tmp, force, n_poles, k3, trig[0], trig[1], trig[2])
-                for q in range(6):
-                    for lane in range(LANES):
-                        tmp[q, lane] = body[q, lane] + TAU * k3[q, lane]
-                _derivatives_lanes(tmp, force, n_poles, k4, trig[0], trig[1], trig[2])
-                for q in range(6):
-                    for lane in range(LANES):
-                        body[q, lane] += TAU / 6.0 * (k1[q, lane] + 2.0 * k2[q, lane] + 2.0 * k3[q, lane] + k4[q, lane])
+            _rk4_lanes(body, force, n_poles)
             for lane in range(LANES):
                 if trial[lane] < 0:
                     continue
@@ -304,6 +307,7 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
                         _load_lane(params, y0, starts, job + taken * n_jobs, n_pop, work, job, lane, y, body, recent)
                         trial[lane] = job + taken * n_jobs
                         taken += 1
+                        reloaded = True
                     else:
                         trial[lane] = -1
                         n_busy -= 1

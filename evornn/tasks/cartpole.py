@@ -38,7 +38,7 @@ from numba import njit, prange
 from .._checks import one_of, positive_float, positive_int
 from .._numba import CONTRACT, ERROR_MODEL, FASTMATH, for_params
 from ..models._activations import sincos
-from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, lanes_drive, lanes_output, lanes_params
+from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, block_width, lanes_drive, lanes_output, lanes_params
 from ..models.ctrnn import CTRNNParams
 from ._simulation import controller_step
 from .base import Evaluation, Task
@@ -191,15 +191,15 @@ def _rk4_scalar(force, two, s0, s1, s2, s3, s4, s5):
 
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
 def _rk4_lanes(body, force, n_poles):
-    """Two RK4 steps of `TAU` (one control step) for ``LANES`` carts, ``body`` (6, LANES)
-    in place under `force` (LANES,).
+    """Two RK4 steps of `TAU` (one control step) for a block of carts, ``body`` (6, width)
+    in place under `force` (width,).
 
     Each cart's whole step stays in registers, so the one loop over lanes compiles to SIMD
     code (sine and cosine included); compiled without reassociation for :func:`sincos`.
     Numba-compiled; no validation.
     """
     two = 1.0 if n_poles == 2 else 0.0
-    for lane in range(LANES):
+    for lane in range(body.shape[1]):
         f = force[lane]
         x, v, t1, w1, t2, w2 = body[0, lane], body[1, lane], body[2, lane], body[3, lane], body[4, lane], body[5, lane]
         x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, x, v, t1, w1, t2, w2)
@@ -222,7 +222,7 @@ def _load_lane(params, y0, starts, task, n_pop, work, job, lane, y, body, recent
             work.weights[job, i, j, lane] = params.weights[p, i, j]
         for k in range(params.input_weights.shape[2]):
             work.input_weights[job, i, k, lane] = params.input_weights[p, i, k]
-        y[i * LANES + lane] = y0[p, i]
+        y[i * work.tau.shape[2] + lane] = y0[p, i]
     for q in range(6):
         body[q, lane] = starts[s, q]
     for q in range(WIGGLE_WINDOW):
@@ -231,7 +231,7 @@ def _load_lane(params, y0, starts, task, n_pop, work, job, lane, y, body, recent
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, controller_dt, steps_out, wiggle_out):
-    """:func:`_balance` for CTRNN controllers (`params`, a ``CTRNNParams``), ``LANES``
+    """:func:`_balance` for CTRNN controllers (`params`, a ``CTRNNParams``), a block of
     trials at a time, the trial innermost (see :mod:`evornn.models._ctrnn_fast`), so that
     every loop over lanes compiles to SIMD code. Block `job` of `work` (a ``CTRNNLanes``)
     runs the trials ``job, job + n_jobs, ...`` (trial ``s * n_pop + p``: individual `p`
@@ -240,23 +240,24 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
     number of blocks or threads. Numba-compiled."""
     n_pop, n = params.tau.shape[0], params.tau.shape[1]
     n_trials = n_pop * starts.shape[0]
-    n_jobs = work.tau.shape[0]
+    n_jobs, width = work.tau.shape[0], work.tau.shape[2]
     n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
     for job in prange(n_jobs):
-        y = np.zeros(n * LANES)
-        dy = np.empty(n * LANES)
-        z = np.empty(n * LANES)
-        u = np.empty(n_inputs * LANES)
-        body = np.zeros((6, LANES))
-        force = np.empty(LANES)
-        recent = np.zeros((WIGGLE_WINDOW, LANES))
-        steps = np.zeros(LANES, dtype=np.int64)
-        slot = np.zeros(LANES, dtype=np.int64)
-        trial = np.full(LANES, -1, dtype=np.int64)
+        y = np.zeros(n * width)
+        dy = np.empty(n * width)
+        z = np.empty(n * width)
+        u = np.empty(n_inputs * width)
+        u2 = u.reshape((n_inputs, width))  # indexed by the lane alone, so that loads vectorise
+        body = np.zeros((6, width))
+        force = np.empty(width)
+        recent = np.zeros((WIGGLE_WINDOW, width))
+        steps = np.zeros(width, dtype=np.int64)
+        slot = np.zeros(width, dtype=np.int64)
+        trial = np.full(width, -1, dtype=np.int64)
         taken = 0  # trials this block has started: the next is job + taken * n_jobs
         n_busy = 0
         reloaded = True
-        for lane in range(LANES):
+        for lane in range(width):
             if job + taken * n_jobs < n_trials:
                 _load_lane(params, y0, starts, job + taken * n_jobs, n_pop, work, job, lane, y, body, recent)
                 trial[lane] = job + taken * n_jobs
@@ -266,22 +267,22 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
             k = 0
             for q in range(2 + 2 * n_poles):
                 if velocities or q % 2 == 0:
-                    for lane in range(LANES):
-                        u[k * LANES + lane] = body[q, lane] / SCALE[q]
+                    for lane in range(width):
+                        u2[k, lane] = body[q, lane] / SCALE[q]
                     k += 1
             # z holds the firing rates of y: each step computes them once, for the force
             # now and for the network's derivative in the next step.
             if reloaded:
                 lanes_output(y, work, job, z)
             lanes_drive(y, z, work, job, u, dy)
-            for q in range(n * LANES):
+            for q in range(n * width):
                 y[q] += controller_dt * dy[q]
             lanes_output(y, work, job, z)
             reloaded = False
-            for lane in range(LANES):
+            for lane in range(width):
                 force[lane] = FORCE_MAG * 2.0 * (z[lane] - 0.5)
             _rk4_lanes(body, force, n_poles)
-            for lane in range(LANES):
+            for lane in range(width):
                 if trial[lane] < 0:
                     continue
                 # A non-finite force ends a trial before this step, as in the one-individual loop.
@@ -455,8 +456,9 @@ class CartPoleTask(Task):
             # keeps all its lanes busy: long trials (100,000-step balancing) and small
             # batches run one individual per thread instead. The choice depends on the
             # task alone, never on the thread count.
-            n_jobs = max(1, min(-(-n_trials // LANES), LANE_JOBS_PER_THREAD * numba.get_num_threads()))
-            work = lanes_params(model.params.__class__(*(field[:1] for field in model.params)))
+            width = block_width(n_trials, model.n_state, self.n_inputs)
+            n_jobs = max(1, min(-(-n_trials // width), LANE_JOBS_PER_THREAD * numba.get_num_threads()))
+            work = lanes_params(model.params.__class__(*(field[:1] for field in model.params)), width)
             work = work._replace(**{name: np.repeat(getattr(work, name), n_jobs, axis=0) for name in work._fields})
             _balance_lanes(model.params, work, y0, starts, self.n_poles, self.velocities, max_steps,
                            self.controller_dt, steps, wiggle)

@@ -45,7 +45,10 @@ import numpy as np
 from numba import njit, prange
 
 from .._checks import positive_float
-from .._numba import ERROR_MODEL, FASTMATH, for_params
+from .._numba import CONTRACT, ERROR_MODEL, FASTMATH, for_params
+from ..models._activations import atan, sincos
+from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, block_width, lanes_drive, lanes_output, lanes_params, lanes_state
+from ..models.ctrnn import CTRNNParams
 from ._simulation import controller_step
 from .base import Evaluation, Task
 
@@ -190,6 +193,97 @@ def _walk(params, y0, n_outputs, n_legs, n_steps, dt, discrete, distance_out, tr
         distance_out[p] = body[0] if finite else np.nan
 
 
+# Rows of the one-legged bodies in a block of lanes (_walk_lanes).
+_X, _V, _ANGLE, _OMEGA, _FOOT_X, _FOOT_Y, _HIP_X, _BAD = range(8)
+
+
+@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
+def _leg_lanes(body, rates, dt, out):
+    """:func:`legs_step` for a block of one-legged bodies, ``body`` (8, width) (rows ``_X``
+    to ``_HIP_X``; ``_BAD`` counts the steps whose forces were not finite), driven by the
+    firing rates of their networks (``rates`` lane-innermost: foot, forward, backward
+    first); the new state goes to `out`, another (8, width) array.
+
+    Both the stance and the swing update are computed and one is selected, so that the
+    loop over lanes compiles to SIMD code (arctangent, sine and cosine included). The
+    stance angle is ``atan(dx / dy)``, which equals ``atan2(dx, dy)`` as the foot is
+    always below the hip (``dy >= 15 cos(pi / 6)``). Compiled without reassociation for
+    :func:`sincos` and :func:`atan`. Numba-compiled; no validation.
+    """
+    width = body.shape[1]
+    # Every candidate value is computed, then selected (`&` and `|` rather than `and` and
+    # `or`, which branch): a branch in the loop would make masked loads and stores, which
+    # are slow on some processors. Each array is indexed by the lane alone: an index such
+    # as ``width + lane`` could be negative as far as the compiler knows, and its
+    # wraparound check would turn contiguous loads into gathers. The new state goes to
+    # another array: storing a value just loaded from the same place would be dropped,
+    # which again leaves a conditional store.
+    foot, forward_rate, backward_rate = rates[:width], rates[width:2 * width], rates[2 * width:3 * width]
+    for lane in range(width):
+        angle, omega, v = body[_ANGLE, lane], body[_OMEGA, lane], body[_V, lane]
+        down = foot[lane] > 0.5
+        forward = forward_rate[lane] * MAX_LEG_FORCE
+        backward = backward_rate[lane] * MAX_LEG_FORCE
+        out[_BAD, lane] = body[_BAD, lane] + (0.0 if np.isfinite(forward) & np.isfinite(backward) else 1.0)
+        f = forward - backward
+        pushes = down & (((angle >= BACKWARD_LIMIT) & (angle <= FORWARD_LIMIT)) | ((angle < BACKWARD_LIMIT) & (f < 0.0))
+                         | ((angle > FORWARD_LIMIT) & (f > 0.0)))
+        v = min(max(v + dt * (f if pushes else 0.0), -MAX_VELOCITY), MAX_VELOCITY)
+        hip = body[_HIP_X, lane] + dt * v
+        out[_X, lane] = body[_X, lane] + dt * v
+        out[_HIP_X, lane] = hip
+        foot_x, foot_y = body[_FOOT_X, lane], body[_FOOT_Y, lane]
+        stance_angle = atan((foot_x - hip) / (foot_y - HIP_HEIGHT))
+        stance_omega = (stance_angle - angle) / dt
+        swing_omega = min(max(omega + dt * MAX_TORQUE * (backward - forward), -MAX_OMEGA), MAX_OMEGA)
+        swing_angle = angle + dt * swing_omega
+        stopped = (swing_angle < BACKWARD_LIMIT) | (swing_angle > FORWARD_LIMIT)
+        swing_angle = min(max(swing_angle, BACKWARD_LIMIT), FORWARD_LIMIT)
+        swing_omega = 0.0 if stopped else swing_omega
+        sine, cosine = sincos(swing_angle)
+        swing_x = hip + LEG_LENGTH * sine
+        swing_y = HIP_HEIGHT + LEG_LENGTH * cosine
+        foot_x = foot_x if down else swing_x
+        out[_ANGLE, lane] = stance_angle if down else swing_angle
+        out[_OMEGA, lane] = stance_omega if down else swing_omega
+        out[_FOOT_X, lane] = foot_x
+        out[_FOOT_Y, lane] = foot_y if down else swing_y
+        # An unsupported body, or one whose foot is far behind, stops.
+        out[_V, lane] = v if down & (hip - foot_x <= STUCK_DISTANCE) else 0.0
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _walk_lanes(work, y0, n_steps, dt, distance_out):
+    """:func:`_walk` for one leg and CTRNN controllers in blocks of lanes (`work`, a
+    ``CTRNNLanes``; `y0` (n_blocks, n * width) lane-innermost): every loop over lanes
+    compiles to SIMD code, and each network's firing rates are computed once per step.
+    ``distance_out[b, lane]`` = final x, NaN if the network diverged. Numba-compiled."""
+    n_blocks, n, width = work.tau.shape
+    for b in prange(n_blocks):
+        y = y0[b].copy()
+        dy = np.empty(n * width)
+        rates = np.empty(n * width)
+        u = np.empty(width)
+        bodies = np.zeros((2, 8, width))  # this step's and the next step's
+        for lane in range(width):
+            bodies[0, _ANGLE, lane] = FORWARD_LIMIT
+            bodies[0, _FOOT_X, lane] = LEG_LENGTH * np.sin(FORWARD_LIMIT)
+            bodies[0, _FOOT_Y, lane] = HIP_HEIGHT + LEG_LENGTH * np.cos(FORWARD_LIMIT)
+        lanes_output(y, work, b, rates)
+        for step in range(n_steps):
+            body, new_body = bodies[step % 2], bodies[1 - step % 2]
+            for lane in range(width):
+                u[lane] = body[_ANGLE, lane] * 5.0 / FORWARD_LIMIT
+            lanes_drive(y, rates, work, b, u, dy)
+            for q in range(n * width):
+                y[q] += dt * dy[q]
+            lanes_output(y, work, b, rates)
+            _leg_lanes(body, rates, dt, new_body)
+        body = bodies[n_steps % 2]
+        for lane in range(width):
+            distance_out[b, lane] = np.nan if body[_BAD, lane] != 0.0 else body[_X, lane]
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def hand_designed_walk(n_legs, n_steps, dt, trace):
     """Beer's hand-designed stepping for every leg: the foot goes down at the forward limit
@@ -262,6 +356,15 @@ class WalkerTask(Task):
         self.check_model(model)
         distance = np.empty(model.n_pop)
         y0 = np.ascontiguousarray(model.initial_state())
+        if (self.n_legs == 1 and type(model.params) is CTRNNParams and trace.shape[1] == 0
+                and model.n_pop >= LANES and model.n_state <= MAX_LANES_NEURONS):
+            # CTRNN controllers of one leg run in SIMD lanes; the results are the same.
+            width = block_width(model.n_pop, model.n_state, 1)
+            work = lanes_params(model.params, width)
+            n_blocks = work.tau.shape[0]
+            distances = np.empty((n_blocks, width))
+            _walk_lanes(work, lanes_state(y0, width), self.n_steps, self.dt, distances)
+            return distances.reshape(-1)[: model.n_pop]
         for_params(_walk, model.params)(model.params, y0, model.n_outputs, self.n_legs, self.n_steps, self.dt,
                                         model.time == "discrete", distance, trace)
         return distance

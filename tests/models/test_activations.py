@@ -1,6 +1,22 @@
 import numpy as np
+from numba import njit
 
-from evornn.models._activations import logistic_into, tanh_into
+from evornn._numba import CONTRACT
+from evornn.models._activations import atan, logistic_into, sincos, tanh_into
+
+
+@njit(fastmath=CONTRACT)
+def _elementwise(x, s, c, t):
+    """The scalar kernels over an array, as the compiled loops that inline them run them."""
+    for q in range(x.shape[0]):
+        s[q], c[q] = sincos(x[q])
+        t[q] = atan(x[q])
+
+
+def _apply(x):
+    s, c, t = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+    _elementwise(x, s, c, t)
+    return s, c, t
 
 
 def test_logistic_into_matches_numpy_to_a_few_ulp(rng):
@@ -23,15 +39,24 @@ def test_logistic_into_saturates_and_propagates_nan():
 
 
 def test_vectorised_sine_and_cosine_are_within_one_ulp_of_numpy(rng):
-    from evornn.models._activations import sincos_into
-
     x = np.concatenate([rng.uniform(-1, 1, 20000), rng.uniform(-100, 100, 20000), np.linspace(-7, 7, 1001),
                         [0.0, -0.0, np.pi / 4, np.pi / 2, np.pi, -np.pi / 2]])
-    s, c = np.empty_like(x), np.empty_like(x)
-    sincos_into(x, s, c)
+    s, c, _ = _apply(x)
     for ours, theirs in ((s, np.sin(x)), (c, np.cos(x))):
         # One ulp of the result, or of 1e-16 near zeros (where the reduction's absolute error dominates).
         assert np.all(np.abs(ours - theirs) <= np.spacing(np.maximum(np.abs(theirs), 0.5)))
+
+
+def test_vectorised_arctangent_is_within_two_ulp_of_numpy(rng):
+    # Every branch of the reduction (|x| <= 0.66, up to tan(3 pi / 8) = 2.414, above) and its edges.
+    x = np.concatenate([rng.uniform(-1, 1, 20000), rng.uniform(-5, 5, 20000), rng.normal(0, 1e3, 5000),
+                        np.linspace(-3, 3, 6001), [0.0, -0.0, 0.66, np.nextafter(0.66, 1), 2.414213562373095,
+                                                   1e-300, 1e300, -1e300]])
+    _, _, ours = _apply(x)
+    theirs = np.arctan(x)
+    assert np.all(np.abs(ours - theirs) <= 2 * np.spacing(np.abs(theirs)))
+    _, _, special = _apply(np.array([np.inf, -np.inf, np.nan]))
+    assert special[0] == np.pi / 2 and special[1] == -np.pi / 2 and np.isnan(special[2])
 
 
 def test_tanh_into_has_a_tiny_absolute_error(rng):

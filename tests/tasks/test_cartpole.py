@@ -141,15 +141,18 @@ def test_the_cart_figure_and_animation_are_written(tmp_path):
         assert gif.n_frames == min(100, steps)
 
 
-@pytest.mark.parametrize("velocities", [True, False])
-def test_ctrnn_blocks_balance_like_the_generic_loop(velocities):
+@pytest.mark.parametrize("velocities, n_pop", [(True, 37), (False, 37), (True, 47)])
+def test_ctrnn_blocks_balance_like_the_generic_loop(velocities, n_pop):
     """CTRNN controllers run in SIMD blocks (vectorised sine, cosine and sigmoid); the
-    generic one-individual loop is the reference. 37 networks leave a padded block."""
+    generic one-individual loop is the reference. 37 networks (407 trials) run in blocks
+    of 16 lanes, 47 (517 trials) in blocks of 128, both leaving a padded block."""
+    from evornn.models._ctrnn_fast import block_width
     from evornn.tasks.cartpole import _balance
 
     task = CartPoleTask(n_poles=2, velocities=velocities, max_steps=400)
-    net = evornn.CTRNN.random(37, 3, n_inputs=task.n_inputs, rng=11)
+    net = evornn.CTRNN.random(n_pop, 3, n_inputs=task.n_inputs, rng=11)
     starts = generalisation_starts()[::61]
+    assert block_width(n_pop * len(starts), 3, task.n_inputs) == (16 if n_pop == 37 else 128)
     steps, wiggle = task.balance(net, starts)
     ref_steps = np.empty_like(steps)
     ref_wiggle = np.empty_like(wiggle)

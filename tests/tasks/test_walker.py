@@ -39,13 +39,36 @@ def ctrnn_controller(net, p, n_legs, dt=0.1):
     return control
 
 
-@pytest.mark.parametrize("n_legs, n_neurons", [(1, 4), (6, 18)])
-def test_networks_walk_like_the_python_walker(n_legs, n_neurons):
-    net = evornn.CTRNN.random(6, n_neurons, n_inputs=n_legs, rng=3)
+@pytest.mark.parametrize("n_legs, n_neurons, n_pop", [(1, 4, 6), (6, 18, 6), (1, 4, 20)])
+def test_networks_walk_like_the_python_walker(n_legs, n_neurons, n_pop):
+    """Six networks walk one at a time; 20 one-legged CTRNNs run in SIMD lanes (a padded block)."""
+    net = evornn.CTRNN.random(n_pop, n_neurons, n_inputs=n_legs, rng=3)
     task = WalkerTask(n_legs=n_legs, duration=60.0)
     velocity = task.evaluate(net).metrics["velocity"]
-    expected = [walk_reference(ctrnn_controller(net, p, n_legs), n_legs, duration=60.0) / 60.0 for p in range(6)]
+    expected = [walk_reference(ctrnn_controller(net, p, n_legs), n_legs, duration=60.0) / 60.0 for p in range(n_pop)]
     np.testing.assert_allclose(velocity, expected, rtol=1e-6, atol=1e-9)
+    assert np.ptp(velocity) > 0.1  # the networks differ: some walk, some do not
+
+
+def test_wide_blocks_walk_like_the_one_at_a_time_loop_and_keep_a_diverging_lane_apart():
+    """520 walkers run in blocks of 128 lanes; batches of 8 take the one-individual loop.
+    One network diverges: it alone gets NaN (the worst fitness), its block-mates walk on."""
+    from evornn.models._ctrnn_fast import block_width
+
+    net = evornn.CTRNN.random(520, 3, n_inputs=1, rng=5)
+    p = net.params
+    weights, tau = p.weights.copy(), p.tau.copy()
+    weights[130], tau[130] = 1e308, 1e-300
+    net = evornn.CTRNN(weights, tau=tau, bias=p.bias, gain=p.gain, input_weights=p.input_weights)
+    task = WalkerTask(duration=30.0)
+    assert block_width(net.n_pop, 3, 1) == 128
+    wide = task.evaluate(net)
+    one_by_one = np.concatenate([task.evaluate(net.take(slice(k, k + 8))).metrics["velocity"]
+                                 for k in range(0, net.n_pop, 8)])
+    assert np.isnan(wide.metrics["velocity"][130]) and np.isnan(one_by_one[130])
+    assert wide.nonfinite[130] and wide.fitness[130] == 0.0
+    np.testing.assert_allclose(wide.metrics["velocity"], one_by_one, rtol=1e-9, atol=1e-12)
+    assert np.count_nonzero(np.isfinite(wide.metrics["velocity"])) == net.n_pop - 1
 
 
 def test_the_behaviour_trace_ends_where_the_walk_ends():

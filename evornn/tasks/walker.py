@@ -33,6 +33,13 @@ feet on both sides, between :math:`(\min x_L + \min x_R)/2` and
 :math:`(\max x_L + \max x_R)/2`. Leg :math:`l` reads input :math:`l` and outputs
 :math:`3l, 3l + 1, 3l + 2` (foot, forward force, backward force).
 
+**Speed.** A batch of 16 or more one-legged walkers with CTRNN controllers runs in SIMD
+lanes (blocks of 16 walkers, or 128 for batches of 512 or more): every loop over walkers
+compiles to vector code, the network's sigmoid and the leg's arctangent, sine and cosine
+included (plain-arithmetic versions within one or two units in the last place of NumPy's),
+with both the stance and the swing update computed and one selected. Other controllers,
+six legs and traces take the one-walker-per-thread loop; the two agree to 1e-9 (tested).
+
 References: R. D. Beer and J. C. Gallagher, "Evolving dynamical neural networks for
 adaptive behavior", Adaptive Behavior 1(1), 1992; R. D. Beer, H. J. Chiel and J. C.
 Gallagher, "Evolution and analysis of model CPGs for walking I and II", J. Comput.

@@ -173,17 +173,18 @@ def run_fast(params: CTRNNParams, method_code, y, t0, dt, step0, n_steps, u, rec
         rows = CTRNNRows(*params, scratch=np.zeros((n_pop, 3, n)))
         run_fixed(method_code, rows, y, t0, dt, step0, n_steps, u, record_every, y_rec)
         return
-    fast = lanes_params(params)
-    n_blocks = fast.tau.shape[0]
-    y_lanes = lanes_state(y)
     n_u, n_c, _, n_inputs = u.shape
+    width = block_width(n_pop, n, n_inputs)
+    fast = lanes_params(params, width)
+    n_blocks = fast.tau.shape[0]
+    y_lanes = lanes_state(y, width)
     u_lanes = np.ascontiguousarray(
         np.moveaxis(
-            np.concatenate([u, np.zeros((n_u, n_c, n_blocks * LANES - n_pop, n_inputs))], axis=2)
-            .reshape(n_u, n_c, n_blocks, LANES, n_inputs), 3, -1)
-    ).reshape(n_u, n_c, n_blocks, n_inputs * LANES)
+            np.concatenate([u, np.zeros((n_u, n_c, n_blocks * width - n_pop, n_inputs))], axis=2)
+            .reshape(n_u, n_c, n_blocks, width, n_inputs), 3, -1)
+    ).reshape(n_u, n_c, n_blocks, n_inputs * width)
     n_rec = y_rec.shape[0]
-    rec_lanes = np.zeros((n_rec, n_blocks, n * LANES))
+    rec_lanes = np.zeros((n_rec, n_blocks, n * width))
     run_fixed(method_code, fast, y_lanes, t0, dt, step0, n_steps, u_lanes, record_every, rec_lanes)
     y[:] = _from_lanes(y_lanes, n_pop, n)
     first = step0 // record_every + 1  # records this call wrote (record 0 is the caller's)
@@ -193,8 +194,8 @@ def run_fast(params: CTRNNParams, method_code, y, t0, dt, step0, n_steps, u, rec
 
 
 def _from_lanes(a: np.ndarray, n_pop: int, n: int) -> np.ndarray:
-    """(..., n_blocks, n * LANES) -> (..., n_pop, n)."""
+    """(..., n_blocks, n * width) -> (..., n_pop, n)."""
     lead = a.shape[:-2]
-    n_blocks = a.shape[-2]
-    blocks = a.reshape(*lead, n_blocks, n, LANES)
-    return np.moveaxis(blocks, -1, -2).reshape(*lead, n_blocks * LANES, n)[..., :n_pop, :]
+    n_blocks, width = a.shape[-2], a.shape[-1] // n
+    blocks = a.reshape(*lead, n_blocks, n, width)
+    return np.moveaxis(blocks, -1, -2).reshape(*lead, n_blocks * width, n)[..., :n_pop, :]

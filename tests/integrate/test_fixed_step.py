@@ -55,6 +55,24 @@ def test_random_networks_match_the_reference_loop(method, n_neurons, n_pop, rng)
     assert not fast.diverged.any()
 
 
+@pytest.mark.parametrize("method", ["euler", "rk4"])
+def test_wide_lane_blocks_match_the_generic_kernels_and_the_reference(method, rng):
+    """520 networks run in blocks of 128 lanes (the last one padded), with per-step inputs."""
+    from evornn.models._ctrnn_fast import block_width
+
+    n_pop, n_neurons, n_steps = 520, 4, 100
+    assert block_width(n_pop, n_neurons, 2) == 128
+    net = CTRNN.random(n_pop, n_neurons, 2, rng=rng, tau_range=(1.0, 5.0), weight_range=(-4, 4))
+    y0 = rng.uniform(-2, 2, (n_pop, n_neurons))
+    inputs = rng.uniform(-1, 1, (n_steps, n_pop, 2))
+    fast = simulate(net, y0, dt=0.05, n_steps=n_steps, method=method, inputs=inputs, record_every=10)
+    generic = simulate(net, y0, dt=0.05, n_steps=n_steps, method=method, inputs=inputs, record_every=10, fast=False)
+    assert np.abs(fast.y - generic.y).max() < 1e-12
+    for p in (0, 127, 128, 519):
+        expected = ctrnn_trajectory(net, p, y0[p], 0.05, n_steps, method, u_at=lambda n, c, p=p: inputs[n, p])
+        assert np.abs(fast.y[:, p] - expected[::10]).max() < 1e-10
+
+
 def test_rk4_agrees_with_dop853_over_50_time_units(rng):
     net = CTRNN.random(4, 5, rng=rng, tau_range=(0.5, 5.0), weight_range=(-6, 6), bias_range=(-4, 4))
     y0 = rng.uniform(-1, 1, (4, 5))

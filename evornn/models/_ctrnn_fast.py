@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .._numba import ERROR_MODEL, FASTMATH
+from .._numba import ERROR_MODEL, FASTMATH, aligned_copy, aligned_zeros
 from ..integrate.fixed_step import run_fixed
 from ._activations import logistic_into
 from .base import register_kernels
@@ -132,7 +132,7 @@ def _to_lanes(a: np.ndarray, n_blocks: int, fill: float, width: int = LANES) -> 
     padded = np.full((n_blocks * width, *a.shape[1:]), fill)
     padded[: a.shape[0]] = a
     blocks = padded.reshape(n_blocks, width, *a.shape[1:])
-    return np.ascontiguousarray(np.moveaxis(blocks, 1, -1))
+    return aligned_copy(np.moveaxis(blocks, 1, -1))
 
 
 def block_width(n_items: int, n_neurons: int, n_inputs: int) -> int:
@@ -162,7 +162,7 @@ def lanes_params(params: CTRNNParams, width: int = LANES) -> CTRNNLanes:
         gain=_to_lanes(params.gain, n_blocks, 0.0, width),
         weights=_to_lanes(params.weights, n_blocks, 0.0, width),
         input_weights=_to_lanes(params.input_weights, n_blocks, 0.0, width),
-        scratch=np.zeros((n_blocks, 3, n * width)),
+        scratch=aligned_zeros((n_blocks, 3, n * width)),
     )
 
 
@@ -170,7 +170,9 @@ def run_fast(params: CTRNNParams, method_code, y, t0, dt, step0, n_steps, u, rec
     """Integrate with the faster layout for this network size; same contract as `run_fixed`."""
     n_pop, n = params.tau.shape
     if n > MAX_LANES_NEURONS:
-        rows = CTRNNRows(*params, scratch=np.zeros((n_pop, 3, n)))
+        # Cache-line-aligned copies: with rows of a multiple of four neurons, no vector
+        # load of the weights then straddles two cache lines.
+        rows = CTRNNRows(*(aligned_copy(field) for field in params), scratch=aligned_zeros((n_pop, 3, n)))
         run_fixed(method_code, rows, y, t0, dt, step0, n_steps, u, record_every, y_rec)
         return
     n_u, n_c, _, n_inputs = u.shape

@@ -39,16 +39,20 @@ def test_dop853_follows_the_exponential():
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize(("n_neurons", "n_pop"), [(3, 5), (7, 19), (30, 3)])
-def test_random_networks_match_the_reference_loop(method, n_neurons, n_pop, rng):
-    # (7, 19) spans two lane blocks with padding; 30 neurons take the row layout.
-    net = CTRNN.random(n_pop, n_neurons, rng=rng, tau_range=(1.0, 5.0), weight_range=(-4, 4), bias_range=(-4, 4))
+@pytest.mark.parametrize(("n_neurons", "n_pop", "n_inputs"), [(3, 5, 0), (7, 19, 0), (33, 3, 2)])
+def test_random_networks_match_the_reference_loop(method, n_neurons, n_pop, n_inputs, rng):
+    # (7, 19) spans two lane blocks with padding. 33 neurons take the row layout, whose
+    # product runs in blocks of 12, 12 and 8 rows and one row alone; with per-step inputs.
+    net = CTRNN.random(n_pop, n_neurons, n_inputs, rng=rng, tau_range=(1.0, 5.0), weight_range=(-4, 4),
+                       bias_range=(-4, 4), input_weight_range=(-2, 2))
     y0 = rng.uniform(-2, 2, (n_pop, n_neurons))
     dt, n_steps = 0.05, 300
-    fast = simulate(net, y0, dt=dt, n_steps=n_steps, method=method)
-    generic = simulate(net, y0, dt=dt, n_steps=n_steps, method=method, fast=False)
+    inputs = rng.uniform(-1, 1, (n_steps, n_pop, n_inputs)) if n_inputs else None
+    fast = simulate(net, y0, dt=dt, n_steps=n_steps, method=method, inputs=inputs)
+    generic = simulate(net, y0, dt=dt, n_steps=n_steps, method=method, inputs=inputs, fast=False)
     for p in range(n_pop):
-        expected = ctrnn_trajectory(net, p, y0[p], dt, n_steps, method)
+        u_at = (lambda n, c, p=p: inputs[n, p]) if n_inputs else None
+        expected = ctrnn_trajectory(net, p, y0[p], dt, n_steps, method, u_at=u_at)
         assert np.abs(fast.y[:, p] - expected).max() < 1e-10
         assert np.abs(generic.y[:, p] - expected).max() < 1e-10
     assert np.array_equal(fast.y_final, fast.y[-1])

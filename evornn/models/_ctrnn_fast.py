@@ -13,6 +13,10 @@ shared) so that the hot loop allocates nothing.
   firing rates computed by the vectorised :func:`logistic_into` instead of one ``exp``
   call per neuron.
 
+Both layouts are copies on 64-byte cache-line boundaries (:func:`evornn._numba.aligned_copy`):
+NumPy aligns large arrays to 16 bytes only, and a 32-byte vector load that straddles two
+cache lines costs two loads.
+
 Tests check both against the generic kernels and against a plain NumPy reference.
 """
 

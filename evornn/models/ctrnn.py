@@ -54,10 +54,10 @@ def drive_into(y, rates, params, p, u, out):
     input_weights = params.input_weights[p]
     tau = params.tau[p]
     n, n_inputs = weights.shape[0], input_weights.shape[1]
-    # Twelve rows at a time (then eight) share each load of `rates` and keep that many
-    # independent sums in flight: with the loaded `rates`, twelve sums fill all but three of
-    # the sixteen vector registers, and fewer, longer blocks run near the cache bandwidth.
-    # Each row's sum is formed in the same order whatever block it falls in.
+    # Twelve rows at a time share each load of `rates` and keep twelve independent sums in
+    # flight (with the loaded `rates`, 13 of the 16 vector registers): the product then runs
+    # near the cache bandwidth. The rows left over go one at a time. Each row's sum is
+    # formed in the same order whatever block it falls in.
     i = 0
     while i + 12 <= n:
         a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = a9 = a10 = a11 = 0.0
@@ -102,37 +102,6 @@ def drive_into(y, rates, params, p, u, out):
         out[i + 10] = (a10 - y[i + 10]) / tau[i + 10]
         out[i + 11] = (a11 - y[i + 11]) / tau[i + 11]
         i += 12
-    if i + 8 <= n:
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
-        for j in range(n):
-            r = rates[j]
-            a0 += weights[i, j] * r
-            a1 += weights[i + 1, j] * r
-            a2 += weights[i + 2, j] * r
-            a3 += weights[i + 3, j] * r
-            a4 += weights[i + 4, j] * r
-            a5 += weights[i + 5, j] * r
-            a6 += weights[i + 6, j] * r
-            a7 += weights[i + 7, j] * r
-        for k in range(n_inputs):
-            x = u[k]
-            a0 += input_weights[i, k] * x
-            a1 += input_weights[i + 1, k] * x
-            a2 += input_weights[i + 2, k] * x
-            a3 += input_weights[i + 3, k] * x
-            a4 += input_weights[i + 4, k] * x
-            a5 += input_weights[i + 5, k] * x
-            a6 += input_weights[i + 6, k] * x
-            a7 += input_weights[i + 7, k] * x
-        out[i] = (a0 - y[i]) / tau[i]
-        out[i + 1] = (a1 - y[i + 1]) / tau[i + 1]
-        out[i + 2] = (a2 - y[i + 2]) / tau[i + 2]
-        out[i + 3] = (a3 - y[i + 3]) / tau[i + 3]
-        out[i + 4] = (a4 - y[i + 4]) / tau[i + 4]
-        out[i + 5] = (a5 - y[i + 5]) / tau[i + 5]
-        out[i + 6] = (a6 - y[i + 6]) / tau[i + 6]
-        out[i + 7] = (a7 - y[i + 7]) / tau[i + 7]
-        i += 8
     for row in range(i, n):
         acc = 0.0
         for j in range(n):

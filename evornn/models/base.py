@@ -72,7 +72,7 @@ def jac(t, y, params, p, u, out):
     raise NotImplementedError("evornn.models.base.jac is only callable from Numba-compiled code")
 
 
-@overload(rhs)
+@overload(rhs, inline="always")
 def _rhs_overload(t, y, params, p, u, out):
     kernel = _kernel(params, "rhs")
 
@@ -82,7 +82,7 @@ def _rhs_overload(t, y, params, p, u, out):
     return impl
 
 
-@overload(output)
+@overload(output, inline="always")
 def _output_overload(y, params, p, out):
     kernel = _kernel(params, "output")
 
@@ -92,7 +92,7 @@ def _output_overload(y, params, p, out):
     return impl
 
 
-@overload(jac)
+@overload(jac, inline="always")
 def _jac_overload(t, y, params, p, u, out):
     kernel = _kernel(params, "jac")
     if kernel is None:

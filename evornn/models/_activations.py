@@ -25,7 +25,9 @@ _LN2_LO = 1.90821492927058770002e-10
 _SHIFTER = 6755399441055744.0
 _SHIFTER_BITS = np.float64(_SHIFTER).view(np.int64).item()
 _CLAMP = 708.0
-_INV_FACTORIAL = tuple(1.0 / math.factorial(k) for k in range(14))
+# exp(r) to degree 13 = _EXP_EVEN(r**2) + r * _EXP_ODD(r**2); coefficients highest first.
+_EXP_EVEN = tuple(1.0 / math.factorial(k) for k in range(12, -1, -2))
+_EXP_ODD = tuple(1.0 / math.factorial(k) for k in range(13, 0, -2))
 
 
 @njit(cache=True, inline="always")
@@ -69,6 +71,15 @@ def tanh_into(x, out, scratch):
         out[q] = 2.0 * out[q] - 1.0
 
 
+@njit(cache=True, inline="always")
+def _horner(coefficients, x):
+    """The polynomial with `coefficients` (highest degree first) at `x`, by Horner's scheme."""
+    acc = coefficients[0]
+    for i in range(1, len(coefficients)):
+        acc = acc * x + coefficients[i]
+    return acc
+
+
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
 def _logistic_scaled_into(x, scale, out, scratch):
     """``out[q] = 1 / (1 + exp(-scale x[q]))``: Cody-Waite reduction, a Taylor polynomial,
@@ -92,20 +103,8 @@ def _logistic_scaled_into(x, scale, out, scratch):
     for q in range(n):
         r = out[q]
         r2 = r * r
-        even = _INV_FACTORIAL[12]
-        even = even * r2 + _INV_FACTORIAL[10]
-        even = even * r2 + _INV_FACTORIAL[8]
-        even = even * r2 + _INV_FACTORIAL[6]
-        even = even * r2 + _INV_FACTORIAL[4]
-        even = even * r2 + _INV_FACTORIAL[2]
-        even = even * r2 + 1.0
-        odd = _INV_FACTORIAL[13]
-        odd = odd * r2 + _INV_FACTORIAL[11]
-        odd = odd * r2 + _INV_FACTORIAL[9]
-        odd = odd * r2 + _INV_FACTORIAL[7]
-        odd = odd * r2 + _INV_FACTORIAL[5]
-        odd = odd * r2 + _INV_FACTORIAL[3]
-        odd = odd * r2 + 1.0
+        even = _horner(_EXP_EVEN, r2)
+        odd = _horner(_EXP_ODD, r2)
         out[q] = 1.0 / (1.0 + (even + r * odd) * scratch[q])
 
 

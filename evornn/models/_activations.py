@@ -119,8 +119,9 @@ _TWO_OVER_PI = 0.6366197723675814
 _PIO2_1 = 1.5707963267341256
 _PIO2_2 = 6.077100506506192e-11
 _PIO2_3 = 2.0222662487959506e-21
-_SIN_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in range(1, 9))
-_COS_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k) for k in range(1, 9))
+# sin(r) = r + r**3 _SIN_COEFFS(r**2), cos(r) = 1 + r**2 _COS_COEFFS(r**2); highest first.
+_SIN_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in range(8, 0, -1))
+_COS_COEFFS = tuple((-1.0) ** k / math.factorial(2 * k) for k in range(8, 0, -1))
 
 
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
@@ -137,13 +138,8 @@ def sincos(x):
     k = np.floor(x * _TWO_OVER_PI + 0.5)
     r = ((x - k * _PIO2_1) - k * _PIO2_2) - k * _PIO2_3
     r2 = r * r
-    ps = _SIN_COEFFS[7]
-    pc = _COS_COEFFS[7]
-    for m in range(6, -1, -1):
-        ps = ps * r2 + _SIN_COEFFS[m]
-        pc = pc * r2 + _COS_COEFFS[m]
-    sin_r = r + r * r2 * ps
-    cos_r = 1.0 + r2 * pc
+    sin_r = r + r * r2 * _horner(_SIN_COEFFS, r2)
+    cos_r = 1.0 + r2 * _horner(_COS_COEFFS, r2)
     quadrant = k - 4.0 * np.floor(0.25 * k)
     swap = quadrant == 1.0 or quadrant == 3.0
     s = (cos_r if swap else sin_r) * (-1.0 if quadrant >= 2.0 else 1.0)
@@ -151,12 +147,13 @@ def sincos(x):
     return s, c
 
 
-# Cephes atan: tan(3 pi / 8), the rational approximation on |x| <= 0.66 and pi / 2's tail.
+# Cephes atan: tan(3 pi / 8), the rational approximation P / Q on |x| <= 0.66 (highest
+# degree first; Q is monic) and pi / 2's tail.
 _TAN_3PI_8 = 2.41421356237309504880
 _MOREBITS = 6.123233995736765886130e-17
 _ATAN_P = (-8.750608600031904122785e-1, -1.615753718733365076637e1, -7.500855792314704667340e1,
            -1.228866684490136173410e2, -6.485021904942025371773e1)
-_ATAN_Q = (2.485846490142306297962e1, 1.650270098316988542046e2, 4.328810604912902668951e2,
+_ATAN_Q = (1.0, 2.485846490142306297962e1, 1.650270098316988542046e2, 4.328810604912902668951e2,
            4.853903996359136964868e2, 1.945506571482613964425e2)
 
 
@@ -180,8 +177,6 @@ def atan(x):
     base = np.pi / 2 if big else (np.pi / 4 if mid else 0.0)
     tail = _MOREBITS if big else (0.5 * _MOREBITS if mid else 0.0)
     z = r * r
-    p = (((_ATAN_P[0] * z + _ATAN_P[1]) * z + _ATAN_P[2]) * z + _ATAN_P[3]) * z + _ATAN_P[4]
-    q = ((((z + _ATAN_Q[0]) * z + _ATAN_Q[1]) * z + _ATAN_Q[2]) * z + _ATAN_Q[3]) * z + _ATAN_Q[4]
-    result = base + (r * (z * p / q) + r + tail)
+    result = base + (r * (z * _horner(_ATAN_P, z) / _horner(_ATAN_Q, z)) + r + tail)
     return -result if x < 0.0 else result
 

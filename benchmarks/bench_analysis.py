@@ -14,17 +14,15 @@ the same run (medians).
 from __future__ import annotations
 
 import argparse
-import platform
 
-import numba
 import numpy as np
-import scipy
 from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 from scipy import linalg
 
 import evornn
 from evornn import systems
 from evornn.analysis import basin_grid, lyapunov_spectrum
+from evornn.environment import header as environment_header
 
 SIGMA, RHO, BETA = 10.0, 28.0, 8.0 / 3.0
 
@@ -70,8 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"evornn {evornn.__version__}, numpy {np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}, "
-          f"python {platform.python_version()}, {numba.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(environment_header())
     print(f"\n{'workload':<58}{'evornn s':>10}{'baseline s':>12}{'ratio':>8}")
 
     y0, dt, n_steps, n_transient = [1.0, 1.0, 20.0], 0.01, 100_000, 1000

@@ -10,13 +10,12 @@ forward Euler and the results are checked to agree.
 from __future__ import annotations
 
 import argparse
-import platform
 
-import numba
 import numpy as np
 from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 
 import evornn
+from evornn.environment import header as environment_header
 
 
 def numpy_euler(net: evornn.CTRNN, y: np.ndarray, dt: float, n_steps: int, use_einsum: bool) -> np.ndarray:
@@ -38,8 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    print(f"evornn {evornn.__version__}, numpy {np.__version__}, numba {numba.__version__}, "
-          f"python {platform.python_version()}, {numba.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(environment_header())
     workloads = [(10, 1000, 2000, "euler"), (100, 100, 1000, "euler"), (10, 1000, 2000, "rk4"), (100, 100, 1000, "rk4")]
     header = f"{'workload':<36}{'evornn steps/s':>16}{'numpy steps/s':>16}{'ratio':>8}{'max |diff|':>12}"
     print(header)

@@ -19,14 +19,13 @@ for the test suite (NARMA-10 after a small random search at 100 and 500 units).
 from __future__ import annotations
 
 import argparse
-import platform
 
-import numba
 import numpy as np
 from _timing import median_time, random_search  # benchmarks/_timing.py (scripts run from benchmarks/)
 
 import evornn
 from evornn import ESN, datasets, nrmse
+from evornn.environment import header as environment_header
 from evornn.models.reservoir import Topology
 
 RIDGE = 1e-8
@@ -146,8 +145,8 @@ def main() -> None:
     args = parser.parse_args()
     import reservoirpy
 
-    print(f"evornn {evornn.__version__}, reservoirpy {reservoirpy.__version__}, numpy {np.__version__}, "
-          f"numba {numba.__version__}, python {platform.python_version()}, {numba.get_num_threads()} threads")
+    print(environment_header())
+    print(f"# reservoirpy {reservoirpy.__version__}")
     series = datasets.mackey_glass(11_001 + 1000)
     x, y, x_test, y_test = datasets.train_test(series, 10_000)
     header = f"{'workload':<44}{'evornn us':>10}{'reservoirpy':>12}{'speed-up':>10}"

@@ -17,16 +17,14 @@ and success rates over seeds.
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
-import deap
-import numba
 import numpy as np
 from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 from deap import base
 
 import evornn
+from evornn.environment import header as environment_header
 from evornn.tasks import Evaluation, OscillatorTask, SequenceTask, Task
 
 OSCILLATOR = {"period": 10.0, "amplitude": 0.5}
@@ -125,8 +123,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--skip-table", action="store_true", help="leave out the (slow) success table")
     args = parser.parse_args()
-    print(f"evornn {evornn.__version__}, deap {deap.__version__}, numpy {np.__version__}, numba {numba.__version__}, "
-          f"python {platform.python_version()}, {numba.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(environment_header())
     evaluation_throughput(args.repeats)
     loop_overhead(args.repeats)
     if not args.skip_table:

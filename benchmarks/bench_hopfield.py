@@ -20,13 +20,11 @@
 from __future__ import annotations
 
 import argparse
-import platform
 
-import numba
 import numpy as np
 from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 
-import evornn
+from evornn.environment import header as environment_header
 from evornn.models.bam import BAM
 from evornn.models.hopfield import Hopfield, flip_bits, hebbian
 
@@ -104,8 +102,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--probes", type=int, default=10_000)
     args = parser.parse_args()
-    print(f"evornn {evornn.__version__}, numpy {np.__version__}, numba {numba.__version__}, "
-          f"python {platform.python_version()}, {numba.get_num_threads()} threads")
+    print(environment_header())
     rng = np.random.default_rng(0)
     n, k = 1000, args.probes
     patterns = np.where(rng.random((100, n)) < 0.5, -1.0, 1.0)

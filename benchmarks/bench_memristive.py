@@ -16,13 +16,12 @@ scores), each beside an echo state network with the same number of readout featu
 from __future__ import annotations
 
 import argparse
-import platform
 
-import numba
 import numpy as np
 from _timing import median_time, random_search  # benchmarks/_timing.py (scripts run from benchmarks/)
 
 import evornn
+from evornn.environment import header as environment_header
 from evornn.models.circuits import Circuit
 from evornn.models.memristive import MemristiveCircuit
 
@@ -78,8 +77,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-accuracy", action="store_true")
     args = parser.parse_args()
-    print(f"evornn {evornn.__version__}, numpy {np.__version__}, numba {numba.__version__}, "
-          f"python {platform.python_version()}, {numba.get_num_threads()} threads")
+    print(environment_header())
     header = f"{'workload':<46}{'evornn ms/step':>15}{'numpy ms/step':>15}{'ratio':>8}{'max |diff|':>12}"
     print(header)
     print("-" * len(header))

@@ -14,13 +14,12 @@ tasks use. Medians of `--repeats` runs.
 from __future__ import annotations
 
 import argparse
-import platform
 
-import numba
 import numpy as np
 from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 
 import evornn
+from evornn.environment import header as environment_header
 from evornn.models import GRU, LSTM
 
 
@@ -64,8 +63,8 @@ def main() -> None:
     parser.add_argument("--n-steps", type=int, default=200)
     args = parser.parse_args()
     n_pop, n_hidden, n_steps, n_inputs = args.n_pop, args.n_hidden, args.n_steps, 8
-    print(f"{platform.processor() or platform.machine()}, {numba.config.NUMBA_NUM_THREADS} threads; "
-          f"{n_pop} networks x {n_hidden} units, {n_inputs} inputs, {n_steps} steps; medians of {args.repeats}")
+    print(environment_header())
+    print(f"{n_pop} networks x {n_hidden} units, {n_inputs} inputs, {n_steps} steps; medians of {args.repeats}")
     x = np.random.default_rng(0).uniform(-1.0, 1.0, (n_steps, n_pop, n_inputs))
     print(f"{'model':6} {'evornn':>12} {'per-step':>12} {'NumPy':>12} {'speed-up':>9} {'max |diff|':>11}")
     for cls, baseline, options in ((LSTM, numpy_lstm, {"peepholes": True}), (GRU, numpy_gru, {})):

@@ -25,15 +25,14 @@ evaluations (over all seeds, and over the successful ones).
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from pathlib import Path
 
-import numba
 import numpy as np
 
 import evornn
 from evornn import config as configuration
+from evornn.environment import header as environment_header
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 # experiment file, changes to it, the success rule, its test on the report, the report values printed
@@ -88,8 +87,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--experiments", nargs="+", default=list(RUNS), choices=list(RUNS))
     args = parser.parse_args()
-    print(f"evornn {evornn.__version__}, numba {numba.__version__}, numpy {np.__version__}, "
-          f"{platform.processor() or platform.machine()}, {numba.config.NUMBA_NUM_THREADS} threads")
+    print(environment_header())
     for name in args.experiments:
         run_seeds(name, list(range(1, args.seeds + 1)))
 

@@ -22,8 +22,6 @@ double pole over many seeds, beside the literature.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 
 import numba
@@ -31,6 +29,7 @@ import numpy as np
 from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 
 import evornn
+from evornn.environment import header as environment_header
 from evornn.tasks import CartPoleTask, WalkerTask
 
 SCALE = np.array([4.8, 2.0, 0.52, 2.0, 0.52, 2.0])
@@ -212,8 +211,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--skip-table", action="store_true", help="only the throughput figures")
     args = parser.parse_args()
-    print(f"evornn {evornn.__version__}, numpy {np.__version__}, numba {numba.__version__}, "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
+    print(environment_header())
     throughput(args.repeats)
     if not args.skip_table:
         seeds_table(args.seeds)

@@ -10,16 +10,13 @@ runs, per run) and the share of worker time spent outside the runs.
 from __future__ import annotations
 
 import argparse
-import platform
 import tempfile
 import time
 from pathlib import Path
 
-import dask
-import numba
 import numpy as np
 
-import evornn
+from evornn.environment import header as environment_header
 from evornn.sweep import SweepSpec, SweepStore, run_sweep
 
 
@@ -43,8 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     from distributed import Client, LocalCluster
 
-    print(f"evornn {evornn.__version__}, dask {dask.__version__}, numpy {np.__version__}, numba {numba.__version__}, "
-          f"python {platform.python_version()}, {args.workers} workers x 1 thread, {platform.processor() or platform.machine()}")
+    print(environment_header())
+    print(f"# {args.workers} Dask workers x 1 thread")
     spec = SweepSpec("evornn.sweep.runs:ctrnn_simulation", {"n_neurons": [2, 3, 4, 5]},
                      fixed={"t_max": 10.0, "dt": 0.05}, replicates=args.runs // 4, seed=1)
     print(f"{spec.replicates * 4} runs: random CTRNNs of 2-5 neurons, 200 Euler steps each\n")

@@ -6,6 +6,7 @@ from .errors import ConfigError, StepSizeWarning
 from .integrate import Trajectory, simulate
 from .models import BAM, CTRNN, ESN, ContinuousHopfield, ContinuousModel, DiscreteModel, Hopfield, Model, System
 from .optim import EvolutionResult, Problem, evolve, resume
+from .runs import Run, load_run
 from .tasks.timeseries import nrmse
 
 try:
@@ -25,11 +26,13 @@ __all__ = [
     "Hopfield",
     "Model",
     "Problem",
+    "Run",
     "StepSizeWarning",
     "System",
     "Trajectory",
     "__version__",
     "evolve",
+    "load_run",
     "nrmse",
     "resume",
     "simulate",

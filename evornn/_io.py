@@ -1,10 +1,26 @@
-"""Atomic file writes: a temporary file in the same folder, flushed, then os.replace."""
+"""Atomic file writes: a temporary file in the same folder, flushed, then os.replace.
+
+The file gets the permissions an ordinary ``open(path, "w")`` would give it (0666 less the
+user's umask), not the owner-only 0600 of ``tempfile.mkstemp``, so collaborators can read
+results where the umask lets them.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; the lock keeps threads from racing)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
@@ -17,6 +33,7 @@ def atomic_write_bytes(path, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

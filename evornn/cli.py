@@ -32,28 +32,105 @@ def demo(out_dir: Path, t_max: float, dt: float) -> int:
     return 0 if np.isfinite(period) else 1
 
 
+class ProgressLine:
+    """The `evornn run` progress line, fed by `evolve`'s callback: one line rewritten in
+    place on a terminal, or a line every `every` seconds (and the last) into a log."""
+
+    def __init__(self, stream=None, every: float = 10.0):
+        self.stream, self.every = stream or sys.stderr, every
+        self.tty = self.stream.isatty()
+        self.last = -float("inf")
+        self.written = False
+        self.pending = ""
+
+    def __call__(self, record: dict) -> None:
+        now = time.perf_counter()
+        best = record.get("best")
+        text = (f"generation {record['gen']}: "
+                + (f"best {best:.6g}, mean {record['mean']:.4g}, " if best is not None else "")
+                + f"{record['time']:.1f} s")
+        self.written = True
+        if self.tty:
+            self.stream.write("\r" + text + "\033[K")
+            self.stream.flush()
+        elif now - self.last >= self.every:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+            self.last, text = now, ""
+        self.pending = text
+
+    def close(self) -> None:
+        if self.tty and self.written:
+            self.stream.write("\n")
+        elif self.pending:  # the last generation, in a log
+            self.stream.write(self.pending + "\n")
+        self.stream.flush()
+
+
+def _version() -> str:
+    from .environment import versions
+
+    v = versions()
+    return (f"evornn {v['evornn']} (python {v['python']}, numpy {v['numpy']}, numba {v['numba']}, scipy {v['scipy']}, "
+            f"deap {v['deap']})")
+
+
+class _VersionAction(argparse.Action):
+    """``--version`` printed as one line (argparse's own action wraps it at the terminal width)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version())
+        parser.exit()
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="evornn", description="Simulate and evolve recurrent neural dynamical systems.")
+    parser.add_argument("--version", action=_VersionAction, help="print evornn's version and its main dependencies")
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="simulate Beer's 2-neuron oscillator and plot it")
     p_demo.add_argument("--out", type=Path, default=Path("evornn-demo"), help="output folder (default: evornn-demo)")
-    p_demo.add_argument("--t-max", type=float, default=300.0, help="simulated time (default: 300)")
-    p_demo.add_argument("--dt", type=float, default=0.01, help="RK4 step (default: 0.01)")
+    p_demo.add_argument("--t-max", type=_positive, default=300.0, help="simulated time (default: 300)")
+    p_demo.add_argument("--dt", type=_positive, default=0.01, help="RK4 step (default: 0.01)")
     p_run = sub.add_parser("run", help="run an evolution experiment (a TOML file) into a run directory")
     p_run.add_argument("experiment", type=Path, help="experiment file, e.g. experiments/oscillator.toml")
     p_run.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<name>, never overwritten)")
     p_run.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p_run.add_argument("--more", type=_positive_int, default=None, metavar="N",
+                       help="run N generations more than the run in --out was given (implies --resume)")
     p_run.add_argument("--seed", type=int, default=None, help="root seed (overrides [experiment] seed)")
     p_run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a setting, e.g. --set evolve.n_pop=50 (repeatable)")
     p_show = sub.add_parser("show", help="summarise a run directory")
     p_show.add_argument("run_dir", type=Path)
+    p_replay = sub.add_parser("replay", help="re-simulate a run's best network and draw it again")
+    p_replay.add_argument("run_dir", type=Path)
+    p_replay.add_argument("--out", type=Path, default=None, help="folder for the plots (default: RUN_DIR/replay)")
     p_analyze = sub.add_parser("analyze", help="equilibria, Lyapunov spectrum, limit cycle and basins of a network")
     p_analyze.add_argument("source", type=Path, help="an evolution run directory (its best network) or a .ns file")
     p_analyze.add_argument("--what", nargs="+", default=["fixed-points", "lyapunov", "cycles", "basins"],
                            help="analyses: fixed-points lyapunov cycles basins (default: all)")
     p_analyze.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/analysis or NAME-analysis)")
-    p_analyze.add_argument("--dt", type=float, default=0.01, help="RK4 step (default 0.01)")
+    p_analyze.add_argument("--dt", type=_positive, default=0.01, help="RK4 step (default 0.01)")
     from .sweep.command import add_parser as add_sweep_parser
 
     add_sweep_parser(sub)
@@ -71,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             from .sweep.command import main as sweep_main
 
             return sweep_main(args)
+        if args.command == "replay":
+            return replay(args)
         from .experiment import summary
 
         print(summary(args.run_dir))
@@ -78,6 +157,19 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CheckpointError) as exc:
         print(f"evornn {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # a run says where it stopped and how to resume
+        print(f"evornn {args.command}: {exc or 'interrupted'}", file=sys.stderr)
+        return 130
+
+
+def replay(args) -> int:
+    """`evornn replay`: re-simulate the best network of a run and write its plots."""
+    from .runs import replay as replay_run
+
+    done = replay_run(args.run_dir, args.out)
+    print(f"replayed {args.run_dir}: fitness {done['fitness']} (stored {done['stored_fitness']})")
+    print("wrote " + (", ".join(done["files"]) or "nothing (this task has no plot)"))
+    return 0
 
 
 def analyze(args) -> int:
@@ -108,7 +200,12 @@ def run_experiment(args) -> int:
     from .experiment import run, summary
 
     start = time.perf_counter()
-    out = run(args.experiment, out=args.out, resume=args.resume, seed=args.seed, overrides=args.overrides)
+    line = ProgressLine()
+    try:
+        out = run(args.experiment, out=args.out, resume=args.resume, seed=args.seed, overrides=args.overrides,
+                  more=args.more, progress=False, callback=line)
+    finally:
+        line.close()
     print(summary(out))
     plots = ", ".join(str(path) for path in sorted([*out.glob("*.png"), *out.glob("*.gif")]))
     print(f"finished in {time.perf_counter() - start:.1f} s; plots: {plots}")

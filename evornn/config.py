@@ -35,6 +35,7 @@ import inspect
 import math
 import numbers
 import random
+import sys
 import tomllib
 from pathlib import Path
 
@@ -132,7 +133,11 @@ def parse_override(text: str) -> tuple[list[str], object]:
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """`raw` with the ``--set`` `overrides` applied. A ``--set evolve.method=...`` that
+    switches the method drops the ``[evolve.options]`` the new method does not take (the
+    file's options were written for its own method) and says so on stderr, once."""
     raw = copy.deepcopy(raw)
+    explicit = set()
     for text in overrides:
         keys, value = parse_override(text)
         table = raw
@@ -141,6 +146,19 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
             if not isinstance(table, dict):
                 raise ConfigError(f"--set {text!r}: {key} is not a table")
         table[keys[-1]] = value
+        explicit.add(tuple(keys))
+    evolve = raw.get("evolve")
+    if ("evolve", "method") in explicit and isinstance(evolve, dict) and isinstance(evolve.get("options"), dict):
+        method = evolve["method"]
+        if method in METHODS:
+            import dataclasses
+
+            allowed = {f.name for f in dataclasses.fields(METHODS[method].options_type)}
+            dropped = sorted(k for k in evolve["options"] if k not in allowed and ("evolve", "options", k) not in explicit)
+            if dropped:
+                evolve["options"] = {k: v for k, v in evolve["options"].items() if k not in dropped}
+                print(f"evornn: --set evolve.method={method} drops [evolve.options] {', '.join(dropped)} (options "
+                      f"of another method); set {method}'s own with --set evolve.options.NAME=VALUE", file=sys.stderr)
     return raw
 
 
@@ -420,32 +438,25 @@ def build_problem(config: dict) -> Problem:
 
 
 def to_toml(config: dict) -> str:
-    """Write a resolved configuration (tables of numbers, strings, booleans and arrays) as TOML."""
-    def value(v) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """Write a resolved configuration (tables of numbers, strings, booleans and arrays) as
+    TOML, with ``tomli-w`` (so any string, a multi-line description included, reads back)."""
+    import tomli_w
+
+    def plain(v):
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, np.ndarray):
+            return plain(v.tolist())
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        if isinstance(v, bool | np.bool_):
+            return bool(v)
         if isinstance(v, numbers.Integral):
-            return str(int(v))
+            return int(v)
         if isinstance(v, numbers.Real):
-            return repr(float(v)) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-        if isinstance(v, list | tuple | np.ndarray):
-            return "[" + ", ".join(value(x) for x in (v.tolist() if isinstance(v, np.ndarray) else v)) + "]"
+            return float(v)
+        if isinstance(v, str):
+            return v
         raise ConfigError(f"cannot write {v!r} to TOML")
 
-    lines: list[str] = []
-
-    def table(name: str, content: dict, header: str = "[{}]") -> None:
-        scalars = {k: v for k, v in content.items() if not isinstance(v, dict)}
-        lines.append(header.format(name))
-        lines.extend(f"{k} = {value(v)}" for k, v in scalars.items())
-        lines.append("")
-        for k, v in content.items():
-            if isinstance(v, dict):
-                table(f"{name}.{k}", v)
-
-    for name, content in config.items():
-        for part in content if isinstance(content, list) else [content]:  # a list: an array of tables
-            table(name, part, "[[{}]]" if isinstance(content, list) else "[{}]")
-    return "\n".join(lines)
+    return tomli_w.dumps(plain(config))

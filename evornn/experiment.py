@@ -19,18 +19,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import platform
+import os
 import socket
-import subprocess
 import sys
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 
 from . import config as configuration
+from ._checks import positive_int
 from ._io import atomic_write_bytes, atomic_write_text
+from .environment import environment, git_commit
 from .errors import CheckpointError, ConfigError
 from .optim import evolve
 
@@ -39,25 +39,6 @@ CHECKPOINT = "checkpoint.npz"
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in ("evornn", "numpy", "numba", "scipy", "deap", "matplotlib"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def _git_commit() -> str | None:
-    try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
-                              timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def _write_json(path: Path, data) -> None:
@@ -75,19 +56,85 @@ def new_run_dir(name: str, out: Path | None) -> Path:
     return candidate
 
 
+def _differences(a, b, prefix: str = "") -> list[str]:
+    """The keys (``section.key``) where two resolved configurations differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str) for d in _differences(a.get(k), b.get(k), f"{prefix}{k}.")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(isinstance(x, dict) for x in a + b):
+        return [d for k, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{prefix}{k}.")]
+    return [] if a == b else [prefix.rstrip(".")]
+
+
+def _check_same_experiment(experiment_path, config: dict, out: Path) -> None:
+    """Refuse to resume the run in `out` with an experiment file that describes another run."""
+    raw = configuration.read_toml(experiment_path)
+    raw.setdefault("experiment", {}).setdefault("seed", config["experiment"]["seed"])
+    raw["experiment"].setdefault("name", config["experiment"]["name"])
+    mine = configuration.resolve(raw, default_name=Path(experiment_path).stem)
+    changed = [k for k in _differences(mine, config) if k != "evolve.n_generations"]
+    if changed:
+        raise ConfigError(f"{out} holds a run of another experiment than {experiment_path} (they differ in "
+                          f"{', '.join(changed[:6])}{' ...' if len(changed) > 6 else ''}); resume it with the experiment "
+                          f"file it was started from, or its own copy: evornn run {out / 'config.toml'} --out {out} --resume")
+
+
 def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed: int | None = None,
-        overrides: list[str] | None = None, progress: bool | None = None) -> Path:
-    """Run (or resume) the experiment in `experiment_path`; returns the run directory."""
+        overrides: list[str] | None = None, progress: bool | None = None, more: int | None = None,
+        callback=None) -> Path:
+    """Run (or resume, or extend) the experiment in `experiment_path`; returns the run directory.
+
+    Parameters
+    ----------
+    experiment_path : path
+        The experiment file (TOML). When resuming it must describe the run in `out` (its
+        own ``config.toml`` always does).
+    out : path, optional
+        The run directory (default ``runs/<name>``, then ``runs/<name>-2`` ...).
+    resume : bool
+        Continue the run in `out` from its checkpoint.
+    seed : int, optional
+        The root seed (overrides ``[experiment] seed``).
+    overrides : list of str
+        ``"section.key=value"`` settings, as ``--set`` on the command line. Switching
+        ``evolve.method`` drops the ``[evolve.options]`` that the new method does not take,
+        with a notice.
+    more : int, optional
+        Run `more` generations beyond the run's budget (implies `resume`); see
+        :func:`evornn.resume`.
+    callback : callable, optional
+        Passed to :func:`evornn.evolve`: called with each generation's history row.
+
+    Raises
+    ------
+    RunInterrupted
+        On Ctrl-C (a ``KeyboardInterrupt``): the manifest says ``interrupted``, and the
+        exception names the generation and the command that resumes the run.
+    """
+    if more is not None:
+        resume = True
+        more = positive_int("more", more)
     if resume:
         if out is None:
             raise ConfigError("--resume needs --out, the run directory to continue")
+        if not (out / "config.toml").exists():
+            raise ConfigError(f"{out} holds no run (no config.toml) to resume")
         config = configuration.load(out / "config.toml")
         if overrides or seed is not None:
             raise ConfigError("--resume continues a run with its own settings: --set and --seed are not allowed")
+        _check_same_experiment(experiment_path, config, out)
         if "evolve" in config and "comparison" not in config and not (out / CHECKPOINT).exists():
             raise CheckpointError(f"{out / CHECKPOINT} does not exist: there is nothing to resume")
+        if more is not None:
+            if "evolve" not in config or "comparison" in config:
+                raise ConfigError("--more extends an evolution run; this run is not one")
+            config["evolve"]["n_generations"] = _checkpoint_budget(out / CHECKPOINT) + more
+            atomic_write_text(out / "config.toml", configuration.to_toml(config))
     else:
-        raw = configuration.apply_overrides(configuration.read_toml(experiment_path), overrides or [])
+        raw = configuration.read_toml(experiment_path)
+        if "sweep" in raw and "regime_map" not in raw:
+            raise ConfigError(f"{experiment_path} is a sweep (it has a [sweep] table): run it with "
+                              f"evornn sweep {experiment_path}")
+        raw = configuration.apply_overrides(raw, overrides or [])
         if seed is not None:
             raw.setdefault("experiment", {})["seed"] = seed
         config = configuration.resolve(raw, default_name=Path(experiment_path).stem)
@@ -100,34 +147,73 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
 
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if resume and manifest_path.exists() else {
-        "experiment": config["experiment"]["name"], "seed": config["experiment"]["seed"], "versions": _versions(),
-        "git_commit": _git_commit(), "host": socket.gethostname(), "argv": sys.argv, "started": _now(),
+        "experiment": config["experiment"]["name"], "seed": config["experiment"]["seed"], **environment(),
+        "git_commit": git_commit(), "host": socket.gethostname(), "argv": sys.argv, "started": _now(),
     }
-    manifest.update(status="running", resumed=_now() if resume else None)
+    manifest.update(status="running", resumed=_now() if resume else None, pid=os.getpid(), host=socket.gethostname())
+    for key in ("interrupted_at", "error"):
+        manifest.pop(key, None)
     _write_json(manifest_path, manifest)
     kinds = {"regime_map": _run_regime_map, "capacity": _run_capacity, "relaxation": _run_relaxation,
              "comparison": _run_comparison}
     kind = next((k for k in kinds if k in config), None)
-    if kind is not None:  # seconds of compute: a resumed run computes again
-        manifest.update(kinds[kind](config, out))
-        manifest.update(status="finished", finished=_now())
-        _write_json(manifest_path, manifest)
-        return out
+    done = {"generation": None}
 
-    problem = configuration.build_problem(config)
-    ev = config["evolve"]
-    result = evolve(
-        problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"], rng=config["experiment"]["seed"],
-        checkpoint_path=out / CHECKPOINT, checkpoint_every=ev["checkpoint_every"], resume=resume,
-        hall_of_fame=ev["hall_of_fame"], n_threads=ev.get("n_threads"), progress=progress,
-        **config["stop"], **ev["options"],
-    )
-    _write_results(out, problem, result)
-    manifest.update(status="finished", finished=_now(), stop_reason=result.stop_reason,
-                    n_generations=result.n_generations, n_evaluations=result.n_evaluations,
-                    best_fitness=np.asarray(result.best_fitness).tolist())
+    def track(record: dict):
+        done["generation"] = record["gen"]
+        return callback(record) if callback is not None else None
+
+    try:
+        if kind is not None:  # seconds of compute: a resumed run computes again
+            manifest.update(kinds[kind](config, out))
+        else:
+            problem = configuration.build_problem(config)
+            ev = config["evolve"]
+            result = evolve(
+                problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"],
+                rng=config["experiment"]["seed"], checkpoint_path=out / CHECKPOINT,
+                checkpoint_every=ev["checkpoint_every"], resume=resume,
+                extend=resume and _checkpoint_budget(out / CHECKPOINT) != ev["n_generations"],
+                hall_of_fame=ev["hall_of_fame"], n_threads=ev.get("n_threads"), progress=progress, callback=track,
+                **config["stop"], **ev["options"],
+            )
+            _write_results(out, problem, result)
+            manifest.update(stop_reason=result.stop_reason, n_generations=result.n_generations,
+                            n_evaluations=result.n_evaluations, best_fitness=np.asarray(result.best_fitness).tolist())
+    except KeyboardInterrupt as exc:
+        manifest.update(status="interrupted", interrupted=_now(), interrupted_at=done["generation"])
+        _write_json(manifest_path, manifest)
+        raise RunInterrupted(out, Path(experiment_path), done["generation"]) from exc
+    except BaseException as exc:
+        manifest.update(status="failed", failed=_now(), error=f"{type(exc).__name__}: {exc}")
+        _write_json(manifest_path, manifest)
+        raise
+    manifest.update(status="finished", finished=_now())
     _write_json(manifest_path, manifest)
     return out
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run; its manifest says ``interrupted``. ``str()`` is the one line
+    ``evornn run`` prints: where it stopped and how to resume."""
+
+    def __init__(self, run_dir: Path, experiment: Path, generation: int | None):
+        self.run_dir, self.experiment, self.generation = run_dir, experiment, generation
+        where = "before the first generation" if generation is None else f"at generation {generation}"
+        super().__init__(f"interrupted {where}; resume with: evornn run {experiment} --out {run_dir} --resume")
+
+
+def _checkpoint_budget(path: Path) -> int | None:
+    """The generation budget of the run whose checkpoint is `path` (None if there is none)."""
+    from .optim import checkpoint
+
+    if not path.exists():
+        return None
+    header, _ = checkpoint.load(path)
+    try:
+        return int(header["settings"]["n_generations"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path} is not a complete evornn checkpoint: {exc!r}") from exc
 
 
 def _run_comparison(config: dict, out: Path) -> dict:
@@ -286,14 +372,51 @@ def _write_results(out: Path, problem, result) -> None:
 
     fig = plot_history(result.history, title=f"{result.method}: fitness over generations")
     save_png(fig, out / "fitness.png")
+    write_behaviour(problem.task, result.best_model, out, float(np.max(result.best_fitness)))
+
+
+def write_behaviour(task, model, out: Path, fitness: float) -> list[Path]:
+    """Draw what `model` does on `task` into `out`: ``behaviour.png`` and, for bodies that
+    have one, ``behaviour.gif``. Returns the files written (none for tasks without a plot)."""
+    from .plotting import save_png
+
     try:
-        fig = problem.task.plot(result.best_model,
-                                title=f"best network (fitness {float(np.max(result.best_fitness)):.5f})")
+        fig = task.plot(model, title=f"best network (fitness {fitness:.5f})")
     except NotImplementedError:
-        return
-    save_png(fig, out / "behaviour.png")
-    if hasattr(problem.task, "animate"):
-        problem.task.animate(result.best_model, out / "behaviour.gif")
+        return []
+    written = [save_png(fig, out / "behaviour.png")]
+    if hasattr(task, "animate"):
+        task.animate(model, out / "behaviour.gif")
+        written.append(out / "behaviour.gif")
+    return written
+
+
+def _status(manifest: dict) -> str:
+    """The manifest's status; a run recorded as running whose process has ended on this
+    host is ``interrupted`` (it was killed before it could say so)."""
+    status = manifest.get("status", "unknown")
+    if status == "running" and manifest.get("host") == socket.gethostname() and manifest.get("pid"):
+        try:
+            os.kill(int(manifest["pid"]), 0)
+        except ProcessLookupError:
+            return "interrupted"
+        except (PermissionError, OverflowError, ValueError):
+            pass
+    return status
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _model_size(model: dict) -> str:
+    """``"3 neurons"``, ``"1 unit"``, ``"12 hidden units"`` ... for a resolved [model] table ('' if unknown)."""
+    for key, word in (("n_neurons", "neuron"), ("n_units", "unit"), ("n_hidden", "hidden unit"), ("n_nodes", "node")):
+        if isinstance(model.get(key), int):
+            return _plural(model[key], word)
+    if isinstance(model.get("groups"), list):
+        return _plural(sum(int(n) for n, _ in model["groups"]), "neuron")
+    return ""
 
 
 def summary(run_dir) -> str:
@@ -311,7 +434,7 @@ def summary(run_dir) -> str:
         lines = [f"run        {run_dir}",
                  f"experiment {manifest.get('experiment')}: regime map of the {spec['parameter']} "
                  f"of neurons {spec['x'][0]} and {spec['y'][0]}",
-                 f"status     {manifest.get('status')}; started {manifest.get('started')}, "
+                 f"status     {_status(manifest)}; started {manifest.get('started')}, "
                  f"finished {manifest.get('finished', '-')}"]
         if manifest.get("status") == "finished":
             lines.append(f"grid       {manifest['grid'][0]} x {manifest['grid'][1]}; oscillating "
@@ -320,7 +443,7 @@ def summary(run_dir) -> str:
         return "\n".join(lines)
     if "relaxation" in config:
         lines = [f"run        {run_dir}", f"experiment {manifest.get('experiment')}: memristive relaxation",
-                 f"status     {manifest.get('status')}; finished {manifest.get('finished', '-')}"]
+                 f"status     {_status(manifest)}; finished {manifest.get('finished', '-')}"]
         if manifest.get("status") == "finished":
             lines.append(f"result     {manifest['n_edges']} edges; final spread between starts "
                          f"{manifest['final_spread']:.3g}; at bounds {100 * manifest['fraction_at_bounds']:.0f}%")
@@ -330,7 +453,7 @@ def summary(run_dir) -> str:
                  f"experiment {manifest.get('experiment')}: {', '.join(config['comparison']['labels'])} on the "
                  f"{config['task']['type']} task, {config['stop']['max_evaluations']} evaluations, "
                  f"{config['comparison']['n_seeds']} seeds each",
-                 f"status     {manifest.get('status')}; finished {manifest.get('finished', '-')}"]
+                 f"status     {_status(manifest)}; finished {manifest.get('finished', '-')}"]
         for label, values in manifest.get("comparison", {}).items():
             lines.append(f"  {label:12} " + ", ".join(f"{k} {v:.4g}" for k, v in values.items()))
         return "\n".join(lines)
@@ -339,23 +462,28 @@ def summary(run_dir) -> str:
         lines = [f"run        {run_dir}",
                  f"experiment {manifest.get('experiment')}: Hopfield capacity, N = {spec['n_units']}, rules "
                  f"{', '.join(spec['rules'])}",
-                 f"status     {manifest.get('status')}; started {manifest.get('started')}, "
+                 f"status     {_status(manifest)}; started {manifest.get('started')}, "
                  f"finished {manifest.get('finished', '-')}"]
         if manifest.get("status") == "finished":
             lines.append(f"recall     first load p/N with recall below 1/2: {manifest['first_load_with_recall_below_half']}")
         return "\n".join(lines)
     model = config["model"]
-    size = model.get("n_neurons", model.get("n_units", model.get("n_hidden", "?")))
+    size = _model_size(model)
+    status = _status(manifest)
     lines = [
         f"run        {run_dir}",
         f"experiment {manifest.get('experiment')}  (seed {manifest.get('seed')})",
-        f"model      {config['model']['type']} with {size} units; "
-        f"task {config['task']['type']}; method {config['evolve']['method']}, n_pop {config['evolve']['n_pop']}",
-        f"status     {manifest.get('status')}; started {manifest.get('started')}, finished {manifest.get('finished', '-')}",
+        f"model      {model['type']}" + (f" with {size}" if size else "") + f"; task {config['task']['type']}; "
+        f"method {config['evolve']['method']}, n_pop {config['evolve']['n_pop']}",
+        f"status     {status}; started {manifest.get('started')}, finished {manifest.get('finished', '-')}",
     ]
-    if manifest.get("status") == "finished":
-        lines.append(f"stopped    {manifest['stop_reason']} after {manifest['n_generations']} generations, "
-                     f"{manifest['n_evaluations']} evaluations")
+    if status == "finished":
+        lines.append(f"stopped    {manifest['stop_reason']} after {_plural(manifest['n_generations'], 'generation')}, "
+                     f"{_plural(manifest['n_evaluations'], 'evaluation')}")
+    elif status == "interrupted" and manifest.get("interrupted_at") is not None:
+        lines.append(f"stopped    interrupted at generation {manifest['interrupted_at']}")
+    elif status == "failed":
+        lines.append(f"error      {manifest.get('error')}")
     best_path = run_dir / "best.json"
     if best_path.exists():
         best = json.loads(best_path.read_text())
@@ -364,5 +492,6 @@ def summary(run_dir) -> str:
         if best.get("report"):
             lines.append("report     " + ", ".join(f"{k} {v}" for k, v in best["report"].items()))
     elif (run_dir / CHECKPOINT).exists():
-        lines.append("best       (run not finished; resume it with --resume)")
+        lines.append(f"best       (run not finished; resume it with: evornn run {run_dir / 'config.toml'} "
+                     f"--out {run_dir} --resume)")
     return "\n".join(lines)

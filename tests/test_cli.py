@@ -124,7 +124,7 @@ def test_a_comparison_runs_every_model_and_resumes_without_rerunning(tmp_path, c
     assert (out / "comparison.png").exists() and len((out / "comparison.csv").read_text().splitlines()) == 8
     # A run killed after some models resumes with the finished runs kept as they were.
     (out / "comparison.json").write_text(json.dumps({"runs": runs[:3]}))
-    assert main(["run", "x", "--out", str(out), "--resume"]) == 0
+    assert main(["run", str(out / "config.toml"), "--out", str(out), "--resume"]) == 0
     assert json.loads((out / "comparison.json").read_text())["runs"] == runs
     capsys.readouterr()
     assert main(["show", str(out)]) == 0

@@ -61,8 +61,8 @@ class EvolutionResult:
         Evaluations whose fitness was not finite (given the worst fitness instead).
     stop_reason : str
         ``"max_generations"``, ``"max_evaluations"``, ``"target_fitness"``,
-        ``"target_mse"``, ``"target_learned"``, ``"target_solved"``, ``"stagnation"`` or
-        ``"wall_time"``.
+        ``"target_mse"``, ``"target_learned"``, ``"target_solved"``, ``"stagnation"``,
+        ``"wall_time"`` or ``"callback"`` (the `callback` asked to stop).
     seed : int
         The root seed: ``evolve(..., rng=seed)`` repeats the run exactly.
     """
@@ -83,6 +83,21 @@ class EvolutionResult:
     n_nonfinite: int
     stop_reason: str
     elapsed: float = field(repr=False, default=0.0)
+
+    def __repr__(self) -> str:
+        """A few lines: the method, the budget used, why it stopped and the best fitness
+        (the arrays are attributes; they are not printed)."""
+        fitness = np.asarray(self.best_fitness)
+        best = f"{float(fitness):.6g}" if fitness.ndim == 0 else np.array2string(fitness, precision=4)
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in list(self.best_metrics.items())[:6])
+        lines = [f"EvolutionResult({self.method!r}, seed {self.seed}):",
+                 f"  {self.n_generations} generation{'s' * (self.n_generations != 1)}, "
+                 f"{self.n_evaluations} evaluations, {self.elapsed:.1f} s; stopped on {self.stop_reason}",
+                 f"  best fitness {best}" + (f" ({metrics})" if metrics else ""),
+                 f"  best_genome: {self.best_genome.shape[0]} genes; best_model: {type(self.best_model).__name__}"]
+        if self.n_nonfinite:
+            lines.append(f"  {self.n_nonfinite} non-finite evaluations (given the worst fitness)")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -247,6 +262,8 @@ def evolve(
     n_threads: int | None = None,
     progress: bool | None = None,
     client=None,
+    callback=None,
+    extend: bool = False,
     **options,
 ) -> EvolutionResult:
     """Evolve genomes for `problem` with `method`, in one ask -> evaluate -> tell loop.
@@ -278,6 +295,13 @@ def evolve(
     resume : bool
         Continue from `checkpoint_path` if it exists (a killed run ends exactly as an
         uninterrupted one would). The checkpoint must come from the same settings.
+    extend : bool
+        With `resume`, the checkpoint may come from a run with a smaller `n_generations`
+        (the only setting that may differ), and a run that stopped at its old budget goes
+        on to the new one. For ``"ga"``, ``"cmaes"``, ``"nsga2"`` and constriction PSO the
+        result is bit-identical to a run given the larger budget from the start; the
+        schedules of ``"sa"`` and inertia PSO span `n_generations`, so they stretch from the
+        generation where the run continues. :func:`resume` with ``more=`` does this.
     hall_of_fame : int
         Number of best distinct genomes kept.
     n_threads : int, optional
@@ -289,6 +313,13 @@ def evolve(
         worker, each sent as one float64 array and scored on a worker, and the fitness
         comes back as arrays. A scheduler address (``"tcp://host:8786"``) connects to it.
         The results are bit-identical to the in-process run with the same seed.
+    callback : callable, optional
+        ``callback(record) -> bool | None``, called after every generation with that
+        generation's row of the history (a dict: ``gen``, ``evals``, ``nonfinite``,
+        ``min``, ``mean``, ``max``, ``std``, ``best``, ``best_<metric>`` ..., ``time``).
+        A true return value stops the run (``stop_reason == "callback"``), checkpointed
+        like any other stop. Log to a CSV file or a TensorBoard-style writer from here
+        (see the README's "Logging" example); ``evornn run`` prints its progress line from it.
 
     Returns
     -------
@@ -322,6 +353,10 @@ def evolve(
     check_threads(n_threads)
     if resume and checkpoint_path is None:
         raise ValueError("resume=True needs checkpoint_path")
+    if extend and not resume:
+        raise ValueError("extend=True continues a checkpointed run: it needs resume=True")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable (a function of the generation's record), got {type(callback).__name__}")
 
     settings = _json_normal({"method": method, "n_pop": n_pop, "n_genes": problem.n_genes, "n_generations": n_generations,
                 "options": options, "stopping": dataclasses.asdict(stopping), "hall_of_fame": hall_of_fame})
@@ -332,7 +367,7 @@ def evolve(
     state = _Progress()
     path = None if checkpoint_path is None else Path(checkpoint_path)
     if resume and path.exists():
-        saved_seed = _restore(path, settings, strategy, hof, state)
+        saved_seed = _restore(path, settings, strategy, hof, state, extend=extend)
         if isinstance(rng, int | np.integer) and int(rng) != saved_seed:
             raise CheckpointError(f"{path} belongs to the run with seed {saved_seed}, not {rng}")
         seed, task_seq = saved_seed, _streams(saved_seed)[2]
@@ -364,8 +399,10 @@ def evolve(
                 strategy.tell(asked, evaluation.fitness)
                 _account(state, hof, genomes, evaluation)
                 state.elapsed = time.perf_counter() - start
-                state.records.append(_record(gen, evaluation, state, state.elapsed))
-                state.stop_reason = stopping.reason(state, gen, state.elapsed)
+                record = _record(gen, evaluation, state, state.elapsed)
+                state.records.append(record)
+                stop = callback is not None and callback(dict(record))
+                state.stop_reason = "callback" if stop else stopping.reason(state, gen, state.elapsed)
                 state.generation = gen + 1
                 if state.stop_reason is not None or state.generation % checkpoint_every == 0:
                     save()
@@ -418,11 +455,24 @@ def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, sta
     checkpoint.save(path, header, arrays)
 
 
-def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Progress) -> int:
+def _budget_free(settings: dict) -> dict:
+    """`settings` without the generation budget (what an extended run may change)."""
+    return {**settings, "n_generations": None, "stopping": {**settings["stopping"], "n_generations": None}}
+
+
+def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Progress, *, extend: bool = False) -> int:
     header, arrays = checkpoint.load(path)
     try:
         saved = header["settings"]
-        if saved != settings:
+        if extend and _budget_free(saved) == _budget_free(settings):
+            if header["progress"]["generation"] >= settings["n_generations"]:
+                raise CheckpointError(f"{path} has run {header['progress']['generation']} generations already; "
+                                      f"n_generations = {settings['n_generations']} adds none")
+            if header["progress"]["stop_reason"] not in (None, "max_generations"):
+                raise CheckpointError(f"{path}: the run stopped on {header['progress']['stop_reason']}, not at its "
+                                      "generation budget; only a run that used its budget can be extended")
+            header["progress"]["stop_reason"] = None
+        elif saved != settings:
             changed = sorted(k for k in settings if saved.get(k) != settings[k])
             raise CheckpointError(f"{path} was written by a run with different settings ({', '.join(changed)}); "
                                   "resume with the settings of the original run")
@@ -466,15 +516,19 @@ def _result(problem: Problem, strategy, hof: _HallOfFame, state: _Progress, seed
     )
 
 
-def resume(problem: Problem, checkpoint_path, *, n_threads: int | None = None, progress: bool | None = None) -> EvolutionResult:
+def resume(problem: Problem, checkpoint_path, *, more: int | None = None, n_threads: int | None = None,
+           progress: bool | None = None, callback=None) -> EvolutionResult:
     """Continue the run whose checkpoint is at `checkpoint_path`, with its own settings.
 
     The result is bit-identical to that of the uninterrupted run (apart from wall-clock
-    columns of the history).
+    columns of the history). With `more`, the run's generation budget grows by `more`
+    generations and a run that finished on its budget goes on (see `extend` in
+    :func:`evolve`): ``resume(problem, "run.npz", more=100)``.
     """
     header, _ = checkpoint.load(checkpoint_path)
     s = header["settings"]
-    return evolve(problem, s["method"], n_pop=s["n_pop"], n_generations=s["n_generations"], rng=header["seed"],
+    n_generations = s["n_generations"] if more is None else s["n_generations"] + positive_int("more", more)
+    return evolve(problem, s["method"], n_pop=s["n_pop"], n_generations=n_generations, rng=header["seed"],
                   **{k: v for k, v in s["stopping"].items() if k != "n_generations"},
-                  checkpoint_path=checkpoint_path, resume=True, hall_of_fame=s["hall_of_fame"],
-                  n_threads=n_threads, progress=progress, **s["options"])
+                  checkpoint_path=checkpoint_path, resume=True, extend=more is not None, hall_of_fame=s["hall_of_fame"],
+                  n_threads=n_threads, progress=progress, callback=callback, **s["options"])

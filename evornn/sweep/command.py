@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -46,7 +47,17 @@ def main(args) -> int:
     path = out / STORE
     if path.exists() and not args.resume:
         raise ConfigError(f"{out} already holds a sweep; continue it with --resume or choose another --out")
-    summary = run_sweep(spec, path, scheduler=args.scheduler, n_workers=args.workers)
+    try:
+        summary = run_sweep(spec, path, scheduler=args.scheduler, n_workers=args.workers)
+    except KeyboardInterrupt:
+        done = "no runs stored"
+        if path.exists():
+            with SweepStore(path) as store:
+                s = store.status()
+            done = f"{s['done'] + s['failed']} of {s['total']} runs stored"
+        print(f"evornn sweep: interrupted, {done}; resume with: evornn sweep {args.target} --out {out} --resume",
+              file=sys.stderr)
+        return 130
     print(f"{out}: {summary['done']} done, {summary['failed']} failed, {summary['pending']} pending of "
           f"{summary['total']} runs ({summary['ran']} run now in {summary['seconds']:.1f} s)")
     with SweepStore(path) as store:

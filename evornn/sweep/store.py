@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import platform
 import socket
 import sqlite3
 import time
@@ -41,10 +40,9 @@ CREATE TABLE IF NOT EXISTS runs (
 
 
 def provenance() -> dict:
-    from ..experiment import _git_commit, _versions
+    from ..environment import environment, git_commit
 
-    return {"versions": _versions(), "git_commit": _git_commit(), "host": socket.gethostname(),
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {**environment(), "git_commit": git_commit(), "host": socket.gethostname()}
 
 
 class SweepStore:

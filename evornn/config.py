@@ -132,7 +132,7 @@ def parse_override(text: str) -> tuple[list[str], object]:
     return keys, parsed
 
 
-def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+def apply_overrides(raw: dict, overrides: list[str], *, quiet: bool = False) -> dict:
     """`raw` with the ``--set`` `overrides` applied. A ``--set evolve.method=...`` that
     switches the method drops the ``[evolve.options]`` the new method does not take (the
     file's options were written for its own method) and says so on stderr, once."""
@@ -157,6 +157,7 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
             dropped = sorted(k for k in evolve["options"] if k not in allowed and ("evolve", "options", k) not in explicit)
             if dropped:
                 evolve["options"] = {k: v for k, v in evolve["options"].items() if k not in dropped}
+            if dropped and not quiet:
                 print(f"evornn: --set evolve.method={method} drops [evolve.options] {', '.join(dropped)} (options "
                       f"of another method); set {method}'s own with --set evolve.options.NAME=VALUE", file=sys.stderr)
     return raw

@@ -66,9 +66,13 @@ def _differences(a, b, prefix: str = "") -> list[str]:
 
 
 def _check_same_experiment(experiment_path, config: dict, out: Path) -> None:
-    """Refuse to resume the run in `out` with an experiment file that describes another run."""
-    raw = configuration.read_toml(experiment_path)
-    raw.setdefault("experiment", {}).setdefault("seed", config["experiment"]["seed"])
+    """Refuse to resume the run in `out` with an experiment file that describes another run
+    (the ``--set`` overrides and the seed the run was started with are applied first)."""
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    raw = configuration.apply_overrides(configuration.read_toml(experiment_path), manifest.get("overrides", []),
+                                        quiet=True)
+    raw.setdefault("experiment", {})["seed"] = config["experiment"]["seed"]
     raw["experiment"].setdefault("name", config["experiment"]["name"])
     mine = configuration.resolve(raw, default_name=Path(experiment_path).stem)
     changed = [k for k in _differences(mine, config) if k != "evolve.n_generations"]
@@ -110,6 +114,7 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         On Ctrl-C (a ``KeyboardInterrupt``): the manifest says ``interrupted``, and the
         exception names the generation and the command that resumes the run.
     """
+    out = None if out is None else Path(out)
     if more is not None:
         resume = True
         more = positive_int("more", more)
@@ -148,7 +153,8 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if resume and manifest_path.exists() else {
         "experiment": config["experiment"]["name"], "seed": config["experiment"]["seed"], **environment(),
-        "git_commit": git_commit(), "host": socket.gethostname(), "argv": sys.argv, "started": _now(),
+        "git_commit": git_commit(), "host": socket.gethostname(), "argv": sys.argv, "overrides": list(overrides or []),
+        "started": _now(),
     }
     manifest.update(status="running", resumed=_now() if resume else None, pid=os.getpid(), host=socket.gethostname())
     for key in ("interrupted_at", "error"):

@@ -139,8 +139,10 @@ def fixed_points(
     n_seeds : int, optional
         Seeds per individual (default: 3 per dimension on a grid up to 4 dimensions, else 64).
     bounds : (low, high), optional
-        The box of seeds: scalars or arrays of shape (n_state,). Default: the model's own
-        bound on its equilibria where it has one (the CTRNN's), else required.
+        The box in which equilibria are sought: scalars or arrays of shape (n_state,).
+        Seeds are spread over it, and roots found outside it (from seeds near its edge, or
+        from trajectory ends) are dropped. Default: the model's own bound on its equilibria
+        where it has one (the CTRNN's, which holds every equilibrium), else required.
     trajectory_ends : int
         Random initial states per individual simulated for `t_transient` (flows, RK4) or
         that many iterations (maps), whose end points become seeds too.
@@ -199,7 +201,9 @@ def fixed_points(
                     warnings.simplefilter("ignore", RuntimeWarning)
                     y = optimize.root(one.residual, y0, jac=True, method="hybr", tol=tol).x
                 residual = float(np.linalg.norm(one.residual(y)[0])) if np.all(np.isfinite(y)) else np.inf
-            if residual < np.sqrt(tol) * max(1.0, float(np.abs(y).max())):
+            slack = 1e-9 * (1.0 + np.abs(y))
+            inside = bool(np.all((y >= low[p] - slack) & (y <= high[p] + slack)))
+            if inside and residual < np.sqrt(tol) * max(1.0, float(np.abs(y).max())):
                 candidates.append((y, residual))
         for y, residual in _deduplicate(candidates, dedup_tol):
             eig = np.linalg.eigvals(one.jac(y))

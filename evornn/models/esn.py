@@ -66,10 +66,19 @@ class ESN(DiscreteModel):
     >>> x_train, y_train, x_test, y_test = datasets.train_test(series, 2000)
     >>> esn = ESN.random(100, spectral_radius=1.25, leak=0.3, input_scaling=1.0, rng=0)
     >>> esn = esn.fit(x_train, y_train, washout=100, ridge=1e-8)
-    >>> prediction = esn.predict(x_test, x0=esn.final_state(x_train))
+    >>> prediction = esn.predict(x_test)        # continues from the state the training data left
     >>> bool(nrmse(prediction[0], y_test) < 0.01)
     True
+
+    Attributes
+    ----------
+    state_ : ndarray, shape (n_pop, n_units), or None
+        After :meth:`fit`, the reservoir state after the last training input (of the last
+        sequence, when there are several); :meth:`predict` starts from it by default, so a
+        test series that follows the training series is predicted in context.
     """
+
+    state_: np.ndarray | None = None
 
     def __init__(self, params: ESNParams):
         if not isinstance(params, ESNParams):
@@ -396,12 +405,15 @@ class ESN(DiscreteModel):
             Ridge coefficient (default: the model's, set at construction). The readout's
             intercept is not penalised.
         """
-        stats = self.ridge_statistics(inputs, targets, washout=washout, x0=x0)
         lam = self.params.ridge if ridge is None else np.broadcast_to(as_float_array("ridge", ridge), (self.n_pop,))
         if np.any(lam < 0):
             raise ValueError(f"ridge must be >= 0, got {np.min(lam)}")
+        stats, final = self.ridge_statistics(inputs, targets, washout=washout, x0=x0, return_state=True)
         weights, bias = stats.solve(lam)
-        return self._replace(readout=weights, readout_bias=bias, ridge=lam)
+        trained = self._replace(readout=weights, readout_bias=bias, ridge=lam)
+        trained.state_ = np.array(final if final.ndim == 2 else final[:, -1])
+        trained.state_.flags.writeable = False
+        return trained
 
     def fit_online(self, inputs, targets, *, washout: int = 0, alpha: float = 1.0, forgetting: float = 1.0) -> ESN:
         """Train the readout by recursive least squares, step by step; returns a trained copy.
@@ -435,13 +447,21 @@ class ESN(DiscreteModel):
         With output feedback, the readout's own outputs are fed back, or the teacher's when
         `targets` are given.
 
+        Parameters
+        ----------
+        inputs : array_like, shape (n_steps, n_inputs) or (n_seq, n_steps, n_inputs)
+        x0 : array_like, shape (n_units,), (n_pop, n_units) or (n_pop, n_seq, n_units), optional
+            The initial state. Default: after :meth:`fit`, the state its training data left
+            (:attr:`state_`, so the inputs are read as the continuation of the training
+            series); otherwise zeros. ``x0=np.zeros(n_units)`` starts from rest.
+
         Returns
         -------
         ndarray, shape (n_pop, n_steps, n_outputs) or (n_pop, n_seq, n_steps, n_outputs)
         """
         u, single = self._sequences("inputs", inputs, self.n_external_inputs)
         teacher = self._teacher(targets, u)
-        x = self._start(x0, u.shape[0])
+        x = self._start(self.state_ if x0 is None else x0, u.shape[0])
         y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
         out = np.empty((self.n_pop, u.shape[0], u.shape[1], self.n_outputs))
         no_states = np.zeros((self.n_pop, u.shape[0], 0, self.n_units))
@@ -504,6 +524,13 @@ class ESN(DiscreteModel):
 
         return np.array([spectral_radius(self.weights(p)) for p in range(self.n_pop)])
 
+    def take(self, index) -> ESN:
+        """A sub-population (see :meth:`Model.take`), with its fitted :attr:`state_`."""
+        new = super().take(index)
+        if self.state_ is not None:
+            new.state_ = self.state_[np.atleast_1d(np.arange(self.n_pop)[index])]
+        return new
+
     # ---------------------------------------------------------------- files
     def save(self, path) -> Path:
         """Write the population to `path` (``.npz``: the arrays) and beside it a ``.json``
@@ -512,7 +539,7 @@ class ESN(DiscreteModel):
 
         path = Path(path).with_suffix(".npz")
         buffer = io.BytesIO()
-        np.savez(buffer, **self.params._asdict())
+        np.savez(buffer, **self.params._asdict(), **({} if self.state_ is None else {"state_": self.state_}))
         meta = {"format": "evornn-esn", "version": 1, "n_pop": self.n_pop, "n_units": self.n_units,
                 "n_inputs": self.n_external_inputs, "n_outputs": self.n_outputs, "n_feedback": self.n_feedback,
                 "activation": self.activation, "arrays": path.name}
@@ -531,6 +558,7 @@ class ESN(DiscreteModel):
             meta = json.loads(meta_path.read_text())
             with np.load(npz, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in ESNParams._fields}
+                state = data["state_"] if "state_" in data.files else None
         except FileNotFoundError:
             raise
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
@@ -543,4 +571,10 @@ class ESN(DiscreteModel):
         for name, arr in arrays.items():
             arrays[name] = np.ascontiguousarray(arr)
             arrays[name].flags.writeable = False
-        return cls(ESNParams(**arrays))
+        esn = cls(ESNParams(**arrays))
+        if state is not None:
+            if state.shape != (esn.n_pop, esn.n_units) or state.dtype != np.float64:
+                raise ValueError(f"{npz}: its fitted state has shape {state.shape}, not ({esn.n_pop}, {esn.n_units})")
+            esn.state_ = state
+            esn.state_.flags.writeable = False
+        return esn

@@ -67,3 +67,12 @@ def test_classification_of_maps_and_flows():
 def test_bounds_are_needed_for_systems_that_give_none():
     with pytest.raises(ValueError, match="bounds"):
         fixed_points(systems.van_der_pol())
+
+
+def test_roots_outside_the_bounds_are_dropped():
+    """The cubic x - x^3 has equilibria -1, 0 and 1 (analytic). Seeds at the edge of the box
+    [-0.5, 2] and beyond it converge to -1 too, which lies outside: only 0 and 1 remain."""
+    fp = fixed_points(systems.cubic(1), bounds=(-0.5, 2.0), seeds=[[-0.45], [-2.0], [0.1], [1.9], [3.0]],
+                      trajectory_ends=0)
+    np.testing.assert_allclose(np.sort(fp.state[:, 0]), [0.0, 1.0], atol=1e-12)
+    assert np.all((fp.state >= -0.5) & (fp.state <= 2.0))

@@ -115,7 +115,7 @@ def test_fit_predict_and_generate_follow_the_reference(population):
     u = rng.uniform(-1, 1, (200, 2))
     y = np.column_stack([u[:, 0] * u[:, 1]])
     trained = population.fit(u, y, washout=20, ridge=1e-6)
-    out = trained.predict(u)
+    out = trained.predict(u, x0=np.zeros(trained.n_units))  # the reference starts from rest
     prm = trained.params
     for p in range(3):
         _, expected = _reference_states(trained, p, u, readout=prm.readout[p], readout_bias=prm.readout_bias[p])
@@ -257,3 +257,21 @@ def test_bad_sequences_are_rejected(population):
         population.fit(np.zeros((10, 2)), np.zeros((9, 1)))
     with pytest.raises(ValueError, match="n_outputs == n_inputs"):
         population.generate(5, warmup=np.zeros((3, 2)))
+
+
+def test_predict_after_fit_continues_from_the_state_the_training_data_left(tmp_path):
+    """The README example: a test series that follows the training series is predicted in
+    context (from the training run's final state), not from rest."""
+    from evornn import ESN, datasets, nrmse
+
+    series = datasets.mackey_glass(2401)
+    x_train, y_train, x_test, y_test = datasets.train_test(series, 2200)
+    pop = ESN.random(60, spectral_radius=[0.9, 1.2], leak=[0.3, 1.0], rng=1)
+    fitted = pop.fit(x_train, y_train, washout=200)
+    np.testing.assert_array_equal(fitted.state_, pop.final_state(x_train))
+    np.testing.assert_array_equal(fitted.predict(x_test), fitted.predict(x_test, x0=pop.final_state(x_train)))
+    assert all(nrmse(p, y_test) < 0.05 for p in fitted.predict(x_test))
+    assert not np.array_equal(fitted.predict(x_test), fitted.predict(x_test, x0=np.zeros(60)))
+    np.testing.assert_array_equal(fitted.take([1]).predict(x_test), fitted.predict(x_test)[1:])
+    again = ESN.load(fitted.save(tmp_path / "esn.npz"))
+    np.testing.assert_array_equal(again.state_, fitted.state_)

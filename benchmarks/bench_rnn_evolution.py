@@ -48,11 +48,12 @@ RUNS = {
 }
 
 
-def run_seeds(name: str, seeds: list[int]) -> None:
+def run_seeds(name: str, seeds: list[int], overrides: list[str]) -> None:
     file, changes, rule, succeeded, keys = RUNS[name]
     raw = configuration.read_toml(EXPERIMENTS / f"{file}.toml")
     for section, values in changes.items():
         raw[section].update(values)
+    raw = configuration.apply_overrides(raw, overrides)
     config = configuration.resolve(raw, default_name=name)
     problem = configuration.build_problem(config)
     ev = config["evolve"]
@@ -76,8 +77,10 @@ def run_seeds(name: str, seeds: list[int]) -> None:
               f"{'yes' if won else 'no':>9}", flush=True)
     won = np.array(wins)
     evals = np.array(evaluations)
-    print(f"success {won.sum()} / {won.size} seeds; median evaluations {np.median(evals):.0f} over all seeds, "
-          + (f"{np.median(evals[won]):.0f} over the successful ones" if won.any() else "none successful"))
+    q1, q3 = np.percentile(evals, [25, 75])
+    print(f"success {won.sum()} / {won.size} seeds; evaluations over all seeds (failures count their whole budget): "
+          f"median {np.median(evals):.0f}, quartiles {q1:.0f}-{q3:.0f}; "
+          + (f"median {np.median(evals[won]):.0f} over the successful ones" if won.any() else "none successful"))
     if file == "lstm_anbncn":
         print(f"largest n that generalises: median {np.median(largest):.0f}, range {min(largest)} ... {max(largest)}")
 
@@ -86,10 +89,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--experiments", nargs="+", default=list(RUNS), choices=list(RUNS))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="change a setting of the experiment files, as evornn run --set (repeatable)")
     args = parser.parse_args()
     print(environment_header())
     for name in args.experiments:
-        run_seeds(name, list(range(1, args.seeds + 1)))
+        run_seeds(name, list(range(1, args.seeds + 1)), args.overrides)
 
 
 if __name__ == "__main__":

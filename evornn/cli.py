@@ -183,10 +183,15 @@ def analyze(args) -> int:
     for point in report.get("fixed_points", []):
         print(f"equilibrium  {np.round(point['state'], 6).tolist()}: {point['kind']}")
     if "lyapunov_spectrum" in report:
-        print(f"Lyapunov     {np.round(report['lyapunov_spectrum'], 5).tolist()}")
+        print(f"Lyapunov     {np.round(report['lyapunov_spectrum'], 5).tolist()} per time unit (Benettin over "
+              f"{report['lyapunov_time']:g} time units; within +/- {report['lyapunov_tolerance']:.2g} of their limit, "
+              "so smaller values are zero)")
     if "limit_cycle" in report:
         cycle = report["limit_cycle"]
         print(f"limit cycle  periodic {cycle['periodic']}, period {cycle['period']:.6g}, stable {cycle['stable']}")
+        if "floquet_exponents" in cycle:
+            print(f"             its Lyapunov exponents from the Floquet multipliers: "
+                  f"{np.round(cycle['floquet_exponents'], 6).tolist()} (0: along the flow)")
     if "basins" in report:
         basins = report["basins"]
         print(f"basins       {', '.join(f'{k} {f:.3f}' for k, f in zip(basins['kinds'], basins['fractions'], strict=True))}"

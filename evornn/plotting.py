@@ -89,36 +89,66 @@ def plot_outputs(traj: Trajectory, individual: int = 0, *, ax=None, labels=None,
     return fig
 
 
+ERROR_METRICS = ("nrmse", "mse")
+
+
 def plot_history(history, *, ax=None, title=None):
-    """Fitness over generations: best so far, generation maximum and mean (with one std).
+    """Fitness over generations: best so far, generation maximum and mean, with a band of
+    one standard deviation clipped to the generation's range (fitness never leaves it).
+
+    Where the task reports an error (``nrmse`` or ``mse`` of each generation's best, as
+    reservoir, memristive and sequence tasks do), a second panel shows it on a log axis,
+    where fitnesses of ``1 / (1 + error)`` all read as 1.0 and hide the progress.
 
     Parameters
     ----------
     history : deap.tools.Logbook or list of dict
-        ``EvolutionResult.history`` (records with ``gen``, ``max``, ``mean``, ``std``, ``best``).
+        ``EvolutionResult.history`` (records with ``gen``, ``min``, ``max``, ``mean``,
+        ``std``, ``best`` and ``best_<metric>``).
+    ax : matplotlib Axes, optional
+        Draw the fitness panel here (then no error panel is drawn).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = _figure(ax)
     records = list(history)
+    error = next((m for m in ERROR_METRICS if records and f"best_{m}" in records[0]), None)
+    two = ax is None and error is not None
+    fig, axes = _figure(ax, figsize=(10, 3.5) if two else (8, 3.5))
+    if two:
+        fig.clear()
+        axes = fig.subplots(1, 2)
+    fit_ax = axes[0] if two else axes
     gen = np.array([r["gen"] for r in records])
     if records and "max" in records[0]:
         mean = np.array([r["mean"] for r in records])
         std = np.array([r["std"] for r in records])
-        ax.fill_between(gen, mean - std, mean + std, alpha=0.2, label="mean +/- std")
-        ax.plot(gen, mean, label="mean")
-        ax.plot(gen, [r["max"] for r in records], label="generation best")
-        ax.plot(gen, [r["best"] for r in records], "k--", label="best so far")
+        low, high = np.array([r["min"] for r in records]), np.array([r["max"] for r in records])
+        fit_ax.fill_between(gen, np.maximum(mean - std, low), np.minimum(mean + std, high), alpha=0.2,
+                            label="mean +/- std (within min-max)")
+        fit_ax.plot(gen, mean, label="mean")
+        fit_ax.plot(gen, high, label="generation best")
+        fit_ax.plot(gen, [r["best"] for r in records], "k--", label="best so far")
     else:  # multi-objective: the maximum of each objective
         for k in range(sum(1 for key in (records[0] if records else {}) if key.startswith("max_"))):
-            ax.plot(gen, [r[f"max_{k}"] for r in records], label=f"objective {k} max")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("fitness")
+            fit_ax.plot(gen, [r[f"max_{k}"] for r in records], label=f"objective {k} max")
+    fit_ax.set_xlabel("generation")
+    fit_ax.set_ylabel("fitness")
+    fit_ax.legend(loc="best", frameon=False, fontsize="small")
+    if two:
+        values = np.array([r[f"best_{error}"] for r in records], dtype=float)
+        finite = np.where(np.isfinite(values), values, np.nan)
+        axes[1].plot(gen, finite, color="C1", label=f"{error} of the generation best")
+        axes[1].plot(gen, np.fmin.accumulate(np.where(np.isnan(finite), np.inf, finite)), "k--",
+                     label=f"lowest {error} so far")
+        if np.any(finite > 0):
+            axes[1].set_yscale("log")
+        axes[1].set_xlabel("generation")
+        axes[1].set_ylabel(f"{error} (log scale)")
+        axes[1].legend(loc="upper right", frameon=False)
     if title:
-        ax.set_title(title)
-    ax.legend(loc="lower right", frameon=False)
+        (fig.suptitle if two else fit_ax.set_title)(title)
     return fig
 
 
@@ -128,18 +158,21 @@ def plot_behaviour(behaviour: dict, *, ax=None, title=None):
     Parameters
     ----------
     behaviour : dict
-        ``"t"`` shape (n,), ``"outputs"`` shape (n, n_out), ``"target"`` shape (n, n_out).
+        ``"t"`` shape (n,), ``"outputs"`` shape (n, n_out), ``"target"`` shape (n, n_out);
+        optionally ``"output_labels"`` and ``"target_labels"`` (lists of n_out strings).
     """
     fig, ax = _figure(ax)
     t, outputs, target = behaviour["t"], np.asarray(behaviour["outputs"]), np.asarray(behaviour["target"])
+    output_labels = behaviour.get("output_labels", [f"output {k}" for k in range(outputs.shape[1])])
+    target_labels = behaviour.get("target_labels", [f"target {k}" for k in range(outputs.shape[1])])
     for k in range(outputs.shape[1]):
-        line, = ax.plot(t, outputs[:, k], label=f"output {k}")
-        ax.plot(t, target[:, k], "--", color=line.get_color(), alpha=0.7, label=f"target {k}")
+        line, = ax.plot(t, outputs[:, k], label=output_labels[k])
+        ax.plot(t, target[:, k], "--", color=line.get_color(), alpha=0.7, label=target_labels[k])
     ax.set_xlabel("time")
     ax.set_ylabel("output")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)  # below: never over the data
     return fig
 
 
@@ -261,7 +294,18 @@ def plot_cartpole(behaviour: dict, *, title=None):
             middle.plot(t, np.degrees(state[:, k]), label=name)
     middle.set_ylabel("angle (deg)")
     middle.legend(loc="upper right", frameon=False)
-    bottom.plot(t, force, color="C3", lw=0.6)
+    t, force = np.asarray(t), np.asarray(force)
+    if force.size > 1000:  # a bang-bang force drawn step by step is a solid block: show its range per window
+        width = force.size // 400
+        n = width * (force.size // width)
+        windows = force[:n].reshape(-1, width)
+        centre = t[:n].reshape(-1, width).mean(axis=1)
+        bottom.fill_between(centre, windows.min(axis=1), windows.max(axis=1), color="C3", alpha=0.25, lw=0,
+                            label=f"range per {t[width] - t[0]:.2g} s")
+        bottom.plot(centre, windows.mean(axis=1), color="C3", lw=1, label="mean per window")
+        bottom.legend(loc="upper right", frameon=False, fontsize="small", ncol=2)
+    else:
+        bottom.plot(t[:force.size], force, color="C3", lw=0.8)
     bottom.set_ylabel("force (N)")
     bottom.set_xlabel("time (s)")
     if title:
@@ -325,34 +369,55 @@ def plot_arena(behaviour: dict, *, light=None, obstacles=None, title=None):
 
 def animate_cartpole(behaviour: dict, path, *, n_frames: int = 100, fps: int = 20):
     """A GIF of a pole balancer (from ``CartPoleTask.behaviour``): the cart on its track
-    and the poles (lengths to scale), `n_frames` frames evenly spaced over the run."""
+    and the poles to scale (Wieland's 1 m and 0.1 m), hinged side by side on the cart so the
+    short one never hides behind the long one, and a bar for the force; `n_frames` frames
+    evenly spaced over the run."""
     import matplotlib.patches as mpatches
 
     state = np.asarray(behaviour["state"])
-    t = np.asarray(behaviour["t"])
-    fig, ax = _figure(None, figsize=(6, 2.6))
+    t, force = np.asarray(behaviour["t"]), np.asarray(behaviour["force"])
+    two = bool(np.any(state[:, 4] != 0.0))
+    fig, (ax, bar) = _figure(None, figsize=(6.5, 3.4), n_rows=2)
+    fig.clear()
+    ax, bar = fig.subplots(2, 1, height_ratios=[5, 1])
     ax.set_xlim(-2.6, 2.6)
-    ax.set_ylim(-0.3, 1.2)
+    ax.set_ylim(-0.3, 1.45)  # the long pole upright reaches 1.2 m above the track
     ax.set_aspect("equal")
     ax.plot([-2.4, 2.4], [0, 0], color="0.5", lw=1)
+    for end in (-2.4, 2.4):
+        ax.plot([end, end], [-0.1, 0.1], color="0.3", lw=2)
+    ax.set_xlabel("cart position (m); the track ends at +/- 2.4 m")
+    ax.set_yticks([])
     cart = ax.add_patch(mpatches.Rectangle((0, 0), 0.4, 0.2, color="0.3"))
-    poles = [ax.plot([], [], lw=w, color=c)[0] for w, c in ((3, "C0"), (2, "C1"))]
-    label = ax.text(-2.5, 1.05, "")
+    hinges = (-0.08, 0.08) if two else (0.0, 0.0)
+    poles = [ax.plot([], [], lw=w, color=c, solid_capstyle="round", label=name)[0]
+             for w, c, name in ((3, "C0", "pole 1 (1 m)"), (3, "C1", "pole 2 (0.1 m)"))[:2 if two else 1]]
+    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    label = ax.text(-2.5, 1.3, "")
+    limit = max(1e-9, float(np.nanmax(np.abs(force))) if force.size else 1.0)
+    bar.set_xlim(-limit, limit)
+    bar.set_yticks([])
+    bar.axvline(0, color="0.5", lw=0.8)
+    bar.set_xlabel("force on the cart (N)")
+    force_bar = bar.barh([0], [0.0], height=0.6, color="C3")[0]
     rows = np.linspace(0, state.shape[0] - 1, min(n_frames, state.shape[0])).astype(int)
 
     def update(k):
-        x, theta1, theta2 = state[rows[k], 0], state[rows[k], 2], state[rows[k], 4]
+        r = rows[k]
+        x = state[r, 0]
         cart.set_xy((x - 0.2, 0.0))
-        for line, theta, length in zip(poles, (theta1, theta2), (1.0, 0.1), strict=True):
-            line.set_data([x, x + length * np.sin(theta)], [0.2, 0.2 + length * np.cos(theta)])
-        label.set_text(f"t = {t[rows[k]]:.2f} s")
+        for line, theta, length, hinge in zip(poles, (state[r, 2], state[r, 4]), (1.0, 0.1), hinges, strict=False):
+            line.set_data([x + hinge, x + hinge + length * np.sin(theta)], [0.2, 0.2 + length * np.cos(theta)])
+        force_bar.set_width(force[min(r, force.size - 1)] if force.size else 0.0)
+        label.set_text(f"t = {t[r]:.2f} s")
 
     return save_gif(fig, update, rows.size, path, fps=fps)
 
 
 def animate_walker(behaviour: dict, path, *, n_frames: int = 100, fps: int = 20):
     """A GIF of Beer's walker (from ``WalkerTask.behaviour``): the body and its legs, feet
-    down drawn filled; the view follows the body."""
+    down drawn filled; the view follows the body over a ground marked every 10 units, so
+    the motion shows against it."""
     x = np.asarray(behaviour["x"])
     angle, foot = np.asarray(behaviour["angle"]), np.asarray(behaviour["foot"])
     n_legs = angle.shape[1]
@@ -360,7 +425,11 @@ def animate_walker(behaviour: dict, path, *, n_frames: int = 100, fps: int = 20)
     fig, ax = _figure(None, figsize=(6, 2.6))
     ax.set_ylim(-18, 8)
     ax.set_aspect("equal")
-    ground = ax.axhline(-15, color="0.5", lw=1)
+    ax.axhline(-15, color="0.5", lw=1)  # spans the axes whatever the view
+    marks = np.arange(10 * np.floor((np.nanmin(x) - 60) / 10), np.nanmax(x) + 60, 10.0)
+    ax.plot(np.repeat(marks, 3), np.tile([-15.0, -17.0, np.nan], marks.size), color="0.5", lw=1)
+    ax.set_yticks([])
+    ax.set_xlabel("position")
     body = ax.plot([], [], color="k", lw=6, solid_capstyle="round")[0]
     legs = [ax.plot([], [], "-o", markevery=[1], color="C0" if leg < 3 else "C1", lw=2, ms=5)[0] for leg in range(n_legs)]
     label = ax.text(0.02, 0.9, "", transform=ax.transAxes)
@@ -375,24 +444,128 @@ def animate_walker(behaviour: dict, path, *, n_frames: int = 100, fps: int = 20)
             line.set_data([hip, hip + 15 * np.sin(angle[r, leg])], [0, -15 * np.cos(angle[r, leg])])
             line.set_markerfacecolor("k" if foot[r, leg] == 1 else "white")
         label.set_text(f"t = {behaviour['t'][r]:.1f}, x = {x[r]:.1f}")
-        ground.set_xdata([x[r] - 45, x[r] + 45])
 
     return save_gif(fig, update, rows.size, path, fps=fps)
 
 
-def plot_basins(basins, *, ax=None, title=None, labels=("x", "y")):
-    """A basin grid (from :func:`evornn.analysis.basin_grid`) as an image, one colour per
-    attractor (grey: "other"), with the fixed-point attractors marked."""
-    import matplotlib.colors as mcolors
+def animate_categorisation(behaviour: dict, path, *, object_radius: float, body_radius: float, n_frames: int = 60,
+                           fps: int = 15):
+    """A GIF of a categorisation agent (from ``CategorizationTask.behaviour``): one circle
+    trial and one diamond trial side by side (the drops nearest the agent's start), the
+    object falling and the agent moving along the floor, with its path so far."""
+    import matplotlib.patches as mpatches
 
-    fig, ax = _figure(ax, figsize=(5.5, 5))
+    agent, obj = np.asarray(behaviour["agent_x"]), np.asarray(behaviour["object_x"])
+    height, shapes = np.asarray(behaviour["object_y"]), np.asarray(behaviour["shapes"])
+    offsets = np.abs(np.asarray(behaviour["offsets"]))
+    trials = [int(np.flatnonzero(shapes == s)[np.argmin(offsets[shapes == s])]) for s in (0, 1) if np.any(shapes == s)]
+    fig, axes = _figure(None, figsize=(3.2 * len(trials), 4.2))
+    fig.clear()
+    axes = np.atleast_1d(fig.subplots(1, len(trials)))
+    objects, bodies, paths = [], [], []
+    for ax, s in zip(axes, trials, strict=True):
+        centre = obj[0, s]
+        ax.set_xlim(centre - 100, centre + 100)
+        ax.set_ylim(-body_radius - 5, height[0] + object_radius + 5)
+        ax.set_aspect("equal")
+        ax.axhline(-body_radius, color="0.5", lw=1)
+        ax.set_title(f"{'circle' if shapes[s] == 0 else 'diamond'}: "
+                     f"{'catch' if shapes[s] == 0 else 'avoid'} (offset {behaviour['offsets'][s]:+.0f})", fontsize="small")
+        ax.set_xlabel("x")
+        if shapes[s] == 0:
+            objects.append(ax.add_patch(mpatches.Circle((centre, height[0]), object_radius, color="C0")))
+        else:
+            objects.append(ax.add_patch(mpatches.RegularPolygon((centre, height[0]), 4, radius=object_radius,
+                                                                color="C3")))
+        bodies.append(ax.add_patch(mpatches.Circle((agent[0, s], 0.0), body_radius, color="k")))
+        paths.append(ax.plot([], [], color="0.4", lw=1)[0])
+    axes[0].set_ylabel("height")
+    rows = np.linspace(0, height.size - 1, min(n_frames, height.size)).astype(int)
+
+    def update(k):
+        r = rows[k]
+        for s, o, b, line in zip(trials, objects, bodies, paths, strict=True):
+            if isinstance(o, mpatches.Circle):
+                o.set_center((obj[r, s], height[r]))
+            else:
+                o.xy = (obj[r, s], height[r])
+            b.set_center((agent[r, s], 0.0))
+            line.set_data(agent[:r + 1, s], np.zeros(r + 1))
+
+    return save_gif(fig, update, rows.size, path, fps=fps)
+
+
+def animate_arena(behaviour: dict, path, *, radius: float, light=None, obstacles=None, n_frames: int = 80,
+                  fps: int = 15):
+    """A GIF of wheeled robots (from ``WheeledRobotTask.behaviour``): every trial's robot (a
+    disc of the true radius with a tick for its heading) and its path so far, in the
+    unit-square arena with the light and the obstacles."""
+    import matplotlib.patches as mpatches
+
+    pose = np.asarray(behaviour["pose"])
+    fig, ax = _figure(None, figsize=(5, 5))
+    for x, y, r in (np.zeros((0, 3)) if obstacles is None else obstacles):
+        ax.add_patch(mpatches.Circle((x, y), r, color="0.6"))
+    if light is not None:
+        ax.plot(light[0], light[1], "*", color="gold", ms=16, mec="k", label="light")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    colours = [f"C{s % 10}" for s in range(pose.shape[1])]
+    paths = [ax.plot([], [], lw=1, color=c)[0] for c in colours]
+    robots = [ax.add_patch(mpatches.Circle((0, 0), radius, color=c)) for c in colours]
+    headings = [ax.plot([], [], color="k", lw=1.5)[0] for _ in colours]
+    label = ax.text(0.02, 1.02, "", transform=ax.transAxes)
+    rows = np.linspace(0, pose.shape[0] - 1, min(n_frames, pose.shape[0])).astype(int)
+
+    def update(k):
+        r = rows[k]
+        for s in range(pose.shape[1]):
+            x, y, heading = pose[r, s]
+            paths[s].set_data(pose[:r + 1, s, 0], pose[:r + 1, s, 1])
+            robots[s].set_center((x, y))
+            headings[s].set_data([x, x + radius * np.cos(heading)], [y, y + radius * np.sin(heading)])
+        label.set_text(f"t = {behaviour['t'][r]:.1f} s")
+
+    return save_gif(fig, update, rows.size, path, fps=fps)
+
+
+def plot_basins(basins, *, ax=None, title=None, labels=("x", "y"), cycles=None):
+    """A basin grid (from :func:`evornn.analysis.basin_grid`) as an image, one colour per
+    attractor (grey: "other"), with a legend naming each attractor and its share of the
+    grid, and the attractors drawn on it: fixed points as black dots, and closed orbits
+    given in `cycles` (a list of arrays of shape (n, 2) in the plotted coordinates) as
+    black lines. A grid that is all one basin then still shows what attracts it."""
+    import matplotlib.colors as mcolors
+    from matplotlib.patches import Patch
+
+    fig, ax = _figure(ax, figsize=(5.5, 5.5))
     n = len(basins.kinds)
     palette = ["#bbbbbb"] + [f"C{k % 10}" for k in range(n)]
     cmap = mcolors.ListedColormap(palette)
     ax.imshow(basins.labels + 1, origin="lower", extent=basins.extent, cmap=cmap, vmin=-0.5, vmax=n + 0.5,
               interpolation="nearest", aspect="auto")
+    handles = []
+    cycle_orbits = list(cycles or [])
+    for k, (kind, state, fraction) in enumerate(zip(basins.kinds, basins.states, basins.fractions, strict=True)):
+        where = ""
+        if kind == "fixed point":
+            x, y = state[basins.axes[0]], state[basins.axes[1]]
+            ax.plot(x, y, "o", ms=7, mec="w", mfc="k", zorder=5)
+            where = f" at ({x:.3g}, {y:.3g})"
+        name = "periodic attractor (cycle)" if kind == "cycle" else kind
+        handles.append(Patch(color=palette[k + 1], label=f"{name}{where}: {100 * fraction:.1f}%"))
+    for orbit in cycle_orbits:
+        orbit = np.asarray(orbit)
+        ax.plot(np.append(orbit[:, 0], orbit[0, 0]), np.append(orbit[:, 1], orbit[0, 1]), "k-", lw=2, zorder=5)
+    if basins.fraction_other > 0:
+        handles.append(Patch(color=palette[0], label=f"other (no attractor identified): {100 * basins.fraction_other:.1f}%"))
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1 if n < 3 else 2, frameon=False,
+              fontsize="small")
     if title:
         ax.set_title(title)
     return fig
@@ -442,9 +615,10 @@ def plot_regimes(regimes, x_values, y_values, *, title=None, xlabel="x", ylabel=
 
 def plot_phase_portrait(model, individual: int = 0, *, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), density: int = 25,
                         trajectories=None, dt: float = 0.01, t_max: float = 20.0, fixed_points=None, inputs=None,
-                        ax=None, title=None):
-    """Phase portrait of a two-dimensional flow: vector field, nullclines, trajectories, and
-    equilibria (filled: stable; open: unstable).
+                        cycles=None, ax=None, title=None):
+    """Phase portrait of a two-dimensional flow: vector field, nullclines (blue: dy1/dt = 0,
+    orange: dy2/dt = 0), trajectories, limit cycles and equilibria (filled: stable; open:
+    unstable), with a legend.
 
     Parameters
     ----------
@@ -455,7 +629,12 @@ def plot_phase_portrait(model, individual: int = 0, *, xlim=(-1.0, 1.0), ylim=(-
         Initial states of trajectories to draw (run for `t_max` with RK4 at `dt`).
     fixed_points : FixedPoints, optional
         Equilibria to mark (default: found with the box as seed bounds).
+    cycles : list of (orbit, label), optional
+        Closed orbits to draw thick, each an array of shape (n, 2) (one period) with its
+        legend label.
     """
+    from matplotlib.lines import Line2D
+
     from ._numba import for_params
     from .analysis._one import constant_inputs
     from .integrate import simulate
@@ -485,16 +664,26 @@ def plot_phase_portrait(model, individual: int = 0, *, xlim=(-1.0, 1.0), ylim=(-
         traj = simulate(runs, starts, dt=dt, t_max=t_max, inputs=np.repeat(u, starts.shape[0], axis=0) if one.n_inputs else None)
         for k in range(starts.shape[0]):
             ax.plot(traj.y[:, k, 0], traj.y[:, k, 1], color="C2", lw=1.0)
+    handles = [Line2D([], [], color="C0", lw=1.2, label="nullcline dy1/dt = 0"),
+               Line2D([], [], color="C1", lw=1.2, label="nullcline dy2/dt = 0")]
+    for orbit, label in cycles or []:
+        orbit = np.asarray(orbit)
+        handles += ax.plot(np.append(orbit[:, 0], orbit[0, 0]), np.append(orbit[:, 1], orbit[0, 1]), color="C3", lw=2.5,
+                           zorder=4, label=label)
     if fixed_points is None:
         from .analysis.fixed_points import fixed_points as find
 
         fixed_points = find(one, inputs=inputs, bounds=((xlim[0], ylim[0]), (xlim[1], ylim[1])), n_seeds=25)
     for state, stable in zip(fixed_points.state, fixed_points.stable, strict=True):
         ax.plot(state[0], state[1], "o", ms=8, mec="k", mfc="k" if stable else "w", zorder=5)
+    for stable, label in ((True, "stable equilibrium"), (False, "unstable equilibrium")):
+        if np.any(fixed_points.stable == stable):
+            handles.append(Line2D([], [], ls="", marker="o", ms=8, mec="k", mfc="k" if stable else "w", label=label))
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("y1")
     ax.set_ylabel("y2")
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False, fontsize="small")
     if title:
         ax.set_title(title)
     return fig
@@ -519,21 +708,24 @@ def plot_sweep(rows: list[dict], metric: str, x: str, y: str | None = None, *, k
         ax.set_xlabel(x)
         ax.set_ylabel(metric)
     elif y is not None:
-        xs = np.array(sorted({r[x] for r in done}))
-        ys = np.array(sorted({r[y] for r in done}))
-        total, count = np.zeros((ys.size, xs.size)), np.zeros((ys.size, xs.size))
+        xs = sorted({r[x] for r in done}, key=_sort_key)
+        ys = sorted({r[y] for r in done}, key=_sort_key)
+        total, count = np.zeros((len(ys), len(xs))), np.zeros((len(ys), len(xs)))
         for r in done:
-            i, j = np.searchsorted(ys, r[y]), np.searchsorted(xs, r[x])
+            i, j = ys.index(r[y]), xs.index(r[x])
             value = float(r[metric])
             if np.isfinite(value):
                 total[i, j] += value
                 count[i, j] += 1
+        x_edges, x_scale = _cell_edges(xs)
+        y_edges, y_scale = _cell_edges(ys)
         with np.errstate(invalid="ignore"):
-            image = ax.imshow(np.ma.masked_invalid(total / count), origin="lower", aspect="auto",
-                              extent=(xs[0], xs[-1], ys[0], ys[-1]), interpolation="nearest")
-        fig.colorbar(image, ax=ax, label=metric)
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
+            image = ax.pcolormesh(x_edges, y_edges, np.ma.masked_invalid(total / count), shading="flat")
+        fig.colorbar(image, ax=ax, label=f"{metric} (mean over replicates)")
+        _grid_axis(ax.xaxis, xs, x_scale)
+        _grid_axis(ax.yaxis, ys, y_scale)
+        ax.set_xlabel(x + (" (log scale)" if x_scale == "log" else ""))
+        ax.set_ylabel(y + (" (log scale)" if y_scale == "log" else ""))
     else:
         xs = sorted({r[x] for r in done})
         means = [np.nanmean([float(r[metric]) for r in done if r[x] == v]) for v in xs]
@@ -543,6 +735,47 @@ def plot_sweep(rows: list[dict], metric: str, x: str, y: str | None = None, *, k
     if title:
         ax.set_title(title)
     return fig
+
+
+def _sort_key(value):
+    return (0, float(value), "") if isinstance(value, int | float) else (1, 0.0, str(value))
+
+
+def _cell_edges(values: list) -> tuple[np.ndarray, str]:
+    """Cell edges for grid `values` and the axis scale that shows them truly: ``"linear"``
+    for evenly spaced numbers, ``"log"`` for evenly spaced logarithms, else
+    ``"categorical"`` (one equal cell per value, labelled with the value)."""
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    v = np.asarray(values, dtype=float) if numeric else None
+    if numeric and v.size >= 2:
+        steps = np.diff(v)
+        if np.allclose(steps, steps[0], rtol=1e-6, atol=0):
+            return np.concatenate([[v[0] - steps[0] / 2], v[:-1] + steps / 2, [v[-1] + steps[0] / 2]]), "linear"
+        if np.all(v > 0):
+            logs = np.log(v)
+            ratios = np.diff(logs)
+            if np.allclose(ratios, ratios[0], rtol=1e-6, atol=0):
+                return np.exp(np.concatenate([[logs[0] - ratios[0] / 2], logs[:-1] + ratios / 2,
+                                              [logs[-1] + ratios[0] / 2]])), "log"
+    return np.arange(len(values) + 1) - 0.5, "categorical"
+
+
+def _grid_axis(axis, values: list, scale: str) -> None:
+    """Ticks at the grid values: every value on a categorical or log axis (thinned to about
+    12 labels when there are more), matplotlib's own ticks on a linear one."""
+    from matplotlib.ticker import NullLocator
+
+    if scale == "linear":
+        return
+    if scale == "log":
+        axis.axes.set_xscale("log") if axis is axis.axes.xaxis else axis.axes.set_yscale("log")
+        positions = np.asarray(values, dtype=float)
+    else:
+        positions = np.arange(len(values))
+    keep = np.arange(0, len(values), max(1, int(np.ceil(len(values) / 12))))
+    axis.set_ticks(positions[keep], labels=[f"{values[k]:g}" if isinstance(values[k], int | float) else str(values[k])
+                                            for k in keep])
+    axis.set_minor_locator(NullLocator())
 
 
 def plot_comparison(runs: list[dict], *, metric: str | None = None, title=None):

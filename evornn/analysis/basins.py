@@ -27,6 +27,8 @@ class Basins:
         Fraction of initial states in each basin.
     extent : tuple or None
         For grids: (x_low, x_high, y_low, y_high), for plotting.
+    axes : (int, int)
+        For grids: the state variables on the x and y axes.
     """
 
     labels: np.ndarray
@@ -34,6 +36,7 @@ class Basins:
     states: np.ndarray
     fractions: np.ndarray
     extent: tuple | None = None
+    axes: tuple = (0, 1)
 
     @property
     def fraction_other(self) -> float:
@@ -176,4 +179,4 @@ def basin_grid(model, x: tuple, y: tuple, *, base_state=None, **kwargs) -> Basin
     states[:, int(iy)] = gy.ravel()
     result = basins(model, states, **kwargs)
     return Basins(result.labels.reshape(ny, nx), result.kinds, result.states, result.fractions,
-                  extent=(float(x_low), float(x_high), float(y_low), float(y_high)))
+                  extent=(float(x_low), float(x_high), float(y_low), float(y_high)), axes=(int(ix), int(iy)))

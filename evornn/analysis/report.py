@@ -34,6 +34,23 @@ def load_network(source):
     raise ConfigError(f"{source} is neither a run directory nor a .ns circuit file")
 
 
+def floquet_exponents(multipliers: np.ndarray, period: float) -> np.ndarray:
+    """The Lyapunov exponents of a periodic orbit, ``ln |mu| / period`` for its Floquet
+    multipliers (largest first), with the trivial multiplier's exponent (along the flow, the
+    multiplier nearest 1) set to exactly 0."""
+    exponents = np.log(np.abs(multipliers)) / period
+    exponents[int(np.argmin(np.abs(multipliers - 1.0)))] = 0.0
+    return np.sort(exponents)[::-1]
+
+
+def _orbit(net, point: np.ndarray, period: float, dt: float) -> np.ndarray:
+    """One period of the cycle through `point`, shape (n, n_state) (RK4 at `dt`)."""
+    from ..integrate import simulate
+
+    steps = max(50, int(np.ceil(period / dt)))
+    return simulate(net, point[None, :], dt=period / steps, n_steps=steps, method="rk4").y[:, 0]
+
+
 def analyze_network(net, what, out: Path, *, dt: float = 0.01, t_transient: float = 200.0, t_measure: float = 200.0,
                     grid: int = 150) -> dict:
     """Run the chosen analyses (`ANALYSES`) on `net` (constant zero inputs); write
@@ -56,15 +73,25 @@ def analyze_network(net, what, out: Path, *, dt: float = 0.01, t_transient: floa
              "eigenvalues": [[float(e.real), float(e.imag)] for e in eig]}
             for s, k, u, r, eig in zip(fp.state, fp.kind, fp.n_unstable, fp.residual, fp.eigenvalues, strict=True)
         ]
-    if "lyapunov" in what:
-        n_steps = max(1, round(t_measure / dt))
-        spectrum = lyapunov_spectrum(net, dt=dt, n_steps=n_steps, n_transient=max(1, round(t_transient / dt)))
-        report["lyapunov_spectrum"] = spectrum[0].tolist()
+    orbits = []
     if "cycles" in what:
         lc = limit_cycles(net, dt=dt, t_transient=t_transient, t_measure=t_measure)
         report["limit_cycle"] = {"periodic": bool(lc.periodic[0]), "period": float(lc.period[0]),
                                  "stable": bool(lc.stable[0]), "amplitude": lc.amplitude[0].tolist(),
                                  "floquet_multipliers": [[float(m.real), float(m.imag)] for m in lc.multipliers[0]]}
+        if lc.periodic[0] and lc.refined[0]:
+            report["limit_cycle"]["floquet_exponents"] = floquet_exponents(lc.multipliers[0], lc.period[0]).tolist()
+            orbits.append(_orbit(net, lc.point[0], lc.period[0], dt))
+    if "lyapunov" in what:
+        # Benettin's estimate converges like 1/time: its change between the first half of the
+        # run and the whole run says how far from its limit it may be.
+        n_steps = max(2, round(t_measure / dt))
+        n_transient = max(1, round(t_transient / dt))
+        spectrum = lyapunov_spectrum(net, dt=dt, n_steps=n_steps, n_transient=n_transient)[0]
+        half = lyapunov_spectrum(net, dt=dt, n_steps=n_steps // 2, n_transient=n_transient)[0]
+        report["lyapunov_spectrum"] = spectrum.tolist()
+        report["lyapunov_tolerance"] = float(np.max(np.abs(spectrum - half)))
+        report["lyapunov_time"] = n_steps * dt
     low, high = net.equilibrium_bounds(np.zeros((1, net.n_inputs)))
     margin = 0.1 * (high - low).max() + 1.0
     if "basins" in what and net.n_neurons >= 2:
@@ -73,11 +100,14 @@ def analyze_network(net, what, out: Path, *, dt: float = 0.01, t_transient: floa
                        t_transient=t_transient, t_measure=t_measure)
         report["basins"] = {"kinds": b.kinds.tolist(), "states": b.states.tolist(), "fractions": b.fractions.tolist(),
                             "fraction_other": b.fraction_other, "grid": grid}
-        save_png(plot_basins(b, labels=("y1", "y2"), title="basins of attraction (other neurons at 0)"), out / "basins.png")
+        title = "basins of attraction" + (" (other neurons at 0)" if net.n_neurons > 2 else "")
+        save_png(plot_basins(b, labels=("y1", "y2"), title=title, cycles=[o[:, :2] for o in orbits]), out / "basins.png")
     if net.n_neurons == 2:
+        cycles = [(o, f"stable limit cycle, period {report['limit_cycle']['period']:.4g}"
+                   if report["limit_cycle"]["stable"] else "unstable limit cycle") for o in orbits]
         fig = plot_phase_portrait(net, xlim=(low[0, 0] - margin, high[0, 0] + margin),
-                                  ylim=(low[0, 1] - margin, high[0, 1] + margin), fixed_points=fp,
-                                  title="phase portrait (nullclines: blue dy1/dt = 0, orange dy2/dt = 0)")
+                                  ylim=(low[0, 1] - margin, high[0, 1] + margin), fixed_points=fp, cycles=cycles,
+                                  title="phase portrait")
         save_png(fig, out / "phase_portrait.png")
     atomic_write_text(out / "analysis.json", json.dumps(report, indent=2, allow_nan=True) + "\n")
     return report

@@ -286,3 +286,10 @@ class WheeledRobotTask(Task):
 
         return plot_arena(self.behaviour(model), light=self.light if self.goal == "phototaxis" else None,
                           obstacles=self.obstacles, title=title)
+
+    def animate(self, model, path):
+        """A GIF of individual 0 on every trial (:func:`evornn.plotting.animate_arena`)."""
+        from ..plotting import animate_arena
+
+        return animate_arena(self.behaviour(model), path, radius=RADIUS,
+                             light=self.light if self.goal == "phototaxis" else None, obstacles=self.obstacles)

@@ -223,3 +223,10 @@ class CategorizationTask(Task):
         from ..plotting import plot_categorisation
 
         return plot_categorisation(self.behaviour(model), title=title)
+
+    def animate(self, model, path):
+        """A GIF of individual 0 on a circle trial and a diamond trial
+        (:func:`evornn.plotting.animate_categorisation`)."""
+        from ..plotting import animate_categorisation
+
+        return animate_categorisation(self.behaviour(model), path, object_radius=OBJECT_RADIUS, body_radius=BODY_RADIUS)

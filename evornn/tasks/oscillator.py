@@ -105,6 +105,19 @@ class OscillatorTask(Task):
         return Evaluation.from_raw(error_fitness(mse), metrics, worst_fitness=self.worst_fitness)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
-        t, z, _ = self._record(model.take([0]))
-        target = self.amplitude / 2 * np.sin(2 * np.pi * (t - t[0]) / self.period) + np.nanmean(z[:, 0])
-        return {"t": t, "outputs": z[:, :1], "target": target[:, None]}
+        """The output of individual 0 over the measured window, and the target: a sine of
+        the target period and amplitude about the output's mean, whose phase is fitted to
+        the output (least squares), as the score ignores phase."""
+        one = model.take([0])
+        t, z, _ = self._record(one)
+        metrics = self.evaluate(one).metrics
+        omega, tau = 2 * np.pi / self.period, t - t[0]
+        centred = z[:, 0] - np.nanmean(z[:, 0])
+        phase = np.arctan2(np.nansum(centred * np.cos(omega * tau)), np.nansum(centred * np.sin(omega * tau)))
+        target = self.amplitude / 2 * np.sin(omega * tau + phase) + np.nanmean(z[:, 0])
+        period = metrics["period"][0]
+        return {"t": t, "outputs": z[:, :1], "target": target[:, None],
+                "output_labels": [f"output {self.output}: period "
+                                  + (f"{period:.4g}" if np.isfinite(period) else "none (no oscillation)")
+                                  + f", amplitude {metrics['amplitude'][0]:.3g}"],
+                "target_labels": [f"target: period {self.period:g}, amplitude {self.amplitude:g} (phase fitted)"]}

@@ -103,7 +103,29 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _quiet_warnings() -> None:
+    """evornn's step-size warning once per message, on one line (the same warning would
+    otherwise come from every place that builds the problem)."""
+    import warnings
+
+    from .errors import StepSizeWarning
+
+    shown: set[str] = set()
+    plain = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if not issubclass(category, StepSizeWarning):
+            return plain(message, category, filename, lineno, file, line)
+        if str(message) not in shown:
+            shown.add(str(message))
+            print(f"evornn: warning: {message}", file=file or sys.stderr)
+        return None
+
+    warnings.showwarning = showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
+    _quiet_warnings()
     parser = argparse.ArgumentParser(prog="evornn", description="Simulate and evolve recurrent neural dynamical systems.")
     parser.add_argument("--version", action=_VersionAction, help="print evornn's version and its main dependencies")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -222,3 +222,13 @@ def test_manifest_records_the_environment(tmp_path):
     assert manifest["versions"]["numpy"] == np.__version__
     assert manifest["cpu"]["logical_cpus"] == os.cpu_count() and manifest["cpu"]["model"]
     assert any(b["user_api"] == "blas" for b in manifest["blas"])
+
+
+def test_the_step_size_warning_is_printed_once(tmp_path):
+    path = write(tmp_path, n_generations=2)
+    done = subprocess.run([sys.executable, "-m", "evornn.cli", "run", str(path), "--out", str(tmp_path / "r"),
+                           "--set", "task.dt=0.2"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "exceeds min(tau) / 10" in line]
+    assert lines == ["evornn: warning: dt = 0.2 exceeds min(tau) / 10 = 0.05 for the models this codec can produce; "
+                     "fixed-step results may be inaccurate"]

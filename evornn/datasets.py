@@ -4,15 +4,15 @@ Every function returns a float64 array with time on axis 0 and one column per va
 shape ``(n_steps, n_vars)``, so a series can be the inputs or the targets of any evornn
 model without reshaping. Random draws come from an explicit `rng`.
 
-========================  =====================================================  ==========
-function                  definition                                             columns
-========================  =====================================================  ==========
-:func:`mackey_glass`      delay equation, tau 17, Euler step 1/10, every 10th    1
-:func:`narma`             NARMA-k (Atiya and Parlos 2000), k = 10 by default      2 (u, y)
-:func:`lorenz`            Lorenz 1963, sigma 10, rho 28, beta 8/3 (SciPy DOP853)   3
-:func:`henon`             Henon map, a 1.4, b 0.3                                2
-:func:`mso`               multiple superimposed oscillators (Jaeger)             1
-========================  =====================================================  ==========
+====================  ======================================================  ========
+function              definition                                              columns
+====================  ======================================================  ========
+:func:`mackey_glass`  delay equation, tau 17, Euler step 1/10, every 10th     1
+:func:`narma`         NARMA-k (Atiya and Parlos 2000), k = 10 by default      2 (u, y)
+:func:`lorenz`        Lorenz 1963, sigma 10, rho 28, beta 8/3 (SciPy DOP853)  3
+:func:`henon`         Henon map, a 1.4, b 0.3                                 2
+:func:`mso`           multiple superimposed oscillators (Jaeger)              1
+====================  ======================================================  ========
 
 :func:`train_test` cuts a series into the usual one-step-ahead prediction pairs.
 """

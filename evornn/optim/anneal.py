@@ -29,16 +29,26 @@ from .base import OPERATORS, Strategy, check_choice, check_range
 class SAOptions:
     """Options of ``method="sa"``.
 
-    sigma : standard deviation of the neighbour move, in gene units (genes span [-1, 1])
-    gene_prob : probability that each gene moves (default: every gene)
-    cooling : "exponential", "linear" or "adaptive"
-    t_initial : initial temperature, in fitness units (default: the standard deviation of
+    Parameters
+    ----------
+    sigma
+        standard deviation of the neighbour move, in gene units (genes span [-1, 1])
+    gene_prob
+        probability that each gene moves (default: every gene)
+    cooling
+        "exponential", "linear" or "adaptive"
+    t_initial
+        initial temperature, in fitness units (default: the standard deviation of
         the chains' initial fitness, or 0.01 if that is zero)
-    t_final : final temperature (exponential and linear cooling)
-    target_acceptance : acceptance rate held by adaptive cooling
-    restart_after : steps without improvement of a chain's best before it restarts from the
+    t_final
+        final temperature (exponential and linear cooling)
+    target_acceptance
+        acceptance rate held by adaptive cooling
+    restart_after
+        steps without improvement of a chain's best before it restarts from the
         best genome found by any chain (0: never)
-    operators : "vectorised" or "deap" (DEAP's ``mutGaussian`` per chain)
+    operators
+        "vectorised" or "deap" (DEAP's ``mutGaussian`` per chain)
     """
 
     sigma: float = 0.05

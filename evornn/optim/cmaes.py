@@ -19,10 +19,16 @@ from .base import Strategy, check_choice, check_range
 class CMAESOptions:
     """Options of ``method="cmaes"`` (``n_pop`` is CMA-ES's lambda).
 
-    sigma : initial step size, in gene units (genes span [-1, 1])
-    centroid : initial mean, "random" (uniform in [-1, 1]) or "center" (all zeros)
-    mu : number of parents (default n_pop // 2)
-    weights : recombination weights, "superlinear", "linear" or "equal"
+    Parameters
+    ----------
+    sigma
+        initial step size, in gene units (genes span [-1, 1])
+    centroid
+        initial mean, "random" (uniform in [-1, 1]) or "center" (all zeros)
+    mu
+        number of parents (default n_pop // 2)
+    weights
+        recombination weights, "superlinear", "linear" or "equal"
     """
 
     sigma: float = 0.5

@@ -16,18 +16,32 @@ from .base import OPERATORS, Strategy, check_choice, check_range
 class GAOptions:
     """Options of ``method="ga"``.
 
-    crossover : "sbx" (bounded simulated binary, Deb) or "blend" (BLX-alpha)
-    crossover_prob : probability that a pair of parents crosses over
-    eta_crossover : SBX distribution index (large: children close to parents)
-    alpha : BLX-alpha extent
-    mutation : "gaussian" or "polynomial" (bounded, Deb)
-    mutation_prob : probability that a child is mutated
-    gene_prob : probability that each gene of a mutated child changes (default 1 / sqrt(n_genes))
-    sigma : standard deviation of Gaussian mutation, in gene units (genes span [-1, 1])
-    eta_mutation : polynomial mutation distribution index
-    tournament_size : individuals per tournament
-    n_elite : best individuals copied unchanged into the next generation
-    operators : "vectorised" (NumPy, whole population) or "deap" (DEAP's functions, one
+    Parameters
+    ----------
+    crossover
+        "sbx" (bounded simulated binary, Deb) or "blend" (BLX-alpha)
+    crossover_prob
+        probability that a pair of parents crosses over
+    eta_crossover
+        SBX distribution index (large: children close to parents)
+    alpha
+        BLX-alpha extent
+    mutation
+        "gaussian" or "polynomial" (bounded, Deb)
+    mutation_prob
+        probability that a child is mutated
+    gene_prob
+        probability that each gene of a mutated child changes (default 1 / sqrt(n_genes))
+    sigma
+        standard deviation of Gaussian mutation, in gene units (genes span [-1, 1])
+    eta_mutation
+        polynomial mutation distribution index
+    tournament_size
+        individuals per tournament
+    n_elite
+        best individuals copied unchanged into the next generation
+    operators
+        "vectorised" (NumPy, whole population) or "deap" (DEAP's functions, one
         individual at a time); the same distributions
     """
 

@@ -21,10 +21,16 @@ from .base import OPERATORS, Strategy, check_choice, check_range
 class NSGA2Options:
     """Options of ``method="nsga2"``.
 
-    crossover_prob : probability that a pair of parents crosses over (SBX)
-    eta_crossover, eta_mutation : SBX and polynomial mutation distribution indices
-    gene_prob : probability that each gene of a child mutates (default 1 / n_genes)
-    operators : "vectorised" (NumPy: O(n log n) non-dominated sorting for two objectives) or
+    Parameters
+    ----------
+    crossover_prob
+        probability that a pair of parents crosses over (SBX)
+    eta_crossover, eta_mutation
+        SBX and polynomial mutation distribution indices
+    gene_prob
+        probability that each gene of a child mutates (default 1 / n_genes)
+    operators
+        "vectorised" (NumPy: O(n log n) non-dominated sorting for two objectives) or
         "deap" (DEAP's ``selNSGA2``, ``selTournamentDCD`` and operators, one individual at a time)
     """
 

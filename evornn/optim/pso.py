@@ -30,13 +30,21 @@ from .base import Strategy, check_choice, check_range
 class PSOOptions:
     """Options of ``method="pso"``.
 
-    variant : "constriction" or "inertia"
-    cognitive, social : acceleration coefficients c1, c2 (default 2.05 each for
+    Parameters
+    ----------
+    variant
+        "constriction" or "inertia"
+    cognitive, social
+        acceleration coefficients c1, c2 (default 2.05 each for
         constriction, 2.0 each for inertia)
-    inertia_start, inertia_end : inertia weight schedule (inertia variant)
-    v_max : velocity clamp, in gene units (genes span [-1, 1])
-    topology : "global" or "ring"
-    bounds : "clip" or "reflect"
+    inertia_start, inertia_end
+        inertia weight schedule (inertia variant)
+    v_max
+        velocity clamp, in gene units (genes span [-1, 1])
+    topology
+        "global" or "ring"
+    bounds
+        "clip" or "reflect"
     """
 
     variant: str = "constriction"

@@ -244,7 +244,7 @@ def plot_capacity(curve, *, title=None):
     top.set_ylabel("fixed points")
     bottom.set_ylabel(f"recall from {curve.noise:.0%} noise")
     bottom.set_xlabel("load p / N")
-    top.legend(loc="upper right", frameon=False)
+    fig.legend(*top.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False)  # off the curves
     if title:
         top.set_title(title)
     return fig
@@ -604,7 +604,7 @@ def plot_regimes(regimes, x_values, y_values, *, title=None, xlabel="x", ylabel=
     image = right.imshow(np.ma.masked_invalid(period), origin="lower", extent=extent, aspect="auto", cmap="magma",
                          interpolation="nearest")
     fig.colorbar(image, ax=right, label="oscillation period")
-    for ax, name in ((left, "equilibria"), (right, "oscillation")):
+    for ax, name in ((left, "stable equilibria"), (right, "oscillation period (white: no oscillation)")):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_title(name)

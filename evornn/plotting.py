@@ -217,10 +217,13 @@ def plot_relaxation(t, w, lyapunov, *, n_edges_shown: int = 6, title=None):
     """
     fig, (top, bottom) = _figure(None, (8, 5), n_rows=2)
     for e in range(min(n_edges_shown, w.shape[2])):
-        top.plot(t, w[:, :, e], color=f"C{e}", lw=0.8, alpha=0.7)
-    top.set_ylabel(f"w of edges 0-{min(n_edges_shown, w.shape[2]) - 1}")
-    bottom.plot(t, lyapunov, lw=0.8)
-    bottom.set_ylabel("Lyapunov function")
+        lines = top.plot(t, w[:, :, e], color=f"C{e}", lw=0.8, alpha=0.7)
+        lines[0].set_label(f"edge {e}")
+    top.set_ylabel("memory state w")
+    top.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize="small",
+               title=f"{w.shape[1]} starts each")
+    bottom.plot(t, lyapunov, lw=0.8, color="k", alpha=0.6)
+    bottom.set_ylabel("Lyapunov function\n(one line per start)")
     bottom.set_xlabel("time")
     if title:
         top.set_title(title)

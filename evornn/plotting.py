@@ -771,7 +771,10 @@ def _grid_axis(axis, values: list, scale: str) -> None:
     if scale == "linear":
         return
     if scale == "log":
-        axis.axes.set_xscale("log") if axis is axis.axes.xaxis else axis.axes.set_yscale("log")
+        if axis is axis.axes.xaxis:
+            axis.axes.set_xscale("log")
+        else:
+            axis.axes.set_yscale("log")
         positions = np.asarray(values, dtype=float)
     else:
         positions = np.arange(len(values))

@@ -3,13 +3,17 @@ any compute, and names the parameter, what it received and what is allowed."""
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
 
 import numpy as np
 
 
 def as_float_array(name: str, value, *, finite: bool = True) -> np.ndarray:
     """Return `value` as a new C-contiguous float64 array, or raise naming `name`."""
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be real, got complex values (dtype {np.asarray(value).dtype})")
     try:
         arr = np.array(value, dtype=np.float64, order="C", copy=True)
     except (TypeError, ValueError) as exc:
@@ -68,3 +72,29 @@ def frozen(arr: np.ndarray) -> np.ndarray:
     """Mark `arr` read-only: model parameters are immutable once validated."""
     arr.flags.writeable = False
     return arr
+
+
+def physical_memory() -> int:
+    """This machine's memory in bytes (2**40 where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return 2**40
+
+
+def format_bytes(n_bytes: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n_bytes < 1024 or unit == "PiB":
+            return f"{n_bytes:.0f} {unit}" if unit == "bytes" else f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1024
+    raise AssertionError
+
+
+def check_memory(what: str, shape, *, itemsize: int = 8, hint: str = "") -> None:
+    """Raise before allocating `what` of `shape` if it would not fit in this machine's memory."""
+    n_bytes = math.prod(int(n) for n in shape) * itemsize
+    limit = physical_memory()
+    if n_bytes > limit:
+        dims = " x ".join(f"{int(n):,}" for n in shape)
+        raise ValueError(f"{what} would take {format_bytes(n_bytes)} ({dims} values), more than this machine's "
+                         f"{format_bytes(limit)} of memory" + (f"; {hint}" if hint else ""))

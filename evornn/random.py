@@ -17,6 +17,12 @@ def as_rng(rng: RngLike = None) -> np.random.Generator:
     """
     if isinstance(rng, np.random.RandomState):
         raise TypeError("rng must be a seed, SeedSequence or numpy.random.Generator, not a legacy RandomState")
+    if isinstance(rng, bool | np.bool_) or not (
+            rng is None or isinstance(rng, int | np.integer | np.random.Generator | np.random.SeedSequence)):
+        raise TypeError(f"rng must be None, an integer seed >= 0, a SeedSequence or a numpy.random.Generator, "
+                        f"got {rng!r}")
+    if isinstance(rng, int | np.integer) and rng < 0:
+        raise ValueError(f"rng must be a seed >= 0, got {rng}")
     return np.random.default_rng(rng)
 
 

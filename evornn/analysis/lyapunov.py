@@ -141,7 +141,7 @@ def _run_lengths(model, dt, n_steps, n_transient, renormalize_every) -> tuple[fl
 
 
 def _prepare(model, y0, inputs, n_total):
-    y0 = model.initial_state() if y0 is None else batched("y0", y0, model.n_pop, (model.n_state,))
+    y0 = model.initial_state() if y0 is None else model.check_states(y0, "y0")
     if inputs is None:
         u = np.zeros((1, model.n_pop, model.n_inputs))
     else:

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .._checks import batched, one_of, positive_float, positive_int
+from .._checks import check_memory, one_of, positive_float, positive_int
 from .._numba import check_threads, threads
 from ..errors import StepSizeWarning
 from ..models.base import Model
@@ -19,6 +19,8 @@ FIXED_METHODS = ("euler", "heun", "rk4")
 SCIPY_METHODS = ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
 # Callable inputs are evaluated in chunks of steps so memory stays bounded.
 _INPUT_CHUNK_VALUES = 1 << 22
+#: The most steps one simulation may take (the step counter must stay exact in a float64 time).
+MAX_STEPS = 2**53
 
 
 def simulate(
@@ -35,6 +37,7 @@ def simulate(
     n_threads: int | None = None,
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    max_nfev: int = 1_000_000,
     events=None,
     dense_output: bool = False,
     rng=None,
@@ -60,6 +63,10 @@ def simulate(
         ``"BDF"``, ``"Radau"``: :func:`scipy.integrate.solve_ivp`, one individual at a time,
         with `rtol`, `atol`, `events`, `dense_output` and the model's Jacobian. Discrete
         models use ``"map"``.
+    max_nfev : int
+        SciPy methods: an individual that needs more evaluations of its right-hand side is
+        stopped (``success`` False, the reason in ``message``), so that a stiff or blowing-up
+        system cannot run without end.
     inputs : None, array_like or callable
         None (zeros), constant ``(n_inputs,)`` or ``(n_pop, n_inputs)``, per step
         ``(n_steps, n_pop, n_inputs)`` held constant over each step (also at Runge-Kutta
@@ -79,7 +86,8 @@ def simulate(
     Trajectory
         ``t`` shape ``(n_rec,)``, ``y`` shape ``(n_rec, n_pop, n_state)``, ``outputs``,
         ``y_final`` and ``diverged`` (individuals whose state became NaN or infinite; a
-        diverging simulation never raises).
+        diverging simulation never raises). With a SciPy method a diverged individual is
+        stopped where it diverged: its records from there on are NaN.
 
     Examples
     --------
@@ -111,12 +119,16 @@ def simulate(
         dt = 1.0
     schedule = InputSchedule(inputs, model.n_pop, model.n_inputs, n_steps, t0)
     n_steps = _resolve_n_steps(n_steps, t_max, dt, continuous, schedule.n_steps)
-    y0 = model.initial_state(rng) if y0 is None else batched("y0", y0, model.n_pop, (model.n_state,))
+    n_rec = n_steps // record_every + 1
+    check_memory("the recorded trajectory", (n_rec, model.n_pop, model.n_state + model.n_outputs),
+                 hint="record fewer steps with record_every, or simulate fewer")
+    y0 = model.initial_state(rng) if y0 is None else model.check_states(y0, "y0")
     if method in SCIPY_METHODS:
         from .scipy_ivp import simulate_scipy
 
-        return simulate_scipy(model, y0, t0, dt, n_steps, method, schedule, record_every,
-                              rtol=rtol, atol=atol, events=events, dense_output=dense_output)
+        rtol, atol = positive_float("rtol", rtol), positive_float("atol", atol)
+        return simulate_scipy(model, y0, t0, dt, n_steps, method, schedule, record_every, rtol=rtol, atol=atol,
+                              max_nfev=positive_int("max_nfev", max_nfev), events=events, dense_output=dense_output)
     if events is not None or dense_output:
         raise ValueError(f"events and dense_output need a SciPy method ({', '.join(SCIPY_METHODS)}), not {method!r}")
     timescale = model.min_timescale()
@@ -134,6 +146,9 @@ def _resolve_n_steps(n_steps, t_max, dt, continuous, from_inputs) -> int:
         if not continuous:
             raise ValueError("t_max is for continuous models; give n_steps for discrete models")
         t_max = positive_float("t_max", t_max)
+        if not t_max / dt <= MAX_STEPS:
+            raise ValueError(f"t_max / dt = {t_max:g} / {dt:g} = {t_max / dt:g} steps, more than the {MAX_STEPS:.3g} "
+                             f"a run may have; choose a larger dt")
         implied = round(t_max / dt)
         if implied < 1 or abs(implied * dt - t_max) > 1e-9 * max(t_max, 1.0):
             raise ValueError(f"t_max must be a whole number of steps dt = {dt:g}, got t_max = {t_max:g}")
@@ -145,6 +160,8 @@ def _resolve_n_steps(n_steps, t_max, dt, continuous, from_inputs) -> int:
             raise ValueError("give n_steps or t_max (or per-step inputs, whose length fixes n_steps)")
         n_steps = from_inputs
     n_steps = positive_int("n_steps", n_steps)
+    if n_steps > MAX_STEPS:
+        raise ValueError(f"n_steps must be at most {MAX_STEPS:.3g}, got {n_steps}")
     if from_inputs is not None and from_inputs != n_steps:
         raise ValueError(f"per-step inputs have {from_inputs} steps but n_steps = {n_steps}")
     return n_steps

@@ -158,6 +158,34 @@ def _jac_one(t, y, params, p, u, out):
     jac(t, y, params, p, u, out)
 
 
+def check_params(params: NamedTuple) -> None:
+    """Check what every compiled kernel relies on, whoever built `params` (a constructor,
+    a codec, a file): every field an array of real numbers (integer or boolean codes, or
+    finite floats) with the individual on axis 0, one population size >= 1 for all.
+
+    Kernels do not check bounds, so models with index fields also check their ranges
+    (:meth:`Model._check_params`).
+    """
+    n_pop = None
+    for name, arr in zip(params._fields, params, strict=True):
+        where = f"{type(params).__name__}.{name}"
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{where} must be a numpy array, got {type(arr).__name__}")
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{where} must hold real numbers, got dtype {arr.dtype}")
+        if arr.ndim == 0:
+            raise ValueError(f"{where} must have the individual on axis 0, got a scalar")
+        if n_pop is None:
+            n_pop = arr.shape[0]
+        elif arr.shape[0] != n_pop:
+            raise ValueError(f"{where} has {arr.shape[0]} individuals on axis 0, but {params._fields[0]} has {n_pop}")
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            bad = arr[~np.isfinite(arr)][0]
+            raise ValueError(f"{where} must be finite, got a value of {bad}")
+    if n_pop == 0:
+        raise ValueError("a model needs n_pop >= 1 individuals, got an empty population")
+
+
 class Model:
     """A population of dynamical systems sharing one set of compiled kernels.
 
@@ -177,7 +205,13 @@ class Model:
     def __init__(self, params: NamedTuple):
         if type(params) not in _KERNELS:
             raise TypeError(f"no kernels registered for {type(params).__name__}; call register_kernels first")
+        check_params(params)
         self._params = params
+        self._check_params()
+
+    def _check_params(self) -> None:
+        """Model-specific checks of :attr:`params` beyond :func:`check_params` (index
+        ranges, codes, shapes that must agree), run at construction; raise ValueError."""
 
     @property
     def params(self) -> NamedTuple:
@@ -202,6 +236,11 @@ class Model:
     def initial_state(self, rng=None) -> np.ndarray:
         """Default initial state, shape ``(n_pop, n_state)``: zeros unless a model says otherwise."""
         return np.zeros((self.n_pop, self.n_state))
+
+    def check_states(self, y, name: str = "y0") -> np.ndarray:
+        """States `y` broadcast to ``(n_pop, n_state)`` and checked (finite, and inside the
+        model's state space where it has one), or raise naming `name`."""
+        return batched(name, y, self.n_pop, (self.n_state,))
 
     def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
         """Hook for a specialised fixed-step layout; False means "use the generic kernels"."""

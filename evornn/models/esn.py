@@ -47,6 +47,17 @@ def _with_readouts(base: ESN, readout, readout_bias) -> ESN:
     return base.take(np.zeros(readout.shape[0], dtype=np.intp)).with_readout(readout, readout_bias)
 
 
+def _check_fitted(readout, readout_bias, state=None) -> None:
+    """Raise, naming the individuals, if a fit gave a readout that is not finite."""
+    bad = ~(np.isfinite(readout).all(axis=(1, 2)) & np.isfinite(readout_bias).all(axis=1))
+    if state is not None:
+        bad |= ~np.isfinite(state).reshape(state.shape[0], -1).all(axis=1)
+    if bad.any():
+        raise ValueError(f"the readout of individual(s) {np.flatnonzero(bad).tolist()[:10]} could not be fitted: "
+                         f"their reservoir diverged (states not finite) or the fit overflowed; lower the spectral "
+                         f"radius or the input scaling (evornn's tasks score such reservoirs with the worst fitness)")
+
+
 class ESN(DiscreteModel):
     """A population of echo state networks.
 
@@ -84,6 +95,44 @@ class ESN(DiscreteModel):
         if not isinstance(params, ESNParams):
             raise TypeError(f"params must be ESNParams, got {type(params).__name__}")
         super().__init__(params)
+
+    def _check_params(self) -> None:
+        """The sparse structure and the shapes must agree before any kernel reads them
+        (a file is untrusted: a column index past the state would read outside it)."""
+        prm = self.params
+        n_pop = self.n_pop
+        if prm.leak.ndim != 2:
+            raise ValueError(f"ESNParams.leak must have shape (n_pop, n_units), got {prm.leak.shape}")
+        n = prm.leak.shape[1]
+        k = prm.input_weights.shape[-1] if prm.input_weights.ndim == 3 else -1
+        m = prm.readout.shape[1] if prm.readout.ndim == 3 else -1
+        nnz = prm.indices.shape[1] if prm.indices.ndim == 2 else -1
+        expected = {"indptr": (n_pop, n + 1), "indices": (n_pop, nnz), "data": (n_pop, nnz),
+                    "input_weights": (n_pop, n, k), "bias": (n_pop, n), "leak": (n_pop, n),
+                    "readout": (n_pop, m, n), "readout_bias": (n_pop, m), "linear": (n_pop,), "ridge": (n_pop,)}
+        for name, shape in expected.items():
+            got = getattr(prm, name).shape
+            if got != shape or min(shape) < 0:
+                raise ValueError(f"ESNParams.{name} must have shape {shape} for {n_pop} reservoirs of {n} units, "
+                                 f"got {got}")
+        if prm.feedback_weights.shape not in ((n_pop, n, 0), (n_pop, n, m)):
+            raise ValueError(f"ESNParams.feedback_weights must have shape {(n_pop, n, 0)} or {(n_pop, n, m)}, "
+                             f"got {prm.feedback_weights.shape}")
+        for name, dtype in (("indptr", np.uint32), ("indices", np.uint32), ("linear", np.bool_)):
+            if getattr(prm, name).dtype != dtype:
+                raise TypeError(f"ESNParams.{name} must have dtype {np.dtype(dtype)}, got {getattr(prm, name).dtype}")
+        indptr = prm.indptr.astype(np.int64)
+        if (indptr[:, 0] != 0).any() or (np.diff(indptr, axis=1) < 0).any() or (indptr[:, -1] > nnz).any():
+            raise ValueError(f"ESNParams.indptr must be CSR row pointers: starting at 0, non-decreasing, at most "
+                             f"{nnz} (the stored connections)")
+        used = np.arange(nnz) < indptr[:, -1:]
+        if (prm.indices[used] >= n).any():
+            raise ValueError(f"ESNParams.indices must be column indices below n_units = {n}, got "
+                             f"{int(prm.indices[used].max())}")
+        if (prm.leak <= 0).any() or (prm.leak > 1).any():
+            raise ValueError(f"ESNParams.leak must lie in (0, 1], got values in [{prm.leak.min()}, {prm.leak.max()}]")
+        if (prm.ridge < 0).any():
+            raise ValueError(f"ESNParams.ridge must be >= 0, got {prm.ridge.min()}")
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -272,6 +321,8 @@ class ESN(DiscreteModel):
                              f"got {np.shape(value)}")
         if n_steps is not None and arr.shape[1] != n_steps:
             raise ValueError(f"{name} must have {n_steps} steps (as the inputs), got {arr.shape[1]}")
+        if arr.shape[0] == 0 or arr.shape[1] == 0:
+            raise ValueError(f"{name} must hold at least one sequence of at least one step, got shape {np.shape(value)}")
         return arr, single
 
     def _start(self, x0, n_seq: int) -> np.ndarray:
@@ -410,6 +461,7 @@ class ESN(DiscreteModel):
             raise ValueError(f"ridge must be >= 0, got {np.min(lam)}")
         stats, final = self.ridge_statistics(inputs, targets, washout=washout, x0=x0, return_state=True)
         weights, bias = stats.solve(lam)
+        _check_fitted(weights, bias, final if final.ndim == 2 else final[:, -1])
         trained = self._replace(readout=weights, readout_bias=bias, ridge=lam)
         trained.state_ = np.array(final if final.ndim == 2 else final[:, -1])
         trained.state_.flags.writeable = False
@@ -439,6 +491,7 @@ class ESN(DiscreteModel):
         readout_bias = np.array(self.params.readout_bias)
         with np.errstate(all="ignore"):
             _rls(self.params, u, y, washout, alpha, forgetting, readout, readout_bias)
+        _check_fitted(readout, readout_bias)
         return self._replace(readout=readout, readout_bias=readout_bias)
 
     def predict(self, inputs, *, x0=None, targets=None) -> np.ndarray:
@@ -565,16 +618,22 @@ class ESN(DiscreteModel):
             raise ValueError(f"{npz} (with {meta_path.name}) is not a readable evornn ESN (corrupt or truncated): {exc}") from exc
         if meta.get("format") != "evornn-esn":
             raise ValueError(f"{meta_path} is not an evornn ESN description (format {meta.get('format')!r})")
-        arrays["indptr"] = arrays["indptr"].astype(np.uint32)
-        arrays["indices"] = arrays["indices"].astype(np.uint32)
-        arrays["linear"] = arrays["linear"].astype(bool)
+        for name, dtype in (("indptr", np.uint32), ("indices", np.uint32), ("linear", np.bool_)):
+            if not (arrays[name].dtype.kind in "biu" and np.can_cast(arrays[name].min(initial=0), dtype)
+                    and np.can_cast(arrays[name].max(initial=0), dtype)):
+                raise ValueError(f"{npz}: {name} must hold {np.dtype(dtype)} values, got {arrays[name].dtype}")
+            arrays[name] = arrays[name].astype(dtype)
         for name, arr in arrays.items():
             arrays[name] = np.ascontiguousarray(arr)
             arrays[name].flags.writeable = False
-        esn = cls(ESNParams(**arrays))
+        try:
+            esn = cls(ESNParams(**arrays))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{npz} is not a valid evornn ESN: {exc}") from exc
         if state is not None:
-            if state.shape != (esn.n_pop, esn.n_units) or state.dtype != np.float64:
-                raise ValueError(f"{npz}: its fitted state has shape {state.shape}, not ({esn.n_pop}, {esn.n_units})")
+            if state.shape != (esn.n_pop, esn.n_units) or state.dtype != np.float64 or not np.isfinite(state).all():
+                raise ValueError(f"{npz}: its fitted state must be finite float64 of shape ({esn.n_pop}, {esn.n_units}), "
+                             f"got {state.dtype} of shape {state.shape}")
             esn.state_ = state
             esn.state_.flags.writeable = False
         return esn

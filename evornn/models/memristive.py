@@ -393,10 +393,14 @@ class MemristiveCircuit(ContinuousModel):
 
         return as_rng(rng).uniform(0.0, 1.0, (self.n_pop, self.n_edges))
 
-    def check_states(self, w) -> np.ndarray:
-        w = batched("w", w, self.n_pop, (self.n_edges,))
-        if np.any(w < 0) or np.any(w > 1):
-            raise ValueError(f"memory states w must lie in [0, 1], got values in [{w.min()}, {w.max()}]")
+    def check_states(self, w, name: str = "w", *, physical: bool = False) -> np.ndarray:
+        """Memory states broadcast to ``(n_pop, n_edges)``, inside [0, 1] where the
+        dynamics keep them there (every circuit but those with ``bounds="none"``, whose
+        equations extend beyond; with `physical`, in every circuit)."""
+        w = batched(name, w, self.n_pop, (self.n_edges,))
+        bounded = np.ones(self.n_pop, dtype=bool) if physical else self.params.bounds != 0
+        if np.any(w[bounded] < 0) or np.any(w[bounded] > 1):
+            raise ValueError(f"{name}: memory states must lie in [0, 1], got values in [{w.min()}, {w.max()}]")
         return w
 
     def _source_vectors(self, inputs) -> np.ndarray:
@@ -406,7 +410,7 @@ class MemristiveCircuit(ContinuousModel):
     def currents(self, w, inputs=None) -> np.ndarray:
         """Edge currents (amperes, along each edge), shape ``(n_pop, E)``, from the states
         ``w`` of shape ``(n_pop, E)``: :math:`(I + \\xi \\Omega W)^{-1} \\Omega S / R_{on}`."""
-        w = self.check_states(w)
+        w = self.check_states(w, physical=True)
         s = self._source_vectors(inputs)
         prm = self.params
         omega = self.circuit.omega()
@@ -419,7 +423,7 @@ class MemristiveCircuit(ContinuousModel):
     def resistances(self, w) -> np.ndarray:
         """``R_on (1 + xi w)`` per edge, shape ``(n_pop, E)`` (the compiled flow reads w
         clipped to [0, 1], which is the same inside the bounds)."""
-        w = self.check_states(w)
+        w = self.check_states(w, physical=True)
         return self.params.r_on[:, None] * (1.0 + self.params.xi[:, None] * w)
 
     def voltages(self, w, inputs=None) -> tuple[np.ndarray, np.ndarray]:
@@ -461,7 +465,7 @@ class MemristiveCircuit(ContinuousModel):
             raise ValueError(f"inputs must have shape (n_samples, {self.n_inputs}), got {np.shape(inputs)}")
         held = np.ascontiguousarray(np.broadcast_to(np.repeat(u, steps_per_input, axis=0)[:, None, :],
                                                     (u.shape[0] * steps_per_input, self.n_pop, self.n_inputs)))
-        w = self.initial_state() if w0 is None else self.check_states(w0)
+        w = self.initial_state() if w0 is None else self.check_states(w0, "w0")
         traj = simulate_quietly(self, dt, y0=w, inputs=held, method=method, record_every=steps_per_input)
         states = traj.y[1:]  # (n_samples, n_pop, E): after each sample
         if readout == "states":

@@ -31,7 +31,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 from numba import njit
 
-from .._checks import one_of, positive_int
+from .._checks import as_float_array, one_of, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from ..random import as_rng
 from .base import DiscreteModel, register_kernels
@@ -275,33 +275,38 @@ class RNN(DiscreteModel):
     fits_readout: ClassVar[bool] = False
 
     def __init__(self, **arrays):
+        missing = [name for name in self.params_type._fields if name not in arrays]
+        unknown = sorted(set(arrays) - set(self.params_type._fields))
+        if missing or unknown:
+            raise TypeError(f"{type(self).__name__} takes the arrays {list(self.params_type._fields)}; "
+                            f"missing {missing}, unknown {unknown}")
         fields = []
         for name in self.params_type._fields:
-            value = np.asarray(arrays[name])
-            if name in ("out_act", "outputs"):
-                value = value.astype(np.int64)
-            elif name == "relu":
-                value = value.astype(np.bool_)
+            if name in ("out_act", "outputs", "relu"):
+                value = _codes(name, arrays[name], bool if name == "relu" else np.int64)
             else:
-                value = value.astype(np.float64)
-            value = np.ascontiguousarray(value)
-            if value.ndim == 0 or value.shape[0] != np.asarray(arrays[self.params_type._fields[0]]).shape[0]:
-                raise ValueError(f"{name} must be batched: shape (n_pop, ...), got {value.shape}")
+                value = as_float_array(name, arrays[name])
             value.flags.writeable = False
             fields.append(value)
         super().__init__(self.params_type(*fields))
-        self._check_shapes()
 
-    @classmethod
-    def shapes(cls, n_hidden: int, n_inputs: int, n_outputs: int) -> dict[str, tuple[int, ...]]:
-        raise NotImplementedError
-
-    def _check_shapes(self) -> None:
+    def _check_params(self) -> None:
         expected = self.shapes(self.n_hidden, self.n_inputs, self.n_outputs)
         for name, shape in expected.items():
             got = getattr(self.params, name).shape[1:]
             if got != shape:
                 raise ValueError(f"{type(self).__name__}: {name} must have shape {shape} per network, got {got}")
+        codes = getattr(self.params, "out_act", None)
+        if codes is not None and not np.isin(codes, list(OUTPUT_ACTIVATIONS.values())).all():
+            raise ValueError(f"out_act must hold output-activation codes {OUTPUT_ACTIVATIONS}, got {np.unique(codes).tolist()}")
+        chosen = getattr(self.params, "outputs", None)
+        if chosen is not None and chosen.size and (chosen.min() < 0 or chosen.max() >= self.n_hidden):
+            raise ValueError(f"outputs must be unit indices in [0, {self.n_hidden}), got values in "
+                             f"[{chosen.min()}, {chosen.max()}]")
+
+    @classmethod
+    def shapes(cls, n_hidden: int, n_inputs: int, n_outputs: int) -> dict[str, tuple[int, ...]]:
+        raise NotImplementedError
 
     @classmethod
     def random(cls, n_pop: int, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, scale: float = 1.0,
@@ -395,6 +400,15 @@ class RNN(DiscreteModel):
     def n_outputs(self) -> int:
         chosen = getattr(self.params, "outputs", None)
         return (chosen if chosen is not None else self.params.w_out).shape[1]
+
+
+def _codes(name: str, value, dtype) -> np.ndarray:
+    """An integer or boolean field (activation codes, output units, flags) as `dtype`, or
+    raise: a float that is not a whole number is not a code."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf" or (arr.dtype.kind == "f" and not np.array_equal(arr, np.round(arr))):
+        raise TypeError(f"{name} must hold integer codes, got {arr.dtype} values")
+    return np.ascontiguousarray(arr.astype(dtype))
 
 
 def _build_rnn(cls, fixed: dict, **arrays):

@@ -25,7 +25,10 @@ from .._numba import ERROR_MODEL, FASTMATH
 from .base import _KERNELS, Model, register_kernels
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+# Not cached: it is compiled for users' params types, and a cache index naming a class
+# that another process cannot import breaks the cache for everyone (the callers that
+# inline it are cached with their own code).
+@njit(fastmath=FASTMATH, error_model=ERROR_MODEL)
 def state_output(y, params, p, out):
     """The state itself as the output. Numba-compiled; writes into `out`; no validation."""
     for i in range(y.shape[0]):

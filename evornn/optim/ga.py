@@ -95,6 +95,9 @@ class GA(Strategy):
         super().__init__(*args, **kwargs)
         if self.options.n_elite >= self.n_pop:
             raise ConfigError(f"option n_elite must be less than n_pop = {self.n_pop}, got {self.options.n_elite}")
+        if self.options.tournament_size > self.n_pop:
+            raise ConfigError(f"option tournament_size must be at most n_pop = {self.n_pop}, "
+                              f"got {self.options.tournament_size}")
         self.genomes = np.empty((0, self.n_genes))
         self.fitness = np.empty(0)
         self._vary = variation_kwargs(self.options, self.n_genes, self.low, self.high)

@@ -190,6 +190,11 @@ class TimeSeriesTask(Task):
             best = np.argmin(np.where(np.isfinite(errors), errors, np.inf), axis=1)
             rows = np.arange(model.n_pop)
             weights, bias, ridge = path_w[rows, best], path_b[rows, best], self.ridges[best]
+        # A reservoir that diverged (or whose readout could not be fitted) gets a zero
+        # readout, for a model that stays valid, and a NaN end state that marks it.
+        bad = ~(np.isfinite(x_end).all(axis=1) & np.isfinite(weights).all(axis=(1, 2)) & np.isfinite(bias).all(axis=1))
+        x_end[bad] = np.nan
+        weights[bad], bias[bad] = 0.0, 0.0
         return model._replace(readout=weights, readout_bias=bias, ridge=ridge), x_end, ridge
 
     def _evaluate_circuit(self, model) -> Evaluation:
@@ -226,11 +231,8 @@ class TimeSeriesTask(Task):
         u_val, y_val = self.inputs[self.n_train:], self.targets[self.n_train:]
         # A reservoir that diverged in training (or whose readout could not be fitted)
         # continues from rest, and its error is made non-finite below: worst fitness.
-        diverged = ~(np.isfinite(x_end).all(axis=1) & np.isfinite(trained.params.readout).all(axis=(1, 2)))
-        if diverged.any():
-            x_end = np.where(diverged[:, None], 0.0, x_end)
-            trained = trained._replace(readout=np.where(diverged[:, None, None], 0.0, trained.params.readout),
-                                       readout_bias=np.where(diverged[:, None], 0.0, trained.params.readout_bias))
+        diverged = ~np.isfinite(x_end).all(axis=1)
+        x_end = np.where(diverged[:, None], 0.0, x_end)
         with np.errstate(all="ignore"):
             one_step = nrmse(trained.predict(u_val, x0=x_end), y_val)  # (n_pop, n_targets)
             metrics = {"nrmse": one_step.mean(axis=1), "ridge": ridge}

@@ -172,7 +172,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="r_on must be below r_off"):
         MemristiveCircuit(Circuit.complete(3), r_on=200.0, r_off=100.0)
     net = MemristiveCircuit(Circuit.complete(3))
-    with pytest.raises(ValueError, match=r"memory states w must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"memory states must lie in \[0, 1\]"):
         net.currents([[0.5, 1.2, 0.0]])
     with pytest.raises(ValueError, match="input_edges must name edges"):
         MemristiveCircuit(Circuit.complete(3), input_edges=[5])

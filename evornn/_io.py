@@ -44,3 +44,22 @@ def atomic_write_bytes(path, data: bytes) -> Path:
 
 def atomic_write_text(path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_json(path, *, missing: str | None = None):
+    """Parse the JSON file `path`; every failure is one error naming the file
+    (:class:`~evornn.errors.ConfigError` if it is missing or unreadable, with `missing` as
+    the message when given; :class:`~evornn.errors.CheckpointError` if it is corrupt)."""
+    import json
+
+    from .errors import CheckpointError, ConfigError
+
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(missing or f"{path} does not exist") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise CheckpointError(f"{path} is corrupt: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc

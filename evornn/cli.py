@@ -124,10 +124,28 @@ def _quiet_warnings() -> None:
     warnings.showwarning = showwarning
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line, naming the command and where to find its options."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _message(exc: BaseException) -> str:
+    """One line for an error the user can act on: evornn's own messages as they are; for
+    a file that cannot be read or written, the file and the system's reason."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return f"not enough memory ({exc or 'the request is too large for this machine'})"
+    return " ".join(str(exc).split())
+
+
 def main(argv: list[str] | None = None) -> int:
     _quiet_warnings()
-    parser = argparse.ArgumentParser(prog="evornn", description="Simulate and evolve recurrent neural dynamical systems.")
+    parser = _Parser(prog="evornn", description="Simulate and evolve recurrent neural dynamical systems.")
     parser.add_argument("--version", action=_VersionAction, help="print evornn's version and its main dependencies")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="simulate Beer's 2-neuron oscillator and plot it")
     p_demo.add_argument("--out", type=Path, default=Path("evornn-demo"), help="output folder (default: evornn-demo)")
@@ -176,8 +194,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(summary(args.run_dir))
         return 0
-    except (ConfigError, CheckpointError) as exc:
-        print(f"evornn {args.command}: error: {exc}", file=sys.stderr)
+    except (ConfigError, CheckpointError, OSError, MemoryError) as exc:
+        if args.debug:
+            raise
+        print(f"evornn {args.command}: error: {_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:  # a run says where it stopped and how to resume
         print(f"evornn {args.command}: {exc or 'interrupted'}", file=sys.stderr)
@@ -198,8 +218,11 @@ def analyze(args) -> int:
     """`evornn analyze`: analyses of one network, written as analysis.json and plots."""
     from .analysis.report import analyze_network, load_network
 
+    from .runs import inside_run
+
     net = load_network(args.source)
-    default = args.source / "analysis" if args.source.is_dir() else args.source.with_name(args.source.stem + "-analysis")
+    default = inside_run(args.source, "analysis") if args.source.is_dir() else \
+        args.source.with_name(args.source.stem + "-analysis")
     out = args.out or default
     report = analyze_network(net, args.what, out, dt=args.dt)
     for point in report.get("fixed_points", []):

@@ -35,6 +35,7 @@ import inspect
 import math
 import numbers
 import random
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -101,13 +102,35 @@ EXPERIMENT_KEYS = {"name": "a string", "seed": _INT, "description": "a string"}
 EVOLVE_DEFAULTS = {"method": "ga", "n_pop": 100, "n_generations": 100, "checkpoint_every": 10, "hall_of_fame": 10}
 
 
+#: The deepest nesting of tables and arrays an experiment file may have.
+MAX_DEPTH = 20
+
+
 def read_toml(path) -> dict:
-    """Parse a TOML file; errors name the file."""
+    """Parse a TOML file (UTF-8, at most :data:`MAX_DEPTH` levels of nesting); errors name the file."""
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"experiment file {path} does not exist") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path} is a directory, not an experiment file") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not a UTF-8 text file (TOML files are UTF-8): byte {exc.start} is "
+                          f"0x{exc.object[exc.start]:02x}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    depth = deepest = 0
+    for char in text:  # brackets in strings and comments count too: a bound, not a parse
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise ConfigError(f"{path} nests tables or arrays {deepest} deep; at most {MAX_DEPTH} are allowed")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
 
@@ -219,11 +242,30 @@ def _typed_table(section: str, table: dict, registry: dict) -> dict:
     return resolved
 
 
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
+
+
+def safe_name(text: str) -> str:
+    """`text` made a safe directory name: other characters become '-' (for names taken
+    from file names; names written in a file must be safe already)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text)[:100].lstrip(".-") or "experiment"
+    return name
+
+
+def check_name(section: str, name) -> str:
+    """An experiment name is a directory under ``runs/``: letters, digits, '.', '_' and '-',
+    at most 100 characters, not starting with '.' or '-' (no path, no hidden or empty name)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ConfigError(f"[{section}] name must be 1-100 letters, digits, '.', '_' or '-' (not starting with '.' "
+                          f"or '-'; it names the run directory runs/NAME), got {name!r}")
+    return name
+
+
 def _experiment_table(raw: dict, default_name: str) -> dict:
     experiment = dict(check_keys("experiment", raw.get("experiment", {}), EXPERIMENT_KEYS))
     for key, value in experiment.items():
         _check_value("experiment", key, value, EXPERIMENT_KEYS[key])
-    experiment.setdefault("name", default_name)
+    experiment["name"] = check_name("experiment", experiment["name"]) if "name" in experiment else safe_name(default_name)
     if "seed" in experiment and experiment["seed"] < 0:
         raise ConfigError(f"[experiment] seed must be >= 0, got {experiment['seed']}")
     return experiment
@@ -266,11 +308,17 @@ def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
     if config["model"].get("evolve_readout") is False and not config["task"].get("fit_readout", False):
         raise ConfigError("[model] evolve_readout = false leaves the readout at zero: it needs [task] fit_readout = true")
     problem = build_problem(config)  # every constructor validates now, before any run starts
-    try:  # so do the method's options
+    from .optim.evolve import check_settings
+
+    try:  # so do the settings of evolve and the method's options
+        check_settings(problem, evolve["method"], n_pop=evolve["n_pop"], checkpoint_every=evolve["checkpoint_every"],
+                       hall_of_fame=evolve["hall_of_fame"], n_threads=evolve.get("n_threads"),
+                       stop={"n_generations": evolve["n_generations"], **stop})
         METHODS[evolve["method"]](problem.n_genes, evolve["n_pop"], evolve["n_generations"], np.random.default_rng(0),
                                   random.Random(0), **evolve["options"])
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"[evolve] {exc}") from exc
+        section = "stop" if any(str(exc).startswith(k) for k in STOP_KEYS) else "evolve"
+        raise ConfigError(f"[{section}] {exc}") from exc
     return config
 
 

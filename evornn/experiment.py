@@ -29,7 +29,7 @@ import numpy as np
 
 from . import config as configuration
 from ._checks import positive_int
-from ._io import atomic_write_bytes, atomic_write_text
+from ._io import atomic_write_bytes, atomic_write_text, read_json
 from .environment import environment, git_commit
 from .errors import CheckpointError, ConfigError
 from .optim import evolve
@@ -65,11 +65,23 @@ def _differences(a, b, prefix: str = "") -> list[str]:
     return [] if a == b else [prefix.rstrip(".")]
 
 
+def read_manifest(run_dir: Path, *, missing_ok: bool = False) -> dict:
+    """The run's ``manifest.json`` (``{}`` if it is missing and `missing_ok`); errors name the file."""
+    path = Path(run_dir) / "manifest.json"
+    if missing_ok and not path.exists():
+        return {}
+    manifest = read_json(path, missing=f"{run_dir} is not an evornn run directory (no manifest.json)")
+    if not isinstance(manifest, dict):
+        raise CheckpointError(f"{path} is corrupt: it holds a {type(manifest).__name__}, not an object")
+    return manifest
+
+
 def _check_same_experiment(experiment_path, config: dict, out: Path) -> None:
     """Refuse to resume the run in `out` with an experiment file that describes another run
     (the ``--set`` overrides and the seed the run was started with are applied first)."""
-    manifest_path = out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    manifest = read_manifest(out, missing_ok=True)
+    if not isinstance(manifest.get("overrides", []), list):
+        raise CheckpointError(f"{out / 'manifest.json'} is corrupt: overrides must be a list")
     raw = configuration.apply_overrides(configuration.read_toml(experiment_path), manifest.get("overrides", []),
                                         quiet=True)
     raw.setdefault("experiment", {})["seed"] = config["experiment"]["seed"]
@@ -127,8 +139,11 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         if overrides or seed is not None:
             raise ConfigError("--resume continues a run with its own settings: --set and --seed are not allowed")
         _check_same_experiment(experiment_path, config, out)
-        if "evolve" in config and "comparison" not in config and not (out / CHECKPOINT).exists():
-            raise CheckpointError(f"{out / CHECKPOINT} does not exist: there is nothing to resume")
+        _check_not_running(out)
+        remove_stale_temporaries(out)
+        if more is not None and "evolve" in config and not (out / CHECKPOINT).exists():
+            raise CheckpointError(f"{out / CHECKPOINT} does not exist: the run ended before its first checkpoint; "
+                                  f"resume it with --resume (it starts again) before extending it with --more")
         if more is not None:
             if "evolve" not in config or "comparison" in config:
                 raise ConfigError("--more extends an evolution run; this run is not one")
@@ -145,13 +160,15 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         config = configuration.resolve(raw, default_name=Path(experiment_path).stem)
         config["experiment"].setdefault("seed", int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1))
         out = new_run_dir(config["experiment"]["name"], out)
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {out} is a file, not a directory")
         if (out / "config.toml").exists():
             raise ConfigError(f"{out} already holds a run; continue it with --resume or choose another --out")
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "config.toml", configuration.to_toml(config))
 
     manifest_path = out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if resume and manifest_path.exists() else {
+    manifest = read_manifest(out) if resume and manifest_path.exists() else {
         "experiment": config["experiment"]["name"], "seed": config["experiment"]["seed"], **environment(),
         "git_commit": git_commit(), "host": socket.gethostname(), "argv": sys.argv, "overrides": list(overrides or []),
         "started": _now(),
@@ -210,16 +227,20 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 def _checkpoint_budget(path: Path) -> int | None:
-    """The generation budget of the run whose checkpoint is `path` (None if there is none)."""
+    """The generation budget of the run whose checkpoint is `path` (None if there is none);
+    its progress record is checked too, before anything is written."""
     from .optim import checkpoint
+    from .optim.evolve import _check_progress
 
     if not path.exists():
         return None
     header, _ = checkpoint.load(path)
     try:
-        return int(header["settings"]["n_generations"])
+        budget = int(header["settings"]["n_generations"])
+        _check_progress(header["progress"], {"n_generations": budget})
+        return budget
     except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path} is not a complete evornn checkpoint: {exc!r}") from exc
+        raise CheckpointError(f"{path} is not a complete evornn checkpoint: {exc}") from exc
 
 
 def _run_comparison(config: dict, out: Path) -> dict:
@@ -425,15 +446,25 @@ def _model_size(model: dict) -> str:
     return ""
 
 
+def _check_not_running(out: Path) -> None:
+    """Refuse to resume a run that a live process on this host is still running."""
+    manifest = read_manifest(out, missing_ok=True)
+    if (_status(manifest) == "running" and manifest.get("host") == socket.gethostname()
+            and manifest.get("pid") not in (None, os.getpid())):
+        raise ConfigError(f"{out} is being run by process {manifest['pid']} on this host; wait for it or stop it first")
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete what killed atomic writes left in `folder` (``.NAME.XXXX.tmp``)."""
+    for path in Path(folder).glob(".*.tmp"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
 def summary(run_dir) -> str:
     """A short text summary of a run directory (what ``evornn show`` prints)."""
     run_dir = Path(run_dir)
-    try:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{run_dir} is not an evornn run directory (no manifest.json)") from exc
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{run_dir / 'manifest.json'} is corrupt: {exc}") from exc
+    manifest = read_manifest(run_dir)
     config = configuration.load(run_dir / "config.toml")
     if "regime_map" in config:
         spec = config["regime_map"]
@@ -492,7 +523,10 @@ def summary(run_dir) -> str:
         lines.append(f"error      {manifest.get('error')}")
     best_path = run_dir / "best.json"
     if best_path.exists():
-        best = json.loads(best_path.read_text())
+        best = read_json(best_path)
+        if not (isinstance(best, dict) and isinstance(best.get("metrics"), dict)
+                and all(isinstance(v, int | float) for v in best["metrics"].values())):
+            raise CheckpointError(f"{best_path} is corrupt: it lacks the fitness and metrics of the best network")
         metrics = ", ".join(f"{k} {v:.6g}" for k, v in best["metrics"].items())
         lines.append(f"best       fitness {best['fitness']}" + (f"; {metrics}" if metrics else ""))
         if best.get("report"):

@@ -9,13 +9,13 @@ re-simulates its best network and draws it again.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import config as configuration
+from ._io import read_json
 from .errors import CheckpointError, ConfigError
 
 
@@ -98,12 +98,20 @@ def _number(text: str):
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path.parent} is not a complete evornn run directory (no {path.name})") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{path} is corrupt: {exc}") from exc
+    data = read_json(path, missing=f"{path.parent} is not a complete evornn run directory (no {path.name})")
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path} is corrupt: it holds a {type(data).__name__}, not an object")
+    return data
+
+
+def inside_run(run_dir: Path, name: str) -> Path:
+    """The folder `name` inside a run directory for evornn to write into, refused if it is
+    a symbolic link (a run directory received from someone else could point it anywhere)."""
+    folder = Path(run_dir) / name
+    if folder.is_symlink():
+        raise ConfigError(f"{folder} is a symbolic link; evornn does not write through links inside a run "
+                          f"directory (choose a folder with --out)")
+    return folder
 
 
 def load_run(path) -> Run:
@@ -147,7 +155,9 @@ def load_run(path) -> Run:
     try:
         genome = np.asarray(best["genome"], dtype=np.float64)
         if genome.shape != (problem.n_genes,):
-            raise ValueError(f"{genome.shape[0]} genes where the codec has {problem.n_genes}")
+            raise ValueError(f"{genome.size} genes where the codec has {problem.n_genes}")
+        if not np.isfinite(genome).all():
+            raise ValueError("genes that are not finite")
         run.best_genome, run.best_fitness = genome, best["fitness"]
         run.best_metrics, run.report = dict(best.get("metrics", {})), dict(best.get("report", {}))
     except (KeyError, TypeError, ValueError) as exc:
@@ -175,7 +185,7 @@ def replay(path, out=None) -> dict:
     run = load_run(path)
     if run.model is None:
         raise ConfigError(f"{path} is not an evolution run; there is no best network to replay")
-    out = Path(out) if out is not None else run.path / "replay"
+    out = Path(out) if out is not None else inside_run(run.path, "replay")
     evaluation = run.task.evaluate(run.model, rng=run.config["experiment"]["seed"])
     fitness = np.asarray(evaluation.fitness)[0]
     files = write_behaviour(run.task, run.model, out, float(np.max(fitness)))

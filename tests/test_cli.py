@@ -151,7 +151,9 @@ def test_sweep_command_runs_reports_and_exports(tmp_path, capsys):
     experiment = tmp_path / "squares.toml"
     experiment.write_text(SWEEP)
     out = tmp_path / "sweep"
-    assert main(["sweep", str(experiment), "--out", str(out), "--workers", "2"]) == 0
+    assert main(["sweep", str(experiment), "--out", str(out), "--workers", "2"]) == 2  # not evornn's own code
+    assert "needs --allow-import" in capsys.readouterr().err
+    assert main(["sweep", str(experiment), "--out", str(out), "--workers", "2", "--allow-import"]) == 0
     assert "8 done, 0 failed, 0 pending of 8 runs" in capsys.readouterr().out
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert sorted(float(r["square"]) for r in rows) == sorted(2 * [0.0, 1.0, 4.0, 9.0])
@@ -159,6 +161,6 @@ def test_sweep_command_runs_reports_and_exports(tmp_path, capsys):
     assert main(["sweep", "status", str(out)]) == 0
     assert "8 done" in capsys.readouterr().out
     assert main(["sweep", "export", str(out), "--csv", str(tmp_path / "x.csv")]) == 0
-    assert main(["sweep", str(experiment), "--out", str(out)]) == 2  # never overwritten
+    assert main(["sweep", str(experiment), "--out", str(out), "--allow-import"]) == 2  # never overwritten
     assert "--resume" in capsys.readouterr().err
-    assert main(["sweep", str(experiment), "--out", str(out), "--resume"]) == 0
+    assert main(["sweep", str(experiment), "--out", str(out), "--resume", "--allow-import"]) == 0

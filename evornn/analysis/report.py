@@ -8,9 +8,23 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write_text
-from ..errors import ConfigError
+from ..errors import CheckpointError, ConfigError
 
 ANALYSES = ("fixed-points", "lyapunov", "cycles", "basins")
+
+
+def read_npz(path) -> dict[str, np.ndarray]:
+    """Every array of the ``.npz`` file `path` (no pickles); one error naming the file if
+    it is missing, truncated or not an archive of plain arrays."""
+    import zipfile
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path} does not exist") from exc
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{path} is corrupt or not a NumPy archive of plain arrays: {exc}") from exc
 
 
 def load_network(source):
@@ -22,15 +36,22 @@ def load_network(source):
         best = source / "best.npz"
         if not best.exists():
             raise ConfigError(f"{source} holds no best.npz: not a finished evolution run directory")
-        with np.load(best, allow_pickle=False) as data:
-            fields = {key.split("/", 1)[1]: data[key] for key in data.files if key.startswith("params/")}
+        fields = read_npz(best)
+        fields = {key.split("/", 1)[1]: value for key, value in fields.items() if key.startswith("params/")}
         try:
             return CTRNN(fields["weights"], tau=fields["tau"], bias=fields["bias"], gain=fields["gain"],
                          input_weights=fields["input_weights"])
         except KeyError as exc:
             raise ConfigError(f"{best} does not hold CTRNN parameters (missing {exc})") from exc
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(f"{best} does not hold a valid CTRNN: {exc}") from exc
     if source.suffix == ".ns":
-        return CTRNN.from_ns(source)
+        try:
+            return CTRNN.from_ns(source)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{source} does not exist") from exc
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
     raise ConfigError(f"{source} is neither a run directory nor a .ns circuit file")
 
 

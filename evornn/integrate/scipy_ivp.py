@@ -26,9 +26,10 @@ def simulate_scipy(model, y0, t0, dt, n_steps, method, schedule, record_every, *
     """Integrate each individual with ``solve_ivp``; records on the grid of `simulate`.
 
     An individual whose state or derivative becomes NaN or infinite, or whose step size
-    collapses (a finite-time blow-up), is stopped there and flagged in ``diverged`` (its records from then on are NaN); one that needs more than
-    `max_nfev` evaluations of the right-hand side is stopped with ``success`` False. Either
-    way the other individuals go on.
+    collapses (a finite-time blow-up), is stopped there and flagged in ``diverged`` (its
+    records from then on are NaN); one that needs more than `max_nfev` evaluations of the
+    right-hand side is stopped with ``success`` False. Either way the other individuals
+    go on.
     """
     n_rec = n_steps // record_every + 1
     t_rec = t0 + dt * record_every * np.arange(n_rec)

@@ -312,11 +312,12 @@ class CTRNN(ContinuousModel):
         >>> codec.n_genes   # 8 weights, 2 biases, 2 time constants
         12
         """
-        from .._checks import positive_int
+        from .._checks import check_memory, positive_int
         from ..genome import Codec, Field, mirror_ties, parse_bounds
 
         n = positive_int("n_neurons", n_neurons)
         k = positive_int("n_inputs", n_inputs, minimum=0)
+        check_memory(f"the weights of n_neurons = {n:,} neurons", (n, n + k + 3), hint="choose fewer neurons")
         vector_ties = matrix_ties = input_ties = None
         if mirror is not None:
             vector_ties, matrix_ties = mirror_ties(mirror)
@@ -475,7 +476,10 @@ class CTRNN(ContinuousModel):
     def from_ns(cls, path) -> CTRNN:
         """Read a Beer ``.ns`` circuit file (see :meth:`to_ns`) as a one-network CTRNN."""
         path = Path(path)
-        tokens = path.read_text().split()
+        try:
+            tokens = path.read_text(encoding="utf-8").split()
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path} is not a .ns circuit file (not text): {exc}") from exc
         try:
             n = int(tokens[0])
             values = np.array([float(tok) for tok in tokens[1:]])
@@ -486,7 +490,10 @@ class CTRNN(ContinuousModel):
             raise ValueError(f"{path} is not a .ns circuit file: size {n} needs {expected} numbers, found {values.size}")
         tau, bias, gain = values[:n], values[n:2 * n], values[2 * n:3 * n]
         from_to = values[3 * n:].reshape(n, n)
-        return cls(from_to.T, tau=tau, bias=bias, gain=gain)
+        try:
+            return cls(from_to.T, tau=tau, bias=bias, gain=gain)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path} does not describe a valid CTRNN: {exc}") from exc
 
     def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
         from ._ctrnn_fast import run_fast

@@ -31,7 +31,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 from numba import njit
 
-from .._checks import as_float_array, one_of, positive_int
+from .._checks import as_float_array, check_memory, one_of, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from ..random import as_rng
 from .base import DiscreteModel, register_kernels
@@ -351,6 +351,7 @@ class RNN(DiscreteModel):
         low, high = parse_bounds("weight_range", weight_range)
         h, k, m = positive_int("n_hidden", n_hidden), positive_int("n_inputs", n_inputs, minimum=0), \
             positive_int("n_outputs", n_outputs, minimum=0)
+        check_memory(f"the weights of n_hidden = {h:,} units", (4 * h, h + k + m + 2), hint="choose fewer units")
         if not evolve_readout and not cls.fits_readout:
             raise ValueError(f"evolve_readout=False needs a model whose readout can be fitted (Elman, IndRNN, GRU, "
                              f"LSTM); {cls.__name__}'s outputs feed back or are units of the network")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import positive_float, positive_int
+from .._checks import check_memory, positive_float, positive_int
 from .._numba import check_threads, threads
 from ..errors import CheckpointError, ConfigError
 from ..random import as_rng
@@ -241,6 +241,31 @@ def _record(gen: int, evaluation, progress: _Progress, elapsed: float) -> dict:
     return record
 
 
+def check_settings(problem, method: str, *, n_pop, checkpoint_every=10, hall_of_fame=1, n_threads=None,
+                   stop: dict) -> tuple[type, int, Stopping]:
+    """Validate the settings of :func:`evolve` (all but the method's options) before any
+    work: the method and the task agree, sizes are whole numbers that fit in memory, the
+    stopping rules are valid. Returns the method's class, `n_pop` and the stopping rules."""
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be an evornn.Problem, got {type(problem).__name__}")
+    if method not in METHODS:
+        raise ConfigError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    cls = METHODS[method]
+    if cls.multi_objective != (problem.n_objectives > 1):
+        what = "a multi-objective" if cls.multi_objective else "a single-objective"
+        raise ConfigError(f"method {method!r} needs {what} task; this task has {problem.n_objectives} objective(s)")
+    n_pop = positive_int("n_pop", n_pop)
+    check_memory(f"a population of {n_pop:,} genomes", (n_pop, problem.n_genes), hint="choose a smaller n_pop")
+    stopping = Stopping(**stop)
+    if cls.multi_objective and any(stop.get(k) is not None for k in ("target_fitness", "target_mse", "target_learned",
+                                                                      "stagnation", "target_solved")):
+        raise ConfigError("nsga2 stops on n_generations, max_evaluations or wall_time only")
+    positive_int("checkpoint_every", checkpoint_every)
+    positive_int("hall_of_fame", hall_of_fame)
+    check_threads(n_threads)
+    return cls, n_pop, stopping
+
+
 def evolve(
     problem: Problem,
     method: str = "ga",
@@ -334,23 +359,12 @@ def evolve(
     >>> result.n_evaluations, result.stop_reason
     (48, 'max_generations')
     """
-    if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be an evornn.Problem, got {type(problem).__name__}")
-    if method not in METHODS:
-        raise ConfigError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    cls = METHODS[method]
-    if cls.multi_objective != (problem.n_objectives > 1):
-        what = "a multi-objective" if cls.multi_objective else "a single-objective"
-        raise ConfigError(f"method {method!r} needs {what} task; this task has {problem.n_objectives} objective(s)")
-    n_pop = positive_int("n_pop", n_pop)
-    stopping = Stopping(n_generations, max_evaluations, target_fitness, target_mse, target_learned, stagnation, wall_time,
-                        target_solved)
-    if cls.multi_objective and any(v is not None for v in (target_fitness, target_mse, target_learned, stagnation,
-                                                           target_solved)):
-        raise ConfigError("nsga2 stops on n_generations, max_evaluations or wall_time only")
-    checkpoint_every = positive_int("checkpoint_every", checkpoint_every)
-    hall_of_fame = positive_int("hall_of_fame", hall_of_fame)
-    check_threads(n_threads)
+    cls, n_pop, stopping = check_settings(
+        problem, method, n_pop=n_pop, checkpoint_every=checkpoint_every, hall_of_fame=hall_of_fame,
+        n_threads=n_threads, stop={"n_generations": n_generations, "max_evaluations": max_evaluations,
+                                   "target_fitness": target_fitness, "target_mse": target_mse,
+                                   "target_learned": target_learned, "stagnation": stagnation,
+                                   "wall_time": wall_time, "target_solved": target_solved})
     if resume and checkpoint_path is None:
         raise ValueError("resume=True needs checkpoint_path")
     if extend and not resume:
@@ -463,6 +477,7 @@ def _budget_free(settings: dict) -> dict:
 def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Progress, *, extend: bool = False) -> int:
     header, arrays = checkpoint.load(path)
     try:
+        _check_progress(header["progress"], settings)
         saved = header["settings"]
         if extend and _budget_free(saved) == _budget_free(settings):
             if header["progress"]["generation"] >= settings["n_generations"]:
@@ -482,11 +497,54 @@ def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Pro
         hof.genomes, hof.fitness, hof.solved = arrays["hof/genomes"], arrays["hof/fitness"], arrays["hof/solved"]
         for name, value in header["progress"].items():
             setattr(state, name, value)
+        _check_restored(strategy, hof, settings)
         return int(header["seed"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         if isinstance(exc, CheckpointError):
             raise
-        raise CheckpointError(f"{path} is not a complete evornn checkpoint: {exc!r}") from exc
+        raise CheckpointError(f"{path} is not a complete evornn checkpoint: {exc}") from exc
+
+
+def _check_progress(progress: dict, settings: dict) -> None:
+    """A checkpoint is untrusted: its progress record must have the fields and types of
+    :class:`_Progress` (raise ValueError or TypeError; the caller names the file)."""
+    if not isinstance(progress, dict) or set(progress) != {f.name for f in dataclasses.fields(_Progress)}:
+        raise ValueError(f"progress must have the fields {[f.name for f in dataclasses.fields(_Progress)]}")
+    for f in dataclasses.fields(_Progress):
+        value = progress[f.name]
+        kind = {"int": int, "float": (int, float), "dict": dict, "list": list}.get(str(f.type).split(" ")[0])
+        if f.name == "stop_reason":
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"progress.stop_reason must be a string or null, got {value!r}")
+        elif kind is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise TypeError(f"progress.{f.name} must be {str(f.type)}, got {value!r}")
+    generation, n_evaluations = progress["generation"], progress["n_evaluations"]
+    if generation < 0 or n_evaluations < 0 or generation > settings["n_generations"]:
+        raise ValueError(f"progress.generation must be in [0, {settings['n_generations']}] and n_evaluations >= 0, "
+                         f"got {generation} and {n_evaluations}")
+
+
+def _check_restored(strategy, hof: _HallOfFame, settings: dict) -> None:
+    """The restored strategy and hall of fame must be of this run's shapes and finite."""
+    n_genes = settings["n_genes"]
+    if (hof.genomes.ndim != 2 or hof.genomes.shape[1] != n_genes or hof.fitness.shape[:1] != hof.genomes.shape[:1]
+            or hof.solved.shape != hof.genomes.shape[:1] or not np.isfinite(hof.genomes).all()):
+        raise ValueError(f"the hall of fame must hold finite genomes of {n_genes} genes with one fitness each")
+    for name, value in strategy.state().items():
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"strategy/{name} must hold numbers, got dtype {value.dtype}")
+            bad = np.isnan(value) if "fitness" in name or name == "crowding" else ~np.isfinite(value)
+            if value.dtype.kind == "f" and bad.any():
+                raise ValueError(f"strategy/{name} holds values that are not finite")
+    if strategy.started:  # the strategy must still produce a population of this run's shape
+        import copy
+
+        asked = np.asarray(copy.deepcopy(strategy).ask())
+        if asked.ndim != 2 or asked.shape[1] != n_genes or not 1 <= asked.shape[0] <= strategy.n_pop \
+                or not np.isfinite(asked).all():
+            raise ValueError(f"the strategy state does not give finite genomes of {n_genes} genes "
+                             f"(got an array of shape {asked.shape})")
 
 
 def _result(problem: Problem, strategy, hof: _HallOfFame, state: _Progress, seed: int) -> EvolutionResult:

@@ -23,6 +23,11 @@ def add_parser(sub) -> None:
     p.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--workers", type=int, default=None, help="workers of the local cluster (default: one per core)")
     p.add_argument("--resume", action="store_true", help="continue the sweep stored in --out")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="with --resume: run the runs stored as failed again")
+    p.add_argument("--allow-import", action="store_true",
+                   help="run a function from outside evornn named by the file's [sweep] run (a sweep file is code: "
+                        "trust it first)")
     p.add_argument("--csv", type=Path, default=None, help="export: write the runs as CSV")
     p.add_argument("--parquet", type=Path, default=None, help="export: write the runs as Parquet (needs pandas, pyarrow)")
 
@@ -42,13 +47,16 @@ def main(args) -> int:
             if args.parquet is not None:
                 print(f"wrote {store.to_parquet(args.parquet)}")
         return 0
-    name, spec, plot = load_sweep(args.target)
+    name, spec, plot = load_sweep(args.target, allow_import=args.allow_import)
     out = args.out or Path("runs") / f"{name}-sweep"
     path = out / STORE
     if path.exists() and not args.resume:
         raise ConfigError(f"{out} already holds a sweep; continue it with --resume or choose another --out")
+    if args.retry_failed and not args.resume:
+        raise ConfigError("--retry-failed reruns the failed runs of a stored sweep: it needs --resume")
     try:
-        summary = run_sweep(spec, path, scheduler=args.scheduler, n_workers=args.workers)
+        summary = run_sweep(spec, path, scheduler=args.scheduler, n_workers=args.workers,
+                            retry_failed=args.retry_failed)
     except KeyboardInterrupt:
         done = "no runs stored"
         if path.exists():
@@ -64,7 +72,10 @@ def main(args) -> int:
         store.to_csv(out / "results.csv")
         _plots(store, plot, out)
     print(f"results: {out / 'results.csv'}" + (f"; plots in {out}" if plot else ""))
-    return 0 if summary["pending"] == 0 else 1
+    if summary["failed"]:
+        print(f"evornn sweep: {summary['failed']} run(s) failed (their errors are in results.csv); run them again with: "
+              f"evornn sweep {args.target} --out {out} --resume --retry-failed", file=sys.stderr)
+    return 0 if summary["pending"] == 0 and summary["failed"] == 0 else 1
 
 
 def _store_path(directory) -> Path:

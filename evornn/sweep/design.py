@@ -36,6 +36,22 @@ class Run:
     seed: int
 
 
+#: The most runs one sweep may have (each run is a row in the store and a task on Dask).
+MAX_RUNS = 1_000_000
+#: Modules whose run functions a sweep file may name without ``allow_import``.
+TRUSTED = ("evornn",)
+
+
+def check_trusted(path: str) -> None:
+    """Refuse a run function from outside evornn: a sweep file names code to import and run,
+    so one received from someone else could run anything (``subprocess:call``)."""
+    module = str(path).partition(":")[0]
+    if not any(module == m or module.startswith(m + ".") for m in TRUSTED):
+        raise ConfigError(f"[sweep] run = {path!r} is not one of evornn's run functions (evornn.sweep.runs: "
+                          f"evolve_run, ctrnn_simulation, regime_point, esn_memory_capacity ...); a sweep file names "
+                          f"code to run, so your own function needs --allow-import (trust the file first)")
+
+
 @dataclass(frozen=True)
 class SweepSpec:
     """What a sweep runs.
@@ -89,6 +105,14 @@ class SweepSpec:
             raise ConfigError(f"{overlap} are both swept and fixed")
         for name, value in self.parameters.items():
             _check_parameter(name, value, self.design)
+        sizes = [len(v) if not isinstance(v, dict) else (v["n"] if self.design == "grid" else 1)
+                 for v in self.parameters.values()]
+        n_points = math.prod(sizes) * (1 if self.design == "grid" or not any(
+            isinstance(v, dict) for v in self.parameters.values()) else self.n_points)
+        if n_points * self.replicates > MAX_RUNS:
+            raise ConfigError(f"the sweep has {n_points * self.replicates:,} runs ({n_points:,} points x "
+                              f"{self.replicates} replicate(s)); a sweep may have at most {MAX_RUNS:,}: split it, or "
+                              f"sample its ranges with design = 'sobol' or 'lhs'")
 
     def to_dict(self) -> dict:
         return {"run": self.run, "parameters": self.parameters, "fixed": self.fixed, "design": self.design,

@@ -84,7 +84,8 @@ def connect(client=None, scheduler: str | None = None, n_workers: int | None = N
 
 
 def run_sweep(spec: SweepSpec, store_path, *, client=None, scheduler: str | None = None, n_workers: int | None = None,
-              chunk_seconds: float = 0.2, chunk_size: int | None = None, progress: bool | None = None) -> dict:
+              chunk_seconds: float = 0.2, chunk_size: int | None = None, progress: bool | None = None,
+              retry_failed: bool = False) -> dict:
     """Run every run of `spec` not yet in the store at `store_path`, on Dask.
 
     Parameters
@@ -100,6 +101,14 @@ def run_sweep(spec: SweepSpec, store_path, *, client=None, scheduler: str | None
         tasks per worker.
     chunk_size : int, optional
         Runs per task, overriding `chunk_seconds` (1 gives one task per run).
+    retry_failed : bool
+        Run the runs stored as failed again (a run function fixed since, a worker killed
+        for memory).
+
+    The runs of a task whose worker died (an out-of-memory kill, say) are retried one at
+    a time after the others, so that only the run that killed it is recorded as failed. The store has
+    one driver at a time: a second `run_sweep` on the same store raises
+    :class:`evornn.ConfigError` naming the process that holds it.
 
     Returns
     -------
@@ -114,7 +123,9 @@ def run_sweep(spec: SweepSpec, store_path, *, client=None, scheduler: str | None
     if validate is not None:  # a run function may check its parameters before any work
         for run in {tuple(sorted(r.params)): r for r in spec.runs()}.values():
             validate(run.params)
-    with SweepStore(store_path, spec) as store:
+    with SweepStore(store_path, spec, driver=True) as store:
+        if retry_failed:
+            store.forget_failed()
         done = store.done_keys()
         pending = [run for run in spec.runs() if run.key not in done]
         if not pending:
@@ -144,24 +155,38 @@ def _submit_and_store(client, function_path: str, chunks: list, store: SweepStor
     from tqdm.auto import tqdm
 
     total = sum(len(c) for c in chunks)
-    futures = {client.submit(_run_chunk, function_path,
-                             [(r.index, r.key, r.params, r.replicate, r.seed) for r in chunk], pure=False): chunk
-               for chunk in chunks}
+
+    def submit(chunk):
+        return client.submit(_run_chunk, function_path, [(r.index, r.key, r.params, r.replicate, r.seed) for r in chunk],
+                             pure=False)
+
+    futures = {submit(chunk): chunk for chunk in chunks}
     bar = tqdm(total=total, unit="run", desc="sweep", disable=(None if progress is None else not progress))
     failed, start = 0, time.perf_counter()
+    suspects = []  # runs of tasks whose worker died: the culprit and the innocent runs beside it
+
+    def store_results(results):
+        nonlocal failed
+        store.record(results)
+        failed += sum(r["status"] == "failed" for r in results)
+        bar.update(len(results))
+        rate = bar.n / max(time.perf_counter() - start, 1e-9)
+        bar.set_postfix(failed=failed, runs_per_s=f"{rate:.3g}", refresh=False)
+
     try:
         for future in as_completed(futures):
             try:
-                results = future.result()
-            except Exception as exc:  # the task itself failed (e.g. its worker died too often)
-                results = [{"index": r.index, "key": r.key, "params": r.params, "replicate": r.replicate,
-                            "seed": r.seed, "status": "failed", "metrics": None, "error": f"task failed: {exc!r}",
-                            "started": None, "finished": None, "worker": None} for r in futures[future]]
-            store.record(results)
-            failed += sum(r["status"] == "failed" for r in results)
-            bar.update(len(results))
-            rate = bar.n / max(time.perf_counter() - start, 1e-9)
-            bar.set_postfix(failed=failed, runs_per_s=f"{rate:.3g}", refresh=False)
+                store_results(future.result())
+            except Exception:  # the task itself failed: its worker died (killed, out of memory ...)
+                suspects.extend(futures[future])
+        for run in suspects:  # one at a time, so a run that kills its worker takes no other with it
+            try:
+                results = submit([run]).result()
+            except Exception as exc:
+                results = [{"index": run.index, "key": run.key, "params": run.params, "replicate": run.replicate,
+                            "seed": run.seed, "status": "failed", "metrics": None,
+                            "error": f"its worker died running it: {exc!r}", "started": None, "finished": None,
+                            "worker": None}]
+            store_results(results)
     finally:
         bar.close()
-

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import socket
 import sqlite3
 import time
@@ -45,6 +46,34 @@ def provenance() -> dict:
     return {**environment(), "git_commit": git_commit(), "host": socket.gethostname()}
 
 
+class _DriverLock:
+    """One driver per store: an exclusive lock on ``sweep.sqlite.lock``, which the system
+    releases when the process ends however it ends (nothing to clean up after a kill)."""
+
+    def __init__(self, store: Path):
+        self.path = store.with_name(store.name + ".lock")
+        self.handle = open(self.path, "a+")  # noqa: SIM115 (held until release)
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks here; one driver is the user's care
+            return
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "another process"
+            self.handle.close()
+            raise ConfigError(f"{store} is being run by {holder}; a sweep has one driver at a time (wait for it, "
+                              f"or stop it and resume with --resume)") from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
+        self.handle.flush()
+
+    def release(self) -> None:
+        self.handle.close()
+
+
 class SweepStore:
     """A sweep's results on disk.
 
@@ -52,11 +81,28 @@ class SweepStore:
     the same spec (a different spec raises :class:`evornn.ConfigError` before any work).
     """
 
-    def __init__(self, path, spec: SweepSpec | None = None):
+    def __init__(self, path, spec: SweepSpec | None = None, *, driver: bool = False):
         self.path = Path(path)
         if spec is None and not self.path.exists():
             raise ConfigError(f"{self.path} does not exist: not a sweep store")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = _DriverLock(self.path) if driver else None
+        try:
+            self._open(spec)
+        except sqlite3.DatabaseError as exc:
+            self._release()
+            raise ConfigError(f"{self.path} is not a readable sweep store (corrupt, truncated or not SQLite): "
+                              f"{exc}") from exc
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _open(self, spec: SweepSpec | None) -> None:
         self._db = sqlite3.connect(self.path, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # a committed chunk survives power loss too
@@ -68,12 +114,32 @@ class SweepStore:
             with self._db:
                 self._db.execute("INSERT INTO sweep VALUES (1, ?, ?, ?, ?)",
                                  (spec.digest(), json.dumps(spec.to_dict()), json.dumps(provenance()), time.time()))
+            row = (spec.digest(), json.dumps(spec.to_dict()))
         elif spec is not None and row[0] != spec.digest():
             raise ConfigError(f"{self.path} belongs to a different sweep spec; use another --out or the original spec")
-        self.spec = SweepSpec(**json.loads(self._db.execute("SELECT spec FROM sweep WHERE id = 1").fetchone()[0]))
+        try:
+            stored = SweepSpec(**json.loads(row[1]))
+        except (TypeError, ValueError, ConfigError) as exc:
+            raise ConfigError(f"{self.path} holds a sweep spec that cannot be read: {exc}") from exc
+        if stored.digest() != row[0]:
+            raise ConfigError(f"{self.path}: the stored sweep spec does not match its digest (the store was edited)")
+        self.spec = stored
 
     def close(self) -> None:
-        self._db.close()
+        """Close the store; the driver first moves the write-ahead log into the database
+        file, so that ``sweep.sqlite`` alone holds every result once a sweep has ended."""
+        try:
+            if self._lock is not None:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self._db.close()
+            self._release()
+
+    def forget_failed(self) -> int:
+        """Delete the failed runs, so that the next run of the sweep runs them again;
+        returns how many."""
+        with self._db:
+            return self._db.execute("DELETE FROM runs WHERE status = 'failed'").rowcount
 
     def __enter__(self):
         return self

@@ -23,16 +23,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import check_keys, read_toml
+from ..config import check_keys, check_name, read_toml, safe_name
 from ..errors import ConfigError
-from .design import SweepSpec
+from .design import SweepSpec, check_trusted
 
 SWEEP_KEYS = {"run", "design", "n_points", "replicates", "seed", "parameters", "fixed", "plot"}
 PLOT_KEYS = {"metrics", "x", "y", "kind"}
 
 
-def load_sweep(path) -> tuple[str, SweepSpec, dict]:
-    """``(name, spec, plot)`` from an experiment file's ``[sweep]`` table."""
+def load_sweep(path, *, allow_import: bool = False) -> tuple[str, SweepSpec, dict]:
+    """``(name, spec, plot)`` from an experiment file's ``[sweep]`` table.
+
+    A sweep file names a function to import and run: only evornn's own run functions are
+    accepted unless `allow_import` (``evornn sweep --allow-import``) says the file is trusted.
+    """
     path = Path(path)
     raw = read_toml(path)
     if "sweep" not in raw:
@@ -41,6 +45,8 @@ def load_sweep(path) -> tuple[str, SweepSpec, dict]:
     plot = dict(check_keys("sweep.plot", table.pop("plot", {}), PLOT_KEYS))
     if "run" not in table:
         raise ConfigError("[sweep] needs run = 'module:function'")
+    if not allow_import:
+        check_trusted(table["run"])
     spec = SweepSpec(**{k: v for k, v in table.items()})
     if plot:
         for key in ("x", "y"):
@@ -48,5 +54,7 @@ def load_sweep(path) -> tuple[str, SweepSpec, dict]:
                 raise ConfigError(f"[sweep.plot] {key} must be a swept parameter {sorted(spec.parameters)}, got {plot[key]!r}")
         if plot.get("kind", "auto") not in ("auto", "box"):
             raise ConfigError(f"[sweep.plot] kind must be 'auto' or 'box', got {plot.get('kind')!r}")
-    name = raw.get("experiment", {}).get("name", path.stem)
-    return str(name), spec, plot
+    experiment = raw.get("experiment", {})
+    name = check_name("experiment", experiment["name"]) if isinstance(experiment, dict) and "name" in experiment \
+        else safe_name(path.stem)
+    return name, spec, plot

@@ -140,3 +140,32 @@ def test_evolve_on_dask_is_bit_identical_to_in_process(client, method):
     remote = evornn.evolve(problem, method, n_pop=16, n_generations=4, rng=13, progress=False, client=client)
     assert fingerprint(local) == fingerprint(remote)
     assert json.dumps(local.best_metrics) == json.dumps(remote.best_metrics)
+
+
+def test_a_run_that_kills_its_worker_fails_alone_and_is_retried_on_request(tmp_path):
+    """The chunk whose worker died is split: its innocent runs complete; the culprit is stored
+    as failed; ``retry_failed`` runs it again. The store ends with its log folded in."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    from evornn.errors import ConfigError
+
+    spec = SweepSpec("tests.sweep.helpers:dies", {"x": [0, 1, 2, 3]}, fixed={"marker": str(tmp_path / "died")})
+    path = tmp_path / "s.sqlite"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as c:
+        first = run_sweep(spec, path, client=c, chunk_size=4, progress=False)
+        assert (first["done"], first["failed"]) == (3, 1)
+        rows = stored(path)
+        failed = [r for r in rows.values() if r["status"] == "failed"]
+        assert [r["x"] for r in failed] == [2] and "its worker died" in failed[0]["error"]
+        assert not (tmp_path / "s.sqlite-wal").exists() or (tmp_path / "s.sqlite-wal").stat().st_size == 0
+        with SweepStore(path, spec, driver=True):  # a second driver on the same store is refused
+            with pytest.raises(ConfigError, match=rf"is being run by process {os.getpid()} on"):
+                run_sweep(spec, path, client=c, progress=False)
+        assert run_sweep(spec, path, client=c, progress=False)["ran"] == 0  # failed runs stay failed ...
+        (tmp_path / "died").touch()  # the cause is fixed
+        again = run_sweep(spec, path, client=c, progress=False, retry_failed=True)  # ... unless asked
+    assert (again["ran"], again["done"], again["failed"]) == (1, 4, 0)
+    assert {r["x"]: r["square"] for r in stored(path).values()} == {0: 0, 1: 1, 2: 4, 3: 9}

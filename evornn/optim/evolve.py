@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -380,15 +381,18 @@ def evolve(
     hof = _HallOfFame(hall_of_fame, problem.n_genes)
     state = _Progress()
     path = None if checkpoint_path is None else Path(checkpoint_path)
+    restored_history = (0, 0)
     if resume and path.exists():
-        saved_seed = _restore(path, settings, strategy, hof, state, extend=extend)
+        saved_seed, restored_history = _restore(path, settings, strategy, hof, state, extend=extend)
         if isinstance(rng, int | np.integer) and int(rng) != saved_seed:
             raise CheckpointError(f"{path} belongs to the run with seed {saved_seed}, not {rng}")
         seed, task_seq = saved_seed, _streams(saved_seed)[2]
 
+    log = None if path is None else _HistoryLog(_history_path(path), restored_history)
+
     def save() -> None:
         if path is not None:
-            _save(path, settings, seed, strategy, hof, state)
+            _save(path, settings, seed, strategy, hof, state, log)
 
     from tqdm.auto import tqdm
 
@@ -455,12 +459,56 @@ def _account(state: _Progress, hof: _HallOfFame, genomes: np.ndarray, evaluation
         state.max_solved = max(state.max_solved, float(np.nanmax(metrics["solved"])))
 
 
-def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, state: _Progress) -> None:
+def _history_path(path: Path) -> Path:
+    """The history log beside checkpoint `path`: ``checkpoint.npz`` -> ``checkpoint.history.jsonl``."""
+    return path.with_name(path.stem + ".history.jsonl")
+
+
+class _HistoryLog:
+    """The run's history, one JSON line per generation, appended at each checkpoint (so a
+    checkpoint costs the same at generation 3,000 as at generation 3). The checkpoint
+    records how many lines and bytes belong to it; whatever a killed run appended after
+    its last checkpoint is cut off before the next append and on restore."""
+
+    def __init__(self, path: Path, restored: tuple[int, int] = (0, 0)):
+        self.path = path
+        self.count, self.bytes = restored
+
+    def append(self, records: list) -> None:
+        new = records[self.count:]
+        data = "".join(json.dumps(_json_normal(r), allow_nan=True) + "\n" for r in new).encode("utf-8")
+        with open(self.path, "ab") as handle:
+            handle.truncate(self.bytes)  # a tail written after the last checkpoint of a killed run
+            handle.seek(self.bytes)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.count += len(new)
+        self.bytes += len(data)
+
+    @staticmethod
+    def read(path: Path, count: int, n_bytes: int) -> list:
+        with open(path, "rb") as handle:
+            data = handle.read(n_bytes)
+        lines = data.decode("utf-8").splitlines()
+        if len(data) != n_bytes or len(lines) != count:
+            raise ValueError(f"{path.name} holds {len(lines)} generations in {len(data)} bytes where the checkpoint "
+                             f"expects {count} in {n_bytes}")
+        records = [json.loads(line) for line in lines]
+        if not all(isinstance(r, dict) for r in records):
+            raise ValueError(f"{path.name} holds lines that are not history records")
+        return records
+
+
+def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, state: _Progress,
+          log: _HistoryLog) -> None:
+    log.append(state.records)
     scalars, arrays = checkpoint.split_state(strategy.state(), "strategy")
     header = {
         "settings": settings,
         "seed": seed,
-        "progress": dataclasses.asdict(state),
+        "progress": {**{f.name: getattr(state, f.name) for f in dataclasses.fields(_Progress)}, "records": []},
+        "history": {"file": log.path.name, "count": log.count, "bytes": log.bytes},
         "strategy": scalars,
         "rng": strategy.rng.bit_generator.state,
         "py_random": checkpoint.random_state(strategy.py_random),
@@ -474,10 +522,21 @@ def _budget_free(settings: dict) -> dict:
     return {**settings, "n_generations": None, "stopping": {**settings["stopping"], "n_generations": None}}
 
 
-def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Progress, *, extend: bool = False) -> int:
+def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Progress, *,
+             extend: bool = False) -> tuple[int, tuple[int, int]]:
+    """Restore a checkpoint; returns the run's seed and (lines, bytes) of its history log."""
     header, arrays = checkpoint.load(path)
     try:
         _check_progress(header["progress"], settings)
+        history = header.get("history")
+        if history is not None:  # the history lives in its log (older checkpoints held it in the header)
+            count, n_bytes = history["count"], history["bytes"]
+            if not (isinstance(count, int) and isinstance(n_bytes, int) and 0 <= count and 0 <= n_bytes):
+                raise ValueError(f"history count and bytes must be integers >= 0, got {count!r} and {n_bytes!r}")
+            try:
+                header["progress"]["records"] = _HistoryLog.read(_history_path(path), count, n_bytes)
+            except FileNotFoundError as exc:
+                raise CheckpointError(f"{path}: its history log {_history_path(path).name} is missing") from exc
         saved = header["settings"]
         if extend and _budget_free(saved) == _budget_free(settings):
             if header["progress"]["generation"] >= settings["n_generations"]:
@@ -498,7 +557,11 @@ def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Pro
         for name, value in header["progress"].items():
             setattr(state, name, value)
         _check_restored(strategy, hof, settings)
-        return int(header["seed"])
+        if len(state.records) != state.generation or not all(isinstance(r, dict) for r in state.records):
+            raise ValueError(f"the history must hold one record per generation run ({state.generation}), "
+                             f"got {len(state.records)}")
+        logged = (len(state.records), history["bytes"]) if history is not None else (0, 0)
+        return int(header["seed"]), logged
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         if isinstance(exc, CheckpointError):
             raise

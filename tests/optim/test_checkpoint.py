@@ -102,3 +102,28 @@ def test_corrupt_or_mismatched_checkpoints_give_clear_errors(tmp_path):
     np.savez(other, x=np.zeros(3))
     with pytest.raises(CheckpointError, match="not a readable evornn checkpoint"):
         checkpoint.load(other)
+
+
+def test_a_checkpoint_does_not_grow_with_the_history_and_a_killed_tail_is_cut(tmp_path):
+    """The history goes to an appended log: the checkpoint file is the same size at
+    generation 5 and at generation 60. Lines a killed run appended after its last checkpoint
+    (here a torn line) are cut on resume, which then ends as an uninterrupted run."""
+    problem = oscillator_problem()
+    settings = dict(n_pop=8, rng=3, checkpoint_every=1, progress=False)
+    path = tmp_path / "run.npz"
+    evornn.evolve(problem, "ga", n_generations=5, checkpoint_path=path, **settings)
+    early = path.stat().st_size
+    resumed = evornn.evolve(problem, "ga", n_generations=60, checkpoint_path=path, resume=True, extend=True, **settings)
+    assert abs(path.stat().st_size - early) < 200
+    log = tmp_path / "run.history.jsonl"
+    assert len(log.read_text().splitlines()) == 60
+    assert fingerprint(resumed) == fingerprint(evornn.evolve(problem, "ga", n_generations=60, **settings))
+    short = tmp_path / "short.npz"
+    evornn.evolve(problem, "ga", n_generations=30, checkpoint_path=short, **{**settings, "checkpoint_every": 10})
+    with open(tmp_path / "short.history.jsonl", "a") as handle:
+        handle.write('{"gen": 30, "best": 1.0}\n{"gen": 31, "be')  # as a run killed after its checkpoint
+    again = evornn.evolve(problem, "ga", n_generations=60, checkpoint_path=short, resume=True, extend=True, **settings)
+    assert fingerprint(again) == fingerprint(resumed)
+    (tmp_path / "short.history.jsonl").write_text("")
+    with pytest.raises(CheckpointError, match="short.history.jsonl holds 0 generations in 0 bytes"):
+        evornn.evolve(problem, "ga", n_generations=70, checkpoint_path=short, resume=True, extend=True, **settings)

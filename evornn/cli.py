@@ -217,7 +217,6 @@ def replay(args) -> int:
 def analyze(args) -> int:
     """`evornn analyze`: analyses of one network, written as analysis.json and plots."""
     from .analysis.report import analyze_network, load_network
-
     from .runs import inside_run
 
     net = load_network(args.source)

@@ -18,8 +18,8 @@ import pytest
 
 import evornn
 from evornn import CTRNN, ESN, simulate
-from evornn.models import Circuit, Elman, FullyRecurrent, MemristiveCircuit, System
 from evornn.errors import ConfigError
+from evornn.models import Circuit, Elman, FullyRecurrent, MemristiveCircuit, System
 from evornn.random import as_rng
 
 
@@ -146,7 +146,7 @@ def test_bad_models_and_arguments_are_refused_at_construction(make, error, messa
 
 def test_simulate_refuses_bad_arguments_before_any_work():
     net = CTRNN([[4.5, 1.0], [-1.0, 4.5]], bias=[-2.75, -1.75])
-    with pytest.raises(ValueError, match="rtol must be a finite number > 0, got -1.0"):
+    with pytest.raises(ValueError, match=r"rtol must be a finite number > 0, got -1.0"):
         simulate(net, dt=0.1, n_steps=10, method="RK45", rtol=-1)
     with pytest.raises(ValueError, match="atol must be a finite number > 0, got nan"):
         simulate(net, dt=0.1, n_steps=10, method="BDF", atol=float("nan"))

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._checks import batched, positive_float, positive_int
-from .._numba import ERROR_MODEL, FASTMATH, for_params
+from .._numba import CONTRACT, ERROR_MODEL, FASTMATH, for_params
 from ..models.base import jac, rhs
 from ._one import step_for
 
@@ -62,7 +62,9 @@ def _step_state(discrete, t, y, params, p, u, dt, k1, k2, k3, k4, tmp):
         y[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+# Without reassociation: with it, this kernel rounded differently when compiled in the
+# process and when loaded from Numba's cache (same seed, other last bits). It is cheap.
+@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
 def _orthonormalize(q, sums):
     """Modified Gram-Schmidt on the columns of q (a QR decomposition); adds log|R_ii| to sums."""
     n, k = q.shape
@@ -80,6 +82,16 @@ def _orthonormalize(q, sums):
         sums[c] += np.log(norm)
         for i in range(n):
             q[i, c] /= norm
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _euler_part(y, q, dy, dq, h, y_out, q_out):
+    """``y_out = y + h dy``, ``q_out = q + h dq``: an RK4 stage's argument. Numba-compiled."""
+    n, k = q.shape
+    for i in range(n):
+        y_out[i] = y[i] + h * dy[i]
+        for c in range(k):
+            q_out[i, c] = q[i, c] + h * dq[i, c]
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -103,27 +115,25 @@ def _benettin(discrete, params, y0, t0, dt, n_transient, n_steps, renormalize_ev
             if discrete:
                 if tangent:
                     _tangent_derivative(t, y, q, params, p, us, jbuf, k1, q1)
-                    q[:, :] = q1
+                    for i in range(n):
+                        for c in range(k):
+                            q[i, c] = q1[i, c]
                 else:
                     rhs(t, y, params, p, us, k1)
-                y[:] = k1
+                for i in range(n):
+                    y[i] = k1[i]
             elif tangent:
                 _tangent_derivative(t, y, q, params, p, us, jbuf, k1, q1)
-                for i in range(n):
-                    tmp[i] = y[i] + 0.5 * dt * k1[i]
-                qtmp[:, :] = q + 0.5 * dt * q1
+                _euler_part(y, q, k1, q1, 0.5 * dt, tmp, qtmp)
                 _tangent_derivative(t + 0.5 * dt, tmp, qtmp, params, p, us, jbuf, k2, q2)
-                for i in range(n):
-                    tmp[i] = y[i] + 0.5 * dt * k2[i]
-                qtmp[:, :] = q + 0.5 * dt * q2
+                _euler_part(y, q, k2, q2, 0.5 * dt, tmp, qtmp)
                 _tangent_derivative(t + 0.5 * dt, tmp, qtmp, params, p, us, jbuf, k3, q3)
-                for i in range(n):
-                    tmp[i] = y[i] + dt * k3[i]
-                qtmp[:, :] = q + dt * q3
+                _euler_part(y, q, k3, q3, dt, tmp, qtmp)
                 _tangent_derivative(t + dt, tmp, qtmp, params, p, us, jbuf, k4, q4)
                 for i in range(n):
                     y[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
-                q[:, :] += dt / 6.0 * (q1 + 2.0 * q2 + 2.0 * q3 + q4)
+                    for c in range(k):
+                        q[i, c] += dt / 6.0 * (q1[i, c] + 2.0 * q2[i, c] + 2.0 * q3[i, c] + q4[i, c])
             else:
                 _step_state(False, t, y, params, p, us, dt, k1, k2, k3, k4, tmp)
             if tangent and (s - n_transient + 1) % renormalize_every == 0:

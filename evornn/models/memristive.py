@@ -52,7 +52,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._checks import as_float_array, batched, one_of, positive_float, positive_int
-from .._numba import ERROR_MODEL, FASTMATH
+from .._numba import ERROR_MODEL, FASTMATH, on_one_blas_thread
 from .base import ContinuousModel, register_kernels
 from .circuits import Circuit
 
@@ -407,6 +407,7 @@ class MemristiveCircuit(ContinuousModel):
         u = batched("inputs", 0.0 if inputs is None else inputs, self.n_pop, (self.n_inputs,))
         return self.params.sources + np.einsum("pek,pk->pe", self.params.input_map, u)
 
+    @on_one_blas_thread
     def currents(self, w, inputs=None) -> np.ndarray:
         """Edge currents (amperes, along each edge), shape ``(n_pop, E)``, from the states
         ``w`` of shape ``(n_pop, E)``: :math:`(I + \\xi \\Omega W)^{-1} \\Omega S / R_{on}`."""
@@ -426,6 +427,7 @@ class MemristiveCircuit(ContinuousModel):
         w = self.check_states(w, physical=True)
         return self.params.r_on[:, None] * (1.0 + self.params.xi[:, None] * w)
 
+    @on_one_blas_thread
     def voltages(self, w, inputs=None) -> tuple[np.ndarray, np.ndarray]:
         """``(device, potentials)``: the voltage across each memristor, ``R(w) i``, shape
         ``(n_pop, E)``, and the node potentials with node 0 grounded, shape ``(n_pop, V)``

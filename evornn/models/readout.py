@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._numba import on_one_blas_thread
+
 
 @dataclass
 class RidgeStatistics:
@@ -95,6 +97,7 @@ class RidgeStatistics:
         """Individuals whose sums are finite (the others diverged), shape ``(n_pop,)``."""
         return np.isfinite(self.xx).all(axis=(1, 2)) & np.isfinite(self.xy).all(axis=(1, 2))
 
+    @on_one_blas_thread
     def solve(self, ridge) -> tuple[np.ndarray, np.ndarray]:
         """Ridge readouts for one value per individual.
 
@@ -122,6 +125,7 @@ class RidgeStatistics:
             bias = my[None, :] - np.einsum("pmf,pf->pm", weights, mx)
         return weights, bias
 
+    @on_one_blas_thread
     def solve_path(self, ridges) -> tuple[np.ndarray, np.ndarray]:
         """Ridge readouts for every value in `ridges` from one eigendecomposition per individual.
 

@@ -580,7 +580,7 @@ def _check_progress(progress: dict, settings: dict) -> None:
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"progress.stop_reason must be a string or null, got {value!r}")
         elif kind is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            raise TypeError(f"progress.{f.name} must be {str(f.type)}, got {value!r}")
+            raise TypeError(f"progress.{f.name} must be {f.type!s}, got {value!r}")
     generation, n_evaluations = progress["generation"], progress["n_evaluations"]
     if generation < 0 or n_evaluations < 0 or generation > settings["n_generations"]:
         raise ValueError(f"progress.generation must be in [0, {settings['n_generations']}] and n_evaluations >= 0, "

@@ -52,7 +52,7 @@ class _DriverLock:
 
     def __init__(self, store: Path):
         self.path = store.with_name(store.name + ".lock")
-        self.handle = open(self.path, "a+")  # noqa: SIM115 (held until release)
+        self.handle = open(self.path, "a+")
         try:
             import fcntl
         except ImportError:  # Windows: no advisory locks here; one driver is the user's care

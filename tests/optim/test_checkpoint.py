@@ -125,5 +125,5 @@ def test_a_checkpoint_does_not_grow_with_the_history_and_a_killed_tail_is_cut(tm
     again = evornn.evolve(problem, "ga", n_generations=60, checkpoint_path=short, resume=True, extend=True, **settings)
     assert fingerprint(again) == fingerprint(resumed)
     (tmp_path / "short.history.jsonl").write_text("")
-    with pytest.raises(CheckpointError, match="short.history.jsonl holds 0 generations in 0 bytes"):
+    with pytest.raises(CheckpointError, match=r"short.history.jsonl holds 0 generations in 0 bytes"):
         evornn.evolve(problem, "ga", n_generations=70, checkpoint_path=short, resume=True, extend=True, **settings)

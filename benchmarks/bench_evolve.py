@@ -10,8 +10,18 @@ and success rates over seeds.
 3. Success over 10 seeds: each of GA, SA, PSO and CMA-ES on `OscillatorTask` (solved: period
    within 2% of the target) and on a small `SequenceTask` (solved: MSE below 1e-3), with
    the budgets below.
+4. A busy machine: a small evolution (2-neuron CTRNN oscillator, GA, population 100, 30
+   generations) quiet and with the other cores kept busy by spinning processes that the
+   benchmark starts and stops, under the former threading default (OpenMP threads spin
+   for a while: ``OMP_WAIT_POLICY=ACTIVE GOMP_SPINCOUNT=300000``, libgomp's default),
+   evornn's default (``OMP_WAIT_POLICY=PASSIVE``) and one thread. Each in a fresh process.
+5. Checkpoint cost: a 3,000-generation run (population 10, a task that costs nothing) with
+   a checkpoint after every generation, against the same run without checkpoints; the time
+   per generation over its first and its last 100 generations.
+6. Per-generation overhead at population 100 (2-neuron CTRNN, oscillator task): the time of
+   `Problem.evaluate` and of its compiled simulation kernel alone.
 
-    python benchmarks/bench_evolve.py [--repeats 5] [--seeds 10] [--skip-table]
+    python benchmarks/bench_evolve.py [--repeats 5] [--seeds 10] [--skip-table] [--only 4 5 6]
 """
 
 from __future__ import annotations
@@ -117,17 +127,131 @@ def success_table(n_seeds: int) -> None:
                   f"{np.median(mses):>17.3g}{np.median(secs):>10.2f}")
 
 
+SMALL_EVOLUTION = """
+import time, numpy as np, evornn
+from evornn.tasks import OscillatorTask
+problem = evornn.Problem(evornn.CTRNN.codec(2), OscillatorTask(period=10.0, amplitude=0.5, transient=10.0, measure=20.0))
+evornn.evolve(problem, "ga", n_pop=100, n_generations=2, rng=0, progress=False)   # compile or load the kernels
+times = []
+for r in range({repeats}):
+    start = time.perf_counter()
+    evornn.evolve(problem, "ga", n_pop=100, n_generations=30, rng=r, progress=False)
+    times.append(time.perf_counter() - start)
+print(np.median(times))
+"""
+
+
+def busy_machine(repeats: int) -> None:
+    import os
+    import subprocess
+    import sys
+
+    settings = {"former default (spin, then sleep)": {"OMP_WAIT_POLICY": "ACTIVE", "GOMP_SPINCOUNT": "300000"},
+                "evornn default (passive wait)": {},
+                "one thread": {"NUMBA_NUM_THREADS": "1"}}
+    base = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "NUMBA_NUM_THREADS")}
+    n_busy = max(1, (os.cpu_count() or 2) - 1)
+
+    def timed(env: dict) -> float:
+        done = subprocess.run([sys.executable, "-c", SMALL_EVOLUTION.format(repeats=repeats)], env={**base, **env},
+                              capture_output=True, text=True, check=True)
+        return float(done.stdout.strip().splitlines()[-1])
+
+    print(f"\n4. A small evolution (2-neuron CTRNN oscillator, GA, population 100, 30 generations; median of "
+          f"{repeats}), quiet and with {n_busy} other core(s) busy")
+    print(f"{'threading':<38}{'quiet (s)':>10}{'busy (s)':>10}{'busy / quiet':>14}{'quiet / former quiet':>22}")
+    former = None
+    for label, env in settings.items():
+        quiet = timed(env)
+        spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n_busy)]
+        try:
+            busy = timed(env)
+        finally:
+            for spinner in spinners:
+                spinner.kill()
+                spinner.wait()
+        former = quiet if former is None else former
+        print(f"{label:<38}{quiet:>10.3f}{busy:>10.3f}{busy / quiet:>14.2f}{quiet / former:>22.2f}")
+    print("the population is split statically between threads (one contiguous block each)")
+
+
+def checkpoint_cost(tmp: str) -> None:
+    from pathlib import Path
+
+    n_gen = 3000
+    times = {}
+
+    def per_generation(path):
+        stamps = []
+        evornn.evolve(evornn.Problem(evornn.CTRNN.codec(2), FreeTask()), "ga", n_pop=10, n_generations=n_gen, rng=0,
+                      progress=False, checkpoint_path=path, checkpoint_every=1,
+                      callback=lambda record: stamps.append(time.perf_counter()))
+        gaps = np.diff(stamps)
+        return np.median(gaps[:100]) * 1e3, np.median(gaps[-100:]) * 1e3, stamps[-1] - stamps[0]
+
+    times["no checkpoints"] = per_generation(None)
+    times["a checkpoint every generation"] = per_generation(Path(tmp) / "run.npz")
+    print(f"\n5. Checkpoint cost over {n_gen:,} generations (population 10, a task that costs nothing)")
+    print(f"{'run':<34}{'ms/gen, first 100':>19}{'ms/gen, last 100':>18}{'total (s)':>11}")
+    for label, (first, last, total) in times.items():
+        print(f"{label:<34}{first:>19.3f}{last:>18.3f}{total:>11.2f}")
+
+
+def generation_overhead(repeats: int) -> None:
+    from evornn.integrate.fixed_step import METHOD_CODES, run_fixed
+    from evornn.models._ctrnn_fast import block_width, lanes_params, lanes_state
+
+    task = OscillatorTask(period=10.0, amplitude=0.5, transient=10.0, measure=20.0)
+    problem = evornn.Problem(evornn.CTRNN.codec(2), task)
+    genomes = problem.codec.random(100, rng=0)
+    problem.evaluate(genomes)
+    model = problem.codec.decode(genomes)
+    width = block_width(100, 2, 0)
+    fast = lanes_params(model.params, width)
+    n_transient, n_measure = round(task.transient / task.dt), round(task.measure / task.dt)
+    u = np.zeros((1, 1, fast.tau.shape[0], 0))
+    rec = np.zeros((n_measure + 1, fast.tau.shape[0], 2 * width))
+    code = METHOD_CODES["rk4"]
+
+    def kernel():
+        y = lanes_state(np.zeros((100, 2)), width)
+        run_fixed(code, fast, y, 0.0, task.dt, 0, n_transient, u, n_transient, rec[:2])
+        run_fixed(code, fast, y, 0.0, task.dt, 0, n_measure, u, 1, rec)
+
+    kernel()
+    n = max(50, 20 * repeats)
+    t_eval = median_time(lambda: problem.evaluate(genomes), n)[0]
+    t_kernel = median_time(kernel, n)[0]
+    print(f"\n6. One generation's evaluation at population 100 (2-neuron CTRNN, oscillator task, "
+          f"{n_transient + n_measure} RK4 steps; median of {n})")
+    print(f"Problem.evaluate {t_eval * 1e3:.3f} ms; its compiled simulation kernel alone {t_kernel * 1e3:.3f} ms; "
+          f"outside the kernel {(t_eval - t_kernel) * 1e3:.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--skip-table", action="store_true", help="leave out the (slow) success table")
+    parser.add_argument("--only", nargs="+", type=int, default=None, help="run only these sections (1-6)")
     args = parser.parse_args()
+    chosen = set(args.only or range(1, 7)) - ({3} if args.skip_table else set())
     print(environment_header())
-    evaluation_throughput(args.repeats)
-    loop_overhead(args.repeats)
-    if not args.skip_table:
+    if 1 in chosen:
+        evaluation_throughput(args.repeats)
+    if 2 in chosen:
+        loop_overhead(args.repeats)
+    if 3 in chosen:
         success_table(args.seeds)
+    if 4 in chosen:
+        busy_machine(args.repeats)
+    if 5 in chosen:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            checkpoint_cost(tmp)
+    if 6 in chosen:
+        generation_overhead(args.repeats)
 
 
 if __name__ == "__main__":

@@ -216,6 +216,9 @@ class ESN(DiscreteModel):
 
         mats = list(weights) if isinstance(weights, list | tuple) else [weights]
         mats = [w if scipy.sparse.issparse(w) else as_float_array("weights", w) for w in mats]
+        if not mats or mats[0].ndim != 2:
+            raise ValueError(f"weights must be a square matrix (N, N) or a list of them, got shape "
+                             f"{mats[0].shape if mats else '(empty list)'}")
         n = mats[0].shape[0]
         for w in mats:
             if w.ndim != 2 or w.shape != (n, n):

@@ -291,6 +291,11 @@ class RNN(DiscreteModel):
         super().__init__(self.params_type(*fields))
 
     def _check_params(self) -> None:
+        for name, shape in self.shapes(1, 1, 1).items():  # the number of axes first: sizes are read from them
+            got = getattr(self.params, name).ndim - 1
+            if got != len(shape):
+                raise ValueError(f"{type(self).__name__}: {name} must have {len(shape) + 1} axes (n_pop first), "
+                                 f"got shape {getattr(self.params, name).shape}")
         expected = self.shapes(self.n_hidden, self.n_inputs, self.n_outputs)
         for name, shape in expected.items():
             got = getattr(self.params, name).shape[1:]

@@ -73,11 +73,14 @@ class OscillatorTask(Task):
         self.method = method
 
     def check_model(self, model) -> None:
+        self._check_sizes(model)
+        check_step(model, self.dt)
+
+    def _check_sizes(self, model) -> None:
         if self.output >= model.n_outputs:
             raise ValueError(f"output {self.output} does not exist: the model has {model.n_outputs} outputs")
         if model.n_inputs:
             raise ValueError(f"an oscillator is autonomous: the model must take no inputs, it takes {model.n_inputs}")
-        check_step(model, self.dt)
 
     def _steps(self, model) -> tuple[int, int, float]:
         dt = self.dt if model.time == "continuous" else 1.0
@@ -90,6 +93,7 @@ class OscillatorTask(Task):
         return traj.t, traj.outputs[:, :, self.output], warm.diverged | traj.diverged
 
     def evaluate(self, model, rng=None) -> Evaluation:
+        self._check_sizes(model)
         t, z, diverged = self._record(model)
         with np.errstate(invalid="ignore", over="ignore"):
             tail = z[-(z.shape[0] // 3):]

@@ -9,7 +9,10 @@ Workloads (Mackey-Glass, tau 17, one-step prediction):
 
 Both libraries get identical W (sparse), W_in and bias; the script checks that the states
 agree to 1e-12 and that test NRMSE agrees within 1%, then prints median times over
-`--repeats` and the speed-up. Also prints the accuracy claims of issue 7 that are too slow
+`--repeats` and the speed-up. Both run in this process with one BLAS thread and a passive
+OpenMP wait policy (``OPENBLAS_NUM_THREADS=1``, ``OMP_WAIT_POLICY=PASSIVE``, set before
+NumPy loads unless already set), so that the ratios compare the algorithms, not idle BLAS
+threads stalling the other library's work. Also prints the accuracy claims of issue 7 that are too slow
 for the test suite (NARMA-10 after a small random search at 100 and 500 units).
 
     pip install reservoirpy
@@ -19,6 +22,10 @@ for the test suite (NARMA-10 after a small random search at 100 and 500 units).
 from __future__ import annotations
 
 import argparse
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads OpenBLAS: both libraries alike
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 from _timing import median_time, random_search  # benchmarks/_timing.py (scripts run from benchmarks/)

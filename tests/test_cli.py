@@ -1,5 +1,8 @@
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from evornn.cli import main
 
@@ -164,3 +167,23 @@ def test_sweep_command_runs_reports_and_exports(tmp_path, capsys):
     assert main(["sweep", str(experiment), "--out", str(out), "--allow-import"]) == 2  # never overwritten
     assert "--resume" in capsys.readouterr().err
     assert main(["sweep", str(experiment), "--out", str(out), "--resume", "--allow-import"]) == 0
+
+
+def test_ctrl_c_during_a_sweep_says_what_is_stored_and_how_to_resume(tmp_path):
+    experiment = tmp_path / "slow.toml"
+    experiment.write_text(SWEEP.replace("n = 4}", "n = 40}") + '[sweep.fixed]\nsleep = 0.2\n')
+    out = tmp_path / "sweep"
+    proc = subprocess.Popen([sys.executable, "-m", "evornn.cli", "sweep", str(experiment), "--out", str(out),
+                             "--workers", "1", "--allow-import"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).resolve().parents[1])
+    deadline = time.monotonic() + 120
+    while not (out / "sweep.sqlite").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3.0)  # some chunks stored
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("evornn sweep: interrupted, ") and " of 80 runs stored; resume with: evornn sweep " in last
+    assert last.endswith(f"--out {out} --resume")
+    assert main(["sweep", str(experiment), "--out", str(out), "--resume", "--allow-import", "--workers", "1"]) == 0

@@ -280,8 +280,10 @@ def _run_comparison(config: dict, out: Path) -> dict:
                          r["stop_reason"]] + [f"{values[m]:.6g}" if m in values else "" for m in metric_names])
     atomic_write_text(out / "comparison.csv", text.getvalue())
     metric = next((m for m in ("test_solved", "solved", "test_learned", "learned") if m in metric_names), None)
-    save_png(plot_comparison(runs, metric=metric, title=f"{config['experiment']['name']}: "
-                             f"{config['task']['type']} task, {config['stop']['max_evaluations']} evaluations each"),
+    settings = ", ".join([f"{k} {v}" for k, v in config["task"].items()  # its first few settings
+                          if k != "type" and isinstance(v, int | float) and not isinstance(v, bool)][:3])
+    save_png(plot_comparison(runs, metric=metric, title=f"{config['experiment']['name']}: {config['task']['type']} "
+                             f"task ({settings}), {config['stop']['max_evaluations']} evaluations each"),
              out / "comparison.png")
     summary = {}
     for label in spec["labels"]:

@@ -46,9 +46,9 @@ def save_gif(fig, update, n_frames: int, path, *, fps: int = 20):
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def _figure(ax, figsize=(8, 3.5), n_rows: int = 1):
+def _figure(ax, figsize=(8, 3.5), n_rows: int = 1, *, sharex: bool = True):
     """`ax` and its figure, or a new figure (on the Agg backend unless one is chosen) with
-    `n_rows` panels sharing the x axis (then the axes come as an array)."""
+    `n_rows` panels, sharing the x axis unless told not to (then the axes come as an array)."""
     if ax is not None:
         return ax.figure, ax
     import matplotlib
@@ -56,7 +56,7 @@ def _figure(ax, figsize=(8, 3.5), n_rows: int = 1):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    return plt.subplots(n_rows, 1, figsize=figsize, sharex=n_rows > 1, layout="constrained")
+    return plt.subplots(n_rows, 1, figsize=figsize, sharex=sharex and n_rows > 1, layout="constrained")
 
 
 def plot_outputs(traj: Trajectory, individual: int = 0, *, ax=None, labels=None, title=None):
@@ -155,31 +155,57 @@ def plot_history(history, *, ax=None, title=None):
 def plot_behaviour(behaviour: dict, *, ax=None, title=None):
     """The best network's outputs against the task's target (from ``task.behaviour(model)``).
 
+    Up to three outputs are drawn as lines (each output solid, its target dashed in the same
+    colour); more (one-hot symbol predictions, say) as two heat maps, the target above the
+    outputs, on one colour scale, with a row per output.
+
     Parameters
     ----------
     behaviour : dict
         ``"t"`` shape (n,), ``"outputs"`` shape (n, n_out), ``"target"`` shape (n, n_out);
         optionally ``"output_labels"`` and ``"target_labels"`` (lists of n_out strings).
     """
-    fig, ax = _figure(ax)
     t, outputs, target = behaviour["t"], np.asarray(behaviour["outputs"]), np.asarray(behaviour["target"])
     output_labels = behaviour.get("output_labels", [f"output {k}" for k in range(outputs.shape[1])])
     target_labels = behaviour.get("target_labels", [f"target {k}" for k in range(outputs.shape[1])])
+    if outputs.shape[1] > 3 and ax is None:
+        return _behaviour_maps(np.asarray(t), outputs, target, title)
+    fig, ax = _figure(ax)
     for k in range(outputs.shape[1]):
         line, = ax.plot(t, outputs[:, k], label=output_labels[k])
         ax.plot(t, target[:, k], "--", color=line.get_color(), alpha=0.7, label=target_labels[k])
     ax.set_xlabel("time")
     ax.set_ylabel("output")
     if title:
-        ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)  # below: never over the data
+        fig.suptitle(title)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False)  # above: never over the data
     return fig
 
 
-def plot_prediction(behaviour: dict, *, title=None):
+def _behaviour_maps(t, outputs, target, title):
+    """Target and outputs as heat maps (rows: outputs; columns: samples), one colour scale."""
+    fig, (top, bottom) = _figure(None, (8, 4.8), n_rows=2)
+    finite = np.concatenate([outputs[np.isfinite(outputs)], target[np.isfinite(target)]])
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    edges = _cell_edges([float(v) for v in t])[0] if len(t) > 1 else np.array([t[0] - 0.5, t[0] + 0.5])
+    rows = np.arange(outputs.shape[1] + 1) - 0.5
+    for ax, values, name in ((top, target, "target"), (bottom, outputs, "network's outputs")):
+        mesh = ax.pcolormesh(edges, rows, values.T, vmin=low, vmax=high, cmap="viridis")
+        ax.set_ylabel(f"{name}\n(output index)")
+        ax.set_yticks(range(outputs.shape[1]))
+        ax.invert_yaxis()
+    bottom.set_xlabel("time (one column per sample)")
+    fig.colorbar(mesh, ax=[top, bottom], label="value")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_prediction(behaviour: dict, *, title=None, window: int | None = None):
     """A time-series predictor's validation run (from ``TimeSeriesTask.behaviour``): target,
-    driven prediction and, where present, free-running generation of output 0 above their
-    absolute errors on a log scale.
+    driven prediction and, where present, free-running generation of output 0 over the first
+    `window` validation steps (default: 100, or twice the free run), where the lines can be
+    told apart, above their absolute errors on a log scale over every validation step.
 
     Returns
     -------
@@ -188,20 +214,28 @@ def plot_prediction(behaviour: dict, *, title=None):
     t = np.asarray(behaviour["t"])
     target, driven = np.asarray(behaviour["target"])[:, 0], np.asarray(behaviour["outputs"])[:, 0]
     free = behaviour.get("free_run")
-    fig, (top, bottom) = _figure(None, (8, 4.5), n_rows=2)
-    top.plot(t, target, color="k", lw=1.0, label="target")
-    top.plot(t, driven, "--", color="C0", label="one step ahead")
+    free = None if free is None else np.asarray(free)[:, 0]
+    if window is None:
+        window = max(100, 2 * free.size) if free is not None else 100
+    shown = slice(0, min(int(window), t.size))
+    fig, (top, bottom) = _figure(None, (8, 5), n_rows=2, sharex=False)
+    top.plot(t[shown], target[shown], color="k", lw=1.0, label="target")
+    top.plot(t[shown], driven[shown], "--", color="C0", label="one step ahead")
     bottom.semilogy(t, np.abs(driven - target) + 1e-300, color="C0", label="one step ahead")
     if free is not None:
-        free = np.asarray(free)[:, 0]
         top.plot(t[: free.size], free, ":", color="C3", lw=2.0, label="free running")
         bottom.semilogy(t[: free.size], np.abs(free - target[: free.size]) + 1e-300, color="C3", label="free running")
+    top.set_xlim(t[shown][0], t[shown][-1])
     top.set_ylabel("output 0")
-    top.legend(loc="upper right", frameon=False, ncols=3)
+    top.set_xlabel(f"validation step (the first {t[shown].size})")
+    top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, ncols=3)
+    bottom.axvspan(t[shown][0], t[shown][-1], color="0.92", zorder=0, label="shown above")
+    bottom.set_xlim(t[0], t[-1])
     bottom.set_ylabel("|error|")
-    bottom.set_xlabel("validation step")
+    bottom.set_xlabel(f"validation step (all {t.size})")
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
     if title:
-        top.set_title(title)
+        fig.suptitle(title)
     return fig
 
 
@@ -289,14 +323,15 @@ def plot_cartpole(behaviour: dict, *, title=None):
     matplotlib.figure.Figure
     """
     t, state, force = behaviour["t"], np.asarray(behaviour["state"]), np.asarray(behaviour["force"])
-    fig, (top, middle, bottom) = _figure(None, (8, 6), n_rows=3)
+    poles = [(k, name) for k, name in ((2, "pole 1 (1 m)"), (4, "pole 2 (0.1 m)")) if np.any(state[:, k] != 0.0)]
+    # One panel per pole: the short pole swings far more, and on a shared panel it hid the long one.
+    axes = _figure(None, (8, 2.2 * (2 + len(poles))), n_rows=2 + len(poles))[1]
+    top, bottom = axes[0], axes[-1]
     top.plot(t, state[:, 0], color="k")
     top.set_ylabel("cart x (m)")
-    for k, name in ((2, "pole 1"), (4, "pole 2")):
-        if np.any(state[:, k] != 0.0):
-            middle.plot(t, np.degrees(state[:, k]), label=name)
-    middle.set_ylabel("angle (deg)")
-    middle.legend(loc="upper right", frameon=False)
+    for ax, (k, name) in zip(axes[1:-1], poles, strict=True):
+        ax.plot(t, np.degrees(state[:, k]), color="C0" if k == 2 else "C1", lw=0.8)
+        ax.set_ylabel(f"{name}\nangle (deg)")
     t, force = np.asarray(t), np.asarray(force)
     if force.size > 1000:  # a bang-bang force drawn step by step is a solid block: show its range per window
         width = force.size // 400
@@ -306,14 +341,14 @@ def plot_cartpole(behaviour: dict, *, title=None):
         bottom.fill_between(centre, windows.min(axis=1), windows.max(axis=1), color="C3", alpha=0.25, lw=0,
                             label=f"range per {t[width] - t[0]:.2g} s")
         bottom.plot(centre, windows.mean(axis=1), color="C3", lw=1, label="mean per window")
-        bottom.legend(loc="upper right", frameon=False, fontsize="small", ncol=2)
+        bottom.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize="small", ncol=2)
     else:
         bottom.plot(t[:force.size], force, color="C3", lw=0.8)
     bottom.set_ylabel("force (N)")
     bottom.set_xlabel("time (s)")
     if title:
-        top.set_title(title)
-    return fig
+        top.figure.suptitle(title)
+    return top.figure
 
 
 def plot_categorisation(behaviour: dict, *, title=None):
@@ -350,16 +385,25 @@ def plot_arena(behaviour: dict, *, light=None, obstacles=None, title=None):
     matplotlib.figure.Figure
     """
     import matplotlib.patches as mpatches
+    from matplotlib.lines import Line2D
 
-    fig, ax = _figure(None, figsize=(5, 5))
+    fig, ax = _figure(None, figsize=(5, 5.6))
     pose = np.asarray(behaviour["pose"])
     for s in range(pose.shape[1]):
         line, = ax.plot(pose[:, s, 0], pose[:, s, 1], lw=1)
         ax.plot(pose[0, s, 0], pose[0, s, 1], "o", color=line.get_color(), ms=4)
-    for x, y, r in (np.zeros((0, 3)) if obstacles is None else obstacles):
+    obstacles = np.zeros((0, 3)) if obstacles is None else np.asarray(obstacles)
+    for x, y, r in obstacles:
         ax.add_patch(mpatches.Circle((x, y), r, color="0.6"))
     if light is not None:
         ax.plot(light[0], light[1], "*", color="gold", ms=16, mec="k")
+    handles = [Line2D([], [], color="0.3", lw=1, marker="o", ms=4,
+                      label=f"path of each of {pose.shape[1]} trials (one colour each), from its start")]
+    if len(obstacles):
+        handles.append(mpatches.Patch(color="0.6", label="obstacle"))
+    if light is not None:
+        handles.append(Line2D([], [], ls="", marker="*", color="gold", mec="k", ms=12, label="light"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize="small")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_aspect("equal")
@@ -707,7 +751,14 @@ def plot_sweep(rows: list[dict], metric: str, x: str, y: str | None = None, *, k
     if kind == "box":
         groups = sorted({r[x] for r in done}, key=str)
         data = [[float(r[metric]) for r in done if r[x] == g] for g in groups]
-        ax.boxplot(data, tick_labels=[str(g) for g in groups])
+        ax.boxplot(data, tick_labels=[f"{g}\n({len(d)} runs)" for g, d in zip(groups, data, strict=True)],
+                   showfliers=False, medianprops={"color": "k"})
+        jitter = np.random.default_rng(0)  # fixed: the same picture every time
+        for k, d in enumerate(data, start=1):  # every run as a dot: a box of few runs hides them
+            ax.plot(k + jitter.uniform(-0.12, 0.12, len(d)), d, "o", ms=3, color="C0", alpha=0.6,
+                    label="one run" if k == 1 else None)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small",
+                  title="box: quartiles,\nline: median,\nwhiskers: 1.5 IQR", title_fontsize="small")
         ax.set_xlabel(x)
         ax.set_ylabel(metric)
     elif y is not None:
@@ -821,6 +872,10 @@ def plot_comparison(runs: list[dict], *, metric: str | None = None, title=None):
     if metric:
         axes[0, 1].set_xticks(range(len(labels)), labels, rotation=30, ha="right")
         axes[0, 1].set_ylabel(f"{metric} (dots: seeds, bar: median)")
+        shown = np.array([{**r["metrics"], **r["report"]}.get(metric, np.nan) for r in runs], dtype=float)
+        shown = shown[np.isfinite(shown)]
+        if shown.size and shown.min() >= 0 and shown.max() <= 1:  # a fraction: its whole range
+            axes[0, 1].set_ylim(-0.05, 1.05)
     if title:
         fig.suptitle(title)
     return fig

@@ -5,13 +5,16 @@ A run directory holds::
     config.toml        the resolved configuration (every default filled in, the seed included)
     manifest.json      versions, git commit, seed, host, start/end times, status, stop reason
     checkpoint.npz     the latest checkpoint (resume with `evornn run ... --resume`)
+    checkpoint.history.jsonl  the history, one line per generation, appended at each checkpoint
     history.csv        one row per generation
     best.npz, best.json  the best genome, its fitness and metrics, and its decoded parameters
     fitness.png        fitness over generations
     behaviour.png      what the best network does (outputs against the target, a gait, a cart)
     behaviour.gif      an animation of it, for bodies that have one (cart-pole, walker)
 
-Every file is written atomically; nothing is pickled.
+Every file is written atomically, but for the history log, which is appended (each
+checkpoint records how much of it belongs to it, and a resumed run cuts the rest); nothing
+is pickled.
 """
 
 from __future__ import annotations

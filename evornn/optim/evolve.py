@@ -318,6 +318,8 @@ def evolve(
         pole-balancing tasks set it to 1 for a network that passes the literature's test).
     checkpoint_path : path, optional
         Where to write checkpoints (every `checkpoint_every` generations and at the end).
+        The history goes to ``<stem>.history.jsonl`` beside it, appended at each
+        checkpoint, so a checkpoint's cost does not grow with the generations run.
     resume : bool
         Continue from `checkpoint_path` if it exists (a killed run ends exactly as an
         uninterrupted one would). The checkpoint must come from the same settings.

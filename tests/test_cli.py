@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from evornn.cli import main
+from tests.test_runs import EXPERIMENT
 
 
 def test_demo_prints_the_period_and_writes_a_png(tmp_path, capsys):
@@ -22,23 +23,7 @@ def test_console_script_entry_point_runs():
     assert "demo" in out.stdout
 
 
-SMALL_EXPERIMENT = """
-[experiment]
-name = "small"
-seed = 7
-[model]
-type = "ctrnn"
-n_neurons = 2
-[task]
-type = "oscillator"
-period = 10.0
-amplitude = 0.5
-[evolve]
-method = "pso"
-n_pop = 12
-n_generations = 4
-checkpoint_every = 2
-"""
+SMALL_EXPERIMENT = EXPERIMENT.format(method="pso", n_generations=4)
 
 
 def test_run_writes_the_run_directory_and_show_summarises_it(tmp_path, capsys):

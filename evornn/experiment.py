@@ -233,14 +233,14 @@ def _checkpoint_budget(path: Path) -> int | None:
     """The generation budget of the run whose checkpoint is `path` (None if there is none);
     its progress record is checked too, before anything is written."""
     from .optim import checkpoint
-    from .optim.evolve import _check_progress
+    from .optim.evolve import check_progress
 
     if not path.exists():
         return None
     header, _ = checkpoint.load(path)
     try:
         budget = int(header["settings"]["n_generations"])
-        _check_progress(header["progress"], {"n_generations": budget})
+        check_progress(header["progress"], {"n_generations": budget})
         return budget
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path} is not a complete evornn checkpoint: {exc}") from exc

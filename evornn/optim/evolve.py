@@ -529,7 +529,7 @@ def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Pro
     """Restore a checkpoint; returns the run's seed and (lines, bytes) of its history log."""
     header, arrays = checkpoint.load(path)
     try:
-        _check_progress(header["progress"], settings)
+        check_progress(header["progress"], settings)
         history = header.get("history")
         if history is not None:  # the history lives in its log (older checkpoints held it in the header)
             count, n_bytes = history["count"], history["bytes"]
@@ -570,7 +570,7 @@ def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Pro
         raise CheckpointError(f"{path} is not a complete evornn checkpoint: {exc}") from exc
 
 
-def _check_progress(progress: dict, settings: dict) -> None:
+def check_progress(progress: dict, settings: dict) -> None:
     """A checkpoint is untrusted: its progress record must have the fields and types of
     :class:`_Progress` (raise ValueError or TypeError; the caller names the file)."""
     if not isinstance(progress, dict) or set(progress) != {f.name for f in dataclasses.fields(_Progress)}:

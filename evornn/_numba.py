@@ -74,8 +74,9 @@ def threads(n_threads: int | None):
         numba.set_num_threads(previous)
 
 
-def for_params(dispatcher, params):
-    """The compiled `dispatcher` to call with `params`.
+def for_params(dispatcher, *params):
+    """The compiled `dispatcher` to call with `params` (one NamedTuple or several: a
+    model's and a body's).
 
     Numba keeps one cache index per function, holding every signature compiled for it,
     and loading the index imports every params class named there. A model defined outside
@@ -83,7 +84,7 @@ def for_params(dispatcher, params):
     module cannot be imported, so such models get an uncached twin of the same kernel:
     they compile once per process, and evornn's own cache stays sound.
     """
-    if type(params).__module__.split(".")[0] == "evornn":
+    if all(type(one).__module__.split(".")[0] == "evornn" for one in params):
         return dispatcher
     twin = _UNCACHED.get(dispatcher)
     if twin is None:

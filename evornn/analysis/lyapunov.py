@@ -22,6 +22,7 @@ from numba import njit, prange
 
 from .._checks import batched, positive_float, positive_int
 from .._numba import CONTRACT, ERROR_MODEL, FASTMATH, for_params
+from ..integrate.fixed_step import MAP, RK4, rk_step
 from ..models.base import jac, rhs
 from ._one import step_for
 
@@ -38,28 +39,6 @@ def _tangent_derivative(t, y, q, params, p, u, jbuf, dy, dq):
             for m in range(n):
                 acc += jbuf[i, m] * q[m, c]
             dq[i, c] = acc
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _step_state(discrete, t, y, params, p, u, dt, k1, k2, k3, k4, tmp):
-    """Advance `y` in place: one iteration of a map, or one RK4 step of a flow.
-    Numba-compiled; the k's and tmp are scratch; no validation."""
-    n = y.shape[0]
-    rhs(t, y, params, p, u, k1)
-    if discrete:
-        y[:] = k1
-        return
-    for i in range(n):
-        tmp[i] = y[i] + 0.5 * dt * k1[i]
-    rhs(t + 0.5 * dt, tmp, params, p, u, k2)
-    for i in range(n):
-        tmp[i] = y[i] + 0.5 * dt * k2[i]
-    rhs(t + 0.5 * dt, tmp, params, p, u, k3)
-    for i in range(n):
-        tmp[i] = y[i] + dt * k3[i]
-    rhs(t + dt, tmp, params, p, u, k4)
-    for i in range(n):
-        y[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
 
 # Without reassociation: with it, this kernel rounded differently when compiled in the
@@ -135,7 +114,7 @@ def _benettin(discrete, params, y0, t0, dt, n_transient, n_steps, renormalize_ev
                     for c in range(k):
                         q[i, c] += dt / 6.0 * (q1[i, c] + 2.0 * q2[i, c] + 2.0 * q3[i, c] + q4[i, c])
             else:
-                _step_state(False, t, y, params, p, us, dt, k1, k2, k3, k4, tmp)
+                rk_step(RK4, t, y, params, p, us, us, us, dt, k1, k2, k3, k4, tmp)
             if tangent and (s - n_transient + 1) % renormalize_every == 0:
                 _orthonormalize(q, sums)
         if (n_steps % renormalize_every) != 0:
@@ -229,7 +208,7 @@ def _two_trajectories(discrete, params, y0, dt, n_transient, n_steps, renormaliz
             us = u[s if per_step else 0, p]
             t = s * dt
             for traj in range(2 if s >= n_transient else 1):
-                _step_state(discrete, t, a if traj == 0 else b, params, p, us, dt, k1, k2, k3, k4, tmp)
+                rk_step(MAP if discrete else RK4, t, a if traj == 0 else b, params, p, us, us, us, dt, k1, k2, k3, k4, tmp)
             done = s - n_transient + 1
             if done > 0 and (done % renormalize_every == 0 or done == n_steps):
                 d = 0.0

@@ -31,6 +31,43 @@ def _axpy(y, a, k, out):
         out[q] = y[q] + a * k[q]
 
 
+# Inlined into each caller at Numba IR level and not cached on its own: its code depends on
+# the params type, and each caller's cache (or uncached twin) holds it.
+@njit(inline="always", fastmath=FASTMATH, error_model=ERROR_MODEL)
+def rk_step(method, t, y, params, p, u0, u_half, u1, dt, k1, k2, k3, k4, tmp):
+    """Advance the state `y` of individual `p` in place by one step of `method` at time
+    `t`: one iteration of a map, or one Euler, Heun or RK4 step of size `dt`.
+
+    `u0`, `u_half` and `u1` are the inputs at ``t``, ``t + dt/2`` and ``t + dt`` (the same
+    array for a zero-order hold). `k1` ... `k4` and `tmp` are scratch of the state's
+    length. The one Runge-Kutta step of evornn: the integrators, the Lyapunov analysis and
+    the closed loop of bodies all call it. Numba-compiled; no validation.
+    """
+    n_state = y.shape[0]
+    if method == MAP:
+        rhs(t, y, params, p, u0, k1)
+        y[:] = k1
+    elif method == EULER:
+        rhs(t, y, params, p, u0, k1)
+        _axpy(y, dt, k1, y)
+    elif method == HEUN:
+        rhs(t, y, params, p, u0, k1)
+        _axpy(y, dt, k1, tmp)
+        rhs(t + dt, tmp, params, p, u1, k2)
+        for q in range(n_state):
+            y[q] += 0.5 * dt * (k1[q] + k2[q])
+    else:
+        rhs(t, y, params, p, u0, k1)
+        _axpy(y, 0.5 * dt, k1, tmp)
+        rhs(t + 0.5 * dt, tmp, params, p, u_half, k2)
+        _axpy(y, 0.5 * dt, k2, tmp)
+        rhs(t + 0.5 * dt, tmp, params, p, u_half, k3)
+        _axpy(y, dt, k3, tmp)
+        rhs(t + dt, tmp, params, p, u1, k4)
+        for q in range(n_state):
+            y[q] += dt / 6.0 * (k1[q] + 2.0 * k2[q] + 2.0 * k3[q] + k4[q])
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def run_fixed(method, params, y, t0, dt, step0, n_steps, u, record_every, y_rec):
     """Advance every unit of `y` by `n_steps` steps of `method`.
@@ -65,34 +102,11 @@ def run_fixed(method, params, y, t0, dt, step0, n_steps, u, record_every, y_rec)
         tmp = np.empty(n_state)
         for n in range(n_steps):
             step = step0 + n
-            t = t0 + step * dt
             un = n if per_step else 0
             u0 = u[un, 0, p]
-            if method == MAP:
-                rhs(t, state, params, p, u0, k1)
-                state[:] = k1
-            elif method == EULER:
-                rhs(t, state, params, p, u0, k1)
-                _axpy(state, dt, k1, state)
-            elif method == HEUN:
-                u1 = u[un, 1, p] if per_stage else u0
-                rhs(t, state, params, p, u0, k1)
-                _axpy(state, dt, k1, tmp)
-                rhs(t + dt, tmp, params, p, u1, k2)
-                for q in range(n_state):
-                    state[q] += 0.5 * dt * (k1[q] + k2[q])
-            else:
-                u_half = u[un, 1, p] if per_stage else u0
-                u1 = u[un, 2, p] if per_stage else u0
-                rhs(t, state, params, p, u0, k1)
-                _axpy(state, 0.5 * dt, k1, tmp)
-                rhs(t + 0.5 * dt, tmp, params, p, u_half, k2)
-                _axpy(state, 0.5 * dt, k2, tmp)
-                rhs(t + 0.5 * dt, tmp, params, p, u_half, k3)
-                _axpy(state, dt, k3, tmp)
-                rhs(t + dt, tmp, params, p, u1, k4)
-                for q in range(n_state):
-                    state[q] += dt / 6.0 * (k1[q] + 2.0 * k2[q] + 2.0 * k3[q] + k4[q])
+            u_half = u[un, 1, p] if per_stage and method == RK4 else u0
+            u1 = u[un, u.shape[1] - 1, p] if per_stage else u0
+            rk_step(method, t0 + step * dt, state, params, p, u0, u_half, u1, dt, k1, k2, k3, k4, tmp)
             if (step + 1) % record_every == 0:
                 y_rec[(step + 1) // record_every, p] = state
 

@@ -45,13 +45,15 @@ genetic evolution of a neural-network driven robot", SAB 1994; S. Nolfi and D. F
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .._checks import as_float_array, one_of, positive_float, positive_int
-from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ._simulation import controller_step
+from .._numba import ERROR_MODEL, FASTMATH
 from .base import Evaluation, Task
+from .body import Body, Trials, register_body, run_body
 
 RADIUS = 0.0275
 AXLE = 0.053
@@ -137,48 +139,69 @@ def drive_step(pose, left, right, dt, obstacles):
     return True
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _drive(params, y0, n_outputs, starts, light, obstacles, kind, n_steps, dt, score_out, end_out, trace):
-    """Every individual p on every trial s: ``score_out[p, s]`` = the task's score summed
-    over steps (NaN if the network diverged), ``end_out[p, s]`` = final distance to the
-    light (phototaxis) or colliding steps (avoidance); ``trace[job, step]`` = the pose
-    when ``trace.shape[1] > 0``. Numba-compiled."""
-    n_pop, n_state = y0.shape
-    n_trials = starts.shape[0]
-    for job in prange(n_pop * n_trials):
-        p, s = job // n_trials, job % n_trials
-        y = y0[p].copy()
-        dy = np.empty(n_state)
-        z = np.empty(n_outputs)
-        u = np.empty(N_SENSORS)
-        pose = starts[s].copy()
-        r0 = np.hypot(light[0] - pose[0], light[1] - pose[1])
-        score = 0.0
-        collisions = 0
-        for step in range(n_steps):
-            proximity = sense(pose[0], pose[1], pose[2], light, obstacles, u)
-            controller_step(params, p, y, u, dt, False, dy, z)
-            left = MAX_SPEED * (2.0 * z[0] - 1.0)
-            right = MAX_SPEED * (2.0 * z[1] - 1.0)
-            if not (np.isfinite(left) and np.isfinite(right)):
-                score = np.nan
-                break
-            moved = drive_step(pose, left, right, dt, obstacles)
-            if kind == PHOTOTAXIS:
-                score += max(0.0, 1.0 - np.hypot(light[0] - pose[0], light[1] - pose[1]) / r0)
-            else:
-                if moved:
-                    speed = 0.5 * (abs(left) + abs(right)) / MAX_SPEED
-                    turning = 0.5 * abs(left - right) / MAX_SPEED
-                    score += speed * (1.0 - np.sqrt(turning)) * (1.0 - proximity)
-                else:
-                    collisions += 1
-            if step < trace.shape[1]:
-                trace[job, step, 0] = pose[0]
-                trace[job, step, 1] = pose[1]
-                trace[job, step, 2] = pose[2]
-        score_out[p, s] = score
-        end_out[p, s] = np.hypot(light[0] - pose[0], light[1] - pose[1]) if kind == PHOTOTAXIS else collisions
+class WheeledRobotParams(NamedTuple):
+    """The wheeled robot's world: start poses, the light, the obstacles and the goal."""
+
+    starts: np.ndarray  # (n_trials, 3): x, y, heading
+    light: np.ndarray  # (2,)
+    obstacles: np.ndarray  # (n_obstacles, 3): x, y, radius
+    goal: np.ndarray  # (1,) int64: PHOTOTAXIS or AVOIDANCE
+
+
+# The body's state: pose, the starting distance to the light, the largest proximity
+# reading of the last sensing, and the colliding steps so far.
+X, Y, HEADING, START_DISTANCE, PROXIMITY, COLLISIONS = range(6)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _reset(body, p, trial, draws, state):
+    for q in range(3):
+        state[q] = body.starts[trial, q]
+    state[START_DISTANCE] = np.hypot(body.light[0] - state[X], body.light[1] - state[Y])
+    state[PROXIMITY] = 0.0
+    state[COLLISIONS] = 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _sense(body, p, state, u):
+    state[PROXIMITY] = sense(state[X], state[Y], state[HEADING], body.light, body.obstacles, u)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _act(body, p, state, z, dt):
+    left = MAX_SPEED * (2.0 * z[0] - 1.0)
+    right = MAX_SPEED * (2.0 * z[1] - 1.0)
+    moved = drive_step(state[:3], left, right, dt, body.obstacles)
+    if body.goal[0] == PHOTOTAXIS:
+        return max(0.0, 1.0 - np.hypot(body.light[0] - state[X], body.light[1] - state[Y]) / state[START_DISTANCE])
+    if not moved:
+        state[COLLISIONS] += 1.0
+        return 0.0
+    speed = 0.5 * (abs(left) + abs(right)) / MAX_SPEED
+    turning = 0.5 * abs(left - right) / MAX_SPEED
+    return speed * (1.0 - np.sqrt(turning)) * (1.0 - state[PROXIMITY])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _done(body, p, state):
+    return False
+
+
+register_body(WheeledRobotParams, reset=_reset, sense=_sense, act=_act, done=_done)
+
+
+class WheeledRobot(Body):
+    """The Khepera-like robot as a :class:`~evornn.tasks.body.Body`: 10 sensors, 2 wheels;
+    state (x, y, heading, start distance to the light, last largest proximity reading,
+    collisions); reward per step as the module docstring's fitness; one trial per start pose."""
+
+    def __init__(self, starts, *, goal: str = "phototaxis", light=(0.5, 0.5), obstacles=None, dt: float = 0.1):
+        goal = one_of("goal", goal, ("phototaxis", "avoidance"))
+        params = WheeledRobotParams(
+            starts=np.ascontiguousarray(starts, dtype=np.float64), light=np.ascontiguousarray(light, dtype=np.float64),
+            obstacles=np.zeros((0, 3)) if obstacles is None else np.ascontiguousarray(obstacles, dtype=np.float64),
+            goal=np.array([PHOTOTAXIS if goal == "phototaxis" else AVOIDANCE], dtype=np.int64))
+        super().__init__(params, n_state=6, n_inputs=N_SENSORS, n_outputs=2, dt=dt)
 
 
 def _grid_starts(n: int) -> np.ndarray:
@@ -209,7 +232,8 @@ class WheeledRobotTask(Task):
         Start poses ``(x, y, heading)``.
 
     The controller needs 10 inputs (8 proximity sensors, then the right and left light
-    sensors) and at least 2 outputs (left and right wheels); continuous models only.
+    sensors) and at least 2 outputs (left and right wheels). The robot is a
+    :class:`WheeledRobot` body, run by :func:`evornn.tasks.body.run_body`.
 
     Examples
     --------
@@ -241,26 +265,32 @@ class WheeledRobotTask(Task):
         for x, y, _ in self.starts:
             if not _free(x, y, self.obstacles):
                 raise ValueError(f"start pose ({x}, {y}) overlaps a wall or an obstacle")
+        self.body = WheeledRobot(self.starts, goal=self.goal, light=self.light, obstacles=self.obstacles, dt=self.dt)
 
     def check_model(self, model) -> None:
         if model.n_inputs != N_SENSORS or model.n_outputs < 2:
             raise ValueError(f"the wheeled robot needs a controller with {N_SENSORS} inputs (8 proximity, 2 light) and "
                              f"at least 2 outputs (left and right wheels); this one has {model.n_inputs} inputs and "
                              f"{model.n_outputs} outputs")
-        if model.time != "continuous":
-            raise ValueError("the wheeled robot takes Euler steps of a continuous-time controller")
 
-    def run(self, model, trace=None) -> tuple[np.ndarray, np.ndarray]:
-        """Scores summed over steps and end measures (distance to the light, or colliding
-        steps) of every individual on every trial; each of shape (n_pop, n_trials)."""
+    def trials(self, model, trace_steps: int = 0) -> Trials:
+        """Every individual on every start pose through the closed loop (see :func:`run_body`)."""
         self.check_model(model)
-        shape = (model.n_pop, self.starts.shape[0])
-        score, end = np.empty(shape), np.empty(shape)
-        trace = np.empty((0, 0, 3)) if trace is None else trace
-        kind = PHOTOTAXIS if self.goal == "phototaxis" else AVOIDANCE
-        y0 = np.ascontiguousarray(model.initial_state())
-        for_params(_drive, model.params)(model.params, y0, model.n_outputs, self.starts, self.light, self.obstacles,
-                                         kind, self.n_steps, self.dt, score, end, trace)
+        n_trials = self.starts.shape[0]
+        return run_body(self.body, model, n_trials=n_trials, max_steps=self.n_steps,
+                        trace_jobs=n_trials if trace_steps else 0, trace_steps=trace_steps)
+
+    def run(self, model) -> tuple[np.ndarray, np.ndarray]:
+        """Scores summed over steps (NaN where the network diverged) and end measures
+        (distance to the light, or colliding steps) of every individual on every trial;
+        each of shape (n_pop, n_trials)."""
+        trials = self.trials(model)
+        score = np.where(trials.diverged, np.nan, trials.reward)
+        state = trials.state
+        if self.goal == "phototaxis":
+            end = np.hypot(self.light[0] - state[..., X], self.light[1] - state[..., Y])
+        else:
+            end = state[..., COLLISIONS]
         return score, end
 
     def evaluate(self, model, rng=None) -> Evaluation:
@@ -275,9 +305,8 @@ class WheeledRobotTask(Task):
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """Individual 0 on every trial: ``t`` and ``pose`` (shape (n_steps, n_trials, 3)),
         ``outputs`` (x and y of trial 0) for generic plots."""
-        trace = np.full((self.starts.shape[0], self.n_steps, 3), np.nan)
-        self.run(model.take([0]), trace)
-        pose = trace.transpose(1, 0, 2)
+        trace = self.trials(model.take([0]), trace_steps=self.n_steps).trace
+        pose = trace[:, :, :3].transpose(1, 0, 2)
         return {"t": self.dt * np.arange(1, self.n_steps + 1), "pose": pose, "outputs": pose[:, 0, :2]}
 
     def plot(self, model, *, title=None):

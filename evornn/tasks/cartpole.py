@@ -39,17 +39,19 @@ through augmenting topologies", Evolutionary Computation 10(2), 2002.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba import njit, prange
 
 from .._checks import one_of, positive_float, positive_int
-from .._numba import CONTRACT, ERROR_MODEL, FASTMATH, for_params
+from .._numba import CONTRACT, ERROR_MODEL, FASTMATH
 from ..models._activations import sincos
 from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, block_width, lanes_drive, lanes_output, lanes_params
 from ..models.ctrnn import CTRNNParams
-from ._simulation import controller_step
 from .base import Evaluation, Task
+from .body import Body, Trials, register_body, run_body
 
 GRAVITY = -9.8
 CART_MASS = 1.0
@@ -125,72 +127,32 @@ def cartpole_rk4(state, force, n_poles, cart_friction, pole_friction, dt, k1, k2
         state[q] += dt / 6.0 * (k1[q] + 2.0 * k2[q] + 2.0 * k3[q] + k4[q])
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _balance(params, y0, n_outputs, starts, n_poles, velocities, max_steps, controller_dt, discrete,
-             steps_out, wiggle_out, trace):
-    """Closed loop for every individual p and start state s (each from the network's initial
-    state): ``steps_out[p, s]`` = steps balanced, ``wiggle_out[p, s]`` = the sum of
-    ``|x| + |x'| + |theta_1| + |theta_1'|`` over the last 100 of them; when
-    ``trace.shape[1] > 0``, ``trace[job, step]`` = the body state and force (job
-    ``p * n_starts + s``). Numba-compiled."""
-    n_pop, n_state = y0.shape
-    n_starts = starts.shape[0]
-    for job in prange(n_pop * n_starts):
-        p, s = job // n_starts, job % n_starts
-        y = y0[p].copy()
-        dy = np.empty(n_state)
-        body = starts[s].copy()
-        k1, k2, k3, k4, tmp = np.empty(6), np.empty(6), np.empty(6), np.empty(6), np.empty(6)
-        n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
-        u = np.empty(n_inputs)
-        z = np.empty(n_outputs)
-        recent = np.zeros(WIGGLE_WINDOW)
-        steps = 0
-        while steps < max_steps:
-            k = 0
-            for q in range(2 + 2 * n_poles):
-                if velocities or q % 2 == 0:
-                    u[k] = body[q] / SCALE[q]
-                    k += 1
-            controller_step(params, p, y, u, controller_dt, discrete, dy, z)
-            force = FORCE_MAG * 2.0 * (z[0] - 0.5)
-            if not np.isfinite(force):
-                break
-            for _ in range(2):
-                cartpole_rk4(body, force, n_poles, CART_FRICTION, POLE_FRICTION, TAU, k1, k2, k3, k4, tmp)
-            if steps < trace.shape[1]:
-                trace[job, steps, :6] = body
-                trace[job, steps, 6] = force
-            recent[steps % WIGGLE_WINDOW] = abs(body[0]) + abs(body[1]) + abs(body[2]) + abs(body[3])
-            steps += 1
-            failed = abs(body[0]) > TRACK_LIMIT or abs(body[2]) > ANGLE_LIMIT
-            if n_poles == 2:
-                failed = failed or abs(body[4]) > ANGLE_LIMIT
-            if failed:
-                break
-        steps_out[p, s] = steps
-        wiggle_out[p, s] = recent.sum()
-
-
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
-def _derivatives_scalar(force, two, x, v, t1, w1, t2, w2):
-    """:func:`cartpole_derivatives` of one cart as a tuple, with the vectorisable :func:`sincos`."""
-    s1, c1 = sincos(t1)
-    s2, c2 = sincos(t2)
+def _derivatives_scalar(force, two, vector, x, v, t1, w1, t2, w2):
+    """:func:`cartpole_derivatives` of one cart as a tuple, with the vectorisable
+    :func:`sincos` if `vector` (a constant at the call site), NumPy's sine and cosine
+    otherwise."""
+    if vector:
+        s1, c1 = sincos(t1)
+        s2, c2 = sincos(t2)
+    else:
+        s1, c1 = np.sin(t1), np.cos(t1)
+        s2, c2 = np.sin(t2), np.cos(t2)
     acc, alpha1, alpha2 = _wieland(force, two, CART_FRICTION, POLE_FRICTION, v, w1, w2, s1, c1, s2, c2)
     return v, acc, w1, alpha1, two * w2, alpha2
 
 
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
-def _rk4_scalar(force, two, s0, s1, s2, s3, s4, s5):
-    """:func:`cartpole_rk4` of one cart held in registers (step `TAU`); returns the new state."""
+def _rk4_scalar(force, two, vector, s0, s1, s2, s3, s4, s5):
+    """:func:`cartpole_rk4` of one cart held in registers (step `TAU`); returns the new
+    state. `vector` selects the sine and cosine (see :func:`_derivatives_scalar`)."""
     h = TAU
-    a0, a1, a2, a3, a4, a5 = _derivatives_scalar(force, two, s0, s1, s2, s3, s4, s5)
-    b0, b1, b2, b3, b4, b5 = _derivatives_scalar(force, two, s0 + 0.5 * h * a0, s1 + 0.5 * h * a1, s2 + 0.5 * h * a2,
+    a0, a1, a2, a3, a4, a5 = _derivatives_scalar(force, two, vector, s0, s1, s2, s3, s4, s5)
+    b0, b1, b2, b3, b4, b5 = _derivatives_scalar(force, two, vector, s0 + 0.5 * h * a0, s1 + 0.5 * h * a1, s2 + 0.5 * h * a2,
                                                  s3 + 0.5 * h * a3, s4 + 0.5 * h * a4, s5 + 0.5 * h * a5)
-    c0, c1, c2, c3, c4, c5 = _derivatives_scalar(force, two, s0 + 0.5 * h * b0, s1 + 0.5 * h * b1, s2 + 0.5 * h * b2,
+    c0, c1, c2, c3, c4, c5 = _derivatives_scalar(force, two, vector, s0 + 0.5 * h * b0, s1 + 0.5 * h * b1, s2 + 0.5 * h * b2,
                                                  s3 + 0.5 * h * b3, s4 + 0.5 * h * b4, s5 + 0.5 * h * b5)
-    d0, d1, d2, d3, d4, d5 = _derivatives_scalar(force, two, s0 + h * c0, s1 + h * c1, s2 + h * c2,
+    d0, d1, d2, d3, d4, d5 = _derivatives_scalar(force, two, vector, s0 + h * c0, s1 + h * c1, s2 + h * c2,
                                                  s3 + h * c3, s4 + h * c4, s5 + h * c5)
     return (s0 + h / 6.0 * (a0 + 2.0 * b0 + 2.0 * c0 + d0), s1 + h / 6.0 * (a1 + 2.0 * b1 + 2.0 * c1 + d1),
             s2 + h / 6.0 * (a2 + 2.0 * b2 + 2.0 * c2 + d2), s3 + h / 6.0 * (a3 + 2.0 * b3 + 2.0 * c3 + d3),
@@ -210,8 +172,8 @@ def _rk4_lanes(body, force, n_poles):
     for lane in range(body.shape[1]):
         f = force[lane]
         x, v, t1, w1, t2, w2 = body[0, lane], body[1, lane], body[2, lane], body[3, lane], body[4, lane], body[5, lane]
-        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, x, v, t1, w1, t2, w2)
-        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, x, v, t1, w1, t2, w2)
+        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, x, v, t1, w1, t2, w2)
+        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, x, v, t1, w1, t2, w2)
         body[0, lane], body[1, lane], body[2, lane] = x, v, t1
         body[3, lane], body[4, lane], body[5, lane] = w1, t2, w2
 
@@ -320,6 +282,78 @@ def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, con
                     else:
                         trial[lane] = -1
                         n_busy -= 1
+
+
+class CartPoleParams(NamedTuple):
+    """The cart-pole's trials: start states and the configuration (poles, velocity sensors)."""
+
+    starts: np.ndarray  # (n_trials, 6): x, x', theta_1, theta_1', theta_2, theta_2'
+    config: np.ndarray  # (2,) int64: number of poles, velocity sensors (0 or 1)
+
+
+# The body's state: the cart and poles, the last force, and the ring of the last 100
+# values of |x| + |x'| + |theta_1| + |theta_1'| (Gruau's anti-wiggle term) with its next slot.
+FORCE, SLOT, RING = 6, 7, 8
+N_CARTPOLE_STATE = RING + WIGGLE_WINDOW
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _reset(body, p, trial, draws, state):
+    for q in range(6):
+        state[q] = body.starts[trial, q]
+    for q in range(6, N_CARTPOLE_STATE):
+        state[q] = 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _sense(body, p, state, u):
+    n_poles, velocities = body.config[0], body.config[1]
+    k = 0
+    for q in range(2 + 2 * n_poles):
+        if velocities or q % 2 == 0:
+            u[k] = state[q] / SCALE[q]
+            k += 1
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _act(body, p, state, z, dt):
+    force = FORCE_MAG * 2.0 * (z[0] - 0.5)
+    two = 1.0 if body.config[0] == 2 else 0.0
+    x, v, t1, w1, t2, w2 = state[0], state[1], state[2], state[3], state[4], state[5]
+    x, v, t1, w1, t2, w2 = _rk4_scalar(force, two, False, x, v, t1, w1, t2, w2)
+    x, v, t1, w1, t2, w2 = _rk4_scalar(force, two, False, x, v, t1, w1, t2, w2)
+    state[0], state[1], state[2], state[3], state[4], state[5] = x, v, t1, w1, t2, w2
+    state[FORCE] = force
+    slot = int(state[SLOT])
+    state[RING + slot] = abs(x) + abs(v) + abs(t1) + abs(w1)
+    state[SLOT] = slot + 1 if slot < WIGGLE_WINDOW - 1 else 0
+    return 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _done(body, p, state):
+    failed = abs(state[0]) > TRACK_LIMIT or abs(state[2]) > ANGLE_LIMIT
+    return failed or (body.config[0] == 2 and abs(state[4]) > ANGLE_LIMIT)
+
+
+register_body(CartPoleParams, reset=_reset, sense=_sense, act=_act, done=_done)
+
+
+class CartPole(Body):
+    """The cart with one or two poles as a :class:`~evornn.tasks.body.Body`: one trial per
+    start state, one control step of 0.02 s (two RK4 steps), done when the cart leaves the
+    track or a pole passes 36 degrees. State: the cart and poles, the last force, and the
+    anti-wiggle ring (see :data:`RING`)."""
+
+    def __init__(self, starts, *, n_poles: int = 2, velocities: bool = True):
+        if n_poles not in (1, 2):
+            raise ValueError(f"n_poles must be 1 or 2, got {n_poles!r}")
+        starts = np.ascontiguousarray(starts, dtype=np.float64)
+        if starts.ndim != 2 or starts.shape[1] != 6 or starts.shape[0] < 1:
+            raise ValueError(f"starts must have shape (n_starts, 6), got {starts.shape}")
+        n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
+        super().__init__(CartPoleParams(starts, np.array([n_poles, int(bool(velocities))], dtype=np.int64)),
+                         n_state=N_CARTPOLE_STATE, n_inputs=n_inputs, n_outputs=1, dt=2 * TAU)
 
 
 def generalisation_starts() -> np.ndarray:
@@ -446,24 +480,19 @@ class CartPoleTask(Task):
             ``sum(|x| + |x'| + |theta_1| + |theta_1'|)`` over the last 100 steps.
         """
         self.check_model(model)
-        starts = self.start_state()[None, :] if starts is None else np.ascontiguousarray(starts, dtype=np.float64)
-        if starts.ndim != 2 or starts.shape[1] != 6:
-            raise ValueError(f"starts must have shape (n_starts, 6), got {starts.shape}")
+        starts = self._starts(starts)
         max_steps = self.max_steps if max_steps is None else positive_int("max_steps", max_steps)
-        return self._balance(model, starts, max_steps, np.empty((0, 0, 7)))
-
-    def _balance(self, model, starts, max_steps, trace):
-        steps = np.empty((model.n_pop, starts.shape[0]), dtype=np.int64)
-        wiggle = np.empty((model.n_pop, starts.shape[0]))
-        y0 = np.ascontiguousarray(model.initial_state())
         n_trials = model.n_pop * starts.shape[0]
-        if (type(model.params) is CTRNNParams and trace.shape[1] == 0 and model.n_state <= MAX_LANES_NEURONS
+        if (type(model.params) is CTRNNParams and model.n_state <= MAX_LANES_NEURONS
                 and n_trials >= LANES and max_steps <= LANES_MAX_STEPS):
             # CTRNN controllers run in SIMD lanes (sine, cosine and the sigmoid vectorised).
             # A lane costs a fraction of a scalar step, but the last long trial of a block
             # keeps all its lanes busy: long trials (100,000-step balancing) and small
             # batches run one individual per thread instead. The choice depends on the
             # task alone, never on the thread count.
+            steps = np.empty((model.n_pop, starts.shape[0]), dtype=np.int64)
+            wiggle = np.empty((model.n_pop, starts.shape[0]))
+            y0 = np.ascontiguousarray(model.initial_state())
             width = block_width(n_trials, model.n_state, self.n_inputs)
             n_jobs = max(1, min(-(-n_trials // width), LANE_JOBS_PER_THREAD * numba.get_num_threads()))
             work = lanes_params(model.params.__class__(*(field[:1] for field in model.params)), width)
@@ -471,20 +500,34 @@ class CartPoleTask(Task):
             _balance_lanes(model.params, work, y0, starts, self.n_poles, self.velocities, max_steps,
                            self.controller_dt, steps, wiggle)
             return steps, wiggle
-        for_params(_balance, model.params)(model.params, y0, model.n_outputs, starts, self.n_poles, self.velocities, max_steps,
-                                           self.controller_dt, model.time == "discrete", steps, wiggle, trace)
-        return steps, wiggle
+        trials = self.trials(model, starts, max_steps)
+        return trials.steps, trials.state[..., RING:].sum(axis=2)
+
+    def _starts(self, starts) -> np.ndarray:
+        starts = self.start_state()[None, :] if starts is None else np.ascontiguousarray(starts, dtype=np.float64)
+        if starts.ndim != 2 or starts.shape[1] != 6:
+            raise ValueError(f"starts must have shape (n_starts, 6), got {starts.shape}")
+        return starts
+
+    def trials(self, model, starts=None, max_steps: int | None = None, *, trace_steps: int = 0) -> Trials:
+        """Every individual from every start state through the generic closed loop (see
+        :func:`run_body`; :meth:`balance` takes SIMD lanes where it can, with the same steps)."""
+        self.check_model(model)
+        starts = self._starts(starts)
+        max_steps = self.max_steps if max_steps is None else positive_int("max_steps", max_steps)
+        body = CartPole(starts, n_poles=self.n_poles, velocities=self.velocities)
+        return run_body(body, model, n_trials=starts.shape[0], max_steps=max_steps, controller_dt=self.controller_dt,
+                        trace_jobs=1 if trace_steps else 0, trace_steps=trace_steps)
 
     def behaviour(self, model, max_steps: int = 3000) -> dict[str, np.ndarray]:
         """Individual 0 from the start state, for at most `max_steps` steps: ``t`` (s),
         ``state`` (n, 6) after each control step, ``force`` (n,) (N) and ``outputs``
         (the angles) for generic plots."""
-        self.check_model(model)
         n = min(self.max_steps, positive_int("max_steps", max_steps))
-        trace = np.full((1, n, 7), np.nan)
-        steps, _ = self._balance(model.take([0]), self.start_state()[None, :], n, trace)
-        state, force = trace[0, :steps[0, 0], :6], trace[0, :steps[0, 0], 6]
-        t = 2 * TAU * np.arange(1, steps[0, 0] + 1)
+        trials = self.trials(model.take([0]), max_steps=n, trace_steps=n)
+        n_steps = trials.steps[0, 0]
+        state, force = trials.trace[0, :n_steps, :6], trials.trace[0, :n_steps, FORCE]
+        t = 2 * TAU * np.arange(1, n_steps + 1)
         return {"t": t, "state": state, "force": force, "outputs": state[:, 2::2]}
 
     def animate(self, model, path, *, max_steps: int = 1000):

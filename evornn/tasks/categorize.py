@@ -18,7 +18,8 @@ height of the top of the agent (y = 15); :math:`d` is then the horizontal distan
 :math:`\hat d` for diamonds, with :math:`\hat d = \min(|d|, 45) / 45`. A decision is
 correct when a circle lands on the agent (:math:`|d| < 30`, the two overlap) or a diamond
 misses it (:math:`|d| \ge 30`); the metric ``"correct"`` is the fraction of correct
-decisions. The controller takes an Euler step of `dt` = 0.1 per time step.
+decisions. The controller takes an Euler step of `dt` = 0.1 per time step. The agent is
+a body (:class:`Categorizer`) in evornn's closed loop (:mod:`evornn.tasks.body`).
 
 References: R. D. Beer, "Toward the evolution of dynamical neural networks for minimally
 cognitive behavior", From Animals to Animats 4, 1996; R. D. Beer, "The dynamics of active
@@ -27,13 +28,15 @@ categorical perception in an evolved model agent", Adaptive Behavior 11(4), 2003
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .._checks import positive_float, positive_int
-from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ._simulation import controller_step
+from .._numba import ERROR_MODEL, FASTMATH
 from .base import Evaluation, Task
+from .body import Body, Trials, register_body, run_body
 
 BODY_RADIUS = 15.0
 ARENA_HALF_WIDTH = 200.0
@@ -102,39 +105,56 @@ def ray_lengths(agent_x, object_x, object_y, shape, out):
         out[k] = min(t, MAX_RAY_LENGTH)
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _categorise(params, y0, n_outputs, offsets, shapes, n_steps, dt, distance_out, trace):
-    """Every individual p on every trial s: ``distance_out[p, s]`` = final horizontal
-    distance object - agent (NaN if the network diverged); ``trace[p * n_trials + s, step]``
-    = (agent x, object x, object y) when ``trace.shape[1] > 0``. Numba-compiled."""
-    n_pop, n_state = y0.shape
-    n_trials = offsets.shape[0]
-    for job in prange(n_pop * n_trials):
-        p, s = job // n_trials, job % n_trials
-        y = y0[p].copy()
-        dy = np.empty(n_state)
-        z = np.empty(n_outputs)
-        lengths = np.empty(N_RAYS)
-        u = np.empty(N_RAYS)
-        agent = 0.0
-        object_x, object_y = offsets[s], DROP_HEIGHT
-        finite = True
-        for step in range(n_steps):
-            ray_lengths(agent, object_x, object_y, shapes[s], lengths)
-            for k in range(N_RAYS):
-                u[k] = INPUT_GAIN * (MAX_RAY_LENGTH - lengths[k]) / MAX_RAY_LENGTH
-            controller_step(params, p, y, u, dt, False, dy, z)
-            velocity = VELOCITY_GAIN * (z[0] - z[1])
-            if not np.isfinite(velocity):
-                finite = False
-                break
-            agent = min(max(agent + dt * velocity, -ARENA_HALF_WIDTH), ARENA_HALF_WIDTH)
-            object_y -= dt * FALL_SPEED
-            if step < trace.shape[1]:
-                trace[job, step, 0] = agent
-                trace[job, step, 1] = object_x
-                trace[job, step, 2] = object_y
-        distance_out[p, s] = object_x - agent if finite else np.nan
+class CategorizerParams(NamedTuple):
+    """The categorisation agent's trials: drop offsets and shapes (0 circle, 1 diamond)."""
+
+    offsets: np.ndarray  # (n_trials,)
+    shapes: np.ndarray  # (n_trials,) int64
+
+
+# The body's state: the agent's x, the object's x and y, and its shape code.
+AGENT_X, OBJECT_X, OBJECT_Y, SHAPE = range(4)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _reset(body, p, trial, draws, state):
+    state[AGENT_X] = 0.0
+    state[OBJECT_X] = body.offsets[trial]
+    state[OBJECT_Y] = DROP_HEIGHT
+    state[SHAPE] = body.shapes[trial]
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _sense(body, p, state, u):
+    ray_lengths(state[AGENT_X], state[OBJECT_X], state[OBJECT_Y], int(state[SHAPE]), u)
+    for k in range(N_RAYS):
+        u[k] = INPUT_GAIN * (MAX_RAY_LENGTH - u[k]) / MAX_RAY_LENGTH
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _act(body, p, state, z, dt):
+    velocity = VELOCITY_GAIN * (z[0] - z[1])
+    state[AGENT_X] = min(max(state[AGENT_X] + dt * velocity, -ARENA_HALF_WIDTH), ARENA_HALF_WIDTH)
+    state[OBJECT_Y] -= dt * FALL_SPEED
+    return 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _done(body, p, state):
+    return False
+
+
+register_body(CategorizerParams, reset=_reset, sense=_sense, act=_act, done=_done)
+
+
+class Categorizer(Body):
+    """Beer's visually guided agent as a :class:`~evornn.tasks.body.Body`: 7 ray sensors,
+    2 motors, state (agent x, object x, object y, shape); one trial per (offset, shape)."""
+
+    def __init__(self, offsets, shapes, *, dt: float = 0.1):
+        params = CategorizerParams(np.ascontiguousarray(offsets, dtype=np.float64),
+                                   np.ascontiguousarray(shapes, dtype=np.int64))
+        super().__init__(params, n_state=4, n_inputs=N_RAYS, n_outputs=2, dt=dt)
 
 
 class CategorizationTask(Task):
@@ -155,7 +175,9 @@ class CategorizationTask(Task):
         Euler step of the controller and the world (Beer: 0.1).
 
     The controller needs 7 inputs (the rays, left to right) and at least 2 outputs
-    (``v = 5 (z_0 - z_1)``); continuous models only.
+    (``v = 5 (z_0 - z_1)``); a continuous controller takes an Euler step of `dt` per
+    step, a discrete one a map step. The agent is a :class:`Categorizer` body, run by
+    :func:`evornn.tasks.body.run_body`.
 
     Examples
     --------
@@ -175,25 +197,25 @@ class CategorizationTask(Task):
         offsets = np.linspace(-self.max_offset, self.max_offset, self.n_positions)
         self.offsets = np.concatenate([offsets, offsets])
         self.shapes = np.repeat(np.array([CIRCLE, DIAMOND], dtype=np.int64), self.n_positions)
+        self.body = Categorizer(self.offsets, self.shapes, dt=self.dt)
 
     def check_model(self, model) -> None:
         if model.n_inputs != N_RAYS or model.n_outputs < 2:
             raise ValueError(f"the categorisation agent needs a controller with {N_RAYS} inputs (rays) and at least "
                              f"2 outputs (left and right motors); this one has {model.n_inputs} inputs and "
                              f"{model.n_outputs} outputs")
-        if model.time != "continuous":
-            raise ValueError("the categorisation agent takes Euler steps of a continuous-time controller")
 
-    def distances(self, model, trace=None) -> np.ndarray:
+    def run(self, model, trace_steps: int = 0) -> Trials:
+        """Every individual on every trial through the closed loop (see :func:`run_body`)."""
+        self.check_model(model)
+        return run_body(self.body, model, n_trials=self.offsets.shape[0], max_steps=self.n_steps,
+                        trace_jobs=self.offsets.shape[0] if trace_steps else 0, trace_steps=trace_steps)
+
+    def distances(self, model) -> np.ndarray:
         """Final horizontal distance (object - agent) of every individual on every trial;
         shape (n_pop, 2 n_positions), circles first. NaN where the network diverged."""
-        self.check_model(model)
-        out = np.empty((model.n_pop, self.offsets.shape[0]))
-        trace = np.empty((0, 0, 3)) if trace is None else trace
-        y0 = np.ascontiguousarray(model.initial_state())
-        for_params(_categorise, model.params)(model.params, y0, model.n_outputs, self.offsets, self.shapes,
-                                              self.n_steps, self.dt, out, trace)
-        return out
+        trials = self.run(model)
+        return np.where(trials.diverged, np.nan, trials.state[..., OBJECT_X] - trials.state[..., AGENT_X])
 
     def evaluate(self, model, rng=None) -> Evaluation:
         d = np.abs(self.distances(model))
@@ -211,11 +233,10 @@ class CategorizationTask(Task):
         """Individual 0 on every trial: ``t``, ``agent_x`` and ``object_x`` (shape
         (n_steps, n_trials)), ``object_y`` (n_steps,), ``shapes`` and ``offsets``
         (n_trials,), and ``outputs`` (the agent's position relative to each object)."""
-        trace = np.full((self.offsets.shape[0], self.n_steps, 3), np.nan)
-        self.distances(model.take([0]), trace)
-        agent, obj = trace[:, :, 0].T, trace[:, :, 1].T
+        trace = self.run(model.take([0]), trace_steps=self.n_steps).trace
+        agent, obj = trace[:, :, AGENT_X].T, trace[:, :, OBJECT_X].T
         return {"t": self.dt * np.arange(1, self.n_steps + 1), "agent_x": agent, "object_x": obj,
-                "object_y": trace[0, :, 2], "shapes": self.shapes, "offsets": self.offsets, "outputs": agent - obj}
+                "object_y": trace[0, :, OBJECT_Y], "shapes": self.shapes, "offsets": self.offsets, "outputs": agent - obj}
 
     def plot(self, model, *, title=None):
         """Every trial of individual 0: the agent's horizontal position relative to the

@@ -48,16 +48,18 @@ Neurosci. 7, 1999.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
 from .._checks import positive_float
-from .._numba import CONTRACT, ERROR_MODEL, FASTMATH, for_params
+from .._numba import CONTRACT, ERROR_MODEL, FASTMATH
 from ..models._activations import atan, sincos
 from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, block_width, lanes_drive, lanes_output, lanes_params, lanes_state
 from ..models.ctrnn import CTRNNParams
-from ._simulation import controller_step
 from .base import Evaluation, Task
+from .body import Body, Trials, register_body, run_body
 
 LEG_LENGTH = 15.0
 HIP_HEIGHT = 12.5
@@ -108,18 +110,19 @@ def _supported(n_legs, legs, x):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def legs_step(n_legs, legs, body, foot, forward, backward, dt):
-    """One control step of the body given each leg's foot command (bool) and forward and
-    backward forces (see the module docstring). Updates `legs` (n_legs, 6) and `body`
-    ``(x, v)`` in place. Numba-compiled; no validation."""
+def legs_step(n_legs, legs, body, z, dt):
+    """One control step of the body given the motor outputs `z` (for leg ``l``: the foot
+    goes down when ``z[3l] > 0.5``; ``z[3l + 1]`` and ``z[3l + 2]`` in [0, 1] are the
+    forward and backward forces over their maximum; see the module docstring). Updates
+    `legs` (n_legs, 6) and `body` ``(x, v)`` in place. Numba-compiled; no validation."""
     force = 0.0
     for leg in range(n_legs):
-        if foot[leg]:
+        if z[3 * leg] > 0.5:
             legs[leg, FOOT] = 1.0
             legs[leg, OMEGA] = 0.0
         else:
             legs[leg, FOOT] = 0.0
-        f = forward[leg] - backward[leg]
+        f = z[3 * leg + 1] * MAX_LEG_FORCE - z[3 * leg + 2] * MAX_LEG_FORCE
         angle = legs[leg, ANGLE]
         if legs[leg, FOOT] == 1.0 and ((BACKWARD_LIMIT <= angle <= FORWARD_LIMIT) or (angle < BACKWARD_LIMIT and f < 0.0)
                                        or (angle > FORWARD_LIMIT and f > 0.0)):
@@ -133,7 +136,7 @@ def legs_step(n_legs, legs, body, foot, forward, backward, dt):
             legs[leg, OMEGA] = (angle - legs[leg, ANGLE]) / dt
             legs[leg, ANGLE] = angle
         else:
-            omega = legs[leg, OMEGA] + dt * MAX_TORQUE * (backward[leg] - forward[leg])
+            omega = legs[leg, OMEGA] + dt * MAX_TORQUE * (z[3 * leg + 2] * MAX_LEG_FORCE - z[3 * leg + 1] * MAX_LEG_FORCE)
             omega = min(max(omega, -MAX_OMEGA), MAX_OMEGA)
             angle = legs[leg, ANGLE] + dt * omega
             if angle < BACKWARD_LIMIT:
@@ -151,53 +154,49 @@ def legs_step(n_legs, legs, body, foot, forward, backward, dt):
     body[1] = v
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _body_at_rest(n_legs):
-    """A body at rest and its per-leg command buffers: (legs, body, foot, forward, backward)."""
-    legs = np.empty((n_legs, 6))
-    body = np.empty(2)
-    reset_legs(n_legs, legs, body)
-    return legs, body, np.empty(n_legs, dtype=np.bool_), np.empty(n_legs), np.empty(n_legs)
+class WalkerParams(NamedTuple):
+    """The legged agent's body: its number of legs (1 or 6)."""
+
+    n_legs: np.ndarray  # (1,) int64
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _record(trace, p, step, n_legs, legs, body):
-    if trace.shape[1] > 0:
-        trace[p, step, 0] = body[0]
-        trace[p, step, 1] = body[1]
-        for leg in range(n_legs):
-            trace[p, step, 2 + 2 * leg] = legs[leg, ANGLE]
-            trace[p, step, 3 + 2 * leg] = legs[leg, FOOT]
+def _reset(body, p, trial, draws, state):
+    n_legs = body.n_legs[0]
+    reset_legs(n_legs, state[2:].reshape((n_legs, 6)), state[:2])
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _walk(params, y0, n_outputs, n_legs, n_steps, dt, discrete, distance_out, trace):
-    """Every individual walks `n_steps`; ``distance_out[p]`` = final x (NaN if its network
-    diverged); ``trace[p, step]`` = (x, v, angle and foot of each leg) when
-    ``trace.shape[1] > 0``. Numba-compiled."""
-    n_pop, n_state = y0.shape
-    for p in prange(n_pop):
-        y = y0[p].copy()
-        dy = np.empty(n_state)
-        z = np.empty(n_outputs)
-        u = np.empty(n_legs)
-        legs, body, foot, forward, backward = _body_at_rest(n_legs)
-        finite = True
-        for step in range(n_steps):
-            for leg in range(n_legs):
-                u[leg] = legs[leg, ANGLE] * 5.0 / FORWARD_LIMIT
-            controller_step(params, p, y, u, dt, discrete, dy, z)
-            for leg in range(n_legs):
-                foot[leg] = z[3 * leg] > 0.5
-                forward[leg] = z[3 * leg + 1] * MAX_LEG_FORCE
-                backward[leg] = z[3 * leg + 2] * MAX_LEG_FORCE
-                if not (np.isfinite(forward[leg]) and np.isfinite(backward[leg])):
-                    finite = False
-            if not finite:
-                break
-            legs_step(n_legs, legs, body, foot, forward, backward, dt)
-            _record(trace, p, step, n_legs, legs, body)
-        distance_out[p] = body[0] if finite else np.nan
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _sense(body, p, state, u):
+    for leg in range(body.n_legs[0]):
+        u[leg] = state[2 + 6 * leg + ANGLE] * 5.0 / FORWARD_LIMIT
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _act(body, p, state, z, dt):
+    n_legs = body.n_legs[0]
+    legs_step(n_legs, state[2:].reshape((n_legs, 6)), state[:2], z, dt)
+    return 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _done(body, p, state):
+    return False
+
+
+register_body(WalkerParams, reset=_reset, sense=_sense, act=_act, done=_done)
+
+
+class Walker(Body):
+    """Beer's legged agent as a :class:`~evornn.tasks.body.Body`: one angle sensor and three
+    motors (foot, forward, backward) per leg; state ``(x, v)`` then each leg's
+    (angle, omega, foot, foot x, foot y, hip x)."""
+
+    def __init__(self, n_legs: int = 1, *, dt: float = 0.1):
+        if n_legs not in (1, 6):
+            raise ValueError(f"n_legs must be 1 or 6, got {n_legs!r}")
+        super().__init__(WalkerParams(np.array([n_legs], dtype=np.int64)), n_state=2 + 6 * n_legs, n_inputs=n_legs,
+                         n_outputs=3 * n_legs, dt=dt)
 
 
 # Rows of the one-legged bodies in a block of lanes (_walk_lanes).
@@ -292,23 +291,25 @@ def _walk_lanes(work, y0, n_steps, dt, distance_out):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def hand_designed_walk(n_legs, n_steps, dt, trace):
+def hand_designed_walk(n_legs, n_steps, dt):
     """Beer's hand-designed stepping for every leg: the foot goes down at the forward limit
     and up when 20 behind the hip; full forward force in stance, full swing force in swing.
-    Returns the final x; fills ``trace[0]`` when ``trace.shape[1] > 0``. Numba-compiled."""
-    legs, body, foot, forward, backward = _body_at_rest(n_legs)
-    for step in range(n_steps):
+    Returns the final x. Numba-compiled."""
+    legs = np.empty((n_legs, 6))
+    body = np.empty(2)
+    reset_legs(n_legs, legs, body)
+    z = np.empty(3 * n_legs)
+    for _ in range(n_steps):
         for leg in range(n_legs):
             down = legs[leg, FOOT] == 1.0
             if not down and legs[leg, ANGLE] >= FORWARD_LIMIT:
                 down = True
             elif down and legs[leg, HIP_X] - legs[leg, FOOT_X] > STUCK_DISTANCE:
                 down = False
-            foot[leg] = down
-            forward[leg] = MAX_LEG_FORCE if down else 0.0
-            backward[leg] = 0.0 if down else MAX_LEG_FORCE
-        legs_step(n_legs, legs, body, foot, forward, backward, dt)
-        _record(trace, 0, step, n_legs, legs, body)
+            z[3 * leg] = 1.0 if down else 0.0
+            z[3 * leg + 1] = 1.0 if down else 0.0
+            z[3 * leg + 2] = 0.0 if down else 1.0
+        legs_step(n_legs, legs, body, z, dt)
     return body[0]
 
 
@@ -352,6 +353,7 @@ class WalkerTask(Task):
         self.n_steps = round(self.duration / self.dt)
         if self.n_steps < 1:
             raise ValueError(f"duration must be at least one step dt={dt}, got {duration}")
+        self.body = Walker(n_legs, dt=self.dt)
 
     def check_model(self, model) -> None:
         if model.n_inputs != self.n_legs or model.n_outputs < 3 * self.n_legs:
@@ -359,39 +361,44 @@ class WalkerTask(Task):
                              f"and at least {3 * self.n_legs} outputs (foot, forward, backward per leg); "
                              f"this one has {model.n_inputs} inputs and {model.n_outputs} outputs")
 
-    def _run(self, model, trace) -> np.ndarray:
+    def _run(self, model) -> np.ndarray:
+        """Final x of every individual (NaN where its network diverged)."""
         self.check_model(model)
-        distance = np.empty(model.n_pop)
-        y0 = np.ascontiguousarray(model.initial_state())
-        if (self.n_legs == 1 and type(model.params) is CTRNNParams and trace.shape[1] == 0
+        if (self.n_legs == 1 and type(model.params) is CTRNNParams
                 and model.n_pop >= LANES and model.n_state <= MAX_LANES_NEURONS):
             # CTRNN controllers of one leg run in SIMD lanes; the results are the same.
             width = block_width(model.n_pop, model.n_state, 1)
             work = lanes_params(model.params, width)
             n_blocks = work.tau.shape[0]
             distances = np.empty((n_blocks, width))
+            y0 = np.ascontiguousarray(model.initial_state())
             _walk_lanes(work, lanes_state(y0, width), self.n_steps, self.dt, distances)
             return distances.reshape(-1)[: model.n_pop]
-        for_params(_walk, model.params)(model.params, y0, model.n_outputs, self.n_legs, self.n_steps, self.dt,
-                                        model.time == "discrete", distance, trace)
-        return distance
+        trials = self.trials(model)
+        return np.where(trials.diverged[:, 0], np.nan, trials.state[:, 0, 0])
+
+    def trials(self, model, trace_steps: int = 0) -> Trials:
+        """Every individual's walk through the generic closed loop (see :func:`run_body`)."""
+        self.check_model(model)
+        return run_body(self.body, model, n_trials=1, max_steps=self.n_steps, trace_jobs=1 if trace_steps else 0,
+                        trace_steps=trace_steps)
 
     def evaluate(self, model, rng=None) -> Evaluation:
-        velocity = self._run(model, np.empty((model.n_pop, 0, 0))) / (self.n_steps * self.dt)
+        velocity = self._run(model) / (self.n_steps * self.dt)
         return Evaluation.from_raw(velocity, {"velocity": velocity}, worst_fitness=self.worst_fitness)
 
     def hand_designed_velocity(self) -> float:
         """Average velocity of Beer's hand-designed stepping on this body (0.624 for one leg)."""
-        return hand_designed_walk(self.n_legs, self.n_steps, self.dt, np.empty((1, 0, 0))) / (self.n_steps * self.dt)
+        return hand_designed_walk(self.n_legs, self.n_steps, self.dt) / (self.n_steps * self.dt)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """Individual 0 walking: ``t``, ``x``, ``velocity``, ``angle`` and ``foot``
         (shape (n_steps, n_legs)), and ``outputs`` (the angles) for generic plots."""
-        trace = np.full((1, self.n_steps, 2 + 2 * self.n_legs), np.nan)
-        self._run(model.take([0]), trace)
+        trace = self.trials(model.take([0]), trace_steps=self.n_steps).trace[0]
+        legs = trace[:, 2:].reshape(self.n_steps, self.n_legs, 6)
         t = self.dt * np.arange(1, self.n_steps + 1)
-        angle, foot = trace[0, :, 2::2], trace[0, :, 3::2]
-        return {"t": t, "x": trace[0, :, 0], "velocity": trace[0, :, 1], "angle": angle, "foot": foot, "outputs": angle}
+        angle, foot = legs[:, :, ANGLE], legs[:, :, FOOT]
+        return {"t": t, "x": trace[:, 0], "velocity": trace[:, 1], "angle": angle, "foot": foot, "outputs": angle}
 
     def plot(self, model, *, title=None):
         """Position over time and the gait diagram of individual 0 (see :func:`evornn.plotting.plot_gait`)."""

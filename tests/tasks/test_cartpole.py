@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import evornn
-from evornn.tasks.cartpole import CartPoleTask, cartpole_derivatives, cartpole_rk4, generalisation_starts
+from evornn.tasks.cartpole import RING, CartPoleTask, cartpole_derivatives, cartpole_rk4, generalisation_starts
 from tests.reference import balance_reference, wieland_derivatives
 
 
@@ -147,17 +147,14 @@ def test_ctrnn_blocks_balance_like_the_generic_loop(velocities, n_pop):
     generic one-individual loop is the reference. 37 networks (407 trials) run in blocks
     of 16 lanes, 47 (517 trials) in blocks of 128, both leaving a padded block."""
     from evornn.models._ctrnn_fast import block_width
-    from evornn.tasks.cartpole import _balance
 
     task = CartPoleTask(n_poles=2, velocities=velocities, max_steps=400)
     net = evornn.CTRNN.random(n_pop, 3, n_inputs=task.n_inputs, rng=11)
     starts = generalisation_starts()[::61]
     assert block_width(n_pop * len(starts), 3, task.n_inputs) == (16 if n_pop == 37 else 128)
     steps, wiggle = task.balance(net, starts)
-    ref_steps = np.empty_like(steps)
-    ref_wiggle = np.empty_like(wiggle)
-    _balance(net.params, np.ascontiguousarray(net.initial_state()), net.n_outputs, starts, 2, velocities, 400,
-             task.controller_dt, False, ref_steps, ref_wiggle, np.empty((0, 0, 7)))
+    reference = task.trials(net, starts)
+    ref_steps, ref_wiggle = reference.steps, reference.state[..., RING:].sum(axis=2)
     np.testing.assert_array_equal(steps, ref_steps)
     np.testing.assert_allclose(wiggle, ref_wiggle, rtol=1e-9)
     assert steps.min() < steps.max()  # the population covers early and late failures

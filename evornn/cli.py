@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -164,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     p_show.add_argument("run_dir", type=Path)
     p_replay = sub.add_parser("replay", help="re-simulate a run's best network and draw it again")
     p_replay.add_argument("run_dir", type=Path)
+    for p in (p_run, p_show, p_replay):
+        p.add_argument("--allow-import", action="store_true",
+                       help="let the experiment import the code it names outside evornn (a body in your own file); "
+                            "such a file runs its code, so read it first")
     p_replay.add_argument("--out", type=Path, default=None, help="folder for the plots (default: RUN_DIR/replay)")
     p_analyze = sub.add_parser("analyze", help="equilibria, Lyapunov spectrum, limit cycle and basins of a network")
     p_analyze.add_argument("source", type=Path, help="an evolution run directory (its best network) or a .ns file")
@@ -177,23 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.out, args.t_max, args.dt)
+    from ._imports import allow_imports
     from .errors import CheckpointError, ConfigError
 
     try:
-        if args.command == "run":
-            return run_experiment(args)
-        if args.command == "analyze":
-            return analyze(args)
-        if args.command == "sweep":
-            from .sweep.command import main as sweep_main
-
-            return sweep_main(args)
-        if args.command == "replay":
-            return replay(args)
-        from .experiment import summary
-
-        print(summary(args.run_dir))
-        return 0
+        with allow_imports() if getattr(args, "allow_import", False) else contextlib.nullcontext():
+            return _dispatch(args)
     except (ConfigError, CheckpointError, OSError, MemoryError) as exc:
         if args.debug:
             raise
@@ -202,6 +196,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # a run says where it stopped and how to resume
         print(f"evornn {args.command}: {exc or 'interrupted'}", file=sys.stderr)
         return 130
+
+
+def _dispatch(args) -> int:
+    if args.command == "run":
+        return run_experiment(args)
+    if args.command == "analyze":
+        return analyze(args)
+    if args.command == "sweep":
+        from .sweep.command import main as sweep_main
+
+        return sweep_main(args)
+    if args.command == "replay":
+        return replay(args)
+    from .experiment import summary
+
+    print(summary(args.run_dir))
+    return 0
 
 
 def replay(args) -> int:

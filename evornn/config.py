@@ -13,9 +13,11 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    output_activation and the model's options: decay, outputs, relu, peepholes)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
                    "wheeled" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
-                   "anbncn" | "classification" | "prediction", then that task's keywords (for
-                   "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
-                   RecallTask.random, for the sequence tasks of the SequenceTask factories)
+                   "anbncn" | "classification" | "prediction" | "body", then that task's keywords
+                   (for "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
+                   RecallTask.random, for the sequence tasks of the SequenceTask factories, for
+                   "body" of BodyTask.from_spec: body = "file.py:Class", max_steps, n_trials,
+                   controller_dt, method, options = {the body's keywords})
     [evolve]       method, n_pop, n_generations, checkpoint_every, hall_of_fame, n_threads
     [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
     [stop]         max_evaluations, target_fitness, target_mse, target_learned, target_solved, stagnation,
@@ -26,6 +28,9 @@ Instead of [model] ... [stop], a file may hold one in-process computation: [regi
 circuit relaxing from random states).
 
 Errors are :class:`evornn.ConfigError` naming the key, the value and what is allowed.
+
+A file that names code outside evornn (``[task] body = "my_body.py:MyBody"``) is read only
+within :func:`allow_imports` (``evornn run --allow-import``): such a file runs its code.
 """
 
 from __future__ import annotations
@@ -42,10 +47,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ._imports import allow_imports  # noqa: F401 (public here: evornn.config.allow_imports)
 from .errors import ConfigError
 from .models import CTRNN, ESN, GRU, LSTM, Elman, FullyRecurrent, Hopfield, IndRNN, Jordan, SecondOrder
 from .optim import METHODS, Problem
 from .tasks import (
+    BodyTask,
     CartPoleTask,
     CategorizationTask,
     OscillatorTask,
@@ -86,7 +93,8 @@ MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": 
           "hopfield": Hopfield.codec, "memristive": _memristive_reservoir,
           "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
           "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec}
-TASKS = {"oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask, "walker": WalkerTask,
+TASKS = {"body": BodyTask.from_spec, "oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask,
+         "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "timeseries": TimeSeriesTask.from_dataset,
          "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
          "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,

@@ -351,6 +351,40 @@ def plot_cartpole(behaviour: dict, *, title=None):
     return top.figure
 
 
+def plot_body(behaviour: dict, *, names=None, max_panels: int = 4, title=None):
+    """A body's state over time on every trial (from ``BodyTask.behaviour``): one panel per
+    state variable (the first `max_panels`), one line per trial.
+
+    Parameters
+    ----------
+    behaviour : dict
+        ``"t"`` shape (n_steps,) and ``"state"`` shape (n_steps, n_trials, n_state), NaN
+        after a trial ended.
+    names : list of str, optional
+        The state variables' names with units (default ``state[k]``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    t, state = np.asarray(behaviour["t"]), np.asarray(behaviour["state"])
+    n_panels = min(state.shape[2], max_panels)
+    names = list(names or []) + [f"state[{k}]" for k in range(len(names or []), n_panels)]
+    axes = np.atleast_1d(_figure(None, (8, 1.9 * n_panels + 0.8), n_rows=n_panels)[1])
+    n_trials = state.shape[1]
+    for k, ax in enumerate(axes):
+        for trial in range(n_trials):
+            ax.plot(t, state[:, trial, k], lw=0.9, color=f"C{trial % 10}", label=f"trial {trial}" if k == 0 else None)
+        ax.set_ylabel(names[k])
+    axes[-1].set_xlabel("time")
+    if n_trials <= 10:
+        axes[0].legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(n_trials, 5), frameon=False,
+                       fontsize="small")
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes[0].figure
+
+
 def plot_categorisation(behaviour: dict, *, title=None):
     """A categorisation agent's trials (from ``CategorizationTask.behaviour``): the agent's
     horizontal position relative to the object against the object's height, one line per

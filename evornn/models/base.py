@@ -242,6 +242,16 @@ class Model:
         model's state space where it has one), or raise naming `name`."""
         return batched(name, y, self.n_pop, (self.n_state,))
 
+    def stepper(self, dt: float | None = None, *, method: str = "euler", y0=None):
+        """A :class:`~evornn.integrate.stepper.Stepper`: ``stepper.step(inputs)`` advances
+        every individual by one step (one compiled call) and returns the outputs, shape
+        ``(n_pop, n_outputs)``; for controllers in a loop evornn does not own (a Gymnasium
+        environment, another simulator, a robot). `dt` is required for continuous models;
+        `method` is ``"euler"``, ``"heun"`` or ``"rk4"``."""
+        from ..integrate.stepper import Stepper
+
+        return Stepper(self, dt=dt, method=method, y0=y0)
+
     def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
         """Hook for a specialised fixed-step layout; False means "use the generic kernels"."""
         return False

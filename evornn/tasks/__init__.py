@@ -1,14 +1,17 @@
 """Batched tasks: each scores a whole population in one call (see :mod:`evornn.tasks.base`)."""
 
-from .agent2d import WheeledRobotTask
-from .base import Evaluation, Task, error_fitness
-from .cartpole import CartPoleTask
-from .categorize import CategorizationTask
+from .agent2d import WheeledRobot, WheeledRobotTask
+from .base import Evaluation, FunctionTask, Task, error_fitness
+from .body import Body, BodyTask, Trials, register_body, run_body, unit
+from .cartpole import CartPole, CartPoleTask
+from .categorize import CategorizationTask, Categorizer
 from .oscillator import OscillatorTask
 from .recall import RecallTask
 from .sequence import SequenceTask
 from .timeseries import TimeSeriesTask, nrmse
-from .walker import WalkerTask
+from .walker import Walker, WalkerTask
 
-__all__ = ["CartPoleTask", "CategorizationTask", "Evaluation", "OscillatorTask", "RecallTask", "SequenceTask", "Task",
-           "TimeSeriesTask", "WalkerTask", "WheeledRobotTask", "error_fitness", "nrmse"]
+__all__ = ["Body", "BodyTask", "CartPole", "CartPoleTask", "CategorizationTask", "Categorizer", "Evaluation",
+           "FunctionTask", "OscillatorTask", "RecallTask", "SequenceTask", "Task", "TimeSeriesTask", "Trials", "Walker",
+           "WalkerTask", "WheeledRobot", "WheeledRobotTask", "error_fitness", "nrmse", "register_body", "run_body",
+           "unit"]

@@ -3,7 +3,7 @@ avoidance. Every robot, trial and controller steps together in one compiled, par
 (proximity and light sensors -> network -> wheels -> body), no Python per step.
 
 **Body** (after the Khepera of Mondada, Franzi and Ienne 1993, as simulated by Nolfi and
-Floreano 2000): a disc of radius 0.0275 m; wheel speeds :math:`v_{L,R} = v_{max} (2 z_{0,1} - 1)`
+Floreano 2000): a disc of radius 0.0275 m; wheel speeds :math:`v_{L,R} = v_{max} (2 z_{0,1} - 1)` (outputs clipped to [0, 1])
 with :math:`v_{max} = 0.1` m/s, so that per control step of :math:`\Delta t` = 0.1 s
 
 .. math::
@@ -53,7 +53,7 @@ from numba import njit
 from .._checks import as_float_array, one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from .base import Evaluation, Task
-from .body import Body, Trials, register_body, run_body
+from .body import Body, Trials, register_body, run_body, unit
 
 RADIUS = 0.0275
 AXLE = 0.053
@@ -169,8 +169,8 @@ def _sense(body, p, state, u):
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _act(body, p, state, z, dt):
-    left = MAX_SPEED * (2.0 * z[0] - 1.0)
-    right = MAX_SPEED * (2.0 * z[1] - 1.0)
+    left = MAX_SPEED * (2.0 * unit(z[0]) - 1.0)
+    right = MAX_SPEED * (2.0 * unit(z[1]) - 1.0)
     moved = drive_step(state[:3], left, right, dt, body.obstacles)
     if body.goal[0] == PHOTOTAXIS:
         return max(0.0, 1.0 - np.hypot(body.light[0] - state[X], body.light[1] - state[Y]) / state[START_DISTANCE])

@@ -105,3 +105,74 @@ class Task:
 def error_fitness(mse: np.ndarray) -> np.ndarray:
     """``1 / (1 + mse)``: in (0, 1], 1 for a perfect network, finite for every finite error."""
     return 1.0 / (1.0 + mse)
+
+
+class FunctionTask(Task):
+    """A task from a plain function: for batched evaluations that need no compiled loop.
+
+    Parameters
+    ----------
+    function : callable
+        ``function(model, rng) -> fitness``: scores the whole population `model` (any
+        evornn model; ``model.n_pop`` individuals) with the generator `rng`, and returns the
+        fitness, shape ``(n_pop,)`` (maximised), or ``(fitness, metrics)`` with `metrics` a
+        dict of ``(n_pop,)`` arrays, or an :class:`Evaluation`. For Dask it must be
+        importable (defined at module level), as for :mod:`pickle`.
+    n_objectives : int
+        The width of the fitness (``(n_pop, n_objectives)`` for more than one).
+    worst_fitness : float
+        Given to individuals whose fitness is not finite.
+    check_model : callable, optional
+        ``check_model(model)`` raises ValueError when a model cannot do the task (checked
+        once, when a problem is built).
+
+    Examples
+    --------
+    Reward networks whose output 0 is near 0.8 at t = 20:
+
+    >>> import numpy as np, evornn
+    >>> from evornn.tasks import FunctionTask
+    >>> def settle(model, rng):
+    ...     y = evornn.simulate(model, dt=0.05, n_steps=400).outputs[-1, :, 0]
+    ...     return -np.abs(y - 0.8), {"output": y}
+    >>> task = FunctionTask(settle)
+    >>> task.evaluate(evornn.CTRNN.random(5, 3, rng=0)).fitness.shape
+    (5,)
+    """
+
+    def __init__(self, function, *, n_objectives: int = 1, worst_fitness: float = 0.0, check_model=None):
+        if not callable(function):
+            raise TypeError(f"function must be callable as function(model, rng), got {function!r}")
+        if check_model is not None and not callable(check_model):
+            raise TypeError(f"check_model must be callable as check_model(model), got {check_model!r}")
+        if isinstance(n_objectives, bool) or not isinstance(n_objectives, int) or n_objectives < 1:
+            raise ValueError(f"n_objectives must be an integer >= 1, got {n_objectives!r}")
+        worst = float(worst_fitness)
+        if not np.isfinite(worst):
+            raise ValueError(f"worst_fitness must be finite, got {worst_fitness!r}")
+        self.function = function
+        self.n_objectives = n_objectives
+        self.worst_fitness = worst
+        self._check = check_model
+
+    def check_model(self, model) -> None:
+        if self._check is not None:
+            self._check(model)
+
+    def evaluate(self, model, rng=None) -> Evaluation:
+        from ..random import as_rng
+
+        result = self.function(model, as_rng(rng))
+        name = getattr(self.function, "__name__", repr(self.function))
+        if isinstance(result, Evaluation):
+            fitness, metrics = result.fitness, result.metrics
+        elif isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict):
+            fitness, metrics = result
+        else:
+            fitness, metrics = result, {}
+        fitness = np.asarray(fitness, dtype=np.float64)
+        expected = (model.n_pop,) if self.n_objectives == 1 else (model.n_pop, self.n_objectives)
+        if fitness.shape != expected:
+            raise ValueError(f"{name}(model, rng) must return a fitness of shape {expected} for this population "
+                             f"(or (fitness, metrics) or an Evaluation), got shape {fitness.shape}")
+        return Evaluation.from_raw(fitness, metrics, worst_fitness=self.worst_fitness)

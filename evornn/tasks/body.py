@@ -133,6 +133,14 @@ def _done_overload(body, p, state):
     return impl
 
 
+@njit(inline="always", error_model=ERROR_MODEL)
+def unit(z):
+    """`z` clipped to [0, 1]: a motor command, saturated (controllers with linear outputs,
+    an ESN's readout or an RNN's identity output, can ask for more than a motor gives;
+    a sigmoid's output passes unchanged). Numba-compiled."""
+    return min(max(z, 0.0), 1.0)
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def run_trials(params, y0, method, controller_dt, n_outputs, n_inputs, body, draws, max_steps, dt,
                steps_out, reward_out, state_out, diverged_out, trace):
@@ -242,12 +250,15 @@ class Body:
         World time per control step (passed to ``act``).
     n_draws : int
         Random numbers per trial for ``reset`` (0: deterministic starts).
+    state_names : sequence of str, optional
+        Names (with units) of the first state variables, for plots.
 
     Subclasses build `params` from their own keywords and may override :meth:`score`
     (the fitness from the trials; default: the mean summed reward) and :meth:`check_model`.
     """
 
-    def __init__(self, params, *, n_state: int, n_inputs: int, n_outputs: int, dt: float, n_draws: int = 0):
+    def __init__(self, params, *, n_state: int, n_inputs: int, n_outputs: int, dt: float, n_draws: int = 0,
+                 state_names=()):
         if type(params) not in _BODIES:
             raise TypeError(f"no body kernels registered for {type(params).__name__}; call register_body first")
         for name, arr in zip(params._fields, params, strict=True):
@@ -265,6 +276,9 @@ class Body:
         if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 0:
             raise ValueError(f"n_draws must be an integer >= 0, got {n_draws!r}")
         self.n_draws = int(n_draws)
+        self.state_names = tuple(str(name) for name in state_names)
+        if len(self.state_names) > self.n_state:
+            raise ValueError(f"state_names has {len(self.state_names)} names for {self.n_state} state variables")
 
     def check_model(self, model) -> None:
         """Raise ValueError if `model` cannot drive this body (inputs and outputs)."""
@@ -372,6 +386,27 @@ class BodyTask(Task):
         self.controller_dt = body.dt if controller_dt is None else positive_float("controller_dt", controller_dt)
         self.method = one_of("method", method, tuple(CONTROLLER_METHODS))
 
+    @classmethod
+    def from_spec(cls, body: str, *, max_steps: int, n_trials: int = 1, controller_dt: float | None = None,
+                  method: str = "euler", options: dict | None = None) -> BodyTask:
+        """A task on the body class that `body` names, built with the keywords `options`:
+        the ``[task] type = "body"`` of experiment files.
+
+        `body` is ``"path/to/file.py:ClassName"`` (relative to the working directory) or
+        ``"package.module:ClassName"``. Code outside evornn is imported only within
+        :func:`evornn.config.allow_imports` (``evornn run --allow-import``). For Dask, the
+        body's module must be importable on the workers.
+        """
+        from .._imports import import_object
+
+        body_class = import_object(body, where="body")
+        if not (isinstance(body_class, type) and issubclass(body_class, Body)):
+            raise TypeError(f"body = {body!r} must name a subclass of evornn.tasks.Body, got {body_class!r}")
+        if options is not None and not isinstance(options, dict):
+            raise TypeError(f"options must be a table of the body's keywords, got {options!r}")
+        return cls(body_class(**(options or {})), n_trials=n_trials, max_steps=max_steps,
+                   controller_dt=controller_dt, method=method)
+
     def check_model(self, model) -> None:
         self.body.check_model(model)
         check_step(model, self.controller_dt)
@@ -401,3 +436,9 @@ class BodyTask(Task):
         trials = self.run(model.take([0]), rng, trace_steps=self.max_steps)
         state = trials.trace.transpose(1, 0, 2)
         return {"t": self.body.dt * np.arange(1, self.max_steps + 1), "state": state, "outputs": state[:, 0]}
+
+    def plot(self, model, *, title=None):
+        """Individual 0's body state over time on every trial (:func:`evornn.plotting.plot_body`)."""
+        from ..plotting import plot_body
+
+        return plot_body(self.behaviour(model), names=self.body.state_names, title=title)

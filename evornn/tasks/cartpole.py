@@ -18,7 +18,7 @@ compiled, parallel loop (sensors -> network -> force -> physics), no Python per 
 with :math:`g = -9.8` m/s² (the literature's sign convention: :math:`\theta` grows in
 the direction the pole falls), :math:`\mu_c = 5 \cdot 10^{-4}`, :math:`\mu_p = 2 \cdot
 10^{-6}`. The force is :math:`F = 20 (z - 0.5)` N for a controller output
-:math:`z \in [0, 1]`, held for a control step of 0.02 s integrated as two RK4 steps of
+:math:`z \in [0, 1]` (clipped to it), held for a control step of 0.02 s integrated as two RK4 steps of
 0.01 s. A trial fails when :math:`|x| > 2.4` m or any :math:`|\theta_i| > 36°`. The
 **single pole** is the same cart with pole 1 only (Barto, Sutton and Anderson 1983, with
 the continuous-time model integrated the same way).
@@ -51,7 +51,7 @@ from ..models._activations import sincos
 from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, block_width, lanes_drive, lanes_output, lanes_params
 from ..models.ctrnn import CTRNNParams
 from .base import Evaluation, Task
-from .body import Body, Trials, register_body, run_body
+from .body import Body, Trials, register_body, run_body, unit
 
 GRAVITY = -9.8
 CART_MASS = 1.0
@@ -317,7 +317,7 @@ def _sense(body, p, state, u):
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _act(body, p, state, z, dt):
-    force = FORCE_MAG * 2.0 * (z[0] - 0.5)
+    force = FORCE_MAG * 2.0 * (unit(z[0]) - 0.5)
     two = 1.0 if body.config[0] == 2 else 0.0
     x, v, t1, w1, t2, w2 = state[0], state[1], state[2], state[3], state[4], state[5]
     x, v, t1, w1, t2, w2 = _rk4_scalar(force, two, False, x, v, t1, w1, t2, w2)

@@ -4,7 +4,7 @@ loop (rays -> network -> motors -> body), no Python per step.
 
 **The agent** (Beer 1996, 2003; the constants of Beer's ``VisualAgent``): a circular body
 of diameter 30 on the floor (y = 0) of an arena 400 wide, moving horizontally with velocity
-:math:`v = 5 (z_0 - z_1)` set by two motor outputs, stopped at the walls. Its eye has 7
+:math:`v = 5 (z_0 - z_1)` set by two motor outputs (each clipped to [0, 1]), stopped at the walls. Its eye has 7
 rays spread evenly over a visual angle of :math:`\pi/6` about the vertical, starting on the
 upper half of its perimeter; a ray's length :math:`L` is the distance to the first point of
 the object it meets, at most 220, and its sensor reads :math:`10 (220 - L) / 220`.
@@ -36,7 +36,7 @@ from numba import njit
 from .._checks import positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from .base import Evaluation, Task
-from .body import Body, Trials, register_body, run_body
+from .body import Body, Trials, register_body, run_body, unit
 
 BODY_RADIUS = 15.0
 ARENA_HALF_WIDTH = 200.0
@@ -133,7 +133,7 @@ def _sense(body, p, state, u):
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _act(body, p, state, z, dt):
-    velocity = VELOCITY_GAIN * (z[0] - z[1])
+    velocity = VELOCITY_GAIN * (unit(z[0]) - unit(z[1]))
     state[AGENT_X] = min(max(state[AGENT_X] + dt * velocity, -ARENA_HALF_WIDTH), ARENA_HALF_WIDTH)
     state[OBJECT_Y] -= dt * FALL_SPEED
     return 0.0

@@ -7,7 +7,7 @@ the body at height 12.5, at angle :math:`\phi \in [-\pi/6, \pi/6]` from the vert
 (positive: foot ahead of the hip). Each control step of length :math:`\Delta t`:
 
 1. The foot is down when the foot output exceeds 0.5 (then :math:`\omega = 0`); the swing
-   outputs give the forces :math:`F = 0.05\, z_F` and :math:`B = 0.05\, z_B`.
+   outputs (clipped to [0, 1]) give the forces :math:`F = 0.05\, z_F` and :math:`B = 0.05\, z_B`.
 2. A supporting leg pushes the body with :math:`f = F - B` while within its limits (or
    towards them from outside): :math:`v \leftarrow \operatorname{clip}(v + \Delta t f, \pm 6)`,
    :math:`x \leftarrow x + \Delta t\, v`, and the hip moves with the body.
@@ -59,7 +59,7 @@ from ..models._activations import atan, sincos
 from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, block_width, lanes_drive, lanes_output, lanes_params, lanes_state
 from ..models.ctrnn import CTRNNParams
 from .base import Evaluation, Task
-from .body import Body, Trials, register_body, run_body
+from .body import Body, Trials, register_body, run_body, unit
 
 LEG_LENGTH = 15.0
 HIP_HEIGHT = 12.5
@@ -163,7 +163,7 @@ class WalkerParams(NamedTuple):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _reset(body, p, trial, draws, state):
     n_legs = body.n_legs[0]
-    reset_legs(n_legs, state[2:].reshape((n_legs, 6)), state[:2])
+    reset_legs(n_legs, state[2:2 + 6 * n_legs].reshape((n_legs, 6)), state[:2])
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -175,7 +175,10 @@ def _sense(body, p, state, u):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _act(body, p, state, z, dt):
     n_legs = body.n_legs[0]
-    legs_step(n_legs, state[2:].reshape((n_legs, 6)), state[:2], z, dt)
+    motors = state[2 + 6 * n_legs:]  # the outputs clipped to [0, 1]
+    for q in range(3 * n_legs):
+        motors[q] = unit(z[q])
+    legs_step(n_legs, state[2:2 + 6 * n_legs].reshape((n_legs, 6)), state[:2], motors, dt)
     return 0.0
 
 
@@ -189,13 +192,14 @@ register_body(WalkerParams, reset=_reset, sense=_sense, act=_act, done=_done)
 
 class Walker(Body):
     """Beer's legged agent as a :class:`~evornn.tasks.body.Body`: one angle sensor and three
-    motors (foot, forward, backward) per leg; state ``(x, v)`` then each leg's
-    (angle, omega, foot, foot x, foot y, hip x)."""
+    motors (foot, forward, backward) per leg, each output clipped to [0, 1]; state
+    ``(x, v)``, then each leg's (angle, omega, foot, foot x, foot y, hip x), then the last
+    motor commands."""
 
     def __init__(self, n_legs: int = 1, *, dt: float = 0.1):
         if n_legs not in (1, 6):
             raise ValueError(f"n_legs must be 1 or 6, got {n_legs!r}")
-        super().__init__(WalkerParams(np.array([n_legs], dtype=np.int64)), n_state=2 + 6 * n_legs, n_inputs=n_legs,
+        super().__init__(WalkerParams(np.array([n_legs], dtype=np.int64)), n_state=2 + 9 * n_legs, n_inputs=n_legs,
                          n_outputs=3 * n_legs, dt=dt)
 
 
@@ -395,7 +399,7 @@ class WalkerTask(Task):
         """Individual 0 walking: ``t``, ``x``, ``velocity``, ``angle`` and ``foot``
         (shape (n_steps, n_legs)), and ``outputs`` (the angles) for generic plots."""
         trace = self.trials(model.take([0]), trace_steps=self.n_steps).trace[0]
-        legs = trace[:, 2:].reshape(self.n_steps, self.n_legs, 6)
+        legs = trace[:, 2:2 + 6 * self.n_legs].reshape(self.n_steps, self.n_legs, 6)
         t = self.dt * np.arange(1, self.n_steps + 1)
         angle, foot = legs[:, :, ANGLE], legs[:, :, FOOT]
         return {"t": t, "x": trace[:, 0], "velocity": trace[:, 1], "angle": angle, "foot": foot, "outputs": angle}

@@ -113,4 +113,11 @@ def run_fixed(method, params, y, t0, dt, step0, n_steps, u, record_every, y_rec)
 
 def run_generic(model, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> None:
     """Run the generic per-individual kernels (the path every model supports)."""
-    for_params(run_fixed, model.params)(method_code, model.params, y, t0, dt, step0, n_steps, u, record_every, y_rec)
+    run_layout(model.params, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec)
+
+
+def run_layout(params, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> None:
+    """:func:`run_fixed` with `params` in any registered layout (a model's own, or the
+    specialised one a model's ``fixed_step`` hook builds); units are then what the layout
+    says (individuals, or blocks of them)."""
+    for_params(run_fixed, params)(method_code, params, y, t0, dt, step0, n_steps, u, record_every, y_rec)

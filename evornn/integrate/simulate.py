@@ -10,8 +10,8 @@ import numpy as np
 from .._checks import check_memory, one_of, positive_float, positive_int
 from .._numba import check_threads, threads
 from ..errors import StepSizeWarning
-from ..models.base import Model
-from .fixed_step import METHOD_CODES, STAGE_OFFSETS, run_generic
+from ..models.base import Model, fast_path
+from .fixed_step import METHOD_CODES, STAGE_OFFSETS, run_generic, run_layout
 from .inputs import InputSchedule
 from .trajectory import Trajectory, diverged_mask
 
@@ -182,7 +182,8 @@ def _simulate_fixed(model, y0, t0, dt, n_steps, method, schedule, record_every, 
     for step0 in range(0, n_steps, chunk):
         count = min(chunk, n_steps - step0)
         u = schedule.chunk(step0, count, t0, dt, offsets)
-        if not (fast and model._fixed_step_fast(code, y, t0, dt, step0, count, u, record_every, y_rec)):
+        hook = fast_path(model.params, "fixed_step") if fast else None
+        if hook is None or not hook(model.params, run_layout, code, y, t0, dt, step0, count, u, record_every, y_rec):
             run_generic(model, code, y, t0, dt, step0, count, u, record_every, y_rec)
     t = t0 + dt * record_every * np.arange(n_rec)
     return Trajectory(

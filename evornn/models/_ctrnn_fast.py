@@ -1,9 +1,12 @@
 """Specialised data layouts that make the CTRNN's fixed-step integration fast.
 
-Both layouts run through the generic :func:`evornn.integrate.fixed_step.run_fixed` loop;
-they differ from :class:`CTRNNParams` only in how the population is laid out, and carry a
-per-unit scratch area (each unit is advanced by one thread at a time, so it is never
-shared) so that the hot loop allocates nothing.
+The model offers them through the interface (:func:`evornn.models.base.register_fast_paths`):
+:func:`run_fast` is the CTRNN's ``fixed_step`` hook, which lays the population out and hands
+it to the integrators' generic loop (passed in, so that models never import the integrators),
+and :data:`LANES_LAYOUT` serves the closed loop of bodies, through the lane kernels
+registered for :class:`CTRNNLanes`. Both layouts differ from :class:`CTRNNParams` only in
+how the population is laid out, and carry a per-unit scratch area (each unit is advanced by
+one thread at a time, so it is never shared) so that the hot loop allocates nothing.
 
 * **Lanes** (small networks): a block of ``width`` individuals (``LANES`` unless a caller
   asks for wider blocks, which amortise each loop's set-up over more lanes) keeps the
@@ -27,11 +30,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .._numba import ERROR_MODEL, FASTMATH, aligned_copy, aligned_zeros
-from ..integrate.fixed_step import run_fixed
-from ._activations import logistic_into
-from .base import register_kernels
-from .ctrnn import CTRNNParams, ctrnn_output, drive_into
+from .._numba import ERROR_MODEL, FASTMATH, aligned_copy, aligned_empty, aligned_zeros
+from .._vecmath import logistic_into
+from ._ctrnn_kernels import CTRNNParams, ctrnn_output, drive_into
+from .base import Lanes, register_fast_paths, register_kernels, register_lane_kernels
 
 LANES = 16
 # Blocks this wide for large batches (see block_width): the set-up of each short loop over
@@ -170,15 +172,18 @@ def lanes_params(params: CTRNNParams, width: int = LANES) -> CTRNNLanes:
     )
 
 
-def run_fast(params: CTRNNParams, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> None:
-    """Integrate with the faster layout for this network size; same contract as `run_fixed`."""
+def run_fast(params: CTRNNParams, run, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
+    """Integrate with the faster layout for this network size: the CTRNN's ``fixed_step``
+    hook. `run` is the integrators' generic loop, ``run(layout_params, method_code, y, t0,
+    dt, step0, n_steps, u, record_every, y_rec)``, with the contract of
+    :func:`evornn.integrate.fixed_step.run_fixed`."""
     n_pop, n = params.tau.shape
     if n > MAX_LANES_NEURONS:
         # Cache-line-aligned copies: with rows of a multiple of four neurons, no vector
         # load of the weights then straddles two cache lines.
         rows = CTRNNRows(*(aligned_copy(field) for field in params), scratch=aligned_zeros((n_pop, 3, n)))
-        run_fixed(method_code, rows, y, t0, dt, step0, n_steps, u, record_every, y_rec)
-        return
+        run(rows, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec)
+        return True
     n_u, n_c, _, n_inputs = u.shape
     width = block_width(n_pop, n, n_inputs)
     fast = lanes_params(params, width)
@@ -191,12 +196,13 @@ def run_fast(params: CTRNNParams, method_code, y, t0, dt, step0, n_steps, u, rec
     ).reshape(n_u, n_c, n_blocks, n_inputs * width)
     n_rec = y_rec.shape[0]
     rec_lanes = np.zeros((n_rec, n_blocks, n * width))
-    run_fixed(method_code, fast, y_lanes, t0, dt, step0, n_steps, u_lanes, record_every, rec_lanes)
+    run(fast, method_code, y_lanes, t0, dt, step0, n_steps, u_lanes, record_every, rec_lanes)
     y[:] = _from_lanes(y_lanes, n_pop, n)
     first = step0 // record_every + 1  # records this call wrote (record 0 is the caller's)
     last = (step0 + n_steps) // record_every
     if last >= first:
         y_rec[first:last + 1] = _from_lanes(rec_lanes[first:last + 1], n_pop, n)
+    return True
 
 
 def _from_lanes(a: np.ndarray, n_pop: int, n: int) -> np.ndarray:
@@ -205,3 +211,38 @@ def _from_lanes(a: np.ndarray, n_pop: int, n: int) -> np.ndarray:
     n_blocks, width = a.shape[-2], a.shape[-1] // n
     blocks = a.reshape(*lead, n_blocks, n, width)
     return np.moveaxis(blocks, -1, -2).reshape(*lead, n_blocks * width, n)[..., :n_pop, :]
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def lane_load(params, p, y0, work, b, lane, y):
+    """Individual `p` of `params` (a ``CTRNNParams``) and its state ``y0[p]`` into `lane`
+    of block `b` of `work` (a ``CTRNNLanes``) and of `y`. Numba-compiled; no validation."""
+    n, width = params.tau.shape[1], work.tau.shape[2]
+    for i in range(n):
+        work.tau[b, i, lane] = params.tau[p, i]
+        work.bias[b, i, lane] = params.bias[p, i]
+        work.gain[b, i, lane] = params.gain[p, i]
+        for j in range(n):
+            work.weights[b, i, j, lane] = params.weights[p, i, j]
+        for k in range(params.input_weights.shape[2]):
+            work.input_weights[b, i, k, lane] = params.input_weights[p, i, k]
+        y[i * width + lane] = y0[p, i]
+
+
+def lanes_work(params: CTRNNParams, width: int, n_blocks: int) -> CTRNNLanes:
+    """Empty blocks of `width` lanes for the closed loop of bodies, filled by
+    :func:`lane_load` (lanes not loaded hold a harmless network: tau 1, the rest 0)."""
+    n, n_inputs = params.tau.shape[1], params.input_weights.shape[2]
+    tau = aligned_empty((n_blocks, n, width))
+    tau[...] = 1.0
+    return CTRNNLanes(tau=tau, bias=aligned_zeros((n_blocks, n, width)), gain=aligned_zeros((n_blocks, n, width)),
+                      weights=aligned_zeros((n_blocks, n, n, width)),
+                      input_weights=aligned_zeros((n_blocks, n, n_inputs, width)),
+                      scratch=aligned_zeros((n_blocks, 3, n * width)))
+
+
+#: The CTRNN's lanes for closed loops (see :class:`evornn.models.base.Lanes`).
+LANES_LAYOUT = Lanes(max_state=MAX_LANES_NEURONS, width=block_width, work=lanes_work)
+
+register_lane_kernels(CTRNNLanes, load=lane_load, output=lanes_output, drive=lanes_drive)
+register_fast_paths(CTRNNParams, fixed_step=run_fast, lanes=LANES_LAYOUT)

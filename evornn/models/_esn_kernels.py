@@ -18,7 +18,7 @@ from numba import njit, prange
 
 from .._checks import one_of
 from .._numba import ERROR_MODEL, FASTMATH
-from ._activations import tanh_into
+from .._vecmath import tanh_into
 from .base import register_kernels
 
 ACTIVATIONS = ("tanh", "identity")
@@ -59,7 +59,7 @@ def reservoir_step(x, params, p, u, fb, out, z, scratch):
 
     `z` and `scratch` are work arrays of the state's size. The pre-activations are
     gathered first and tanh is applied to all of them at once by the vectorised
-    :func:`~evornn.models._activations.tanh_into`. Numba-compiled; `out` must not alias `x`.
+    :func:`~evornn._vecmath.tanh_into`. Numba-compiled; `out` must not alias `x`.
     """
     indptr = params.indptr[p]
     indices = params.indices[p]

@@ -4,7 +4,7 @@ The generic path calls a model's per-step ``rhs`` kernel, which evaluates one sc
 exponential per gate unit and allocates its scratch every step. These kernels run many
 steps of one network per thread with its scratch allocated once: the gate pre-activations
 are row-by-row dot products the compiler vectorises, and the gate nonlinearities go through
-the vectorised :func:`~evornn.models._activations.logistic_into` and ``tanh_into`` (a few
+the vectorised :func:`~evornn._vecmath.logistic_into` and ``tanh_into`` (a few
 units in the last place from NumPy's; ``tests/models/test_rnn.py`` checks both paths
 against the NumPy references to 1e-12). Same arguments and recording rules as
 :func:`evornn.integrate.fixed_step.run_fixed` with the map method; results do not depend on
@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._numba import ERROR_MODEL, FASTMATH
-from ._activations import logistic_into, tanh_into
+from .._vecmath import logistic_into, tanh_into
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")

@@ -25,6 +25,7 @@ inlined the old kernel are rebuilt.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -45,6 +46,118 @@ def register_kernels(params_type: type, *, rhs, output, jac=None) -> None:
     if not (isinstance(params_type, type) and issubclass(params_type, tuple) and hasattr(params_type, "_fields")):
         raise TypeError(f"params_type must be a NamedTuple class, got {params_type!r}")
     _KERNELS[params_type] = {"rhs": rhs, "output": output, "jac": jac}
+
+
+_FAST: dict[type, dict[str, object]] = {}
+_LANE_KERNELS: dict[type, dict[str, object]] = {}
+
+
+@dataclass(frozen=True)
+class Lanes:
+    """A model's SIMD layout for closed loops: blocks of ``width`` trials with the trial
+    innermost, so that every loop over a block's lanes compiles to vector code.
+
+    Attributes
+    ----------
+    max_state : int
+        Lanes serve networks of at most this many state variables.
+    width : callable
+        ``width(n_items, n_state, n_inputs) -> int``: lanes per block for a batch.
+    work : callable
+        ``work(params, width, n_blocks) -> NamedTuple``: the per-block buffers that
+        :func:`lane_load` fills with an individual's parameters; its class has lane
+        kernels registered with :func:`register_lane_kernels`.
+    """
+
+    max_state: int
+    width: object
+    work: object
+
+
+def register_fast_paths(params_type: type, *, fixed_step=None, lanes: Lanes | None = None) -> None:
+    """Register a model's specialised paths, offered through the interface (no tool tests
+    a model's concrete type):
+
+    - ``fixed_step(params, run, method_code, y, t0, dt, step0, n_steps, u, record_every,
+      y_rec) -> bool``: fixed-step integration with the contract of
+      :func:`evornn.integrate.fixed_step.run_fixed`, in a faster layout; ``run`` is that
+      generic loop (called with the layout's own params), passed in so that models never
+      import the integrators. Returning False declines (the generic kernels run).
+    - ``lanes``: a :class:`Lanes` layout for the closed loop of bodies.
+    """
+    if not (isinstance(params_type, type) and issubclass(params_type, tuple) and hasattr(params_type, "_fields")):
+        raise TypeError(f"params_type must be a NamedTuple class, got {params_type!r}")
+    _FAST[params_type] = {"fixed_step": fixed_step, "lanes": lanes}
+
+
+def fast_path(params, name: str):
+    """The ``fixed_step`` hook or the :class:`Lanes` layout registered for ``type(params)``, or None."""
+    return _FAST.get(type(params), {}).get(name)
+
+
+def register_lane_kernels(work_type: type, *, load, output, drive) -> None:
+    """Register the compiled lane kernels of a :class:`Lanes` layout's work buffers::
+
+        load(params, p, y0, work, b, lane, y)    # individual p's parameters and state y0[p] into lane
+        output(y, work, b, out)                  # the outputs of block b, (n_outputs * width,) by row
+        drive(y, z, work, b, u, out)             # dy/dt of block b; z holds output(y) (the CTRNN's rates)
+
+    with ``y`` and ``out`` of shape ``(n_state * width,)`` and ``u`` ``(n_inputs * width,)``,
+    each row's lanes contiguous.
+    """
+    _LANE_KERNELS[work_type] = {"load": load, "output": output, "drive": drive}
+
+
+def _lane_kernel(work_numba_type, name):
+    cls = getattr(work_numba_type, "instance_class", None)
+    if cls not in _LANE_KERNELS:
+        raise TypeError(f"no lane kernels registered for {work_numba_type}")
+    return _LANE_KERNELS[cls][name]
+
+
+def lane_load(params, p, y0, work, b, lane, y):
+    """Stub: the registered lane ``load`` of ``type(work)`` (compiled code only)."""
+    raise NotImplementedError("lane_load is only callable from Numba-compiled code")
+
+
+def lane_output(y, work, b, out):
+    """Stub: the registered lane ``output`` of ``type(work)`` (compiled code only)."""
+    raise NotImplementedError("lane_output is only callable from Numba-compiled code")
+
+
+def lane_drive(y, z, work, b, u, out):
+    """Stub: the registered lane ``drive`` of ``type(work)`` (compiled code only)."""
+    raise NotImplementedError("lane_drive is only callable from Numba-compiled code")
+
+
+@overload(lane_load, inline="always")
+def _lane_load_overload(params, p, y0, work, b, lane, y):
+    kernel = _lane_kernel(work, "load")
+
+    def impl(params, p, y0, work, b, lane, y):
+        kernel(params, p, y0, work, b, lane, y)
+
+    return impl
+
+
+@overload(lane_output, inline="always")
+def _lane_output_overload(y, work, b, out):
+    kernel = _lane_kernel(work, "output")
+
+    def impl(y, work, b, out):
+        kernel(y, work, b, out)
+
+    return impl
+
+
+@overload(lane_drive, inline="always")
+def _lane_drive_overload(y, z, work, b, u, out):
+    kernel = _lane_kernel(work, "drive")
+
+    def impl(y, z, work, b, u, out):
+        kernel(y, z, work, b, u, out)
+
+    return impl
 
 
 def _kernel(params_numba_type, name):
@@ -251,10 +364,6 @@ class Model:
         from ..integrate.stepper import Stepper
 
         return Stepper(self, dt=dt, method=method, y0=y0)
-
-    def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
-        """Hook for a specialised fixed-step layout; False means "use the generic kernels"."""
-        return False
 
     def min_timescale(self) -> float | None:
         """The fastest time constant, for the step-size warning (None: unknown)."""

@@ -34,7 +34,8 @@ from numba import njit
 from .._checks import as_float_array, check_memory, one_of, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from ..random import as_rng
-from .base import DiscreteModel, register_kernels
+from ._rnn_fast import run_gru, run_lstm
+from .base import DiscreteModel, register_fast_paths, register_kernels
 
 OUTPUT_ACTIVATIONS = {"identity": 0, "tanh": 1, "logistic": 2}
 
@@ -200,6 +201,15 @@ def gru_output(h, prm, p, out):
 register_kernels(GRUParams, rhs=gru_rhs, output=gru_output)
 
 
+def _gru_fixed_step(params, run, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
+    """The GRU's ``fixed_step`` hook: whole runs with the gates' vectorised nonlinearities."""
+    run_gru(params.w_in, params.w_rec, params.bias, y, step0, n_steps, u, record_every, y_rec)
+    return True
+
+
+register_fast_paths(GRUParams, fixed_step=_gru_fixed_step)
+
+
 # ---------------------------------------------------------------------- LSTM
 class LSTMParams(NamedTuple):
     w_in: np.ndarray  # (n_pop, 4, H, K): input i, forget f, cell g, output o
@@ -235,6 +245,15 @@ def lstm_output(y, prm, p, out):
 
 
 register_kernels(LSTMParams, rhs=lstm_rhs, output=lstm_output)
+
+
+def _lstm_fixed_step(params, run, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
+    """The LSTM's ``fixed_step`` hook: whole runs with the gates' vectorised nonlinearities."""
+    run_lstm(params.w_in, params.w_rec, params.bias, params.peep, y, step0, n_steps, u, record_every, y_rec)
+    return True
+
+
+register_fast_paths(LSTMParams, fixed_step=_lstm_fixed_step)
 
 
 # ---------------------------------------------------------------------- second order
@@ -507,13 +526,6 @@ class GRU(RNN):
         return {"w_in": (3, n_hidden, n_inputs), "w_rec": (3, n_hidden, n_hidden), "bias": (3, n_hidden),
                 "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
 
-    def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
-        from ._rnn_fast import run_gru
-
-        prm = self.params
-        run_gru(prm.w_in, prm.w_rec, prm.bias, y, step0, n_steps, u, record_every, y_rec)
-        return True
-
 
 class LSTM(RNN):
     """Long short-term memory with a forget gate (Gers, Schmidhuber and Cummins 2000) and
@@ -528,13 +540,6 @@ class LSTM(RNN):
     def shapes(cls, n_hidden, n_inputs, n_outputs):
         return {"w_in": (4, n_hidden, n_inputs), "w_rec": (4, n_hidden, n_hidden), "bias": (4, n_hidden),
                 "peep": (3, n_hidden), "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
-
-    def _fixed_step_fast(self, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec) -> bool:
-        from ._rnn_fast import run_lstm
-
-        prm = self.params
-        run_lstm(prm.w_in, prm.w_rec, prm.bias, prm.peep, y, step0, n_steps, u, record_every, y_rec)
-        return True
 
     @property
     def n_state(self) -> int:

@@ -30,6 +30,14 @@ owns only its physics. The built-in cart-pole, walker, categorisation agent and 
 robot are bodies, and so is a user's body in a file of their own
 (``experiments/bodies/pendulum_swingup.py``).
 
+**Lanes.** A body may also register lane forms of its kernels
+(:func:`register_body_lanes`), working on a block of trials at once with the trial
+innermost, ``state`` of shape ``(n_state, width)``. When the model offers lanes too
+(:class:`evornn.models.base.Lanes`: the CTRNN does), :func:`run_trials_lanes` runs the
+block in SIMD instructions (the controller's sigmoid and the body's sines included), and a
+lane whose trial ends takes the next at once. Neither side knows the other's type: the
+loop calls both through their registries.
+
 Dispatch is by the parameters' class, as for models (:mod:`evornn.models.base`): no
 compiled function is passed as an argument, so evornn's own bodies load from Numba's cache
 in every new process; a body defined outside evornn compiles once per process.
@@ -39,6 +47,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numba import njit, prange
 from numba.extending import overload
@@ -46,11 +55,16 @@ from numba.extending import overload
 from .._checks import one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH, for_params
 from ..integrate.fixed_step import EULER, HEUN, MAP, RK4, rk_step
-from ..models.base import output
+from ..models.base import fast_path, lane_drive, lane_load, lane_output, output
 from ._simulation import check_step
 from .base import Evaluation, Task
 
 _BODIES: dict[type, dict[str, object]] = {}
+#: Trials longer than this run one per thread: in lanes, the last long trial of a block
+#: would keep the whole block busy.
+LANES_MAX_STEPS = 10_000
+#: Blocks of lanes per thread (a few, so that threads balance).
+LANE_JOBS_PER_THREAD = 4
 CONTROLLER_METHODS = {"euler": EULER, "heun": HEUN, "rk4": RK4}
 
 
@@ -133,6 +147,93 @@ def _done_overload(body, p, state):
     return impl
 
 
+_BODY_LANES: dict[type, dict[str, object]] = {}
+
+
+def register_body_lanes(params_type: type, *, reset, sense, act, done) -> None:
+    """Register lane forms of a body's kernels, for blocks of trials with the trial
+    innermost (see "Lanes" in the module docstring)::
+
+        reset(body, p, trial, draws, state, lane)      # column `lane` of state (n_state, width)
+        sense(body, state, u)                          # u (n_inputs, width), every lane
+        act(body, state, z, dt, ok, reward, scratch)   # z (n_outputs, width); reward (width,) out;
+                                                       # lanes where ok is False are not counted
+        done(body, state, out)                         # out (width,) bool
+
+    Each must do for every lane what the per-trial kernel does for one trial (tested).
+    """
+    if params_type not in _BODIES:
+        raise TypeError(f"register the body's kernels with register_body first ({params_type!r})")
+    _BODY_LANES[params_type] = {"reset": reset, "sense": sense, "act": act, "done": done}
+
+
+def _lane_body_kernel(params_numba_type, name):
+    cls = getattr(params_numba_type, "instance_class", None)
+    if cls not in _BODY_LANES:
+        raise TypeError(f"no lane kernels registered for the body {params_numba_type}")
+    return _BODY_LANES[cls][name]
+
+
+def body_reset_lane(body, p, trial, draws, state, lane):
+    """Stub: the registered lane ``reset`` of ``type(body)`` (compiled code only)."""
+    raise NotImplementedError("body_reset_lane is only callable from Numba-compiled code")
+
+
+def body_sense_lanes(body, state, u):
+    """Stub: the registered lane ``sense`` of ``type(body)`` (compiled code only)."""
+    raise NotImplementedError("body_sense_lanes is only callable from Numba-compiled code")
+
+
+def body_act_lanes(body, state, z, dt, ok, reward, scratch):
+    """Stub: the registered lane ``act`` of ``type(body)`` (compiled code only)."""
+    raise NotImplementedError("body_act_lanes is only callable from Numba-compiled code")
+
+
+def body_done_lanes(body, state, out):
+    """Stub: the registered lane ``done`` of ``type(body)`` (compiled code only)."""
+    raise NotImplementedError("body_done_lanes is only callable from Numba-compiled code")
+
+
+@overload(body_reset_lane, inline="always")
+def _reset_lane_overload(body, p, trial, draws, state, lane):
+    kernel = _lane_body_kernel(body, "reset")
+
+    def impl(body, p, trial, draws, state, lane):
+        kernel(body, p, trial, draws, state, lane)
+
+    return impl
+
+
+@overload(body_sense_lanes, inline="always")
+def _sense_lanes_overload(body, state, u):
+    kernel = _lane_body_kernel(body, "sense")
+
+    def impl(body, state, u):
+        kernel(body, state, u)
+
+    return impl
+
+
+@overload(body_act_lanes, inline="always")
+def _act_lanes_overload(body, state, z, dt, ok, reward, scratch):
+    kernel = _lane_body_kernel(body, "act")
+
+    def impl(body, state, z, dt, ok, reward, scratch):
+        kernel(body, state, z, dt, ok, reward, scratch)
+
+    return impl
+
+
+@overload(body_done_lanes, inline="always")
+def _done_lanes_overload(body, state, out):
+    kernel = _lane_body_kernel(body, "done")
+
+    def impl(body, state, out):
+        kernel(body, state, out)
+
+    return impl
+
+
 @njit(inline="always", error_model=ERROR_MODEL)
 def unit(z):
     """`z` clipped to [0, 1]: a motor command, saturated (controllers with linear outputs,
@@ -142,7 +243,7 @@ def unit(z):
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def run_trials(params, y0, method, controller_dt, n_outputs, n_inputs, body, draws, max_steps, dt,
+def run_trials(params, y0, method, controller_dt, n_outputs, n_motors, n_inputs, body, draws, max_steps, dt,
                steps_out, reward_out, state_out, diverged_out, trace):
     """The closed loop of every individual ``p`` on every trial ``s`` (job ``p * n_trials + s``).
 
@@ -154,6 +255,9 @@ def run_trials(params, y0, method, controller_dt, n_outputs, n_inputs, body, dra
         The controllers' state at the start of every trial.
     method : int
         ``MAP``, ``EULER``, ``HEUN`` or ``RK4`` (see :mod:`evornn.integrate.fixed_step`).
+    n_outputs, n_motors, n_inputs : int
+        The controller's outputs, how many of them the body reads (a non-finite one ends
+        the trial as diverged), and the sensor readings.
     body : NamedTuple of arrays
         The body's parameters (selects the body's kernels).
     draws : ndarray, shape (n_trials, n_draws)
@@ -186,7 +290,7 @@ def run_trials(params, y0, method, controller_dt, n_outputs, n_inputs, body, dra
             body_sense(body, p, state, u)
             rk_step(method, steps * controller_dt, y, params, p, u, u, u, controller_dt, k1, k2, k3, k4, tmp)
             output(y, params, p, z)
-            for q in range(n_outputs):
+            for q in range(n_motors):
                 if not np.isfinite(z[q]):
                     diverged = True
             if diverged:
@@ -206,6 +310,100 @@ def run_trials(params, y0, method, controller_dt, n_outputs, n_inputs, body, dra
         diverged_out[p, s] = diverged
 
 
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _load_trial(params, y0, body, draws, task, n_pop, work, b, lane, y, state):
+    """Trial `task` (individual ``task % n_pop``, trial ``task // n_pop``) into `lane`."""
+    p, s = task % n_pop, task // n_pop
+    lane_load(params, p, y0, work, b, lane, y)
+    body_reset_lane(body, p, s, draws[s], state, lane)
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def run_trials_lanes(params, work, width, n_jobs, y0, controller_dt, n_outputs, n_motors, n_inputs, body, draws,
+                     max_steps, dt, steps_out, reward_out, state_out, diverged_out):
+    """:func:`run_trials` in SIMD lanes: block `job` of `work` (the model's lane layout)
+    runs the tasks ``job, job + n_jobs, ...`` (task ``s * n_pop + p``) `width` at a time,
+    the trial innermost, and a lane whose trial ends takes the next task at once. The
+    controller takes Euler steps of `controller_dt`; `n_motors` outputs are checked for
+    divergence. Each trial's arithmetic is the same in any lane, so results do not depend
+    on the number of blocks or threads. The final state of a diverged trial is
+    unspecified. Numba-compiled; writes into the ``*_out`` arrays; no validation."""
+    n_pop, n = y0.shape
+    n_tasks = n_pop * draws.shape[0]
+    n_body = state_out.shape[2]
+    for job in prange(n_jobs):
+        y = np.zeros(n * width)
+        dy = np.empty(n * width)
+        z = np.empty(n_outputs * width)
+        z2 = z.reshape((n_outputs, width))
+        u = np.empty(n_inputs * width)
+        u2 = u.reshape((n_inputs, width))  # indexed by the lane alone, so that loads vectorise
+        state = np.zeros((n_body, width))
+        scratch = np.zeros((n_body, width))
+        reward = np.zeros(width)
+        ok = np.zeros(width, dtype=np.bool_)
+        ended = np.zeros(width, dtype=np.bool_)
+        steps = np.zeros(width, dtype=np.int64)
+        total = np.zeros(width)
+        trial = np.full(width, -1, dtype=np.int64)
+        taken = 0  # tasks this block has started: the next is job + taken * n_jobs
+        n_busy = 0
+        for lane in range(width):
+            if job + taken * n_jobs < n_tasks:
+                _load_trial(params, y0, body, draws, job + taken * n_jobs, n_pop, work, job, lane, y, state)
+                trial[lane] = job + taken * n_jobs
+                taken += 1
+                n_busy += 1
+        fresh = True
+        while n_busy > 0:
+            body_sense_lanes(body, state, u2)
+            # z holds the outputs of y: each step computes them once, for the motors now
+            # and (the CTRNN's firing rates) for the derivative in the next step.
+            if fresh:
+                lane_output(y, work, job, z)
+            lane_drive(y, z, work, job, u, dy)
+            for q in range(n * width):
+                y[q] += controller_dt * dy[q]
+            lane_output(y, work, job, z)
+            fresh = False
+            for lane in range(width):
+                ok[lane] = trial[lane] >= 0
+            for q in range(n_motors):
+                for lane in range(width):
+                    ok[lane] = ok[lane] & np.isfinite(z2[q, lane])
+            body_act_lanes(body, state, z2, dt, ok, reward, scratch)
+            body_done_lanes(body, state, ended)
+            any_ended = False
+            for lane in range(width):
+                good = ok[lane] & np.isfinite(reward[lane])
+                total[lane] += reward[lane] if good else 0.0
+                steps[lane] += 1 if good else 0
+                end = (trial[lane] >= 0) & (~good | (steps[lane] >= max_steps) | ended[lane])
+                ended[lane] = end
+                any_ended |= end
+            if not any_ended:
+                continue
+            for lane in range(width):
+                if not ended[lane]:
+                    continue
+                p, s = trial[lane] % n_pop, trial[lane] // n_pop
+                steps_out[p, s] = steps[lane]
+                reward_out[p, s] = total[lane]
+                diverged_out[p, s] = not (ok[lane] and np.isfinite(reward[lane]))
+                for r in range(n_body):
+                    state_out[p, s, r] = state[r, lane]
+                steps[lane] = 0
+                total[lane] = 0.0
+                if job + taken * n_jobs < n_tasks:
+                    _load_trial(params, y0, body, draws, job + taken * n_jobs, n_pop, work, job, lane, y, state)
+                    trial[lane] = job + taken * n_jobs
+                    taken += 1
+                    fresh = True
+                else:
+                    trial[lane] = -1
+                    n_busy -= 1
+
+
 @dataclass(frozen=True)
 class Trials:
     """What a population did on a body's trials (see :func:`run_body`).
@@ -218,7 +416,7 @@ class Trials:
     reward : ndarray, shape (n_pop, n_trials)
         Sum of the rewards over the steps taken.
     state : ndarray, shape (n_pop, n_trials, n_body_state)
-        The body's final state.
+        The body's final state (unspecified where the trial diverged).
     diverged : ndarray of bool, shape (n_pop, n_trials)
         Trials ended by a non-finite controller output or reward.
     trace : ndarray, shape (n_traced, n_trace_steps, n_body_state)
@@ -280,6 +478,12 @@ class Body:
         if len(self.state_names) > self.n_state:
             raise ValueError(f"state_names has {len(self.state_names)} names for {self.n_state} state variables")
 
+    @property
+    def lanes(self) -> bool:
+        """Whether this body runs in SIMD lanes (it has lane kernels registered; a subclass
+        may say no for some of its configurations)."""
+        return type(self.params) in _BODY_LANES
+
     def check_model(self, model) -> None:
         """Raise ValueError if `model` cannot drive this body (inputs and outputs)."""
         if model.n_inputs != self.n_inputs or model.n_outputs < self.n_outputs:
@@ -306,7 +510,8 @@ def controller_method(model, method: str) -> int:
 
 
 def run_body(body: Body, model, *, n_trials: int, max_steps: int, controller_dt: float | None = None,
-             method: str = "euler", draws=None, trace_jobs: int = 0, trace_steps: int = 0) -> Trials:
+             method: str = "euler", draws=None, trace_jobs: int = 0, trace_steps: int = 0,
+             lanes: bool | None = None) -> Trials:
     """Run every individual of `model` on `n_trials` trials of `body` in one compiled call.
 
     Parameters
@@ -325,6 +530,10 @@ def run_body(body: Body, model, *, n_trials: int, max_steps: int, controller_dt:
     trace_jobs, trace_steps : int
         Record the body's state after each of the first `trace_steps` steps of the first
         `trace_jobs` jobs (job ``p * n_trials + s``).
+    lanes : bool, optional
+        Run in SIMD lanes (True), one trial per thread (False), or choose (None: lanes when
+        the model and the body offer them, the controller takes Euler steps, nothing is
+        traced, the batch fills a block and trials are at most 10,000 steps).
 
     Returns
     -------
@@ -347,9 +556,28 @@ def run_body(body: Body, model, *, n_trials: int, max_steps: int, controller_dt:
     state, diverged = np.zeros((*shape, body.n_state)), np.empty(shape, dtype=np.bool_)
     trace = np.full((min(trace_jobs, model.n_pop * n_trials), min(trace_steps, max_steps), body.n_state), np.nan)
     y0 = np.ascontiguousarray(model.initial_state(), dtype=np.float64)
-    for_params(run_trials, model.params, body.params)(
-        model.params, y0, code, dt_c, model.n_outputs, body.n_inputs, body.params, draws, max_steps, body.dt,
-        steps, reward, state, diverged, trace)
+    layout = fast_path(model.params, "lanes")
+    width = layout.width(model.n_pop * n_trials, model.n_state, model.n_inputs) if layout is not None else 0
+    fits = (layout is not None and body.lanes and code == EULER and trace.shape[0] == 0
+            and model.n_state <= layout.max_state and model.n_pop * n_trials >= width and max_steps <= LANES_MAX_STEPS)
+    if lanes is None:
+        lanes = fits
+    elif lanes and not fits:
+        raise ValueError("lanes=True needs a model and a body that offer lanes, Euler steps, no trace, at least a "
+                         f"block of trials and at most {LANES_MAX_STEPS} steps")
+    if lanes:
+        # A lane costs a fraction of a scalar step, but the last long trial of a block keeps
+        # its lanes busy: long trials and small batches run one trial per thread instead.
+        # The choice depends on the task alone, never on the thread count.
+        n_jobs = max(1, min(-(-model.n_pop * n_trials // width), LANE_JOBS_PER_THREAD * numba.get_num_threads()))
+        work = layout.work(model.params, width, n_jobs)
+        for_params(run_trials_lanes, model.params, body.params)(
+            model.params, work, width, n_jobs, y0, dt_c, model.n_outputs, body.n_outputs, body.n_inputs, body.params,
+            draws, max_steps, body.dt, steps, reward, state, diverged)
+    else:
+        for_params(run_trials, model.params, body.params)(
+            model.params, y0, code, dt_c, model.n_outputs, body.n_outputs, body.n_inputs, body.params, draws, max_steps,
+            body.dt, steps, reward, state, diverged, trace)
     return Trials(steps=steps, reward=reward, state=state, diverged=diverged, trace=trace)
 
 

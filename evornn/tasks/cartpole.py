@@ -23,13 +23,15 @@ the direction the pole falls), :math:`\mu_c = 5 \cdot 10^{-4}`, :math:`\mu_p = 2
 **single pole** is the same cart with pole 1 only (Barto, Sutton and Anderson 1983, with
 the continuous-time model integrated the same way).
 
-**Speed.** Batches of 16 trials or more with CTRNN controllers run in SIMD lanes (blocks
-of 16 trials, or 128 for batches of 512 or more), each block refilling a lane from its
-queue of trials as soon as that lane's cart falls: each cart's two RK4 steps stay in
-registers in one vectorised loop (sine and cosine in plain arithmetic, within one unit in
-the last place of NumPy's), and each network's firing rates are computed once per step.
-Other controllers, traces and trials over 10,000 steps take the one-trial-per-thread loop;
-the two count the same steps (tested).
+**Speed.** The cart-pole is a body (:class:`CartPole`) with lane kernels: with a
+controller that offers lanes (the CTRNN), batches of 16 trials or more of at most 10,000
+steps run in SIMD lanes (:func:`evornn.tasks.body.run_trials_lanes`; blocks of 16 trials,
+or 128 for batches of 512 or more), each block refilling a lane from its queue of trials as
+soon as that lane's cart falls: each cart's two RK4 steps stay in registers in one
+vectorised loop (sine and cosine in plain arithmetic, within one unit in the last place of
+NumPy's), and each network's firing rates are computed once per step. Other controllers,
+traces and longer trials take the one-trial-per-thread loop; the two count the same steps
+(tested).
 
 References: A. Wieland, "Evolving neural network controllers for unstable systems",
 IJCNN 1991; F. Gomez and R. Miikkulainen, "Solving non-Markovian control tasks with
@@ -41,17 +43,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .._checks import one_of, positive_float, positive_int
 from .._numba import CONTRACT, ERROR_MODEL, FASTMATH
-from ..models._activations import sincos
-from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, block_width, lanes_drive, lanes_output, lanes_params
-from ..models.ctrnn import CTRNNParams
+from .._vecmath import sincos
 from .base import Evaluation, Task
-from .body import Body, Trials, register_body, run_body, unit
+from .body import Body, Trials, register_body, register_body_lanes, run_body, unit
 
 GRAVITY = -9.8
 CART_MASS = 1.0
@@ -66,10 +65,6 @@ TRACK_LIMIT = 2.4
 ANGLE_LIMIT = 36.0 * np.pi / 180.0
 # Sensor scaling of the ESP / NEAT code: x / 4.8, x' / 2, theta / 0.52, theta' / 2.
 SCALE = np.array([4.8, 2.0, 0.52, 2.0, 0.52, 2.0])
-# Blocks of SIMD lanes per thread for CTRNN controllers (a few, so that threads balance).
-LANE_JOBS_PER_THREAD = 4
-# Trials longer than this run one individual per thread (see CartPoleTask._balance).
-LANES_MAX_STEPS = 10_000
 # Gruau et al.'s anti-wiggle term sums over the last 100 steps of a 1000-step trial.
 WIGGLE_WINDOW = 100
 
@@ -159,131 +154,6 @@ def _rk4_scalar(force, two, vector, s0, s1, s2, s3, s4, s5):
             s4 + h / 6.0 * (a4 + 2.0 * b4 + 2.0 * c4 + d4), s5 + h / 6.0 * (a5 + 2.0 * b5 + 2.0 * c5 + d5))
 
 
-@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
-def _rk4_lanes(body, force, n_poles):
-    """Two RK4 steps of `TAU` (one control step) for a block of carts, ``body`` (6, width)
-    in place under `force` (width,).
-
-    Each cart's whole step stays in registers, so the one loop over lanes compiles to SIMD
-    code (sine and cosine included); compiled without reassociation for :func:`sincos`.
-    Numba-compiled; no validation.
-    """
-    two = 1.0 if n_poles == 2 else 0.0
-    for lane in range(body.shape[1]):
-        f = force[lane]
-        x, v, t1, w1, t2, w2 = body[0, lane], body[1, lane], body[2, lane], body[3, lane], body[4, lane], body[5, lane]
-        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, x, v, t1, w1, t2, w2)
-        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, x, v, t1, w1, t2, w2)
-        body[0, lane], body[1, lane], body[2, lane] = x, v, t1
-        body[3, lane], body[4, lane], body[5, lane] = w1, t2, w2
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _load_lane(params, y0, starts, task, n_pop, work, job, lane, y, body, recent):
-    """Put trial `task` (individual ``task % n_pop``, start ``task // n_pop``) in `lane`
-    of block `job` of `work`: the network's parameters and state, the cart's start."""
-    p, s = task % n_pop, task // n_pop
-    n = params.tau.shape[1]
-    for i in range(n):
-        work.tau[job, i, lane] = params.tau[p, i]
-        work.bias[job, i, lane] = params.bias[p, i]
-        work.gain[job, i, lane] = params.gain[p, i]
-        for j in range(n):
-            work.weights[job, i, j, lane] = params.weights[p, i, j]
-        for k in range(params.input_weights.shape[2]):
-            work.input_weights[job, i, k, lane] = params.input_weights[p, i, k]
-        y[i * work.tau.shape[2] + lane] = y0[p, i]
-    for q in range(6):
-        body[q, lane] = starts[s, q]
-    for q in range(WIGGLE_WINDOW):
-        recent[q, lane] = 0.0
-
-
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _balance_lanes(params, work, y0, starts, n_poles, velocities, max_steps, controller_dt, steps_out, wiggle_out):
-    """:func:`_balance` for CTRNN controllers (`params`, a ``CTRNNParams``), a block of
-    trials at a time, the trial innermost (see :mod:`evornn.models._ctrnn_fast`), so that
-    every loop over lanes compiles to SIMD code. Block `job` of `work` (a ``CTRNNLanes``)
-    runs the trials ``job, job + n_jobs, ...`` (trial ``s * n_pop + p``: individual `p`
-    from start `s`); a lane whose cart fails takes the next trial at once, so lanes stay
-    busy. Each trial's arithmetic is the same in any lane, so results do not depend on the
-    number of blocks or threads. Numba-compiled."""
-    n_pop, n = params.tau.shape[0], params.tau.shape[1]
-    n_trials = n_pop * starts.shape[0]
-    n_jobs, width = work.tau.shape[0], work.tau.shape[2]
-    n_inputs = 2 * (1 + n_poles) if velocities else 1 + n_poles
-    for job in prange(n_jobs):
-        y = np.zeros(n * width)
-        dy = np.empty(n * width)
-        z = np.empty(n * width)
-        u = np.empty(n_inputs * width)
-        u2 = u.reshape((n_inputs, width))  # indexed by the lane alone, so that loads vectorise
-        body = np.zeros((6, width))
-        force = np.empty(width)
-        recent = np.zeros((WIGGLE_WINDOW, width))
-        steps = np.zeros(width, dtype=np.int64)
-        slot = np.zeros(width, dtype=np.int64)
-        trial = np.full(width, -1, dtype=np.int64)
-        taken = 0  # trials this block has started: the next is job + taken * n_jobs
-        n_busy = 0
-        reloaded = True
-        for lane in range(width):
-            if job + taken * n_jobs < n_trials:
-                _load_lane(params, y0, starts, job + taken * n_jobs, n_pop, work, job, lane, y, body, recent)
-                trial[lane] = job + taken * n_jobs
-                taken += 1
-                n_busy += 1
-        while n_busy > 0:
-            k = 0
-            for q in range(2 + 2 * n_poles):
-                if velocities or q % 2 == 0:
-                    for lane in range(width):
-                        u2[k, lane] = body[q, lane] / SCALE[q]
-                    k += 1
-            # z holds the firing rates of y: each step computes them once, for the force
-            # now and for the network's derivative in the next step.
-            if reloaded:
-                lanes_output(y, work, job, z)
-            lanes_drive(y, z, work, job, u, dy)
-            for q in range(n * width):
-                y[q] += controller_dt * dy[q]
-            lanes_output(y, work, job, z)
-            reloaded = False
-            for lane in range(width):
-                force[lane] = FORCE_MAG * 2.0 * (z[lane] - 0.5)
-            _rk4_lanes(body, force, n_poles)
-            for lane in range(width):
-                if trial[lane] < 0:
-                    continue
-                # A non-finite force ends a trial before this step, as in the one-individual loop.
-                done = not np.isfinite(force[lane])
-                if not done:
-                    # The ring slot is steps % WIGGLE_WINDOW, kept without a division.
-                    recent[slot[lane], lane] = (abs(body[0, lane]) + abs(body[1, lane])
-                                                + abs(body[2, lane]) + abs(body[3, lane]))
-                    slot[lane] = slot[lane] + 1 if slot[lane] < WIGGLE_WINDOW - 1 else 0
-                    steps[lane] += 1
-                    done = (steps[lane] == max_steps or abs(body[0, lane]) > TRACK_LIMIT
-                            or abs(body[2, lane]) > ANGLE_LIMIT or (n_poles == 2 and abs(body[4, lane]) > ANGLE_LIMIT))
-                if done:
-                    p, s = trial[lane] % n_pop, trial[lane] // n_pop
-                    steps_out[p, s] = steps[lane]
-                    total = 0.0
-                    for q in range(WIGGLE_WINDOW):
-                        total += recent[q, lane]
-                    wiggle_out[p, s] = total
-                    steps[lane] = 0
-                    slot[lane] = 0
-                    if job + taken * n_jobs < n_trials:
-                        _load_lane(params, y0, starts, job + taken * n_jobs, n_pop, work, job, lane, y, body, recent)
-                        trial[lane] = job + taken * n_jobs
-                        taken += 1
-                        reloaded = True
-                    else:
-                        trial[lane] = -1
-                        n_busy -= 1
-
-
 class CartPoleParams(NamedTuple):
     """The cart-pole's trials: start states and the configuration (poles, velocity sensors)."""
 
@@ -337,6 +207,61 @@ def _done(body, p, state):
 
 
 register_body(CartPoleParams, reset=_reset, sense=_sense, act=_act, done=_done)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _reset_lane(body, p, trial, draws, state, lane):
+    for q in range(6):
+        state[q, lane] = body.starts[trial, q]
+    for q in range(6, N_CARTPOLE_STATE):
+        state[q, lane] = 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _sense_lanes(body, state, u):
+    n_poles, velocities = body.config[0], body.config[1]
+    k = 0
+    for q in range(2 + 2 * n_poles):
+        if velocities or q % 2 == 0:
+            for lane in range(state.shape[1]):
+                u[k, lane] = state[q, lane] / SCALE[q]
+            k += 1
+
+
+@njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
+def _act_lanes(body, state, z, dt, ok, reward, scratch):
+    """:func:`_act` for a block of carts: each cart's two RK4 steps stay in registers, so
+    the one loop over lanes compiles to SIMD code (sine and cosine included); compiled
+    without reassociation for :func:`sincos`."""
+    two = 1.0 if body.config[0] == 2 else 0.0
+    width = state.shape[1]
+    for lane in range(width):
+        f = FORCE_MAG * 2.0 * (unit(z[0, lane]) - 0.5)
+        x, v, t1, w1, t2, w2 = state[0, lane], state[1, lane], state[2, lane], state[3, lane], state[4, lane], \
+            state[5, lane]
+        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, x, v, t1, w1, t2, w2)
+        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, x, v, t1, w1, t2, w2)
+        state[0, lane], state[1, lane], state[2, lane] = x, v, t1
+        state[3, lane], state[4, lane], state[5, lane] = w1, t2, w2
+        state[FORCE, lane] = f
+        reward[lane] = 0.0
+    for lane in range(width):
+        if ok[lane]:
+            slot = int(state[SLOT, lane])
+            state[RING + slot, lane] = abs(state[0, lane]) + abs(state[1, lane]) + abs(state[2, lane]) \
+                + abs(state[3, lane])
+            state[SLOT, lane] = slot + 1 if slot < WIGGLE_WINDOW - 1 else 0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _done_lanes(body, state, out):
+    two = body.config[0] == 2
+    for lane in range(state.shape[1]):
+        out[lane] = ((abs(state[0, lane]) > TRACK_LIMIT) | (abs(state[2, lane]) > ANGLE_LIMIT)
+                     | (two & (abs(state[4, lane]) > ANGLE_LIMIT)))
+
+
+register_body_lanes(CartPoleParams, reset=_reset_lane, sense=_sense_lanes, act=_act_lanes, done=_done_lanes)
 
 
 class CartPole(Body):
@@ -479,27 +404,6 @@ class CartPoleTask(Task):
         wiggle : ndarray, shape (n_pop, n_starts)
             ``sum(|x| + |x'| + |theta_1| + |theta_1'|)`` over the last 100 steps.
         """
-        self.check_model(model)
-        starts = self._starts(starts)
-        max_steps = self.max_steps if max_steps is None else positive_int("max_steps", max_steps)
-        n_trials = model.n_pop * starts.shape[0]
-        if (type(model.params) is CTRNNParams and model.n_state <= MAX_LANES_NEURONS
-                and n_trials >= LANES and max_steps <= LANES_MAX_STEPS):
-            # CTRNN controllers run in SIMD lanes (sine, cosine and the sigmoid vectorised).
-            # A lane costs a fraction of a scalar step, but the last long trial of a block
-            # keeps all its lanes busy: long trials (100,000-step balancing) and small
-            # batches run one individual per thread instead. The choice depends on the
-            # task alone, never on the thread count.
-            steps = np.empty((model.n_pop, starts.shape[0]), dtype=np.int64)
-            wiggle = np.empty((model.n_pop, starts.shape[0]))
-            y0 = np.ascontiguousarray(model.initial_state())
-            width = block_width(n_trials, model.n_state, self.n_inputs)
-            n_jobs = max(1, min(-(-n_trials // width), LANE_JOBS_PER_THREAD * numba.get_num_threads()))
-            work = lanes_params(model.params.__class__(*(field[:1] for field in model.params)), width)
-            work = work._replace(**{name: np.repeat(getattr(work, name), n_jobs, axis=0) for name in work._fields})
-            _balance_lanes(model.params, work, y0, starts, self.n_poles, self.velocities, max_steps,
-                           self.controller_dt, steps, wiggle)
-            return steps, wiggle
         trials = self.trials(model, starts, max_steps)
         return trials.steps, trials.state[..., RING:].sum(axis=2)
 
@@ -509,15 +413,16 @@ class CartPoleTask(Task):
             raise ValueError(f"starts must have shape (n_starts, 6), got {starts.shape}")
         return starts
 
-    def trials(self, model, starts=None, max_steps: int | None = None, *, trace_steps: int = 0) -> Trials:
-        """Every individual from every start state through the generic closed loop (see
-        :func:`run_body`; :meth:`balance` takes SIMD lanes where it can, with the same steps)."""
+    def trials(self, model, starts=None, max_steps: int | None = None, *, trace_steps: int = 0,
+               lanes: bool | None = None) -> Trials:
+        """Every individual from every start state through the closed loop (see
+        :func:`run_body`: in SIMD lanes where the controller offers them)."""
         self.check_model(model)
         starts = self._starts(starts)
         max_steps = self.max_steps if max_steps is None else positive_int("max_steps", max_steps)
         body = CartPole(starts, n_poles=self.n_poles, velocities=self.velocities)
         return run_body(body, model, n_trials=starts.shape[0], max_steps=max_steps, controller_dt=self.controller_dt,
-                        trace_jobs=1 if trace_steps else 0, trace_steps=trace_steps)
+                        trace_jobs=1 if trace_steps else 0, trace_steps=trace_steps, lanes=lanes)
 
     def behaviour(self, model, max_steps: int = 3000) -> dict[str, np.ndarray]:
         """Individual 0 from the start state, for at most `max_steps` steps: ``t`` (s),

@@ -33,8 +33,10 @@ feet on both sides, between :math:`(\min x_L + \min x_R)/2` and
 :math:`(\max x_L + \max x_R)/2`. Leg :math:`l` reads input :math:`l` and outputs
 :math:`3l, 3l + 1, 3l + 2` (foot, forward force, backward force).
 
-**Speed.** A batch of 16 or more one-legged walkers with CTRNN controllers runs in SIMD
-lanes (blocks of 16 walkers, or 128 for batches of 512 or more): every loop over walkers
+**Speed.** The walker is a body (:class:`Walker`) with lane kernels for one leg: a batch
+of 16 or more one-legged walkers whose controllers offer lanes (the CTRNN) runs in SIMD
+lanes (:func:`evornn.tasks.body.run_trials_lanes`; blocks of 16 walkers, or 128 for
+batches of 512 or more): every loop over walkers
 compiles to vector code, the network's sigmoid and the leg's arctangent, sine and cosine
 included (plain-arithmetic versions within one or two units in the last place of NumPy's),
 with both the stance and the swing update computed and one selected. Other controllers,
@@ -51,15 +53,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .._checks import positive_float
 from .._numba import CONTRACT, ERROR_MODEL, FASTMATH
-from ..models._activations import atan, sincos
-from ..models._ctrnn_fast import LANES, MAX_LANES_NEURONS, block_width, lanes_drive, lanes_output, lanes_params, lanes_state
-from ..models.ctrnn import CTRNNParams
+from .._vecmath import atan, sincos
 from .base import Evaluation, Task
-from .body import Body, Trials, register_body, run_body, unit
+from .body import Body, Trials, register_body, register_body_lanes, run_body, unit
 
 LEG_LENGTH = 15.0
 HIP_HEIGHT = 12.5
@@ -202,17 +202,35 @@ class Walker(Body):
         super().__init__(WalkerParams(np.array([n_legs], dtype=np.int64)), n_state=2 + 9 * n_legs, n_inputs=n_legs,
                          n_outputs=3 * n_legs, dt=dt)
 
+    @property
+    def lanes(self) -> bool:
+        """Lanes serve the one-legged walker (six legs need the polygon of support)."""
+        return self.params.n_legs[0] == 1
 
-# Rows of the one-legged bodies in a block of lanes (_walk_lanes).
-_X, _V, _ANGLE, _OMEGA, _FOOT_X, _FOOT_Y, _HIP_X, _BAD = range(8)
+
+# Rows of a one-legged body's state (the layout of Walker's state for one leg).
+_X, _V, _ANGLE, _OMEGA, _FOOT, _FOOT_X, _FOOT_Y, _HIP_X, _MOTORS = 0, 1, 2, 3, 4, 5, 6, 7, 8
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _reset_lane(body, p, trial, draws, state, lane):
+    for q in range(state.shape[0]):
+        state[q, lane] = 0.0
+    state[_ANGLE, lane] = FORWARD_LIMIT
+    state[_FOOT_X, lane] = LEG_LENGTH * np.sin(FORWARD_LIMIT)
+    state[_FOOT_Y, lane] = HIP_HEIGHT + LEG_LENGTH * np.cos(FORWARD_LIMIT)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _sense_lanes(body, state, u):
+    for lane in range(state.shape[1]):
+        u[0, lane] = state[_ANGLE, lane] * 5.0 / FORWARD_LIMIT
 
 
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
-def _leg_lanes(body, rates, dt, out):
-    """:func:`legs_step` for a block of one-legged bodies, ``body`` (8, width) (rows ``_X``
-    to ``_HIP_X``; ``_BAD`` counts the steps whose forces were not finite), driven by the
-    firing rates of their networks (``rates`` lane-innermost: foot, forward, backward
-    first); the new state goes to `out`, another (8, width) array.
+def _act_lanes(body, state, z, dt, ok, reward, scratch):
+    """:func:`legs_step` for a block of one-legged bodies, ``state`` (11, width), driven by
+    the rows ``z[0:3]`` (foot, forward, backward) of the controllers' outputs.
 
     Both the stance and the swing update are computed and one is selected, so that the
     loop over lanes compiles to SIMD code (arctangent, sine and cosine included). The
@@ -220,29 +238,26 @@ def _leg_lanes(body, rates, dt, out):
     always below the hip (``dy >= 15 cos(pi / 6)``). Compiled without reassociation for
     :func:`sincos` and :func:`atan`. Numba-compiled; no validation.
     """
-    width = body.shape[1]
+    width = state.shape[1]
     # Every candidate value is computed, then selected (`&` and `|` rather than `and` and
     # `or`, which branch): a branch in the loop would make masked loads and stores, which
-    # are slow on some processors. Each array is indexed by the lane alone: an index such
-    # as ``width + lane`` could be negative as far as the compiler knows, and its
-    # wraparound check would turn contiguous loads into gathers. The new state goes to
-    # another array: storing a value just loaded from the same place would be dropped,
-    # which again leaves a conditional store.
-    foot, forward_rate, backward_rate = rates[:width], rates[width:2 * width], rates[2 * width:3 * width]
+    # are slow on some processors. The new state goes to `scratch` and is copied back:
+    # storing a value just loaded from the same place would be dropped, which again leaves
+    # a conditional store.
     for lane in range(width):
-        angle, omega, v = body[_ANGLE, lane], body[_OMEGA, lane], body[_V, lane]
-        down = foot[lane] > 0.5
-        forward = forward_rate[lane] * MAX_LEG_FORCE
-        backward = backward_rate[lane] * MAX_LEG_FORCE
-        out[_BAD, lane] = body[_BAD, lane] + (0.0 if np.isfinite(forward) & np.isfinite(backward) else 1.0)
+        angle, omega, v = state[_ANGLE, lane], state[_OMEGA, lane], state[_V, lane]
+        command, forward_command, backward_command = unit(z[0, lane]), unit(z[1, lane]), unit(z[2, lane])
+        down = command > 0.5
+        forward = forward_command * MAX_LEG_FORCE
+        backward = backward_command * MAX_LEG_FORCE
         f = forward - backward
         pushes = down & (((angle >= BACKWARD_LIMIT) & (angle <= FORWARD_LIMIT)) | ((angle < BACKWARD_LIMIT) & (f < 0.0))
                          | ((angle > FORWARD_LIMIT) & (f > 0.0)))
         v = min(max(v + dt * (f if pushes else 0.0), -MAX_VELOCITY), MAX_VELOCITY)
-        hip = body[_HIP_X, lane] + dt * v
-        out[_X, lane] = body[_X, lane] + dt * v
-        out[_HIP_X, lane] = hip
-        foot_x, foot_y = body[_FOOT_X, lane], body[_FOOT_Y, lane]
+        hip = state[_HIP_X, lane] + dt * v
+        scratch[_X, lane] = state[_X, lane] + dt * v
+        scratch[_HIP_X, lane] = hip
+        foot_x, foot_y = state[_FOOT_X, lane], state[_FOOT_Y, lane]
         stance_angle = atan((foot_x - hip) / (foot_y - HIP_HEIGHT))
         stance_omega = (stance_angle - angle) / dt
         swing_omega = min(max(omega + dt * MAX_TORQUE * (backward - forward), -MAX_OMEGA), MAX_OMEGA)
@@ -254,44 +269,29 @@ def _leg_lanes(body, rates, dt, out):
         swing_x = hip + LEG_LENGTH * sine
         swing_y = HIP_HEIGHT + LEG_LENGTH * cosine
         foot_x = foot_x if down else swing_x
-        out[_ANGLE, lane] = stance_angle if down else swing_angle
-        out[_OMEGA, lane] = stance_omega if down else swing_omega
-        out[_FOOT_X, lane] = foot_x
-        out[_FOOT_Y, lane] = foot_y if down else swing_y
+        scratch[_ANGLE, lane] = stance_angle if down else swing_angle
+        scratch[_OMEGA, lane] = stance_omega if down else swing_omega
+        scratch[_FOOT, lane] = 1.0 if down else 0.0
+        scratch[_FOOT_X, lane] = foot_x
+        scratch[_FOOT_Y, lane] = foot_y if down else swing_y
         # An unsupported body, or one whose foot is far behind, stops.
-        out[_V, lane] = v if down & (hip - foot_x <= STUCK_DISTANCE) else 0.0
+        scratch[_V, lane] = v if down & (hip - foot_x <= STUCK_DISTANCE) else 0.0
+        scratch[_MOTORS, lane] = command
+        scratch[_MOTORS + 1, lane] = forward_command
+        scratch[_MOTORS + 2, lane] = backward_command
+        reward[lane] = 0.0
+    for q in range(_MOTORS + 3):
+        for lane in range(width):
+            state[q, lane] = scratch[q, lane]
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _walk_lanes(work, y0, n_steps, dt, distance_out):
-    """:func:`_walk` for one leg and CTRNN controllers in blocks of lanes (`work`, a
-    ``CTRNNLanes``; `y0` (n_blocks, n * width) lane-innermost): every loop over lanes
-    compiles to SIMD code, and each network's firing rates are computed once per step.
-    ``distance_out[b, lane]`` = final x, NaN if the network diverged. Numba-compiled."""
-    n_blocks, n, width = work.tau.shape
-    for b in prange(n_blocks):
-        y = y0[b].copy()
-        dy = np.empty(n * width)
-        rates = np.empty(n * width)
-        u = np.empty(width)
-        bodies = np.zeros((2, 8, width))  # this step's and the next step's
-        for lane in range(width):
-            bodies[0, _ANGLE, lane] = FORWARD_LIMIT
-            bodies[0, _FOOT_X, lane] = LEG_LENGTH * np.sin(FORWARD_LIMIT)
-            bodies[0, _FOOT_Y, lane] = HIP_HEIGHT + LEG_LENGTH * np.cos(FORWARD_LIMIT)
-        lanes_output(y, work, b, rates)
-        for step in range(n_steps):
-            body, new_body = bodies[step % 2], bodies[1 - step % 2]
-            for lane in range(width):
-                u[lane] = body[_ANGLE, lane] * 5.0 / FORWARD_LIMIT
-            lanes_drive(y, rates, work, b, u, dy)
-            for q in range(n * width):
-                y[q] += dt * dy[q]
-            lanes_output(y, work, b, rates)
-            _leg_lanes(body, rates, dt, new_body)
-        body = bodies[n_steps % 2]
-        for lane in range(width):
-            distance_out[b, lane] = np.nan if body[_BAD, lane] != 0.0 else body[_X, lane]
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _done_lanes(body, state, out):
+    for lane in range(state.shape[1]):
+        out[lane] = False
+
+
+register_body_lanes(WalkerParams, reset=_reset_lane, sense=_sense_lanes, act=_act_lanes, done=_done_lanes)
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -367,25 +367,15 @@ class WalkerTask(Task):
 
     def _run(self, model) -> np.ndarray:
         """Final x of every individual (NaN where its network diverged)."""
-        self.check_model(model)
-        if (self.n_legs == 1 and type(model.params) is CTRNNParams
-                and model.n_pop >= LANES and model.n_state <= MAX_LANES_NEURONS):
-            # CTRNN controllers of one leg run in SIMD lanes; the results are the same.
-            width = block_width(model.n_pop, model.n_state, 1)
-            work = lanes_params(model.params, width)
-            n_blocks = work.tau.shape[0]
-            distances = np.empty((n_blocks, width))
-            y0 = np.ascontiguousarray(model.initial_state())
-            _walk_lanes(work, lanes_state(y0, width), self.n_steps, self.dt, distances)
-            return distances.reshape(-1)[: model.n_pop]
         trials = self.trials(model)
         return np.where(trials.diverged[:, 0], np.nan, trials.state[:, 0, 0])
 
-    def trials(self, model, trace_steps: int = 0) -> Trials:
-        """Every individual's walk through the generic closed loop (see :func:`run_body`)."""
+    def trials(self, model, trace_steps: int = 0, lanes: bool | None = None) -> Trials:
+        """Every individual's walk through the closed loop (see :func:`run_body`; one-legged
+        walkers with controllers that offer lanes run in SIMD lanes)."""
         self.check_model(model)
         return run_body(self.body, model, n_trials=1, max_steps=self.n_steps, trace_jobs=1 if trace_steps else 0,
-                        trace_steps=trace_steps)
+                        trace_steps=trace_steps, lanes=lanes)
 
     def evaluate(self, model, rng=None) -> Evaluation:
         velocity = self._run(model) / (self.n_steps * self.dt)

@@ -148,11 +148,11 @@ def test_body_errors_name_what_is_wrong(pendulum_class, monkeypatch):
             BodyTask.from_spec("no/such/body.py:Body", max_steps=10)
         with pytest.raises(ConfigError, match="has no 'Pendulumm'"):
             BodyTask.from_spec(PENDULUM + "m", max_steps=10)
-        with pytest.raises(TypeError, match="subclass of evornn.tasks.Body"):
+        with pytest.raises(TypeError, match=r"subclass of evornn\.tasks\.Body"):
             BodyTask.from_spec("experiments/bodies/pendulum_swingup.py:act", max_steps=10)
         with pytest.raises(TypeError, match="max_torquee"):
             BodyTask.from_spec(PENDULUM, max_steps=10, options={"max_torquee": 3.0})
-    with pytest.raises(ConfigError, match="must be 'package.module:Name'"):
+    with pytest.raises(ConfigError, match=r"must be 'package\.module:Name'"):
         BodyTask.from_spec("pendulum", max_steps=10)
 
 

@@ -2,7 +2,7 @@ import numpy as np
 from numba import njit
 
 from evornn._numba import CONTRACT
-from evornn.models._activations import atan, logistic_into, sincos, tanh_into
+from evornn._vecmath import atan, logistic_into, sincos, tanh_into
 
 
 @njit(fastmath=CONTRACT)

@@ -1,11 +1,12 @@
-"""Activation functions as Numba kernels.
+"""Elementary functions as vectorisable Numba kernels: the activations of the models
+(logistic, tanh) and the sine, cosine and arctangent of the bodies.
 
 This machine's Numba has no vector math library, so a loop that calls ``math.exp`` runs one
 element at a time. :func:`logistic_into` computes the exponential with plain arithmetic
 (Cody-Waite range reduction, a degree-13 Taylor polynomial and an exponent built from the
 bits of a float), which the compiler vectorises. Its relative error against
 ``1 / (1 + numpy.exp(-x))`` is a few units in the last place (tested in
-``tests/models/test_activations.py``).
+``tests/test_vecmath.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._numba import CONTRACT, ERROR_MODEL
+from ._numba import CONTRACT, ERROR_MODEL
 
 _LOG2E = 1.4426950408889634
 # ln 2 split so that k * _LN2_HI is exact for |k| < 2**11 (Cody and Waite).

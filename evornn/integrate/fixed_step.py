@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .._kernels import rhs
 from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ..models.base import rhs
 
 MAP, EULER, HEUN, RK4 = 0, 1, 2, 3
 METHOD_CODES = {"map": MAP, "euler": EULER, "heun": HEUN, "rk4": RK4}

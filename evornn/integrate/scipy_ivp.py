@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from .._kernels import _jac_one, _rhs_one
 from .._numba import for_params
-from ..models.base import _jac_one, _rhs_one
 from .trajectory import Trajectory
 
 _IMPLICIT = ("BDF", "Radau", "LSODA")

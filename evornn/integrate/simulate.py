@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 
 from .._checks import check_memory, one_of, positive_float, positive_int
+from .._kernels import fast_path, is_model
 from .._numba import check_threads, threads
 from ..errors import StepSizeWarning
-from ..models.base import Model, fast_path
 from .fixed_step import METHOD_CODES, STAGE_OFFSETS, run_generic, run_layout
 from .inputs import InputSchedule
 from .trajectory import Trajectory, diverged_mask
@@ -24,7 +24,7 @@ MAX_STEPS = 2**53
 
 
 def simulate(
-    model: Model,
+    model,
     y0=None,
     *,
     dt: float | None = None,
@@ -97,7 +97,7 @@ def simulate(
     >>> traj.y.shape
     (1001, 1, 2)
     """
-    if not isinstance(model, Model):
+    if not is_model(model):
         raise TypeError(f"model must be an evornn Model, got {type(model).__name__}")
     continuous = model.time == "continuous"
     if method is None:
@@ -193,7 +193,7 @@ def _simulate_fixed(model, y0, t0, dt, n_steps, method, schedule, record_every, 
     )
 
 
-def simulate_quietly(model: Model, dt, **kwargs) -> Trajectory:
+def simulate_quietly(model, dt, **kwargs) -> Trajectory:
     """`simulate` without the step-size warning, with `dt` passed only to continuous models.
 
     For tools that simulate many times (tasks at every generation, analyses over grids) and

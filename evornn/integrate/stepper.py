@@ -12,8 +12,8 @@ import numpy as np
 from numba import njit, prange
 
 from .._checks import positive_float
+from .._kernels import output
 from .._numba import ERROR_MODEL, FASTMATH, for_params
-from ..models.base import output
 from .fixed_step import EULER, HEUN, MAP, RK4, rk_step
 
 METHODS = {"euler": EULER, "heun": HEUN, "rk4": RK4}

@@ -1,274 +1,39 @@
-"""The model interface that every evornn tool relies on, and the dispatch of per-individual
-kernels.
+"""The model interface that every evornn tool relies on.
 
-Each model module defines a ``NamedTuple`` of batched parameter arrays (axis 0 indexes
-individuals) and three Numba kernels for one individual ``p``::
-
-    rhs(t, y, params, p, u, out)     # dy/dt (continuous) or the next state (discrete)
-    output(y, params, p, out)        # what a task reads
-    jac(t, y, params, p, u, out)     # d rhs / d y, shape (n_state, n_state)
-
-and registers them with :func:`register_kernels`. Integrators and analyses call the stubs
-:func:`rhs`, :func:`output` and :func:`jac` of this module inside their own parallel loops;
-Numba resolves each stub at compile time from the type of ``params``. No compiled function
-is passed as an argument and no closure is built by a factory, so ``cache=True`` works and a
-new process (a test subprocess, a Dask worker) loads every kernel from disk instead of
-compiling it. The stubs' implementations are not cached themselves: a cached caller holds
-their compiled code, and a cache index naming a params class from outside evornn could
-not be loaded where that class cannot be imported (see :func:`evornn._numba.for_params`).
-
-Numba's cache does not track dependencies across files: after editing a model kernel,
-delete the ``__pycache__`` folders (or ``NUMBA_CACHE_DIR``) so that cached integrators that
-inlined the old kernel are rebuilt.
+A model is a ``NamedTuple`` of batched parameter arrays (axis 0 indexes individuals) with
+per-individual Numba kernels registered for its class (``rhs``, ``output``, ``jac``; see
+:mod:`evornn._kernels`, re-exported here), and a :class:`Model` subclass that validates,
+holds the parameters immutably and dispatches.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 import numpy as np
-from numba import njit, prange
-from numba.extending import overload
 
 from .._checks import as_float_array, batched
-from .._numba import ERROR_MODEL, FASTMATH, for_params
-
-_KERNELS: dict[type, dict[str, object]] = {}
-
-
-def register_kernels(params_type: type, *, rhs, output, jac=None) -> None:
-    """Register the compiled kernels of the model whose parameters are `params_type`.
-
-    `jac` may be None: the Jacobian then comes from central finite differences of `rhs`.
-    """
-    if not (isinstance(params_type, type) and issubclass(params_type, tuple) and hasattr(params_type, "_fields")):
-        raise TypeError(f"params_type must be a NamedTuple class, got {params_type!r}")
-    _KERNELS[params_type] = {"rhs": rhs, "output": output, "jac": jac}
-
-
-_FAST: dict[type, dict[str, object]] = {}
-_LANE_KERNELS: dict[type, dict[str, object]] = {}
-
-
-@dataclass(frozen=True)
-class Lanes:
-    """A model's SIMD layout for closed loops: blocks of ``width`` trials with the trial
-    innermost, so that every loop over a block's lanes compiles to vector code.
-
-    Attributes
-    ----------
-    max_state : int
-        Lanes serve networks of at most this many state variables.
-    width : callable
-        ``width(n_items, n_state, n_inputs) -> int``: lanes per block for a batch.
-    work : callable
-        ``work(params, width, n_blocks) -> NamedTuple``: the per-block buffers that
-        :func:`lane_load` fills with an individual's parameters; its class has lane
-        kernels registered with :func:`register_lane_kernels`.
-    """
-
-    max_state: int
-    width: object
-    work: object
-
-
-def register_fast_paths(params_type: type, *, fixed_step=None, lanes: Lanes | None = None) -> None:
-    """Register a model's specialised paths, offered through the interface (no tool tests
-    a model's concrete type):
-
-    - ``fixed_step(params, run, method_code, y, t0, dt, step0, n_steps, u, record_every,
-      y_rec) -> bool``: fixed-step integration with the contract of
-      :func:`evornn.integrate.fixed_step.run_fixed`, in a faster layout; ``run`` is that
-      generic loop (called with the layout's own params), passed in so that models never
-      import the integrators. Returning False declines (the generic kernels run).
-    - ``lanes``: a :class:`Lanes` layout for the closed loop of bodies.
-    """
-    if not (isinstance(params_type, type) and issubclass(params_type, tuple) and hasattr(params_type, "_fields")):
-        raise TypeError(f"params_type must be a NamedTuple class, got {params_type!r}")
-    _FAST[params_type] = {"fixed_step": fixed_step, "lanes": lanes}
-
-
-def fast_path(params, name: str):
-    """The ``fixed_step`` hook or the :class:`Lanes` layout registered for ``type(params)``, or None."""
-    return _FAST.get(type(params), {}).get(name)
-
-
-def register_lane_kernels(work_type: type, *, load, output, drive) -> None:
-    """Register the compiled lane kernels of a :class:`Lanes` layout's work buffers::
-
-        load(params, p, y0, work, b, lane, y)    # individual p's parameters and state y0[p] into lane
-        output(y, work, b, out)                  # the outputs of block b, (n_outputs * width,) by row
-        drive(y, z, work, b, u, out)             # dy/dt of block b; z holds output(y) (the CTRNN's rates)
-
-    with ``y`` and ``out`` of shape ``(n_state * width,)`` and ``u`` ``(n_inputs * width,)``,
-    each row's lanes contiguous.
-    """
-    _LANE_KERNELS[work_type] = {"load": load, "output": output, "drive": drive}
-
-
-def _lane_kernel(work_numba_type, name):
-    cls = getattr(work_numba_type, "instance_class", None)
-    if cls not in _LANE_KERNELS:
-        raise TypeError(f"no lane kernels registered for {work_numba_type}")
-    return _LANE_KERNELS[cls][name]
-
-
-def lane_load(params, p, y0, work, b, lane, y):
-    """Stub: the registered lane ``load`` of ``type(work)`` (compiled code only)."""
-    raise NotImplementedError("lane_load is only callable from Numba-compiled code")
-
-
-def lane_output(y, work, b, out):
-    """Stub: the registered lane ``output`` of ``type(work)`` (compiled code only)."""
-    raise NotImplementedError("lane_output is only callable from Numba-compiled code")
-
-
-def lane_drive(y, z, work, b, u, out):
-    """Stub: the registered lane ``drive`` of ``type(work)`` (compiled code only)."""
-    raise NotImplementedError("lane_drive is only callable from Numba-compiled code")
-
-
-@overload(lane_load, inline="always")
-def _lane_load_overload(params, p, y0, work, b, lane, y):
-    kernel = _lane_kernel(work, "load")
-
-    def impl(params, p, y0, work, b, lane, y):
-        kernel(params, p, y0, work, b, lane, y)
-
-    return impl
-
-
-@overload(lane_output, inline="always")
-def _lane_output_overload(y, work, b, out):
-    kernel = _lane_kernel(work, "output")
-
-    def impl(y, work, b, out):
-        kernel(y, work, b, out)
-
-    return impl
-
-
-@overload(lane_drive, inline="always")
-def _lane_drive_overload(y, z, work, b, u, out):
-    kernel = _lane_kernel(work, "drive")
-
-    def impl(y, z, work, b, u, out):
-        kernel(y, z, work, b, u, out)
-
-    return impl
-
-
-def _kernel(params_numba_type, name):
-    cls = getattr(params_numba_type, "instance_class", None)
-    if cls not in _KERNELS:
-        raise TypeError(f"no evornn kernels registered for parameters of type {params_numba_type}")
-    return _KERNELS[cls][name]
-
-
-def rhs(t, y, params, p, u, out):
-    """Write dy/dt (or the next state, for maps) of individual `p` into `out`.
-
-    A stub that compiled code resolves to the kernel registered for ``type(params)``.
-    """
-    raise NotImplementedError("evornn.models.base.rhs is only callable from Numba-compiled code")
-
-
-def output(y, params, p, out):
-    """Write the outputs of individual `p` in state `y` into `out` (compiled code only)."""
-    raise NotImplementedError("evornn.models.base.output is only callable from Numba-compiled code")
-
-
-def jac(t, y, params, p, u, out):
-    """Write the Jacobian d rhs / d y of individual `p` into `out` (compiled code only)."""
-    raise NotImplementedError("evornn.models.base.jac is only callable from Numba-compiled code")
-
-
-# The overloads are inlined where they are called (inline="always"): the loop then calls the
-# registered kernel directly, one call layer less per step (about 7% of a 100-neuron CTRNN step).
-@overload(rhs, inline="always")
-def _rhs_overload(t, y, params, p, u, out):
-    kernel = _kernel(params, "rhs")
-
-    def impl(t, y, params, p, u, out):
-        kernel(t, y, params, p, u, out)
-
-    return impl
-
-
-@overload(output, inline="always")
-def _output_overload(y, params, p, out):
-    kernel = _kernel(params, "output")
-
-    def impl(y, params, p, out):
-        kernel(y, params, p, out)
-
-    return impl
-
-
-@overload(jac, inline="always")
-def _jac_overload(t, y, params, p, u, out):
-    kernel = _kernel(params, "jac")
-    if kernel is None:
-        return _finite_difference_jac
-
-    def impl(t, y, params, p, u, out):
-        kernel(t, y, params, p, u, out)
-
-    return impl
-
-
-def _finite_difference_jac(t, y, params, p, u, out):
-    # Central differences, step scaled to each component: error O(h^2) ~ 1e-10 relative.
-    n = y.shape[0]
-    y_step = y.copy()
-    f_plus = np.empty(n)
-    f_minus = np.empty(n)
-    for k in range(n):
-        h = 6e-6 * max(1.0, abs(y[k]))
-        y_step[k] = y[k] + h
-        rhs(t, y_step, params, p, u, f_plus)
-        y_step[k] = y[k] - h
-        rhs(t, y_step, params, p, u, f_minus)
-        y_step[k] = y[k]
-        for i in range(n):
-            out[i, k] = (f_plus[i] - f_minus[i]) / (2.0 * h)
-
-
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _outputs_batch(y, params, out):
-    """out[r, p] = output(y[r, p]) for every record r and individual p. Numba-compiled."""
-    n_rec, n_pop = y.shape[0], y.shape[1]
-    for q in prange(n_rec * n_pop):
-        r, p = q // n_pop, q % n_pop
-        output(y[r, p], params, p, out[r, p])
-
-
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _jac_batch(t, y, params, u, out):
-    """out[p] = jac(t, y[p], u[p]) for every individual p. Numba-compiled."""
-    for p in prange(y.shape[0]):
-        jac(t, y[p], params, p, u[p], out[p])
-
-
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _rhs_batch(t, y, params, u, out):
-    """out[p] = rhs(t, y[p], u[p]) for every individual p. Numba-compiled."""
-    for p in prange(y.shape[0]):
-        rhs(t, y[p], params, p, u[p], out[p])
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _rhs_one(t, y, params, p, u, out):
-    """rhs of one individual, callable from Python (SciPy's solve_ivp calls this)."""
-    rhs(t, y, params, p, u, out)
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _jac_one(t, y, params, p, u, out):
-    """Jacobian of one individual, callable from Python (for SciPy's implicit methods)."""
-    jac(t, y, params, p, u, out)
+from .._kernels import (  # noqa: F401 (the interface's kernels and registries, re-exported)
+    _KERNELS,
+    Lanes,
+    _jac_batch,
+    _jac_one,
+    _outputs_batch,
+    _rhs_batch,
+    _rhs_one,
+    fast_path,
+    jac,
+    lane_drive,
+    lane_load,
+    lane_output,
+    output,
+    register_fast_paths,
+    register_kernels,
+    register_lane_kernels,
+    rhs,
+)
+from .._numba import for_params
 
 
 def check_params(params: NamedTuple) -> None:

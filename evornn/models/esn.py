@@ -32,9 +32,11 @@ import scipy.sparse
 
 from .._checks import as_float_array, positive_int
 from .._io import atomic_write_bytes, atomic_write_text
+from .._kernels import register_model_class
 from ._esn_kernels import ACTIVATIONS, ESNParams, _assemble, _drive, _rls, readout_into, reservoir_step
 from .base import DiscreteModel
 from .readout import RidgeStatistics
+from .reservoir import Topology, spectral_radius
 
 __all__ = ["ACTIVATIONS", "ESN", "ESNParams", "readout_into", "reservoir_step"]
 
@@ -147,8 +149,6 @@ class ESN(DiscreteModel):
         :meth:`Topology.build <evornn.models.reservoir.Topology.build>`); the structure
         options are those of :meth:`Topology.draw <evornn.models.reservoir.Topology.draw>`.
         """
-        from .reservoir import Topology
-
         topology = Topology.draw(n_units, n_inputs, n_outputs, connectivity=None if in_degree else connectivity,
                                  in_degree=in_degree, distribution=distribution, input_connectivity=input_connectivity,
                                  input_distribution=input_distribution, rng=rng)
@@ -172,8 +172,6 @@ class ESN(DiscreteModel):
         >>> ESN.codec(100).n_genes   # spectral radius, leak, input scaling, ridge
         4
         """
-        from .reservoir import Topology
-
         topology = Topology.draw(n_units, n_inputs, n_outputs, connectivity=None if in_degree else connectivity,
                                  in_degree=in_degree, distribution=distribution, input_connectivity=input_connectivity,
                                  input_distribution=input_distribution, rng=seed)
@@ -565,8 +563,6 @@ class ESN(DiscreteModel):
     def effective_spectral_radius(self) -> np.ndarray:
         """Spectral radius of the linearisation at the origin without input,
         ``(1 - a) I + a W`` (Jaeger et al. 2007), per individual, shape ``(n_pop,)``."""
-        from .reservoir import spectral_radius
-
         out = np.empty(self.n_pop)
         for p in range(self.n_pop):
             a = self.params.leak[p]
@@ -576,8 +572,6 @@ class ESN(DiscreteModel):
 
     def spectral_radius(self) -> np.ndarray:
         """Spectral radius of each recurrent matrix W, shape ``(n_pop,)``."""
-        from .reservoir import spectral_radius
-
         return np.array([spectral_radius(self.weights(p)) for p in range(self.n_pop)])
 
     def take(self, index) -> ESN:
@@ -640,3 +634,6 @@ class ESN(DiscreteModel):
             esn.state_ = state
             esn.state_.flags.writeable = False
         return esn
+
+
+register_model_class(ESNParams, ESN)

@@ -25,7 +25,9 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from .._checks import as_float_array, one_of, positive_int
+from .._kernels import model_class
 from ..random import as_rng
+from ._esn_kernels import ACTIVATIONS, ESNParams, _assemble
 
 DISTRIBUTIONS = ("normal", "uniform", "bernoulli")
 #: Below this size the spectral radius comes from a dense eigenvalue solve; above it from ARPACK.
@@ -253,8 +255,6 @@ class Topology:
         -------
         ESN
         """
-        from .esn import ACTIVATIONS, ESN, _assemble
-
         one_of("activation", activation, ACTIVATIONS)
         given = {"spectral_radius": spectral_radius, "leak": leak, "input_scaling": input_scaling,
                  "bias_scaling": bias_scaling, "ridge": ridge}
@@ -298,7 +298,7 @@ class Topology:
         else:
             feedback = np.zeros((n_pop, self.n_units, 0))
         params = _assemble(recurrent, input_w, bias, feedback, leak_arr, per["ridge"], activation, self.n_outputs)
-        return ESN(params)
+        return model_class(ESNParams)(params)  # the ESN, without importing its module (which imports this one)
 
 
 def _build_rounded(topology: Topology, activation: str, **arrays):

@@ -53,9 +53,9 @@ from numba import njit, prange
 from numba.extending import overload
 
 from .._checks import one_of, positive_float, positive_int
+from .._kernels import fast_path, lane_drive, lane_load, lane_output, output
 from .._numba import ERROR_MODEL, FASTMATH, for_params
 from ..integrate.fixed_step import EULER, HEUN, MAP, RK4, rk_step
-from ..models.base import fast_path, lane_drive, lane_load, lane_output, output
 from ._simulation import check_step
 from .base import Evaluation, Task
 

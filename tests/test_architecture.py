@@ -62,7 +62,7 @@ def find_cycle(edges: dict[str, set[str]], nodes: set[str]) -> list[str] | None:
             if nxt not in nodes:
                 continue
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return [*stack[stack.index(nxt):], nxt]
             if nxt not in state:
                 cycle = visit(nxt)
                 if cycle:

@@ -156,8 +156,10 @@ def register_body_lanes(params_type: type, *, reset, sense, act, done) -> None:
 
         reset(body, p, trial, draws, state, lane)      # column `lane` of state (n_state, width)
         sense(body, state, u)                          # u (n_inputs, width), every lane
-        act(body, state, z, dt, ok, reward, scratch)   # z (n_outputs, width); reward (width,) out;
-                                                       # lanes where ok is False are not counted
+        act(body, state, z, dt, ok, reward, scratch)   # z (n_outputs, width); reward (width,) zeros on
+                                                       # entry: add the step's reward (a body without
+                                                       # rewards leaves it); lanes where ok is False
+                                                       # are not counted; scratch (n_state, width)
         done(body, state, out)                         # out (width,) bool
 
     Each must do for every lane what the per-trial kernel does for one trial (tested).
@@ -368,6 +370,7 @@ def run_trials_lanes(params, work, width, n_jobs, y0, controller_dt, n_outputs, 
             fresh = False
             for lane in range(width):
                 ok[lane] = trial[lane] >= 0
+                reward[lane] = 0.0
             for q in range(n_motors):
                 for lane in range(width):
                     ok[lane] = ok[lane] & np.isfinite(z2[q, lane])

@@ -244,7 +244,6 @@ def _act_lanes(body, state, z, dt, ok, reward, scratch):
         state[0, lane], state[1, lane], state[2, lane] = x, v, t1
         state[3, lane], state[4, lane], state[5, lane] = w1, t2, w2
         state[FORCE, lane] = f
-        reward[lane] = 0.0
     for lane in range(width):
         if ok[lane]:
             slot = int(state[SLOT, lane])

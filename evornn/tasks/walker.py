@@ -112,8 +112,8 @@ def _supported(n_legs, legs, x):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def legs_step(n_legs, legs, body, z, dt):
     """One control step of the body given the motor outputs `z` (for leg ``l``: the foot
-    goes down when ``z[3l] > 0.5``; ``z[3l + 1]`` and ``z[3l + 2]`` in [0, 1] are the
-    forward and backward forces over their maximum; see the module docstring). Updates
+    goes down when ``z[3l] > 0.5``; ``z[3l + 1]`` and ``z[3l + 2]``, clipped to [0, 1], are
+    the forward and backward forces over their maximum; see the module docstring). Updates
     `legs` (n_legs, 6) and `body` ``(x, v)`` in place. Numba-compiled; no validation."""
     force = 0.0
     for leg in range(n_legs):
@@ -122,7 +122,7 @@ def legs_step(n_legs, legs, body, z, dt):
             legs[leg, OMEGA] = 0.0
         else:
             legs[leg, FOOT] = 0.0
-        f = z[3 * leg + 1] * MAX_LEG_FORCE - z[3 * leg + 2] * MAX_LEG_FORCE
+        f = unit(z[3 * leg + 1]) * MAX_LEG_FORCE - unit(z[3 * leg + 2]) * MAX_LEG_FORCE
         angle = legs[leg, ANGLE]
         if legs[leg, FOOT] == 1.0 and ((BACKWARD_LIMIT <= angle <= FORWARD_LIMIT) or (angle < BACKWARD_LIMIT and f < 0.0)
                                        or (angle > FORWARD_LIMIT and f > 0.0)):
@@ -136,7 +136,8 @@ def legs_step(n_legs, legs, body, z, dt):
             legs[leg, OMEGA] = (angle - legs[leg, ANGLE]) / dt
             legs[leg, ANGLE] = angle
         else:
-            omega = legs[leg, OMEGA] + dt * MAX_TORQUE * (z[3 * leg + 2] * MAX_LEG_FORCE - z[3 * leg + 1] * MAX_LEG_FORCE)
+            omega = legs[leg, OMEGA] + dt * MAX_TORQUE * (unit(z[3 * leg + 2]) * MAX_LEG_FORCE
+                                                          - unit(z[3 * leg + 1]) * MAX_LEG_FORCE)
             omega = min(max(omega, -MAX_OMEGA), MAX_OMEGA)
             angle = legs[leg, ANGLE] + dt * omega
             if angle < BACKWARD_LIMIT:
@@ -163,7 +164,7 @@ class WalkerParams(NamedTuple):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _reset(body, p, trial, draws, state):
     n_legs = body.n_legs[0]
-    reset_legs(n_legs, state[2:2 + 6 * n_legs].reshape((n_legs, 6)), state[:2])
+    reset_legs(n_legs, state[2:].reshape((n_legs, 6)), state[:2])
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -175,10 +176,7 @@ def _sense(body, p, state, u):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _act(body, p, state, z, dt):
     n_legs = body.n_legs[0]
-    motors = state[2 + 6 * n_legs:]  # the outputs clipped to [0, 1]
-    for q in range(3 * n_legs):
-        motors[q] = unit(z[q])
-    legs_step(n_legs, state[2:2 + 6 * n_legs].reshape((n_legs, 6)), state[:2], motors, dt)
+    legs_step(n_legs, state[2:].reshape((n_legs, 6)), state[:2], z, dt)
     return 0.0
 
 
@@ -192,14 +190,13 @@ register_body(WalkerParams, reset=_reset, sense=_sense, act=_act, done=_done)
 
 class Walker(Body):
     """Beer's legged agent as a :class:`~evornn.tasks.body.Body`: one angle sensor and three
-    motors (foot, forward, backward) per leg, each output clipped to [0, 1]; state
-    ``(x, v)``, then each leg's (angle, omega, foot, foot x, foot y, hip x), then the last
-    motor commands."""
+    motors (foot, forward, backward) per leg, the forces' outputs clipped to [0, 1]; state
+    ``(x, v)``, then each leg's (angle, omega, foot, foot x, foot y, hip x)."""
 
     def __init__(self, n_legs: int = 1, *, dt: float = 0.1):
         if n_legs not in (1, 6):
             raise ValueError(f"n_legs must be 1 or 6, got {n_legs!r}")
-        super().__init__(WalkerParams(np.array([n_legs], dtype=np.int64)), n_state=2 + 9 * n_legs, n_inputs=n_legs,
+        super().__init__(WalkerParams(np.array([n_legs], dtype=np.int64)), n_state=2 + 6 * n_legs, n_inputs=n_legs,
                          n_outputs=3 * n_legs, dt=dt)
 
     @property
@@ -209,7 +206,7 @@ class Walker(Body):
 
 
 # Rows of a one-legged body's state (the layout of Walker's state for one leg).
-_X, _V, _ANGLE, _OMEGA, _FOOT, _FOOT_X, _FOOT_Y, _HIP_X, _MOTORS = 0, 1, 2, 3, 4, 5, 6, 7, 8
+_X, _V, _ANGLE, _OMEGA, _FOOT, _FOOT_X, _FOOT_Y, _HIP_X = range(8)
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -229,7 +226,7 @@ def _sense_lanes(body, state, u):
 
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL)
 def _act_lanes(body, state, z, dt, ok, reward, scratch):
-    """:func:`legs_step` for a block of one-legged bodies, ``state`` (11, width), driven by
+    """:func:`legs_step` for a block of one-legged bodies, ``state`` (8, width), driven by
     the rows ``z[0:3]`` (foot, forward, backward) of the controllers' outputs.
 
     Both the stance and the swing update are computed and one is selected, so that the
@@ -241,22 +238,22 @@ def _act_lanes(body, state, z, dt, ok, reward, scratch):
     width = state.shape[1]
     # Every candidate value is computed, then selected (`&` and `|` rather than `and` and
     # `or`, which branch): a branch in the loop would make masked loads and stores, which
-    # are slow on some processors. The new state goes to `scratch` and is copied back:
-    # storing a value just loaded from the same place would be dropped, which again leaves
-    # a conditional store.
+    # are slow on some processors. The foot's new position goes to `scratch` and is copied
+    # back: storing a value just loaded from the same place would be dropped, which again
+    # leaves a conditional store. Each more array the loop writes would be one more pair
+    # whose overlap the compiler must rule out at run time: past a few it stops vectorising.
     for lane in range(width):
         angle, omega, v = state[_ANGLE, lane], state[_OMEGA, lane], state[_V, lane]
-        command, forward_command, backward_command = unit(z[0, lane]), unit(z[1, lane]), unit(z[2, lane])
-        down = command > 0.5
-        forward = forward_command * MAX_LEG_FORCE
-        backward = backward_command * MAX_LEG_FORCE
+        down = z[0, lane] > 0.5
+        forward = unit(z[1, lane]) * MAX_LEG_FORCE
+        backward = unit(z[2, lane]) * MAX_LEG_FORCE
         f = forward - backward
         pushes = down & (((angle >= BACKWARD_LIMIT) & (angle <= FORWARD_LIMIT)) | ((angle < BACKWARD_LIMIT) & (f < 0.0))
                          | ((angle > FORWARD_LIMIT) & (f > 0.0)))
         v = min(max(v + dt * (f if pushes else 0.0), -MAX_VELOCITY), MAX_VELOCITY)
         hip = state[_HIP_X, lane] + dt * v
-        scratch[_X, lane] = state[_X, lane] + dt * v
-        scratch[_HIP_X, lane] = hip
+        state[_X, lane] = state[_X, lane] + dt * v
+        state[_HIP_X, lane] = hip
         foot_x, foot_y = state[_FOOT_X, lane], state[_FOOT_Y, lane]
         stance_angle = atan((foot_x - hip) / (foot_y - HIP_HEIGHT))
         stance_omega = (stance_angle - angle) / dt
@@ -269,20 +266,17 @@ def _act_lanes(body, state, z, dt, ok, reward, scratch):
         swing_x = hip + LEG_LENGTH * sine
         swing_y = HIP_HEIGHT + LEG_LENGTH * cosine
         foot_x = foot_x if down else swing_x
-        scratch[_ANGLE, lane] = stance_angle if down else swing_angle
-        scratch[_OMEGA, lane] = stance_omega if down else swing_omega
-        scratch[_FOOT, lane] = 1.0 if down else 0.0
+        state[_ANGLE, lane] = stance_angle if down else swing_angle
+        state[_OMEGA, lane] = stance_omega if down else swing_omega
         scratch[_FOOT_X, lane] = foot_x
         scratch[_FOOT_Y, lane] = foot_y if down else swing_y
         # An unsupported body, or one whose foot is far behind, stops.
-        scratch[_V, lane] = v if down & (hip - foot_x <= STUCK_DISTANCE) else 0.0
-        scratch[_MOTORS, lane] = command
-        scratch[_MOTORS + 1, lane] = forward_command
-        scratch[_MOTORS + 2, lane] = backward_command
-        reward[lane] = 0.0
-    for q in range(_MOTORS + 3):
+        state[_V, lane] = v if down & (hip - foot_x <= STUCK_DISTANCE) else 0.0
+    for q in (_FOOT_X, _FOOT_Y):
         for lane in range(width):
             state[q, lane] = scratch[q, lane]
+    for lane in range(width):
+        state[_FOOT, lane] = 1.0 if z[0, lane] > 0.5 else 0.0
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -389,7 +383,7 @@ class WalkerTask(Task):
         """Individual 0 walking: ``t``, ``x``, ``velocity``, ``angle`` and ``foot``
         (shape (n_steps, n_legs)), and ``outputs`` (the angles) for generic plots."""
         trace = self.trials(model.take([0]), trace_steps=self.n_steps).trace[0]
-        legs = trace[:, 2:2 + 6 * self.n_legs].reshape(self.n_steps, self.n_legs, 6)
+        legs = trace[:, 2:].reshape(self.n_steps, self.n_legs, 6)
         t = self.dt * np.arange(1, self.n_steps + 1)
         angle, foot = legs[:, :, ANGLE], legs[:, :, FOOT]
         return {"t": t, "x": trace[:, 0], "velocity": trace[:, 1], "angle": angle, "foot": foot, "outputs": angle}

@@ -280,19 +280,16 @@ def _experiment_table(raw: dict, default_name: str) -> dict:
 
 
 def resolve(raw: dict, *, default_name: str = "experiment") -> dict:
-    """Validate a parsed experiment and fill in every default (the resolved configuration).
+    """Validate a parsed experiment and fill in every default (the resolved configuration),
+    as its kind says (:mod:`evornn.kinds`: an evolution run unless a ``[comparison]``,
+    ``[regime_map]``, ``[capacity]`` or ``[relaxation]`` table says otherwise)."""
+    from .kinds import kind_of
 
-    An experiment with a ``[regime_map]`` table is a regime map (see :func:`resolve_regime_map`);
-    any other is an evolution run.
-    """
-    if isinstance(raw, dict) and "regime_map" in raw:
-        return resolve_regime_map(raw, default_name=default_name)
-    if isinstance(raw, dict) and "capacity" in raw:
-        return resolve_capacity(raw, default_name=default_name)
-    if isinstance(raw, dict) and "relaxation" in raw:
-        return resolve_relaxation(raw, default_name=default_name)
-    if isinstance(raw, dict) and "comparison" in raw:
-        return resolve_comparison(raw, default_name=default_name)
+    return kind_of(raw).resolve(raw, default_name=default_name)
+
+
+def resolve_evolution(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate an evolution experiment (``[model]``, ``[task]``, ``[evolve]``, ``[stop]``)."""
     check_keys("top level", raw, {"experiment", "model", "task", "evolve", "stop"})
     for section in ("model", "task"):
         if section not in raw:
@@ -354,7 +351,7 @@ def resolve_comparison(raw: dict, *, default_name: str = "experiment") -> dict:
     if not (isinstance(labels, list) and len(labels) == len(models) and all(isinstance(x, str) for x in labels)):
         raise ConfigError(f"[comparison] labels must be {len(models)} strings, one per [[model]], got {labels!r}")
     spec["labels"] = labels
-    resolved = [resolve({**{k: v for k, v in raw.items() if k != "comparison"}, "model": m},
+    resolved = [resolve_evolution({**{k: v for k, v in raw.items() if k != "comparison"}, "model": m},
                         default_name=default_name) for m in models]
     return {**resolved[0], "model": [r["model"] for r in resolved], "comparison": spec}
 

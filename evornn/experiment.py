@@ -35,6 +35,7 @@ from ._checks import positive_int
 from ._io import atomic_write_bytes, atomic_write_text, read_json
 from .environment import environment, git_commit
 from .errors import CheckpointError, ConfigError
+from .kinds import Kind, kind_of, register_kind
 from .optim import evolve
 
 CHECKPOINT = "checkpoint.npz"
@@ -144,11 +145,11 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         _check_same_experiment(experiment_path, config, out)
         _check_not_running(out)
         remove_stale_temporaries(out)
-        if more is not None and "evolve" in config and not (out / CHECKPOINT).exists():
+        if more is not None and kind_of(config).evolution and not (out / CHECKPOINT).exists():
             raise CheckpointError(f"{out / CHECKPOINT} does not exist: the run ended before its first checkpoint; "
                                   f"resume it with --resume (it starts again) before extending it with --more")
         if more is not None:
-            if "evolve" not in config or "comparison" in config:
+            if not kind_of(config).evolution:
                 raise ConfigError("--more extends an evolution run; this run is not one")
             config["evolve"]["n_generations"] = _checkpoint_budget(out / CHECKPOINT) + more
             atomic_write_text(out / "config.toml", configuration.to_toml(config))
@@ -180,9 +181,7 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
     for key in ("interrupted_at", "error"):
         manifest.pop(key, None)
     _write_json(manifest_path, manifest)
-    kinds = {"regime_map": _run_regime_map, "capacity": _run_capacity, "relaxation": _run_relaxation,
-             "comparison": _run_comparison}
-    kind = next((k for k in kinds if k in config), None)
+    kind = kind_of(config)
     done = {"generation": None}
 
     def track(record: dict):
@@ -190,8 +189,8 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
         return callback(record) if callback is not None else None
 
     try:
-        if kind is not None:  # seconds of compute: a resumed run computes again
-            manifest.update(kinds[kind](config, out))
+        if not kind.evolution:  # seconds of compute: a resumed run computes again
+            manifest.update(kind.run(config, out))
         else:
             problem = configuration.build_problem(config)
             ev = config["evolve"]
@@ -467,48 +466,60 @@ def remove_stale_temporaries(folder: Path) -> None:
 
 
 def summary(run_dir) -> str:
-    """A short text summary of a run directory (what ``evornn show`` prints)."""
+    """A short text summary of a run directory (what ``evornn show`` prints), as its kind says."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     config = configuration.load(run_dir / "config.toml")
-    if "regime_map" in config:
-        spec = config["regime_map"]
-        lines = [f"run        {run_dir}",
-                 f"experiment {manifest.get('experiment')}: regime map of the {spec['parameter']} "
-                 f"of neurons {spec['x'][0]} and {spec['y'][0]}",
-                 f"status     {_status(manifest)}; started {manifest.get('started')}, "
-                 f"finished {manifest.get('finished', '-')}"]
-        if manifest.get("status") == "finished":
-            lines.append(f"grid       {manifest['grid'][0]} x {manifest['grid'][1]}; oscillating "
-                         f"{100 * manifest['fraction_oscillating']:.1f}%; stable equilibria (count: grid points) "
-                         f"{manifest['stable_equilibria_counts']}")
-        return "\n".join(lines)
-    if "relaxation" in config:
-        lines = [f"run        {run_dir}", f"experiment {manifest.get('experiment')}: memristive relaxation",
-                 f"status     {_status(manifest)}; finished {manifest.get('finished', '-')}"]
-        if manifest.get("status") == "finished":
-            lines.append(f"result     {manifest['n_edges']} edges; final spread between starts "
-                         f"{manifest['final_spread']:.3g}; at bounds {100 * manifest['fraction_at_bounds']:.0f}%")
-        return "\n".join(lines)
-    if "comparison" in config:
-        lines = [f"run        {run_dir}",
-                 f"experiment {manifest.get('experiment')}: {', '.join(config['comparison']['labels'])} on the "
-                 f"{config['task']['type']} task, {config['stop']['max_evaluations']} evaluations, "
-                 f"{config['comparison']['n_seeds']} seeds each",
-                 f"status     {_status(manifest)}; finished {manifest.get('finished', '-')}"]
-        for label, values in manifest.get("comparison", {}).items():
-            lines.append(f"  {label:12} " + ", ".join(f"{k} {v:.4g}" for k, v in values.items()))
-        return "\n".join(lines)
-    if "capacity" in config:
-        spec = config["capacity"]
-        lines = [f"run        {run_dir}",
-                 f"experiment {manifest.get('experiment')}: Hopfield capacity, N = {spec['n_units']}, rules "
-                 f"{', '.join(spec['rules'])}",
-                 f"status     {_status(manifest)}; started {manifest.get('started')}, "
-                 f"finished {manifest.get('finished', '-')}"]
-        if manifest.get("status") == "finished":
-            lines.append(f"recall     first load p/N with recall below 1/2: {manifest['first_load_with_recall_below_half']}")
-        return "\n".join(lines)
+    return kind_of(config).summary(run_dir, manifest, config)
+
+
+def _summary_regime_map(run_dir: Path, manifest: dict, config: dict) -> str:
+    spec = config["regime_map"]
+    lines = [f"run        {run_dir}",
+             f"experiment {manifest.get('experiment')}: regime map of the {spec['parameter']} "
+             f"of neurons {spec['x'][0]} and {spec['y'][0]}",
+             f"status     {_status(manifest)}; started {manifest.get('started')}, "
+             f"finished {manifest.get('finished', '-')}"]
+    if manifest.get("status") == "finished":
+        lines.append(f"grid       {manifest['grid'][0]} x {manifest['grid'][1]}; oscillating "
+                     f"{100 * manifest['fraction_oscillating']:.1f}%; stable equilibria (count: grid points) "
+                     f"{manifest['stable_equilibria_counts']}")
+    return "\n".join(lines)
+
+
+def _summary_relaxation(run_dir: Path, manifest: dict, config: dict) -> str:
+    lines = [f"run        {run_dir}", f"experiment {manifest.get('experiment')}: memristive relaxation",
+             f"status     {_status(manifest)}; finished {manifest.get('finished', '-')}"]
+    if manifest.get("status") == "finished":
+        lines.append(f"result     {manifest['n_edges']} edges; final spread between starts "
+                     f"{manifest['final_spread']:.3g}; at bounds {100 * manifest['fraction_at_bounds']:.0f}%")
+    return "\n".join(lines)
+
+
+def _summary_comparison(run_dir: Path, manifest: dict, config: dict) -> str:
+    lines = [f"run        {run_dir}",
+             f"experiment {manifest.get('experiment')}: {', '.join(config['comparison']['labels'])} on the "
+             f"{config['task']['type']} task, {config['stop']['max_evaluations']} evaluations, "
+             f"{config['comparison']['n_seeds']} seeds each",
+             f"status     {_status(manifest)}; finished {manifest.get('finished', '-')}"]
+    for label, values in manifest.get("comparison", {}).items():
+        lines.append(f"  {label:12} " + ", ".join(f"{k} {v:.4g}" for k, v in values.items()))
+    return "\n".join(lines)
+
+
+def _summary_capacity(run_dir: Path, manifest: dict, config: dict) -> str:
+    spec = config["capacity"]
+    lines = [f"run        {run_dir}",
+             f"experiment {manifest.get('experiment')}: Hopfield capacity, N = {spec['n_units']}, rules "
+             f"{', '.join(spec['rules'])}",
+             f"status     {_status(manifest)}; started {manifest.get('started')}, "
+             f"finished {manifest.get('finished', '-')}"]
+    if manifest.get("status") == "finished":
+        lines.append(f"recall     first load p/N with recall below 1/2: {manifest['first_load_with_recall_below_half']}")
+    return "\n".join(lines)
+
+
+def _summary_evolution(run_dir: Path, manifest: dict, config: dict) -> str:
     model = config["model"]
     size = _model_size(model)
     status = _status(manifest)
@@ -540,3 +551,13 @@ def summary(run_dir) -> str:
         lines.append(f"best       (run not finished; resume it with: evornn run {run_dir / 'config.toml'} "
                      f"--out {run_dir} --resume)")
     return "\n".join(lines)
+
+
+register_kind(Kind("evolve", resolve=configuration.resolve_evolution, run=None, summary=_summary_evolution))
+register_kind(Kind("comparison", resolve=configuration.resolve_comparison, run=_run_comparison,
+                   summary=_summary_comparison))
+register_kind(Kind("regime_map", resolve=configuration.resolve_regime_map, run=_run_regime_map,
+                   summary=_summary_regime_map))
+register_kind(Kind("capacity", resolve=configuration.resolve_capacity, run=_run_capacity, summary=_summary_capacity))
+register_kind(Kind("relaxation", resolve=configuration.resolve_relaxation, run=_run_relaxation,
+                   summary=_summary_relaxation))

@@ -17,6 +17,7 @@ import numpy as np
 from . import config as configuration
 from ._io import read_json
 from .errors import CheckpointError, ConfigError
+from .kinds import kind_of
 
 
 @dataclass(repr=False)
@@ -144,7 +145,7 @@ def load_run(path) -> Run:
         raise ConfigError(f"{path} is not a complete evornn run directory (no config.toml)")
     config = configuration.load(path / "config.toml")
     run = Run(path=path, config=config, manifest=manifest)
-    if "evolve" not in config or "comparison" in config:
+    if not kind_of(config).evolution:
         return run
     problem = configuration.build_problem(config)
     run.codec, run.task = problem.codec, problem.task

@@ -5,9 +5,9 @@ that run exactly as they do in the population; 1 and 2 threads give the same bit
 codec round-trips; the Jacobian matches central differences of the rhs; the stepper steps
 as `simulate` does; the closed loop of bodies runs as a Python loop around the stepper.
 
-Three classes run in the default test run (a continuous model, a discrete recurrent network
-and a reservoir); the rest, which each compile the integrators and the closed loop for
-their own parameter types, run in CI's slow step.
+The CTRNN runs in the default test run; the rest, which each compile the integrators and
+the closed loop for their own parameter types (about 10 s each on a cold cache), run in
+CI's slow step.
 """
 
 from typing import NamedTuple
@@ -68,7 +68,7 @@ MODELS = {
     "memristor": (lambda rng: Memristor(n_pop=N_POP), None, False),
     "system": (lambda rng: systems.lorenz(sigma=rng.uniform(9, 11, N_POP)), None, False),
 }
-DEFAULT = {"ctrnn", "elman", "esn"}
+DEFAULT = {"ctrnn"}
 CASES = [pytest.param(name, marks=() if name in DEFAULT else pytest.mark.slow) for name in MODELS]
 
 

@@ -25,7 +25,7 @@ the continuous-time model integrated the same way).
 
 **Speed.** The cart-pole is a body (:class:`CartPole`) with lane kernels: with a
 controller that offers lanes (the CTRNN), batches of 16 trials or more of at most 10,000
-steps run in SIMD lanes (:func:`evornn.tasks.body.run_trials_lanes`; blocks of 16 trials,
+steps run in SIMD lanes (:func:`evornn.tasks.lanes.run_trials_lanes`; blocks of 16 trials,
 or 128 for batches of 512 or more), each block refilling a lane from its queue of trials as
 soon as that lane's cart falls: each cart's two RK4 steps stay in registers in one
 vectorised loop (sine and cosine in plain arithmetic, within one unit in the last place of

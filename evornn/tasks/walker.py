@@ -35,7 +35,7 @@ feet on both sides, between :math:`(\min x_L + \min x_R)/2` and
 
 **Speed.** The walker is a body (:class:`Walker`) with lane kernels for one leg: a batch
 of 16 or more one-legged walkers whose controllers offer lanes (the CTRNN) runs in SIMD
-lanes (:func:`evornn.tasks.body.run_trials_lanes`; blocks of 16 walkers, or 128 for
+lanes (:func:`evornn.tasks.lanes.run_trials_lanes`; blocks of 16 walkers, or 128 for
 batches of 512 or more): every loop over walkers
 compiles to vector code, the network's sigmoid and the leg's arctangent, sine and cosine
 included (plain-arithmetic versions within one or two units in the last place of NumPy's),

@@ -205,6 +205,11 @@ class Codec:
         if isinstance(params, dict):
             params = _Fields(params)
         genes = None
+        missing = [name for name in self._layouts if not hasattr(params, name)]
+        if missing:
+            raise ValueError(f"this codec's genes are {missing}, which {type(params).__name__} does not hold (a "
+                             f"codec over hyperparameters cannot read them back from a model): give a mapping "
+                             f"from those names to batched arrays, as the codec's values() returns")
         for name, layout in self._layouts.items():
             values = np.asarray(getattr(params, name), dtype=np.float64)
             shape = layout.index.shape

@@ -66,6 +66,12 @@ def test_encode_rejects_models_the_codec_cannot_produce():
         evornn.CTRNN.codec(1).encode(evornn.CTRNN([[20.0]]))
     with pytest.raises(ValueError, match="fixed"):
         evornn.CTRNN.codec(1).encode(evornn.CTRNN([[1.0]], gain=2.0))
+    # A codec over hyperparameters cannot read them from a model, and says what to give.
+    hyper = evornn.ESN.codec(20, connectivity=0.5)
+    with pytest.raises(ValueError, match=r"codec's genes are \['spectral_radius'"):
+        hyper.encode(hyper.decode(hyper.random(2, rng=0)))
+    genomes = hyper.random(2, rng=0)
+    np.testing.assert_allclose(hyper.encode(hyper.values(genomes)), genomes, atol=1e-12)
 
 
 def test_bad_codec_arguments_raise_naming_them():

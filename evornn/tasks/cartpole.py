@@ -86,45 +86,9 @@ def _wieland(force, two, cart_friction, pole_friction, v, w1, w2, s1, c1, s2, c2
     return acc, alpha1, alpha2
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def cartpole_derivatives(state, force, n_poles, cart_friction, pole_friction, out):
-    """d/dt of ``state = (x, x', theta_1, theta_1', theta_2, theta_2')`` (Wieland's equations).
-
-    Numba-compiled; writes into `out`; no validation. With ``n_poles == 1`` pole 2 is absent.
-    """
-    two = 1.0 if n_poles == 2 else 0.0
-    # Each pole's sine and cosine once (they are most of the cost).
-    c1, s1 = np.cos(state[2]), np.sin(state[2])
-    c2, s2 = (np.cos(state[4]), np.sin(state[4])) if n_poles == 2 else (1.0, 0.0)
-    acc, alpha1, alpha2 = _wieland(force, two, cart_friction, pole_friction, state[1], state[3], state[5], s1, c1, s2, c2)
-    out[0] = state[1]
-    out[1] = acc
-    out[2] = state[3]
-    out[3] = alpha1
-    out[4] = two * state[5]
-    out[5] = alpha2
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def cartpole_rk4(state, force, n_poles, cart_friction, pole_friction, dt, k1, k2, k3, k4, tmp):
-    """One RK4 step of the cart and poles, in place. Numba-compiled; no validation."""
-    cartpole_derivatives(state, force, n_poles, cart_friction, pole_friction, k1)
-    for q in range(6):
-        tmp[q] = state[q] + 0.5 * dt * k1[q]
-    cartpole_derivatives(tmp, force, n_poles, cart_friction, pole_friction, k2)
-    for q in range(6):
-        tmp[q] = state[q] + 0.5 * dt * k2[q]
-    cartpole_derivatives(tmp, force, n_poles, cart_friction, pole_friction, k3)
-    for q in range(6):
-        tmp[q] = state[q] + dt * k3[q]
-    cartpole_derivatives(tmp, force, n_poles, cart_friction, pole_friction, k4)
-    for q in range(6):
-        state[q] += dt / 6.0 * (k1[q] + 2.0 * k2[q] + 2.0 * k3[q] + k4[q])
-
-
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
-def _derivatives_scalar(force, two, vector, x, v, t1, w1, t2, w2):
-    """:func:`cartpole_derivatives` of one cart as a tuple, with the vectorisable
+def _derivatives_scalar(force, two, vector, cart_friction, pole_friction, x, v, t1, w1, t2, w2):
+    """Wieland's derivatives of one cart as a tuple, with the vectorisable
     :func:`sincos` if `vector` (a constant at the call site), NumPy's sine and cosine
     otherwise."""
     if vector:
@@ -133,25 +97,51 @@ def _derivatives_scalar(force, two, vector, x, v, t1, w1, t2, w2):
     else:
         s1, c1 = np.sin(t1), np.cos(t1)
         s2, c2 = np.sin(t2), np.cos(t2)
-    acc, alpha1, alpha2 = _wieland(force, two, CART_FRICTION, POLE_FRICTION, v, w1, w2, s1, c1, s2, c2)
+    acc, alpha1, alpha2 = _wieland(force, two, cart_friction, pole_friction, v, w1, w2, s1, c1, s2, c2)
     return v, acc, w1, alpha1, two * w2, alpha2
 
 
 @njit(cache=True, fastmath=CONTRACT, error_model=ERROR_MODEL, inline="always")
-def _rk4_scalar(force, two, vector, s0, s1, s2, s3, s4, s5):
-    """:func:`cartpole_rk4` of one cart held in registers (step `TAU`); returns the new
-    state. `vector` selects the sine and cosine (see :func:`_derivatives_scalar`)."""
-    h = TAU
-    a0, a1, a2, a3, a4, a5 = _derivatives_scalar(force, two, vector, s0, s1, s2, s3, s4, s5)
-    b0, b1, b2, b3, b4, b5 = _derivatives_scalar(force, two, vector, s0 + 0.5 * h * a0, s1 + 0.5 * h * a1, s2 + 0.5 * h * a2,
-                                                 s3 + 0.5 * h * a3, s4 + 0.5 * h * a4, s5 + 0.5 * h * a5)
-    c0, c1, c2, c3, c4, c5 = _derivatives_scalar(force, two, vector, s0 + 0.5 * h * b0, s1 + 0.5 * h * b1, s2 + 0.5 * h * b2,
-                                                 s3 + 0.5 * h * b3, s4 + 0.5 * h * b4, s5 + 0.5 * h * b5)
-    d0, d1, d2, d3, d4, d5 = _derivatives_scalar(force, two, vector, s0 + h * c0, s1 + h * c1, s2 + h * c2,
+def _rk4_scalar(force, two, vector, cart_friction, pole_friction, h, s0, s1, s2, s3, s4, s5):
+    """One RK4 step of `h` of one cart held in registers; returns the new state. `vector`
+    selects the sine and cosine (see :func:`_derivatives_scalar`). The one cart step of
+    every loop: the one-trial loop, the lanes and :func:`cartpole_rk4`."""
+    f, t, v, cf, pf = force, two, vector, cart_friction, pole_friction
+    a0, a1, a2, a3, a4, a5 = _derivatives_scalar(f, t, v, cf, pf, s0, s1, s2, s3, s4, s5)
+    b0, b1, b2, b3, b4, b5 = _derivatives_scalar(f, t, v, cf, pf, s0 + 0.5 * h * a0, s1 + 0.5 * h * a1,
+                                                 s2 + 0.5 * h * a2, s3 + 0.5 * h * a3, s4 + 0.5 * h * a4,
+                                                 s5 + 0.5 * h * a5)
+    c0, c1, c2, c3, c4, c5 = _derivatives_scalar(f, t, v, cf, pf, s0 + 0.5 * h * b0, s1 + 0.5 * h * b1,
+                                                 s2 + 0.5 * h * b2, s3 + 0.5 * h * b3, s4 + 0.5 * h * b4,
+                                                 s5 + 0.5 * h * b5)
+    d0, d1, d2, d3, d4, d5 = _derivatives_scalar(f, t, v, cf, pf, s0 + h * c0, s1 + h * c1, s2 + h * c2,
                                                  s3 + h * c3, s4 + h * c4, s5 + h * c5)
     return (s0 + h / 6.0 * (a0 + 2.0 * b0 + 2.0 * c0 + d0), s1 + h / 6.0 * (a1 + 2.0 * b1 + 2.0 * c1 + d1),
             s2 + h / 6.0 * (a2 + 2.0 * b2 + 2.0 * c2 + d2), s3 + h / 6.0 * (a3 + 2.0 * b3 + 2.0 * c3 + d3),
             s4 + h / 6.0 * (a4 + 2.0 * b4 + 2.0 * c4 + d4), s5 + h / 6.0 * (a5 + 2.0 * b5 + 2.0 * c5 + d5))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def cartpole_derivatives(state, force, n_poles, cart_friction, pole_friction, out):
+    """d/dt of ``state = (x, x', theta_1, theta_1', theta_2, theta_2')`` (Wieland's equations),
+    by the kernel every loop uses. Numba-compiled; writes into `out`; no validation. With
+    ``n_poles == 1`` pole 2 is absent."""
+    two = 1.0 if n_poles == 2 else 0.0
+    d = _derivatives_scalar(force, two, False, cart_friction, pole_friction, state[0], state[1], state[2], state[3],
+                            state[4], state[5])
+    for q in range(6):
+        out[q] = d[q]
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def cartpole_rk4(state, force, n_poles, cart_friction, pole_friction, dt):
+    """One RK4 step of `dt` of the cart and poles, in place, by the step every loop uses.
+    Numba-compiled; no validation."""
+    two = 1.0 if n_poles == 2 else 0.0
+    new = _rk4_scalar(force, two, False, cart_friction, pole_friction, dt, state[0], state[1], state[2], state[3],
+                      state[4], state[5])
+    for q in range(6):
+        state[q] = new[q]
 
 
 class CartPoleParams(NamedTuple):
@@ -190,8 +180,8 @@ def _act(body, p, state, z, dt):
     force = FORCE_MAG * 2.0 * (unit(z[0]) - 0.5)
     two = 1.0 if body.config[0] == 2 else 0.0
     x, v, t1, w1, t2, w2 = state[0], state[1], state[2], state[3], state[4], state[5]
-    x, v, t1, w1, t2, w2 = _rk4_scalar(force, two, False, x, v, t1, w1, t2, w2)
-    x, v, t1, w1, t2, w2 = _rk4_scalar(force, two, False, x, v, t1, w1, t2, w2)
+    x, v, t1, w1, t2, w2 = _rk4_scalar(force, two, False, CART_FRICTION, POLE_FRICTION, TAU, x, v, t1, w1, t2, w2)
+    x, v, t1, w1, t2, w2 = _rk4_scalar(force, two, False, CART_FRICTION, POLE_FRICTION, TAU, x, v, t1, w1, t2, w2)
     state[0], state[1], state[2], state[3], state[4], state[5] = x, v, t1, w1, t2, w2
     state[FORCE] = force
     slot = int(state[SLOT])
@@ -239,8 +229,8 @@ def _act_lanes(body, state, z, dt, ok, reward, scratch):
         f = FORCE_MAG * 2.0 * (unit(z[0, lane]) - 0.5)
         x, v, t1, w1, t2, w2 = state[0, lane], state[1, lane], state[2, lane], state[3, lane], state[4, lane], \
             state[5, lane]
-        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, x, v, t1, w1, t2, w2)
-        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, x, v, t1, w1, t2, w2)
+        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, CART_FRICTION, POLE_FRICTION, TAU, x, v, t1, w1, t2, w2)
+        x, v, t1, w1, t2, w2 = _rk4_scalar(f, two, True, CART_FRICTION, POLE_FRICTION, TAU, x, v, t1, w1, t2, w2)
         state[0, lane], state[1, lane], state[2, lane] = x, v, t1
         state[3, lane], state[4, lane], state[5, lane] = w1, t2, w2
         state[FORCE, lane] = f

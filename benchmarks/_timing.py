@@ -24,3 +24,18 @@ def median_time(fn, repeats: int) -> tuple[float, object]:
         out = fn()
         times.append(time.perf_counter() - start)
     return float(np.median(times)), out
+
+
+def alternating_medians(functions: dict, repeats: int) -> dict[str, float]:
+    """Median wall time of each of `functions` (name -> callable), each called once first
+    (compilation) and then `repeats` times in turn, so that all see the same machine."""
+    for fn in functions.values():
+        fn()
+    times = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, fn in functions.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+

@@ -5,7 +5,9 @@ Workloads (Mackey-Glass, tau 17, one-step prediction):
 1. run + fit (ridge readout) on 10,000 steps at 100 and 1000 units;
 2. closed-loop generation of 1000 steps at 100 units (each output fed back as the next input);
 3. a population of 16 reservoirs of 100 units with different hyperparameters, fitted in one
-   evornn call, against 16 sequential ReservoirPy runs.
+   evornn call, against 16 sequential ReservoirPy runs;
+4. evornn in float32 (``esn.astype(np.float32)``) against float64: states, run + fit and
+   generation at 100 and 1000 units, timed alternately in this run, with the NRMSE of each.
 
 Both libraries get identical W (sparse), W_in and bias; the script checks that the states
 agree to 1e-12 and that test NRMSE agrees within 1%, then prints median times over
@@ -22,13 +24,14 @@ for the test suite (NARMA-10 after a small random search at 100 and 500 units).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads OpenBLAS: both libraries alike
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
-from _timing import median_time, random_search  # benchmarks/_timing.py (scripts run from benchmarks/)
+from _timing import alternating_medians, median_time, random_search  # benchmarks/_timing.py (scripts run from benchmarks/)
 
 import evornn
 from evornn import ESN, datasets, nrmse
@@ -145,6 +148,32 @@ def accuracy(n_samples: int = 64) -> None:
         print(f"  {n_units:>4} units: NRMSE {best:.3f} (target <= {target}: {'met' if best <= target else 'NOT met'})")
 
 
+def compare_precisions(x, y, x_test, y_test, repeats: int) -> None:
+    """float32 against float64, the same reservoirs, timed alternately."""
+    header = f"{'workload (evornn float64 vs float32)':<44}{'f64 us':>10}{'f32 us':>12}{'speed-up':>10}"
+    print("\n" + header + "   (times per step)")
+    print("-" * len(header))
+    n = x.shape[0]
+    for n_units in (100, 1000):
+        esn = ESN.random(n_units, spectral_radius=1.25, leak=0.3, connectivity=0.1, rng=0)
+        models = {"float64": esn, "float32": esn.astype(np.float32)}
+        workloads = {
+            "states": lambda m: m.states(x),
+            "run + fit": lambda m: m.fit(x, y, washout=WASHOUT, ridge=RIDGE),
+        }
+        for label, work in workloads.items():
+            medians = alternating_medians({name: functools.partial(work, m) for name, m in models.items()}, repeats)
+            t64, t32 = medians["float64"], medians["float32"]
+            extra = ""
+            if label == "states":
+                extra = f"   states |diff| {np.abs(work(models['float64']) - work(models['float32'])).max():.1e}"
+            else:
+                errors = [nrmse(work(m).predict(x_test)[0], y_test)[0] for m in models.values()]
+                extra = f"   NRMSE {errors[0]:.3e} vs {errors[1]:.3e}"
+            print(f"{f'{label}, {n_units} units, {n} steps':<44}{t64 / n * 1e6:>10.2f}{t32 / n * 1e6:>12.2f}"
+                  f"{t64 / t32:>9.2f}x{extra}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -163,6 +192,7 @@ def main() -> None:
     compare_run_and_fit(1000, x, y, x_test, y_test, max(1, args.repeats // 2))
     compare_generation(x, y, x_test, y_test, args.repeats)
     compare_population(x, y, x_test, y_test, max(1, args.repeats // 2))
+    compare_precisions(x, y, x_test, y_test, args.repeats)
     if not args.skip_accuracy:
         accuracy()
 

@@ -7,6 +7,8 @@ import functools
 
 import numba
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 _UNCACHED: dict[object, object] = {}
 
@@ -36,9 +38,9 @@ def aligned_empty(shape, dtype=np.float64) -> np.ndarray:
     return raw[start:start + n_bytes].view(dtype).reshape(shape)
 
 
-def aligned_zeros(shape) -> np.ndarray:
-    """A float64 array of zeros that starts on a cache-line boundary."""
-    out = aligned_empty(shape)
+def aligned_zeros(shape, dtype=np.float64) -> np.ndarray:
+    """An array of zeros that starts on a cache-line boundary."""
+    out = aligned_empty(shape, dtype)
     out[...] = 0.0
     return out
 
@@ -48,6 +50,30 @@ def aligned_copy(a) -> np.ndarray:
     out = aligned_empty(np.shape(a), np.asarray(a).dtype)
     out[...] = a
     return out
+
+
+#: The floating types a model may compute in: float64 (the default and the reference) and
+#: float32 (opt in, for the models whose kernels offer it; see ``Model.astype``).
+FLOAT_TYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def cast(value, like):
+    """`value` as a scalar of the floating type of `like` (an array or a scalar): float32
+    for float32, float64 otherwise.
+
+    For constants in kernels that run in either precision: ``half = cast(0.5, y)`` keeps a
+    float32 loop in float32 (a bare ``0.5`` is a float64 and would promote every operation
+    it meets, halving the vector width). Compiled to the constant itself.
+    """
+    return np.float32(value) if np.asarray(like).dtype == np.float32 else np.float64(value)
+
+
+@overload(cast, inline="always")
+def _cast_overload(value, like):
+    kind = like.dtype if isinstance(like, types.Array) else like
+    if kind == types.float32:
+        return lambda value, like: np.float32(value)
+    return lambda value, like: np.float64(value)
 
 
 def check_threads(n_threads) -> int | None:

@@ -231,6 +231,20 @@ def _keywords(factory) -> dict[str, inspect.Parameter]:
     return named
 
 
+def _model_table(table: dict) -> dict:
+    """The ``[model]`` table: a codec's keywords, and ``dtype = "float32"`` to evaluate in
+    single precision (models that offer it; see ``Model.astype``)."""
+    if not isinstance(table, dict):
+        return _typed_table("model", table, MODELS)
+    rest = {k: v for k, v in table.items() if k != "dtype"}
+    resolved = _typed_table("model", rest, MODELS)
+    if "dtype" in table:
+        if table["dtype"] not in ("float64", "float32"):
+            raise ConfigError(f"[model] dtype must be \"float64\" or \"float32\", got {table['dtype']!r}")
+        resolved["dtype"] = table["dtype"]
+    return resolved
+
+
 def _typed_table(section: str, table: dict, registry: dict) -> dict:
     if "type" not in table:
         raise ConfigError(f"[{section}] needs type = one of {sorted(registry)}")
@@ -305,7 +319,7 @@ def resolve_evolution(raw: dict, *, default_name: str = "experiment") -> dict:
         _check_value("stop", key, value, STOP_KEYS[key])
     config = {
         "experiment": experiment,
-        "model": _typed_table("model", raw["model"], MODELS),
+        "model": _model_table(raw["model"]),
         "task": _typed_table("task", raw["task"], TASKS),
         "evolve": evolve,
         "stop": stop,
@@ -474,6 +488,11 @@ def regime_population(config: dict) -> tuple[CTRNN, np.ndarray, np.ndarray]:
         raise ConfigError(f"[regime_map] {exc}") from exc
 
 
+def _without_dtype(factory):
+    """`factory` called without the ``[model]`` key ``dtype`` (the Problem's, not the codec's)."""
+    return lambda dtype=None, **keywords: factory(**keywords)
+
+
 def build_problem(config: dict) -> Problem:
     """The `Problem` an (already resolved) configuration describes."""
     def build(section, registry):
@@ -484,9 +503,17 @@ def build_problem(config: dict) -> Problem:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"[{section}] {exc}") from exc
 
-    codec, task = build("model", MODELS), build("task", TASKS)
+    dtype = config["model"].get("dtype")
+    codec = build("model", {kind: _without_dtype(factory) for kind, factory in MODELS.items()})
+    task = build("task", TASKS)
+    if dtype is not None:
+        decoded = codec.decode(np.full((1, codec.n_genes), 0.5))
+        if np.dtype(dtype) not in decoded.dtypes:
+            offered = ", ".join(d.name for d in decoded.dtypes)
+            raise ConfigError(f"[model] dtype = {dtype!r}: {type(decoded).__name__} computes in {offered} only "
+                              f"(float32 is offered by the CTRNN and the ESN)")
     try:
-        return Problem(codec, task)
+        return Problem(codec, task, dtype=dtype)
     except ValueError as exc:
         raise ConfigError(f"[model] and [task] do not fit together: {exc}") from exc
 

@@ -65,7 +65,8 @@ class Run:
         """The run's :class:`evornn.Problem` (codec and task)."""
         from .optim import Problem
 
-        return Problem(self.codec, self.task)
+        model = self.config.get("model")
+        return Problem(self.codec, self.task, dtype=model.get("dtype") if isinstance(model, dict) else None)
 
     @property
     def trained_model(self):

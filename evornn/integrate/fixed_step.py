@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._kernels import rhs
-from .._numba import ERROR_MODEL, FASTMATH, for_params
+from .._numba import ERROR_MODEL, FASTMATH, cast, for_params
 
 MAP, EULER, HEUN, RK4 = 0, 1, 2, 3
 METHOD_CODES = {"map": MAP, "euler": EULER, "heun": HEUN, "rk4": RK4}
@@ -40,32 +40,37 @@ def rk_step(method, t, y, params, p, u0, u_half, u1, dt, k1, k2, k3, k4, tmp):
 
     `u0`, `u_half` and `u1` are the inputs at ``t``, ``t + dt/2`` and ``t + dt`` (the same
     array for a zero-order hold). `k1` ... `k4` and `tmp` are scratch of the state's
-    length. The one Runge-Kutta step of evornn: the integrators, the Lyapunov analysis and
+    length, in the state's precision (float64, or float32 for models that offer it). The
+    one Runge-Kutta step of evornn: the integrators, the Lyapunov analysis and
     the closed loop of bodies all call it. Numba-compiled; no validation.
     """
     n_state = y.shape[0]
+    # Constants in the state's precision, so that a float32 state is advanced in float32.
+    h = cast(dt, y)
+    half_h, two = cast(0.5, y) * h, cast(2.0, y)
     if method == MAP:
         rhs(t, y, params, p, u0, k1)
         y[:] = k1
     elif method == EULER:
         rhs(t, y, params, p, u0, k1)
-        _axpy(y, dt, k1, y)
+        _axpy(y, h, k1, y)
     elif method == HEUN:
         rhs(t, y, params, p, u0, k1)
-        _axpy(y, dt, k1, tmp)
+        _axpy(y, h, k1, tmp)
         rhs(t + dt, tmp, params, p, u1, k2)
         for q in range(n_state):
-            y[q] += 0.5 * dt * (k1[q] + k2[q])
+            y[q] += half_h * (k1[q] + k2[q])
     else:
+        sixth_h = h / cast(6.0, y)
         rhs(t, y, params, p, u0, k1)
-        _axpy(y, 0.5 * dt, k1, tmp)
+        _axpy(y, half_h, k1, tmp)
         rhs(t + 0.5 * dt, tmp, params, p, u_half, k2)
-        _axpy(y, 0.5 * dt, k2, tmp)
+        _axpy(y, half_h, k2, tmp)
         rhs(t + 0.5 * dt, tmp, params, p, u_half, k3)
-        _axpy(y, dt, k3, tmp)
+        _axpy(y, h, k3, tmp)
         rhs(t + dt, tmp, params, p, u1, k4)
         for q in range(n_state):
-            y[q] += dt / 6.0 * (k1[q] + 2.0 * k2[q] + 2.0 * k3[q] + k4[q])
+            y[q] += sixth_h * (k1[q] + two * k2[q] + two * k3[q] + k4[q])
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -90,16 +95,16 @@ def run_fixed(method, params, y, t0, dt, step0, n_steps, u, record_every, y_rec)
 
     Numba-compiled; writes into `y` and `y_rec`; no validation.
     """
-    n_units, n_state = y.shape
+    n_units = y.shape[0]
     per_step = u.shape[0] > 1
     per_stage = u.shape[1] > 1
     for p in prange(n_units):
         state = y[p]
-        k1 = np.empty(n_state)
-        k2 = np.empty(n_state)
-        k3 = np.empty(n_state)
-        k4 = np.empty(n_state)
-        tmp = np.empty(n_state)
+        k1 = np.empty_like(state)
+        k2 = np.empty_like(state)
+        k3 = np.empty_like(state)
+        k4 = np.empty_like(state)
+        tmp = np.empty_like(state)
         for n in range(n_steps):
             step = step0 + n
             un = n if per_step else 0

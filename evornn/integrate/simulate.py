@@ -171,8 +171,9 @@ def _simulate_fixed(model, y0, t0, dt, n_steps, method, schedule, record_every, 
     offsets = STAGE_OFFSETS[method]
     code = METHOD_CODES[method]
     n_rec = n_steps // record_every + 1
-    y = np.array(y0, dtype=np.float64, order="C")
-    y_rec = np.empty((n_rec, model.n_pop, model.n_state))
+    # States in the model's precision (float32 for a model made with astype(np.float32)).
+    y = np.array(y0, dtype=model.dtype, order="C")
+    y_rec = np.empty((n_rec, model.n_pop, model.n_state), dtype=model.dtype)
     y_rec[0] = y
     if schedule.function is None:
         chunk = n_steps
@@ -181,7 +182,7 @@ def _simulate_fixed(model, y0, t0, dt, n_steps, method, schedule, record_every, 
         chunk = max(1, min(n_steps, _INPUT_CHUNK_VALUES // per_step))
     for step0 in range(0, n_steps, chunk):
         count = min(chunk, n_steps - step0)
-        u = schedule.chunk(step0, count, t0, dt, offsets)
+        u = schedule.chunk(step0, count, t0, dt, offsets).astype(model.dtype, copy=False)
         hook = fast_path(model.params, "fixed_step") if fast else None
         if hook is None or not hook(model.params, run_layout, code, y, t0, dt, step0, count, u, record_every, y_rec):
             run_generic(model, code, y, t0, dt, step0, count, u, record_every, y_rec)

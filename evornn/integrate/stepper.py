@@ -24,11 +24,11 @@ def step_population(method, params, y, t, dt, u, active, out):
     """One step of every active individual `p` (``y[p]`` in place, inputs ``u[p]`` held
     over the step), then the outputs of every individual into ``out[p]``. Numba-compiled;
     no validation."""
-    n_pop, n_state = y.shape
+    n_pop = y.shape[0]
     for p in prange(n_pop):
         if active[p]:
-            k1, k2, k3, k4, tmp = (np.empty(n_state), np.empty(n_state), np.empty(n_state), np.empty(n_state),
-                                   np.empty(n_state))
+            k1, k2, k3, k4, tmp = (np.empty_like(y[p]), np.empty_like(y[p]), np.empty_like(y[p]),
+                                   np.empty_like(y[p]), np.empty_like(y[p]))
             rk_step(method, t, y[p], params, p, u[p], u[p], u[p], dt, k1, k2, k3, k4, tmp)
         output(y[p], params, p, out[p])
 
@@ -88,7 +88,7 @@ class Stepper:
         """Start again from `y0` (default the model's initial state) at t = 0; returns the
         outputs in that state, shape (n_pop, n_outputs)."""
         y = self.model.initial_state() if y0 is None else self.model.check_states(y0, "y0")
-        self._y = np.array(y, dtype=np.float64, order="C")
+        self._y = np.array(y, dtype=self.model.dtype, order="C")
         self._steps = 0
         return self.model.outputs(self._y)
 
@@ -109,9 +109,9 @@ class Stepper:
         """
         model = self.model
         if inputs is None:
-            u = np.zeros((model.n_pop, model.n_inputs))
+            u = np.zeros((model.n_pop, model.n_inputs), model.dtype)
         else:
-            u = np.asarray(inputs, dtype=np.float64)
+            u = np.asarray(inputs, dtype=model.dtype)
             if u.shape == (model.n_inputs,):
                 u = np.broadcast_to(u, (model.n_pop, model.n_inputs))
             elif u.shape != (model.n_pop, model.n_inputs):

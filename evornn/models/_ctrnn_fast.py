@@ -42,6 +42,7 @@ WIDE_LANES = 128
 # Above this many neurons a block's weights (n * n * LANES * 8 bytes) outgrow the L2
 # cache, and one individual per unit with a vectorised reduction over j is faster.
 MAX_LANES_NEURONS = 24
+ROW_MULTIPLE = {"float64": 1, "float32": 8}
 
 
 class CTRNNLanes(NamedTuple):
@@ -122,6 +123,8 @@ def lanes_output(y, params, b, out):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def rows_rhs(t, y, params, p, u, out):
     """dy/dt of individual `p` with vectorised firing rates. Numba-compiled; writes into `out`; no validation."""
+    # The scratch rows are as long as the rows of the weights, which a layout may pad with
+    # zero columns: the padding's rates (those of x = 0) then meet zero weights.
     x, rates, buf = params.scratch[p, 0], params.scratch[p, 1], params.scratch[p, 2]
     for j in range(y.shape[0]):
         x[j] = params.gain[p, j] * (y[j] + params.bias[p, j])
@@ -133,20 +136,20 @@ register_kernels(CTRNNLanes, rhs=lanes_rhs, output=lanes_output)
 register_kernels(CTRNNRows, rhs=rows_rhs, output=ctrnn_output)
 
 
-def _to_lanes(a: np.ndarray, n_blocks: int, fill: float, width: int = LANES) -> np.ndarray:
+def _to_lanes(a: np.ndarray, n_blocks: int, fill: float, width: int = LANES, dtype=np.float64) -> np.ndarray:
     """(n_pop, *tail) -> (n_blocks, *tail, width), padding the last block with `fill`."""
-    padded = np.full((n_blocks * width, *a.shape[1:]), fill)
+    padded = np.full((n_blocks * width, *a.shape[1:]), fill, dtype=dtype)
     padded[: a.shape[0]] = a
     blocks = padded.reshape(n_blocks, width, *a.shape[1:])
     return aligned_copy(np.moveaxis(blocks, 1, -1))
 
 
-def block_width(n_items: int, n_neurons: int, n_inputs: int) -> int:
+def block_width(n_items: int, n_neurons: int, n_inputs: int, itemsize: int = 8) -> int:
     """Lanes per block for a batch of `n_items` individuals or trials of networks this
     size: ``WIDE_LANES`` when that still makes four blocks or more and a block's weights
-    fit in 256 KiB (half of a typical L2 cache), else ``LANES``. Depends on the batch
-    alone, never on the thread count."""
-    wide_bytes = n_neurons * (n_neurons + n_inputs) * WIDE_LANES * 8
+    (`itemsize` bytes each) fit in 256 KiB (half of a typical L2 cache), else ``LANES``.
+    Depends on the batch alone, never on the thread count."""
+    wide_bytes = n_neurons * (n_neurons + n_inputs) * WIDE_LANES * itemsize
     return WIDE_LANES if n_items >= 4 * WIDE_LANES and wide_bytes <= 256 * 1024 else LANES
 
 
@@ -154,21 +157,22 @@ def lanes_state(y: np.ndarray, width: int = LANES) -> np.ndarray:
     """States (n_pop, n) -> (n_blocks, n * width), lane-innermost like `lanes_params`."""
     n_pop, n = y.shape
     n_blocks = -(-n_pop // width)
-    return _to_lanes(y, n_blocks, 0.0, width).reshape(n_blocks, n * width)
+    return _to_lanes(y, n_blocks, 0.0, width, y.dtype).reshape(n_blocks, n * width)
 
 
-def lanes_params(params: CTRNNParams, width: int = LANES) -> CTRNNLanes:
-    """`params` in blocks of `width` individuals (the last padded), the individual innermost."""
+def lanes_params(params: CTRNNParams, width: int = LANES, dtype=np.float64) -> CTRNNLanes:
+    """`params` in blocks of `width` individuals (the last padded), the individual
+    innermost, in `dtype`."""
     n_pop, n = params.tau.shape
     n_blocks = -(-n_pop // width)
     # Padding lanes hold a harmless network (tau 1, everything else 0); their results are dropped.
     return CTRNNLanes(
-        tau=_to_lanes(params.tau, n_blocks, 1.0, width),
-        bias=_to_lanes(params.bias, n_blocks, 0.0, width),
-        gain=_to_lanes(params.gain, n_blocks, 0.0, width),
-        weights=_to_lanes(params.weights, n_blocks, 0.0, width),
-        input_weights=_to_lanes(params.input_weights, n_blocks, 0.0, width),
-        scratch=aligned_zeros((n_blocks, 3, n * width)),
+        tau=_to_lanes(params.tau, n_blocks, 1.0, width, dtype),
+        bias=_to_lanes(params.bias, n_blocks, 0.0, width, dtype),
+        gain=_to_lanes(params.gain, n_blocks, 0.0, width, dtype),
+        weights=_to_lanes(params.weights, n_blocks, 0.0, width, dtype),
+        input_weights=_to_lanes(params.input_weights, n_blocks, 0.0, width, dtype),
+        scratch=aligned_zeros((n_blocks, 3, n * width), dtype),
     )
 
 
@@ -176,26 +180,35 @@ def run_fast(params: CTRNNParams, run, method_code, y, t0, dt, step0, n_steps, u
     """Integrate with the faster layout for this network size: the CTRNN's ``fixed_step``
     hook. `run` is the integrators' generic loop, ``run(layout_params, method_code, y, t0,
     dt, step0, n_steps, u, record_every, y_rec)``, with the contract of
-    :func:`evornn.integrate.fixed_step.run_fixed`."""
+    :func:`evornn.integrate.fixed_step.run_fixed`. The layout takes the precision of `y`
+    (float64, or float32 for a model made with ``astype(np.float32)``)."""
     n_pop, n = params.tau.shape
+    dtype = y.dtype
     if n > MAX_LANES_NEURONS:
         # Cache-line-aligned copies: with rows of a multiple of four neurons, no vector
         # load of the weights then straddles two cache lines.
-        rows = CTRNNRows(*(aligned_copy(field) for field in params), scratch=aligned_zeros((n_pop, 3, n)))
+        # float32 rows are padded with zero columns to a whole number of vectors.
+        n_cols = -(-n // ROW_MULTIPLE[dtype.name]) * ROW_MULTIPLE[dtype.name]
+        weights = aligned_empty((n_pop, n, n_cols), dtype)
+        weights[:, :, :n] = params.weights
+        weights[:, :, n:] = 0.0
+        rows = CTRNNRows(tau=aligned_copy(params.tau), bias=aligned_copy(params.bias), gain=aligned_copy(params.gain),
+                         weights=weights, input_weights=aligned_copy(params.input_weights),
+                         scratch=aligned_zeros((n_pop, 3, n_cols), dtype))
         run(rows, method_code, y, t0, dt, step0, n_steps, u, record_every, y_rec)
         return True
     n_u, n_c, _, n_inputs = u.shape
-    width = block_width(n_pop, n, n_inputs)
-    fast = lanes_params(params, width)
+    width = block_width(n_pop, n, n_inputs, dtype.itemsize)
+    fast = lanes_params(params, width, dtype)
     n_blocks = fast.tau.shape[0]
     y_lanes = lanes_state(y, width)
     u_lanes = np.ascontiguousarray(
         np.moveaxis(
-            np.concatenate([u, np.zeros((n_u, n_c, n_blocks * width - n_pop, n_inputs))], axis=2)
+            np.concatenate([u, np.zeros((n_u, n_c, n_blocks * width - n_pop, n_inputs), u.dtype)], axis=2)
             .reshape(n_u, n_c, n_blocks, width, n_inputs), 3, -1)
     ).reshape(n_u, n_c, n_blocks, n_inputs * width)
     n_rec = y_rec.shape[0]
-    rec_lanes = np.zeros((n_rec, n_blocks, n * width))
+    rec_lanes = np.zeros((n_rec, n_blocks, n * width), dtype)
     run(fast, method_code, y_lanes, t0, dt, step0, n_steps, u_lanes, record_every, rec_lanes)
     y[:] = _from_lanes(y_lanes, n_pop, n)
     first = step0 // record_every + 1  # records this call wrote (record 0 is the caller's)
@@ -230,15 +243,18 @@ def lane_load(params, p, y0, work, b, lane, y):
 
 
 def lanes_work(params: CTRNNParams, width: int, n_blocks: int) -> CTRNNLanes:
-    """Empty blocks of `width` lanes for the closed loop of bodies, filled by
-    :func:`lane_load` (lanes not loaded hold a harmless network: tau 1, the rest 0)."""
+    """Empty blocks of `width` lanes for the closed loop of bodies, in the precision of
+    `params`, filled by :func:`lane_load` (lanes not loaded hold a harmless network: tau 1,
+    the rest 0)."""
     n, n_inputs = params.tau.shape[1], params.input_weights.shape[2]
-    tau = aligned_empty((n_blocks, n, width))
+    dtype = params.tau.dtype
+    tau = aligned_empty((n_blocks, n, width), dtype)
     tau[...] = 1.0
-    return CTRNNLanes(tau=tau, bias=aligned_zeros((n_blocks, n, width)), gain=aligned_zeros((n_blocks, n, width)),
-                      weights=aligned_zeros((n_blocks, n, n, width)),
-                      input_weights=aligned_zeros((n_blocks, n, n_inputs, width)),
-                      scratch=aligned_zeros((n_blocks, 3, n * width)))
+    return CTRNNLanes(tau=tau, bias=aligned_zeros((n_blocks, n, width), dtype),
+                      gain=aligned_zeros((n_blocks, n, width), dtype),
+                      weights=aligned_zeros((n_blocks, n, n, width), dtype),
+                      input_weights=aligned_zeros((n_blocks, n, n_inputs, width), dtype),
+                      scratch=aligned_zeros((n_blocks, 3, n * width), dtype))
 
 
 #: The CTRNN's lanes for closed loops (see :class:`evornn.models.base.Lanes`).

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .._numba import ERROR_MODEL, FASTMATH
+from .._numba import ERROR_MODEL, FASTMATH, cast
 from .._vecmath import logistic
 from .base import register_kernels
 
@@ -36,15 +36,19 @@ def drive_into(y, rates, params, p, u, out):
     weights = params.weights[p]
     input_weights = params.input_weights[p]
     tau = params.tau[p]
-    n, n_inputs = weights.shape[0], input_weights.shape[1]
+    # A layout may pad the rows of the weights with zero columns (and `rates` with zeros)
+    # to a whole number of vectors: the sums then run over the padded length.
+    n, n_cols, n_inputs = weights.shape[0], weights.shape[1], input_weights.shape[1]
     # Twelve rows at a time share each load of `rates` and keep twelve independent sums in
     # flight (with the loaded `rates`, 13 of the 16 vector registers): the product then runs
     # near the cache bandwidth. The rows left over go one at a time. Each row's sum is
     # formed in the same order whatever block it falls in.
+    # The sums are kept in the weights' precision (a float32 layout sums in float32).
+    zero = cast(0.0, weights)
     i = 0
     while i + 12 <= n:
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = a9 = a10 = a11 = 0.0
-        for j in range(n):
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = a9 = a10 = a11 = zero
+        for j in range(n_cols):
             r = rates[j]
             a0 += weights[i, j] * r
             a1 += weights[i + 1, j] * r
@@ -86,8 +90,8 @@ def drive_into(y, rates, params, p, u, out):
         out[i + 11] = (a11 - y[i + 11]) / tau[i + 11]
         i += 12
     for row in range(i, n):
-        acc = 0.0
-        for j in range(n):
+        acc = zero
+        for j in range(n_cols):
             acc += weights[row, j] * rates[j]
         for k in range(n_inputs):
             acc += input_weights[row, k] * u[k]
@@ -98,7 +102,7 @@ def drive_into(y, rates, params, p, u, out):
 def ctrnn_rhs(t, y, params, p, u, out):
     """dy/dt of individual `p` into `out`, shape (n_neurons,). Numba-compiled; writes into `out`; no validation."""
     n = y.shape[0]
-    rates = np.empty(n)
+    rates = np.empty_like(y)
     for j in range(n):
         rates[j] = logistic(params.gain[p, j] * (y[j] + params.bias[p, j]))
     drive_into(y, rates, params, p, u, out)

@@ -17,7 +17,7 @@ import scipy.sparse
 from numba import njit, prange
 
 from .._checks import one_of
-from .._numba import ERROR_MODEL, FASTMATH
+from .._numba import ERROR_MODEL, FASTMATH, cast
 from .._vecmath import tanh_into
 from .base import register_kernels
 
@@ -42,8 +42,8 @@ class ESNParams(NamedTuple):
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
 def _drive_of_unit(i, x, indptr, indices, data, w_in, u, w_fb, fb):
-    """``(W x)_i + (W_in u)_i + (W_fb fb)_i`` with W in CSR form."""
-    a = 0.0
+    """``(W x)_i + (W_in u)_i + (W_fb fb)_i`` with W in CSR form, summed in the precision of `x`."""
+    a = cast(0.0, x)
     for k in range(indptr[i], indptr[i + 1]):
         a += data[k] * x[indices[k]]
     for j in range(w_in.shape[1]):
@@ -75,8 +75,9 @@ def reservoir_step(x, params, p, u, fb, out, z, scratch):
         out[:] = z
     else:
         tanh_into(z, out, scratch)
+    one = cast(1.0, x)
     for i in range(n):
-        out[i] = (1.0 - leak[i]) * x[i] + leak[i] * out[i]
+        out[i] = (one - leak[i]) * x[i] + leak[i] * out[i]
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -95,7 +96,7 @@ def readout_into(x, params, p, out):
 def esn_rhs(t, y, params, p, u, out):
     """The next state; `u` holds the inputs followed by the fed-back outputs."""
     n_in = params.input_weights.shape[2]
-    reservoir_step(y, params, p, u[:n_in], u[n_in:], out, np.empty(y.shape[0]), np.empty(y.shape[0]))
+    reservoir_step(y, params, p, u[:n_in], u[n_in:], out, np.empty_like(y), np.empty_like(y))
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -140,16 +141,16 @@ def _drive(params, x, y_last, u, teacher, n_steps, n_given, record_from, states,
     states : (n_pop, n_seq, n_rec, N) receives x after steps t >= record_from (n_rec may be 0).
     outputs : (n_pop, n_seq, n_steps, M) or (n_pop, n_seq, 0, M): receives y.
     """
-    n_pop, n_seq, n = x.shape
+    n_pop, n_seq = x.shape[0], x.shape[1]
     n_out = y_last.shape[2]
     forced = teacher.shape[1] > 0
     read = (not forced) or outputs.shape[2] > 0
     for q in prange(n_pop * n_seq):
         p, s = q // n_seq, q % n_seq
         xp = x[p, s].copy()
-        x_new = np.empty(n)
-        z = np.empty(n)
-        scratch = np.empty(n)
+        x_new = np.empty_like(xp)  # in the precision of the states (float64, or float32)
+        z = np.empty_like(xp)
+        scratch = np.empty_like(xp)
         y = y_last[p, s].copy()
         fb = y_last[p, s].copy()
         for t in range(n_steps):

@@ -73,7 +73,11 @@ class CTRNN(ContinuousModel):
     >>> net = evornn.CTRNN([[4.5, 1.0], [-1.0, 4.5]], bias=[-2.75, -1.75])
     >>> net.n_pop, net.n_neurons
     (1, 2)
+
+    ``net.astype(np.float32)`` computes in single precision (see :meth:`Model.astype`).
     """
+
+    dtypes = (np.dtype(np.float64), np.dtype(np.float32))
 
     def __init__(self, weights, *, tau=1.0, bias=0.0, gain=1.0, input_weights=None):
         w = as_float_array("weights", weights)

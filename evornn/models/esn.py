@@ -92,6 +92,7 @@ class ESN(DiscreteModel):
     """
 
     state_: np.ndarray | None = None
+    dtypes = (np.dtype(np.float64), np.dtype(np.float32))
 
     def __init__(self, params: ESNParams):
         if not isinstance(params, ESNParams):
@@ -295,7 +296,7 @@ class ESN(DiscreteModel):
     def _replace(self, **fields) -> ESN:
         arrays = {}
         for name, value in fields.items():
-            arr = np.array(value, dtype=np.float64, order="C", copy=True)
+            arr = np.array(value, dtype=self.dtype, order="C", copy=True)
             arr.flags.writeable = False
             arrays[name] = arr
         return ESN(self.params._replace(**arrays))
@@ -326,16 +327,35 @@ class ESN(DiscreteModel):
             raise ValueError(f"{name} must hold at least one sequence of at least one step, got shape {np.shape(value)}")
         return arr, single
 
-    def _start(self, x0, n_seq: int) -> np.ndarray:
+    def _start(self, x0, n_seq: int) -> tuple[np.ndarray, np.ndarray]:
+        """The initial states ``(n_pop, n_seq, n_units)`` and last outputs ``(n_pop, n_seq,
+        n_outputs)`` of a run, in the model's precision."""
+        return self._initial(x0, n_seq), np.zeros((self.n_pop, n_seq, self.n_outputs), self.dtype)
+
+    def _initial(self, x0, n_seq: int) -> np.ndarray:
         if x0 is None:
-            return np.zeros((self.n_pop, n_seq, self.n_units))
+            return np.zeros((self.n_pop, n_seq, self.n_units), self.dtype)
         x = as_float_array("x0", x0)
         if x.shape == (self.n_pop, self.n_units) or x.shape == (self.n_units,):
             x = np.broadcast_to(x.reshape(-1, 1, self.n_units) if x.ndim == 2 else x, (self.n_pop, n_seq, self.n_units))
         if x.shape != (self.n_pop, n_seq, self.n_units):
             raise ValueError(f"x0 must have shape ({self.n_units},), (n_pop, {self.n_units}) or "
                              f"(n_pop, n_seq, {self.n_units}) = {(self.n_pop, n_seq, self.n_units)}, got {np.shape(x0)}")
-        return np.ascontiguousarray(x, dtype=np.float64).copy()
+        return np.ascontiguousarray(x, dtype=self.dtype).copy()
+
+    def _drive(self, x, y_last, u, teacher, n_steps: int, *, n_given: int | None = None, record_from: int = 0,
+               n_rec: int = 0, n_out: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """The compiled loop (:func:`~evornn.models._esn_kernels._drive`) in the model's
+        precision: advances `x` and `y_last` in place by `n_steps` steps and returns the
+        `n_rec` states recorded from step `record_from` on and the first `n_out` outputs."""
+        dtype = self.dtype
+        n_seq = x.shape[1]
+        states = np.empty((self.n_pop, n_seq, n_rec, self.n_units), dtype)
+        outputs = np.empty((self.n_pop, n_seq, n_out, self.n_outputs), dtype)
+        with np.errstate(all="ignore"):
+            _drive(self.params, x, y_last, np.ascontiguousarray(u, dtype), np.ascontiguousarray(teacher, dtype),
+                   n_steps, n_steps if n_given is None else n_given, record_from, states, outputs)
+        return states, outputs
 
     def _teacher(self, targets, u: np.ndarray) -> np.ndarray:
         if self.n_feedback == 0 or targets is None:
@@ -382,12 +402,8 @@ class ESN(DiscreteModel):
         u, single = self._sequences("inputs", inputs, self.n_external_inputs)
         washout = self._check_washout(washout, u.shape[1])
         teacher = self._teacher(targets, u)
-        x = self._start(x0, u.shape[0])
-        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
-        states = np.empty((self.n_pop, u.shape[0], u.shape[1] - washout, self.n_units))
-        no_out = np.zeros((self.n_pop, u.shape[0], 0, self.n_outputs))
-        with np.errstate(all="ignore"):
-            _drive(self.params, x, y_last, u, teacher, u.shape[1], u.shape[1], washout, states, no_out)
+        x, y_last = self._start(x0, u.shape[0])
+        states, _ = self._drive(x, y_last, u, teacher, u.shape[1], record_from=washout, n_rec=u.shape[1] - washout)
         return states[:, 0] if single else states
 
     def final_state(self, inputs, *, x0=None, targets=None) -> np.ndarray:
@@ -397,12 +413,8 @@ class ESN(DiscreteModel):
         return x[:, 0] if single else x
 
     def _run_quietly(self, u, teacher, x0) -> tuple[np.ndarray, np.ndarray]:
-        x = self._start(x0, u.shape[0])
-        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
-        empty_states = np.zeros((self.n_pop, u.shape[0], 0, self.n_units))
-        no_out = np.zeros((self.n_pop, u.shape[0], 0, self.n_outputs))
-        with np.errstate(all="ignore"):
-            _drive(self.params, x, y_last, u, teacher, u.shape[1], u.shape[1], u.shape[1], empty_states, no_out)
+        x, y_last = self._start(x0, u.shape[0])
+        self._drive(x, y_last, u, teacher, u.shape[1])
         return x, y_last
 
     def ridge_statistics(self, inputs, targets, *, washout: int = 0, x0=None, return_state: bool = False):
@@ -425,18 +437,12 @@ class ESN(DiscreteModel):
         washout = self._check_washout(washout, u.shape[1])
         teacher = y if self.n_feedback else np.zeros((u.shape[0], 0, self.n_outputs))
         stats = RidgeStatistics.zeros(self.n_pop, self.n_units, y.shape[2])
-        x = self._start(x0, u.shape[0])
-        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
-        no_out = np.zeros((self.n_pop, u.shape[0], 0, self.n_outputs))
+        x, y_last = self._start(x0, u.shape[0])
         n_seq = u.shape[0]
         for a, b in self._chunks(n_seq, u.shape[1]):
             rec = max(0, washout - a)
-            states = np.empty((self.n_pop, n_seq, b - a - rec, self.n_units)) if rec < b - a else None
-            if states is None:
-                states = np.empty((self.n_pop, n_seq, 0, self.n_units))
-            with np.errstate(all="ignore"):
-                _drive(self.params, x, y_last, np.ascontiguousarray(u[:, a:b]),
-                       np.ascontiguousarray(teacher[:, a:b]), b - a, b - a, rec, states, no_out)
+            states, _ = self._drive(x, y_last, u[:, a:b], teacher[:, a:b], b - a, record_from=rec,
+                                    n_rec=max(0, b - a - rec))
             if states.shape[2]:
                 stats.add(states.reshape(self.n_pop, -1, self.n_units), y[:, a + rec:b].reshape(-1, y.shape[2]))
         if return_state:
@@ -464,7 +470,7 @@ class ESN(DiscreteModel):
         weights, bias = stats.solve(lam)
         _check_fitted(weights, bias, final if final.ndim == 2 else final[:, -1])
         trained = self._replace(readout=weights, readout_bias=bias, ridge=lam)
-        trained.state_ = np.array(final if final.ndim == 2 else final[:, -1])
+        trained.state_ = np.array(final if final.ndim == 2 else final[:, -1], dtype=self.dtype)
         trained.state_.flags.writeable = False
         return trained
 
@@ -515,12 +521,8 @@ class ESN(DiscreteModel):
         """
         u, single = self._sequences("inputs", inputs, self.n_external_inputs)
         teacher = self._teacher(targets, u)
-        x = self._start(self.state_ if x0 is None else x0, u.shape[0])
-        y_last = np.zeros((self.n_pop, u.shape[0], self.n_outputs))
-        out = np.empty((self.n_pop, u.shape[0], u.shape[1], self.n_outputs))
-        no_states = np.zeros((self.n_pop, u.shape[0], 0, self.n_units))
-        with np.errstate(all="ignore"):
-            _drive(self.params, x, y_last, u, teacher, u.shape[1], u.shape[1], 0, no_states, out)
+        x, y_last = self._start(self.state_ if x0 is None else x0, u.shape[0])
+        _, out = self._drive(x, y_last, u, teacher, u.shape[1], n_out=u.shape[1])
         return out[:, 0] if single else out
 
     def generate(self, n_steps: int, *, warmup, x0=None) -> np.ndarray:
@@ -550,13 +552,9 @@ class ESN(DiscreteModel):
         if u.shape[0] != 1 or u.shape[1] == 0:
             raise ValueError(f"warmup must have shape (n_warmup >= 1, {self.n_external_inputs}), got {np.shape(warmup)}")
         n_warm = u.shape[1]
-        x = self._start(x0, 1)
-        y_last = np.zeros((self.n_pop, 1, self.n_outputs))
-        out = np.empty((self.n_pop, 1, n_warm + n_steps - 1, self.n_outputs))
-        no_states = np.zeros((self.n_pop, 1, 0, self.n_units))
-        no_teacher = np.zeros((1, 0, self.n_outputs))
-        with np.errstate(all="ignore"):
-            _drive(self.params, x, y_last, u, no_teacher, n_warm + n_steps - 1, n_warm, 0, no_states, out)
+        x, y_last = self._start(x0, 1)
+        _, out = self._drive(x, y_last, u, np.zeros((1, 0, self.n_outputs)), n_warm + n_steps - 1, n_given=n_warm,
+                             n_out=n_warm + n_steps - 1)
         return out[:, 0, n_warm - 1:]
 
     # ---------------------------------------------------------------- dynamics
@@ -628,8 +626,8 @@ class ESN(DiscreteModel):
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{npz} is not a valid evornn ESN: {exc}") from exc
         if state is not None:
-            if state.shape != (esn.n_pop, esn.n_units) or state.dtype != np.float64 or not np.isfinite(state).all():
-                raise ValueError(f"{npz}: its fitted state must be finite float64 of shape ({esn.n_pop}, {esn.n_units}), "
+            if state.shape != (esn.n_pop, esn.n_units) or state.dtype != esn.dtype or not np.isfinite(state).all():
+                raise ValueError(f"{npz}: its fitted state must be finite {esn.dtype} of shape ({esn.n_pop}, {esn.n_units}), "
                              f"got {state.dtype} of shape {state.shape}")
             esn.state_ = state
             esn.state_.flags.writeable = False

@@ -206,14 +206,14 @@ def run_trials(params, y0, method, controller_dt, n_outputs, n_motors, n_inputs,
 
     Numba-compiled; writes into the ``*_out`` arrays and `trace`; no validation.
     """
-    n_pop, n_state = y0.shape
+    n_pop = y0.shape[0]
     n_trials = draws.shape[0]
     for job in prange(n_pop * n_trials):
         p, s = job // n_trials, job % n_trials
         y = y0[p].copy()
-        k1, k2, k3, k4, tmp = np.empty(n_state), np.empty(n_state), np.empty(n_state), np.empty(n_state), np.empty(n_state)
-        u = np.empty(n_inputs)
-        z = np.empty(n_outputs)
+        k1, k2, k3, k4, tmp = np.empty_like(y), np.empty_like(y), np.empty_like(y), np.empty_like(y), np.empty_like(y)
+        u = np.empty(n_inputs, y.dtype)  # in the controller's precision (float64, or float32)
+        z = np.empty(n_outputs, y.dtype)
         state = state_out[p, s]
         body_reset(body, p, s, draws[s], state)
         total = 0.0
@@ -394,7 +394,7 @@ def run_body(body: Body, model, *, n_trials: int, max_steps: int, controller_dt:
     steps, reward = np.empty(shape, dtype=np.int64), np.empty(shape)
     state, diverged = np.zeros((*shape, body.n_state)), np.empty(shape, dtype=np.bool_)
     trace = np.full((min(trace_jobs, model.n_pop * n_trials), min(trace_steps, max_steps), body.n_state), np.nan)
-    y0 = np.ascontiguousarray(model.initial_state(), dtype=np.float64)
+    y0 = np.ascontiguousarray(model.initial_state(), dtype=model.dtype)
     layout = fast_path(model.params, "lanes")
     width = layout.width(model.n_pop * n_trials, model.n_state, model.n_inputs) if layout is not None else 0
     fits = (layout is not None and body.lanes and code == EULER and trace.shape[0] == 0

@@ -17,7 +17,7 @@ from numba import njit, prange
 from numba.extending import overload
 
 from .._kernels import lane_drive, lane_load, lane_output
-from .._numba import ERROR_MODEL, FASTMATH
+from .._numba import ERROR_MODEL, FASTMATH, cast
 
 _BODY_LANES: dict[type, dict[str, object]] = {}
 
@@ -111,11 +111,11 @@ def run_trials_lanes(params, work, width, n_jobs, y0, controller_dt, n_outputs, 
     n_tasks = n_pop * draws.shape[0]
     n_body = state_out.shape[2]
     for job in prange(n_jobs):
-        y = np.zeros(n * width)
-        dy = np.empty(n * width)
-        z = np.empty(n_outputs * width)
+        y = np.zeros(n * width, y0.dtype)  # the controller's precision (float64, or float32)
+        dy = np.empty_like(y)
+        z = np.empty(n_outputs * width, y0.dtype)
         z2 = z.reshape((n_outputs, width))
-        u = np.empty(n_inputs * width)
+        u = np.empty(n_inputs * width, y0.dtype)
         u2 = u.reshape((n_inputs, width))  # indexed by the lane alone, so that loads vectorise
         state = np.zeros((n_body, width))
         scratch = np.zeros((n_body, width))
@@ -141,8 +141,9 @@ def run_trials_lanes(params, work, width, n_jobs, y0, controller_dt, n_outputs, 
             if fresh:
                 lane_output(y, work, job, z)
             lane_drive(y, z, work, job, u, dy)
+            h = cast(controller_dt, y)
             for q in range(n * width):
-                y[q] += controller_dt * dy[q]
+                y[q] += h * dy[q]
             lane_output(y, work, job, z)
             fresh = False
             for lane in range(width):

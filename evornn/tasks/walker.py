@@ -238,10 +238,10 @@ def _act_lanes(body, state, z, dt, ok, reward, scratch):
     width = state.shape[1]
     # Every candidate value is computed, then selected (`&` and `|` rather than `and` and
     # `or`, which branch): a branch in the loop would make masked loads and stores, which
-    # are slow on some processors. The foot's new position goes to `scratch` and is copied
-    # back: storing a value just loaded from the same place would be dropped, which again
-    # leaves a conditional store. Each more array the loop writes would be one more pair
-    # whose overlap the compiler must rule out at run time: past a few it stops vectorising.
+    # are slow on some processors. A foot in stance keeps its position, but it is stored
+    # as ``x + 0.0``: storing a value just loaded from the same place would be dropped,
+    # which again leaves a conditional store (and without "no signed zeros" the compiler
+    # may not fold the addition away).
     for lane in range(width):
         angle, omega, v = state[_ANGLE, lane], state[_OMEGA, lane], state[_V, lane]
         down = z[0, lane] > 0.5
@@ -265,18 +265,14 @@ def _act_lanes(body, state, z, dt, ok, reward, scratch):
         sine, cosine = sincos(swing_angle)
         swing_x = hip + LEG_LENGTH * sine
         swing_y = HIP_HEIGHT + LEG_LENGTH * cosine
-        foot_x = foot_x if down else swing_x
+        foot_x = (foot_x + 0.0) if down else swing_x
         state[_ANGLE, lane] = stance_angle if down else swing_angle
         state[_OMEGA, lane] = stance_omega if down else swing_omega
-        scratch[_FOOT_X, lane] = foot_x
-        scratch[_FOOT_Y, lane] = foot_y if down else swing_y
+        state[_FOOT_X, lane] = foot_x
+        state[_FOOT_Y, lane] = (foot_y + 0.0) if down else swing_y
+        state[_FOOT, lane] = 1.0 if down else 0.0
         # An unsupported body, or one whose foot is far behind, stops.
         state[_V, lane] = v if down & (hip - foot_x <= STUCK_DISTANCE) else 0.0
-    for q in (_FOOT_X, _FOOT_Y):
-        for lane in range(width):
-            state[q, lane] = scratch[q, lane]
-    for lane in range(width):
-        state[_FOOT, lane] = 1.0 if z[0, lane] > 0.5 else 0.0
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)

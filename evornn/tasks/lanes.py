@@ -120,6 +120,7 @@ def run_trials_lanes(params, work, width, n_jobs, y0, controller_dt, n_outputs, 
         state = np.zeros((n_body, width))
         scratch = np.zeros((n_body, width))
         reward = np.zeros(width)
+        check = np.zeros(width)
         ok = np.zeros(width, dtype=np.bool_)
         ended = np.zeros(width, dtype=np.bool_)
         steps = np.zeros(width, dtype=np.int64)
@@ -146,12 +147,17 @@ def run_trials_lanes(params, work, width, n_jobs, y0, controller_dt, n_outputs, 
                 y[q] += h * dy[q]
             lane_output(y, work, job, z)
             fresh = False
+            # A lane is ok if it runs a trial and its motors are finite: summed as z * 0
+            # (NaN for a NaN or infinite z) in floats, whose loops vectorise without the
+            # packing and unpacking of booleans, and turned into booleans once.
             for lane in range(width):
-                ok[lane] = trial[lane] >= 0
+                check[lane] = 0.0 if trial[lane] >= 0 else np.nan
                 reward[lane] = 0.0
             for q in range(n_motors):
                 for lane in range(width):
-                    ok[lane] = ok[lane] & np.isfinite(z2[q, lane])
+                    check[lane] += z2[q, lane] * 0.0
+            for lane in range(width):
+                ok[lane] = check[lane] == 0.0
             body_act_lanes(body, state, z2, dt, ok, reward, scratch)
             body_done_lanes(body, state, ended)
             any_ended = False

@@ -55,6 +55,7 @@ from .tasks import (
     BodyTask,
     CartPoleTask,
     CategorizationTask,
+    GymTask,
     OscillatorTask,
     RecallTask,
     SequenceTask,
@@ -93,8 +94,8 @@ MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": 
           "hopfield": Hopfield.codec, "memristive": _memristive_reservoir,
           "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
           "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec}
-TASKS = {"body": BodyTask.from_spec, "oscillator": OscillatorTask, "sequence": SequenceTask, "cartpole": CartPoleTask,
-         "walker": WalkerTask,
+TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTask, "sequence": SequenceTask,
+         "cartpole": CartPoleTask, "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "timeseries": TimeSeriesTask.from_dataset,
          "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
          "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,

@@ -5,6 +5,7 @@ from .base import Evaluation, FunctionTask, Task, error_fitness
 from .body import Body, BodyTask, Trials, register_body, run_body, unit
 from .cartpole import CartPole, CartPoleTask
 from .categorize import CategorizationTask, Categorizer
+from .gym_task import GymTask
 from .oscillator import OscillatorTask
 from .recall import RecallTask
 from .sequence import SequenceTask
@@ -12,6 +13,6 @@ from .timeseries import TimeSeriesTask, nrmse
 from .walker import Walker, WalkerTask
 
 __all__ = ["Body", "BodyTask", "CartPole", "CartPoleTask", "CategorizationTask", "Categorizer", "Evaluation",
-           "FunctionTask", "OscillatorTask", "RecallTask", "SequenceTask", "Task", "TimeSeriesTask", "Trials", "Walker",
-           "WalkerTask", "WheeledRobot", "WheeledRobotTask", "error_fitness", "nrmse", "register_body", "run_body",
-           "unit"]
+           "FunctionTask", "GymTask", "OscillatorTask", "RecallTask", "SequenceTask", "Task", "TimeSeriesTask", "Trials",
+           "Walker", "WalkerTask", "WheeledRobot", "WheeledRobotTask", "error_fitness", "nrmse", "register_body",
+           "run_body", "unit"]

@@ -1,0 +1,147 @@
+"""Gymnasium: evornn's GymTask against the usual ways of running a population on a vector
+of environments, in the same run.
+
+a. CartPole-v1 in Gymnasium's NumPy-vectorised CartPole (``make_vec(...,
+   vectorization_mode="vector_entry_point")``, 64 environments) in both arms, a population
+   of 64 balancing 3-neuron CTRNNs (an evolved one, perturbed): GymTask against a Python
+   loop that steps each individual's network in NumPy, one call per individual per
+   environment step. Environment steps per second; the issue asks for at least 5x.
+b. HalfCheetah-v5 in a 64-environment ``SyncVectorEnv`` (needs ``pip install ".[gym]"``),
+   one 1000-step episode each: GymTask against the same vector environment stepped with
+   precomputed actions (what the physics alone costs). The issue asks for GymTask within
+   15% of it.
+
+    python benchmarks/bench_gym.py [--repeats 3] [--skip-mujoco]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
+
+import evornn
+from evornn.environment import header as environment_header
+from evornn.tasks import GymTask
+
+N_POP = 64
+
+
+def balancers(n_pop: int):
+    """A population of CTRNNs that balance CartPole-v1: one evolved, copies perturbed."""
+    task = GymTask("CartPole-v1", n_episodes=5, num_envs=16, controller_dt=0.5)
+    codec = evornn.CTRNN.codec(3, n_inputs=4)
+    result = evornn.evolve(evornn.Problem(codec, task), "cmaes", n_pop=20, n_generations=60, rng=0,
+                           target_fitness=500.0, progress=False)
+    genomes = np.clip(result.best_genome + 1e-3 * np.random.default_rng(1).standard_normal((n_pop, codec.n_genes)),
+                      -1.0, 1.0)
+    return codec.decode(genomes)
+
+
+def numpy_loop(net, venv, seed: int, dt: float) -> int:
+    """The usual way: every environment step, each individual's network steps in NumPy
+    (Euler, as GymTask's stepper) and picks its action; one episode per environment."""
+    prm = net.params
+    n_pop = net.n_pop
+    y = [np.zeros(net.n_state) for _ in range(n_pop)]
+    obs, _ = venv.reset(seed=seed)
+    running = np.ones(n_pop, dtype=bool)
+    steps = 0
+    actions = np.zeros(n_pop, dtype=np.int64)
+    while running.any():
+        for p in range(n_pop):
+            if not running[p]:
+                continue
+            rates = 1.0 / (1.0 + np.exp(-prm.gain[p] * (y[p] + prm.bias[p])))
+            y[p] = y[p] + dt * (-y[p] + prm.weights[p] @ rates + prm.input_weights[p] @ obs[p]) / prm.tau[p]
+            z = 1.0 / (1.0 + np.exp(-prm.gain[p] * (y[p] + prm.bias[p])))
+            actions[p] = int(np.argmax(z[:2]))
+        obs, _, terminated, truncated, _ = venv.step(actions)
+        steps += int(running.sum())
+        running &= ~(terminated | truncated)
+    return steps
+
+
+def cartpole(repeats: int) -> None:
+    import gymnasium
+
+    net = balancers(N_POP)
+    task = GymTask("CartPole-v1", n_episodes=1, num_envs=N_POP, vectorization="vector_entry_point", controller_dt=0.5)
+    venv = gymnasium.make_vec("CartPole-v1", num_envs=N_POP, vectorization_mode="vector_entry_point")
+    task.evaluate(net, rng=0)  # compile outside the timing
+    steps_evornn = int(task.episodes_of(net, rng=0)["env_steps"].sum())
+    t_evornn = median_time(lambda: task.evaluate(net, rng=0), repeats)[0]
+    steps_loop = numpy_loop(net, venv, 0, 0.5)
+    t_loop = median_time(lambda: numpy_loop(net, venv, 0, 0.5), repeats)[0]
+    rate_evornn, rate_loop = steps_evornn / t_evornn, steps_loop / t_loop
+    print(f"\na. CartPole-v1, NumPy-vectorised environment, {N_POP} envs, {N_POP} 3-neuron CTRNNs "
+          f"(median of {repeats})")
+    print(f"{'arm':<44}{'env steps':>10}{'steps/s':>12}{'ratio':>8}")
+    print(f"{'GymTask (one stepper call per env step)':<44}{steps_evornn:>10}{rate_evornn:>12.4g}"
+          f"{rate_evornn / rate_loop:>8.1f}")
+    print(f"{'Python loop, a NumPy network per individual':<44}{steps_loop:>10}{rate_loop:>12.4g}{1.0:>8.1f}")
+
+
+def halfcheetah(repeats: int) -> None:
+    import gymnasium
+
+    recorded = []
+
+    class Recorder(gymnasium.Wrapper):
+        """Keeps the actions GymTask sends, so that the physics-only arm replays the same motion."""
+
+        def reset(self, **kwargs):
+            self.actions = []
+            recorded.append(self.actions)
+            return self.env.reset(**kwargs)
+
+        def step(self, action):
+            self.actions.append(np.array(action))
+            return self.env.step(action)
+
+    net = evornn.CTRNN.random(N_POP, 6, n_inputs=17, rng=0)
+    recording = GymTask(lambda: Recorder(gymnasium.make("HalfCheetah-v5")), n_episodes=1, num_envs=N_POP,
+                        controller_dt=0.05)
+    recording.evaluate(net, rng=0)
+    seed = int(np.random.default_rng(0).integers(0, 2**31 - 1, size=1)[0])  # the episode seed GymTask drew
+    actions = np.stack([np.stack(a) for a in recorded[:N_POP]], axis=1)  # (1000, N_POP, 6): the first episodes
+    task = GymTask("HalfCheetah-v5", n_episodes=1, num_envs=N_POP, controller_dt=0.05)
+    task.evaluate(net, rng=0)
+    t_evornn = median_time(lambda: task.evaluate(net, rng=0), repeats)[0]
+    steps = int(task.episodes_of(net, rng=0)["env_steps"].sum())
+    venv = gymnasium.vector.SyncVectorEnv([lambda: gymnasium.make("HalfCheetah-v5")] * N_POP)
+
+    def physics_only():
+        venv.reset(seed=[seed] * N_POP)
+        for t in range(actions.shape[0]):
+            venv.step(actions[t])
+
+    t_physics = median_time(physics_only, repeats)[0]
+    print(f"\nb. HalfCheetah-v5, SyncVectorEnv of {N_POP}, one 1000-step episode each (median of {repeats}); the "
+          "physics-only arm replays the actions GymTask's controllers chose")
+    print(f"{'arm':<44}{'env steps':>10}{'steps/s':>12}{'time / physics':>16}")
+    print(f"{'GymTask, 6-neuron CTRNNs':<44}{steps:>10}{steps / t_evornn:>12.4g}{t_evornn / t_physics:>16.3f}")
+    print(f"{'the same vector env, the same actions':<44}{actions.shape[0] * N_POP:>10}"
+          f"{actions.shape[0] * N_POP / t_physics:>12.4g}{1.0:>16.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-mujoco", action="store_true")
+    args = parser.parse_args()
+    import gymnasium
+
+    print(environment_header())
+    print(f"# gymnasium {gymnasium.__version__}")
+    start = time.perf_counter()
+    cartpole(args.repeats)
+    if not args.skip_mujoco:
+        halfcheetah(args.repeats)
+    print(f"\n({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

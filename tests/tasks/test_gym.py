@@ -198,3 +198,26 @@ def test_evornn_run_on_a_gym_environment_resumes_after_sigkill_to_the_same_resul
     assert resumed["genome"] == whole["genome"] and resumed["fitness"] == whole["fitness"]
     strip = lambda text: [line.rsplit(",", 1)[0] for line in text.splitlines()]  # noqa: E731 (the time column last)
     assert strip((out / "history.csv").read_text()) == strip((tmp_path / "whole" / "history.csv").read_text())
+
+
+def test_async_environments_give_the_sync_results():
+    net = evornn.CTRNN.random(4, 2, n_inputs=4, rng=8)
+    sync = GymTask("CartPole-v1", n_episodes=2, num_envs=3, controller_dt=0.5).episodes_of(net, rng=2)
+    task = GymTask("CartPole-v1", n_episodes=2, num_envs=3, controller_dt=0.5, vectorization="async")
+    try:
+        parallel = task.episodes_of(net, rng=2)
+    finally:
+        task.close()
+    np.testing.assert_array_equal(parallel["return"], sync["return"])
+
+
+def test_a_task_travels_by_pickle_without_its_environments():
+    """For Dask workers and checkpoints: the environments stay behind and are made again."""
+    import pickle
+
+    net = evornn.CTRNN.random(3, 2, n_inputs=4, rng=9)
+    task = GymTask("CartPole-v1", n_episodes=2, controller_dt=0.5)
+    before = task.evaluate(net, rng=4)
+    copy = pickle.loads(pickle.dumps(task))
+    assert copy._vector is None
+    np.testing.assert_array_equal(copy.evaluate(net, rng=4).fitness, before.fitness)

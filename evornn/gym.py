@@ -138,6 +138,7 @@ class BodyEnv(gymnasium.Env):
         self._step = for_params(_step_one, body.params)
 
     def reset(self, *, seed=None, options=None):
+        """Start a trial (random, or ``options["trial"]``); returns the sensors and ``{"trial": k}``."""
         super().reset(seed=seed)
         spec = self._spec
         trial = int((options or {}).get("trial", self.np_random.integers(spec.n_trials)))
@@ -149,6 +150,7 @@ class BodyEnv(gymnasium.Env):
         return self._u.copy(), {"trial": trial}
 
     def step(self, action):
+        """One control step with motors `action` (clipped to [0, 1]); Gymnasium's five values."""
         z = np.clip(np.asarray(action, dtype=np.float64).reshape(-1), 0.0, 1.0)
         x_before = self._state[0]
         reward, done = self._step(self._spec.body.params, self._state, z, self._spec.body.dt, self._u)
@@ -192,6 +194,7 @@ class BodyVectorEnv(gymnasium.vector.VectorEnv):
         return trials.astype(np.int64), self.np_random.random((n, self._spec.body.n_draws))
 
     def reset(self, *, seed=None, options=None):
+        """Start every copy on a random trial; returns the sensors and ``{"trial": trials}``."""
         if seed is not None:
             self._np_random, self._np_random_seed = gymnasium.utils.seeding.np_random(seed)
         everything = np.ones(self.num_envs, dtype=bool)
@@ -204,6 +207,7 @@ class BodyVectorEnv(gymnasium.vector.VectorEnv):
         return self._u.copy(), {"trial": trials}
 
     def step(self, actions):
+        """One control step of every copy (those that ended last step are reset instead)."""
         body = self._spec.body
         z = np.clip(np.asarray(actions, dtype=np.float64).reshape(self.num_envs, -1), 0.0, 1.0)
         reset = self._ended.copy()

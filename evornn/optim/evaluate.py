@@ -19,14 +19,17 @@ def task_rng(task_seq: np.random.SeedSequence, generation: int) -> np.random.Gen
     return np.random.default_rng(np.random.SeedSequence(task_seq.entropy, spawn_key=(*task_seq.spawn_key, generation)))
 
 
-def _evaluate_chunk(problem: Problem, genomes: np.ndarray, entropy, spawn_key, generation: int):
-    """Score one chunk on a Dask worker; plain arrays in and out (never DEAP objects)."""
+def _evaluate_chunk(problem: Problem, genomes: np.ndarray, entropy, spawn_key, generation: int, task_state=None):
+    """Score one chunk on a Dask worker; plain arrays in and out (never DEAP objects). A
+    stateful task first takes the driver's state of this generation."""
     import numba
 
     numba.set_num_threads(1)
+    if task_state:
+        problem.task.restore(task_state)
     seq = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
     ev = problem.evaluate(genomes, task_rng(seq, generation))
-    return ev.fitness, ev.metrics, ev.nonfinite
+    return ev.fitness, ev.metrics, ev.nonfinite, ev.stats
 
 
 def evaluator(problem: Problem, client):
@@ -40,9 +43,10 @@ def evaluator(problem: Problem, client):
         from ..tasks.base import Evaluation
 
         chunks = [c for c in np.array_split(genomes, min(genomes.shape[0], 2 * n_workers)) if c.shape[0]]
+        task_state = problem.task.state()
         futures = [client.submit(_evaluate_chunk, shared, np.ascontiguousarray(c), task_seq.entropy,
-                                 task_seq.spawn_key, gen, pure=False) for c in chunks]
-        parts = [Evaluation(fitness=f, metrics=m, nonfinite=n) for f, m, n in client.gather(futures)]
+                                 task_seq.spawn_key, gen, task_state, pure=False) for c in chunks]
+        parts = [Evaluation(fitness=f, metrics=m, nonfinite=n, stats=s) for f, m, n, s in client.gather(futures)]
         return Evaluation.concatenate(parts)
 
     return evaluate

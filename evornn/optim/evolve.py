@@ -385,7 +385,7 @@ def evolve(
     path = None if checkpoint_path is None else Path(checkpoint_path)
     restored_history = (0, 0)
     if resume and path.exists():
-        saved_seed, restored_history = _restore(path, settings, strategy, hof, state, extend=extend)
+        saved_seed, restored_history = _restore(path, settings, strategy, hof, state, extend=extend, task=problem.task)
         if isinstance(rng, int | np.integer) and int(rng) != saved_seed:
             raise CheckpointError(f"{path} belongs to the run with seed {saved_seed}, not {rng}")
         seed, task_seq = saved_seed, _streams(saved_seed)[2]
@@ -394,7 +394,7 @@ def evolve(
 
     def save() -> None:
         if path is not None:
-            _save(path, settings, seed, strategy, hof, state, log)
+            _save(path, settings, seed, strategy, hof, state, log, problem.task)
 
     from tqdm.auto import tqdm
 
@@ -415,6 +415,7 @@ def evolve(
                 genomes = np.clip(asked, strategy.low, strategy.high)
                 tick = time.perf_counter()
                 evaluation = evaluate(genomes, task_seq, gen)
+                problem.task.update(evaluation)
                 eval_time = time.perf_counter() - tick
                 strategy.tell(asked, evaluation.fitness)
                 _account(state, hof, genomes, evaluation)
@@ -503,7 +504,7 @@ class _HistoryLog:
 
 
 def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, state: _Progress,
-          log: _HistoryLog) -> None:
+          log: _HistoryLog, task=None) -> None:
     log.append(state.records)
     scalars, arrays = checkpoint.split_state(strategy.state(), "strategy")
     header = {
@@ -516,6 +517,8 @@ def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, sta
         "py_random": checkpoint.random_state(strategy.py_random),
     }
     arrays.update({"hof/genomes": hof.genomes, "hof/fitness": hof.fitness, "hof/solved": hof.solved})
+    if task is not None:  # what a stateful task has learnt (running statistics, an archive)
+        arrays.update({f"task/{name}": np.asarray(value) for name, value in task.state().items()})
     checkpoint.save(path, header, arrays)
 
 
@@ -525,7 +528,7 @@ def _budget_free(settings: dict) -> dict:
 
 
 def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Progress, *,
-             extend: bool = False) -> tuple[int, tuple[int, int]]:
+             extend: bool = False, task=None) -> tuple[int, tuple[int, int]]:
     """Restore a checkpoint; returns the run's seed and (lines, bytes) of its history log."""
     header, arrays = checkpoint.load(path)
     try:
@@ -556,6 +559,8 @@ def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Pro
         strategy.rng.bit_generator.state = header["rng"]
         checkpoint.set_random_state(strategy.py_random, header["py_random"])
         hof.genomes, hof.fitness, hof.solved = arrays["hof/genomes"], arrays["hof/fitness"], arrays["hof/solved"]
+        if task is not None:
+            task.restore({name[5:]: value for name, value in arrays.items() if name.startswith("task/")})
         for name, value in header["progress"].items():
             setattr(state, name, value)
         _check_restored(strategy, hof, settings)

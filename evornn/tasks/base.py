@@ -29,14 +29,20 @@ class Evaluation:
         Per-individual measurements; may hold NaN (e.g. no period where nothing oscillates).
     nonfinite : ndarray of bool, shape (n_pop,)
         Individuals whose raw fitness was not finite and got the worst fitness instead.
+    stats : dict of str to ndarray
+        What a stateful task learns from (see :meth:`Task.update`), one row per individual
+        (axis 0), like the metrics but of any shape: chunks of a population concatenate,
+        and the task reduces the rows in order, so the result does not depend on chunking.
     """
 
     fitness: np.ndarray
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
     nonfinite: np.ndarray | None = None
+    stats: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def from_raw(cls, fitness, metrics: dict | None = None, *, worst_fitness: float = 0.0) -> Evaluation:
+    def from_raw(cls, fitness, metrics: dict | None = None, *, worst_fitness: float = 0.0,
+                 stats: dict | None = None) -> Evaluation:
         """Build an evaluation, replacing non-finite fitness values by `worst_fitness`."""
         f = np.array(fitness, dtype=np.float64)
         if f.ndim not in (1, 2):
@@ -50,7 +56,7 @@ class Evaluation:
             if arr.shape != (f.shape[0],):
                 raise ValueError(f"metric {name!r} must have shape ({f.shape[0]},), got {arr.shape}")
             out[name] = arr
-        return cls(fitness=f, metrics=out, nonfinite=rows)
+        return cls(fitness=f, metrics=out, nonfinite=rows, stats=dict(stats or {}))
 
     @property
     def n_pop(self) -> int:
@@ -63,6 +69,7 @@ class Evaluation:
             fitness=np.concatenate([p.fitness for p in parts]),
             metrics={name: np.concatenate([p.metrics[name] for p in parts]) for name in parts[0].metrics},
             nonfinite=np.concatenate([p.nonfinite for p in parts]),
+            stats={name: np.concatenate([p.stats[name] for p in parts]) for name in parts[0].stats},
         )
 
     @property
@@ -88,6 +95,23 @@ class Task:
 
     def check_model(self, model) -> None:
         """Raise ValueError if `model` cannot perform this task."""
+
+    # A stateful task (running observation statistics, a novelty archive) learns between
+    # generations. Its state is arrays: the evolution loop calls update() with each
+    # generation's evaluation (on the driver, whatever evaluated it), checkpoints state()
+    # and restores it on resume, and sends it with every chunk evaluated on Dask.
+    def state(self) -> dict[str, np.ndarray]:
+        """What the task has learnt so far, as named arrays (empty for stateless tasks)."""
+        return {}
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        """Take `state` (from :meth:`state`, a checkpoint or a file): raise ValueError if it
+        does not fit this task."""
+        if state:
+            raise ValueError(f"{type(self).__name__} keeps no state, got {sorted(state)}")
+
+    def update(self, evaluation: Evaluation) -> None:
+        """Learn from one generation's `evaluation` (its :attr:`Evaluation.stats`)."""
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """What individual 0 of `model` does: ``{"t", "outputs", "target"}`` arrays for plots."""

@@ -176,6 +176,14 @@ class GymTask(Task):
         the lowest fitness of the evaluated individuals that ran cleanly (0 if none did).
     env_kwargs : dict, optional
         Keyword arguments of ``gymnasium.make`` for an environment id.
+    obs_norm : bool
+        Normalise observations by running statistics, as OpenAI-ES and EvoTorch do for
+        locomotion: every evaluation sees ``(obs - mean) / sqrt(var + 1e-8)`` (clipped to
+        [-10, 10], as Stable-Baselines' ``VecNormalize`` does) with the statistics of all
+        observations of the generations before it, and adds its own afterwards
+        (:meth:`update`; Chan's parallel merge). The statistics are the task's state:
+        checkpointed, restored on resume, sent to Dask workers, and restored by
+        :func:`evornn.load_run`, so a replay sees what the run saw at its end.
 
     Metrics (per individual): ``return`` (the mean), ``return_std``, ``episode_length``
     (mean controller steps), ``env_steps`` (environment interactions, all episodes),
@@ -195,7 +203,7 @@ class GymTask(Task):
     def __init__(self, env, *, n_episodes: int = 1, max_steps: int | None = None, num_envs: int = 16,
                  vectorization: str = "sync", action_map: str = "unit", obs_scale=1.0, action_repeat: int = 1,
                  controller_dt: float = 0.1, method: str = "euler", fitness: str = "mean",
-                 worst_fitness: float | None = None, env_kwargs: dict | None = None):
+                 worst_fitness: float | None = None, env_kwargs: dict | None = None, obs_norm: bool = False):
         gymnasium = _gymnasium()
         if not (isinstance(env, str) or callable(env)):
             raise TypeError(f"env must be a Gymnasium id or a factory returning an environment, got {env!r}")
@@ -245,6 +253,11 @@ class GymTask(Task):
         if scale.shape not in ((), (self.n_inputs,)) or not np.isfinite(scale).all():
             raise ValueError(f"obs_scale must be a finite number or {self.n_inputs} of them, got {obs_scale!r}")
         self.obs_scale = np.broadcast_to(scale, (self.n_inputs,)).copy()
+        if not isinstance(obs_norm, bool | np.bool_):
+            raise TypeError(f"obs_norm must be True or False, got {obs_norm!r}")
+        self.obs_norm = bool(obs_norm)
+        self._stats = {"obs_count": np.zeros(1), "obs_mean": np.zeros(self.n_inputs),
+                       "obs_m2": np.zeros(self.n_inputs)}
         self.episodes = 0
         self.env_steps = 0
         self._vector = None
@@ -297,6 +310,47 @@ class GymTask(Task):
         state["_vector"] = None  # environments do not travel (Dask, checkpoints); they are made again
         return state
 
+    # ------------------------------------------------------------------ state
+    def state(self) -> dict[str, np.ndarray]:
+        """The running observation statistics (``obs_norm``): count, mean and sum of squared
+        deviations; empty without ``obs_norm``."""
+        return {name: value.copy() for name, value in self._stats.items()} if self.obs_norm else {}
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        if not self.obs_norm:
+            return super().restore(state)
+        shapes = {"obs_count": (1,), "obs_mean": (self.n_inputs,), "obs_m2": (self.n_inputs,)}
+        if set(state) != set(shapes):
+            raise ValueError(f"the observation statistics must hold {sorted(shapes)}, got {sorted(state)}")
+        for name, shape in shapes.items():
+            value = np.asarray(state[name], dtype=np.float64)
+            if value.shape != shape or not np.isfinite(value).all() or (name != "obs_mean" and (value < 0).any()):
+                raise ValueError(f"{name} must be {shape} finite values{'' if name == 'obs_mean' else ' >= 0'}")
+        self._stats = {name: np.array(state[name], dtype=np.float64) for name in shapes}
+
+    def update(self, evaluation: Evaluation) -> None:
+        """Merge the observations of `evaluation` into the running statistics (Chan et al.)."""
+        if not self.obs_norm or "obs_count" not in evaluation.stats:
+            return
+        # One row per individual, summed in order: the same bits however the population was chunked.
+        n_b = float(evaluation.stats["obs_count"].sum())
+        if n_b == 0:
+            return
+        mean_b = evaluation.stats["obs_sum"].sum(axis=0) / n_b
+        m2_b = np.maximum(evaluation.stats["obs_sumsq"].sum(axis=0) - n_b * mean_b**2, 0.0)
+        n_a, mean_a, m2_a = self._stats["obs_count"][0], self._stats["obs_mean"], self._stats["obs_m2"]
+        n = n_a + n_b
+        delta = mean_b - mean_a
+        self._stats = {"obs_count": np.array([n]), "obs_mean": mean_a + delta * n_b / n,
+                       "obs_m2": m2_a + m2_b + delta**2 * n_a * n_b / n}
+
+    def _normalise(self, x: np.ndarray) -> np.ndarray:
+        count = self._stats["obs_count"][0]
+        if count == 0:
+            return x
+        std = np.sqrt(self._stats["obs_m2"] / count + 1e-8)
+        return np.clip((x - self._stats["obs_mean"]) / std, -10.0, 10.0)
+
     # ------------------------------------------------------------------ the task
     def check_model(self, model) -> None:
         if model.n_inputs != self.n_inputs:
@@ -305,13 +359,17 @@ class GymTask(Task):
         if model.n_outputs < self.n_actions:
             raise ValueError(f"the environment's actions need {self.n_actions} outputs, got {model.n_outputs}")
 
-    def _inputs(self, obs: np.ndarray) -> np.ndarray:
-        """Controller inputs (n_slots, n_inputs) from a batch of observations."""
+    def _raw(self, obs: np.ndarray) -> np.ndarray:
+        """Observations as rows of floats (n_slots, n_inputs); Discrete ones one-hot."""
         if isinstance(self.observation_space, _gymnasium().spaces.Discrete):
             onehot = np.zeros((obs.shape[0], self.n_inputs))
             onehot[np.arange(obs.shape[0]), np.asarray(obs, dtype=np.int64) - self.observation_space.start] = 1.0
-            return onehot * self.obs_scale
-        return np.asarray(obs, dtype=np.float64).reshape(obs.shape[0], -1) * self.obs_scale
+            return onehot
+        return np.asarray(obs, dtype=np.float64).reshape(obs.shape[0], -1)
+
+    def _inputs(self, raw: np.ndarray) -> np.ndarray:
+        """Controller inputs from raw observation rows: normalised (``obs_norm``), then scaled."""
+        return (self._normalise(raw) if self.obs_norm else raw) * self.obs_scale
 
     def _actions(self, z: np.ndarray) -> np.ndarray:
         """Actions of the vector environment from outputs `z` (n_slots, n_outputs), finite."""
@@ -351,6 +409,9 @@ class GymTask(Task):
         run.crashed[run.slot_job[self._crash_mask(info, n_slots)]] = True
         u = np.zeros((n_jobs, controllers.n_inputs))
         active = np.zeros(n_jobs, dtype=bool)
+        # The observations each episode gave its controller: count, sum, sum of squares.
+        seen_count, seen_sum, seen_sumsq = np.zeros(n_jobs), np.zeros((n_jobs, self.n_inputs)), np.zeros(
+            (n_jobs, self.n_inputs))
         idle_action = self._actions(np.full((1, max(model.n_outputs, self.n_actions)), 0.5))[0]
         while (run.mode != _IDLE).any():
             stepping = run.mode == _RUN
@@ -364,7 +425,12 @@ class GymTask(Task):
             if slots.size:
                 active[:] = False
                 active[jobs] = True
-                u[jobs] = self._inputs(obs[slots])
+                raw = self._raw(obs[slots])
+                if self.obs_norm:  # per episode, step by step: independent of the slots
+                    seen_count[jobs] += 1.0
+                    seen_sum[jobs] += raw
+                    seen_sumsq[jobs] += raw * raw
+                u[jobs] = self._inputs(raw)
                 z = stepper.step(u, active)
                 good = np.isfinite(z[jobs, :self.n_actions]).all(axis=1)
                 run.diverged[jobs[~good]] = True
@@ -417,7 +483,8 @@ class GymTask(Task):
         shape = (n_pop, n_episodes)
         return {"return": run.returns.reshape(shape), "length": run.lengths.reshape(shape),
                 "env_steps": env_steps.reshape(shape), "diverged": run.diverged.reshape(shape),
-                "crashed": run.crashed.reshape(shape)}
+                "crashed": run.crashed.reshape(shape), "obs_count": seen_count.reshape(shape).sum(axis=1),
+                "obs_sum": seen_sum.reshape(*shape, -1).sum(axis=1), "obs_sumsq": seen_sumsq.reshape(*shape, -1).sum(axis=1)}
 
     @staticmethod
     def _crash_mask(info: dict, n_slots: int) -> np.ndarray:
@@ -440,4 +507,6 @@ class GymTask(Task):
         metrics = {"return": runs["return"].mean(axis=1), "return_std": runs["return"].std(axis=1),
                    "episode_length": runs["length"].mean(axis=1), "env_steps": runs["env_steps"].sum(axis=1),
                    "diverged": runs["diverged"].sum(axis=1), "crashed": runs["crashed"].sum(axis=1)}
-        return Evaluation.from_raw(fitness, metrics, worst_fitness=worst)
+        stats = ({"obs_count": runs["obs_count"], "obs_sum": runs["obs_sum"], "obs_sumsq": runs["obs_sumsq"]}
+                 if self.obs_norm else {})
+        return Evaluation.from_raw(fitness, metrics, worst_fitness=worst, stats=stats)

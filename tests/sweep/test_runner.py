@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import evornn
@@ -169,3 +170,22 @@ def test_a_run_that_kills_its_worker_fails_alone_and_is_retried_on_request(tmp_p
         again = run_sweep(spec, path, client=c, progress=False, retry_failed=True)  # ... unless asked
     assert (again["ran"], again["done"], again["failed"]) == (1, 4, 0)
     assert {r["x"]: r["square"] for r in stored(path).values()} == {0: 0, 1: 1, 2: 4, 3: 9}
+
+
+def test_a_stateful_task_evolves_on_dask_as_in_process(client):
+    """Running observation statistics (GymTask with obs_norm): workers get the driver's state
+    every generation, their per-individual sums come back, and the run is bit-identical."""
+    pytest.importorskip("gymnasium")
+    from evornn.tasks import GymTask
+
+    def problem():
+        task = GymTask("CartPole-v1", n_episodes=2, num_envs=4, controller_dt=0.5, obs_norm=True)
+        return evornn.Problem(evornn.CTRNN.codec(2, n_inputs=4), task)
+
+    local_problem, remote_problem = problem(), problem()
+    local = evornn.evolve(local_problem, "cmaes", n_pop=12, n_generations=4, rng=5, progress=False)
+    remote = evornn.evolve(remote_problem, "cmaes", n_pop=12, n_generations=4, rng=5, progress=False, client=client)
+    assert fingerprint(local) == fingerprint(remote)
+    for name, value in local_problem.task.state().items():
+        np.testing.assert_array_equal(remote_problem.task.state()[name], value)
+    assert local_problem.task.state()["obs_count"][0] > 0

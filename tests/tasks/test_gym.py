@@ -221,3 +221,58 @@ def test_a_task_travels_by_pickle_without_its_environments():
     copy = pickle.loads(pickle.dumps(task))
     assert copy._vector is None
     np.testing.assert_array_equal(copy.evaluate(net, rng=4).fitness, before.fitness)
+
+
+def seen_observations(model, env_id, seeds, transform, controller_dt=0.5):
+    """Every observation a controller was given (after `transform`) in plain loops over
+    env.step, and the returns: (observations (n, n_obs), returns (n_pop, n_episodes))."""
+    seen, returns = [], np.zeros((model.n_pop, len(seeds)))
+    for p in range(model.n_pop):
+        for e, seed in enumerate(seeds):
+            env = gymnasium.make(env_id)
+            obs, _ = env.reset(seed=int(seed))
+            stepper = model.take([p]).stepper(controller_dt)
+            while True:
+                seen.append(np.asarray(obs, dtype=float))
+                z = stepper.step(transform(np.asarray(obs, dtype=float))[None])[0]
+                obs, reward, terminated, truncated, _ = env.step(int(np.argmax(z[:2])))
+                returns[p, e] += reward
+                if terminated or truncated:
+                    break
+    return np.array(seen), returns
+
+
+def test_observation_statistics_are_those_of_every_observation_seen_and_normalise_the_next_generation():
+    net = evornn.CTRNN.random(5, 3, n_inputs=4, rng=12)
+    task = GymTask("CartPole-v1", n_episodes=2, num_envs=4, controller_dt=0.5, obs_norm=True)
+    first = task.evaluate(net, rng=1)  # no statistics yet: the raw observations
+    seen, returns = seen_observations(net, "CartPole-v1", episode_seeds(1, 2), lambda x: x)
+    np.testing.assert_array_equal(first.metrics["return"], returns.mean(axis=1))
+    task.update(first)
+    state = task.state()
+    assert state["obs_count"][0] == seen.shape[0]
+    np.testing.assert_allclose(state["obs_mean"], seen.mean(axis=0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(state["obs_m2"] / seen.shape[0], seen.var(axis=0), rtol=1e-8, atol=1e-12)
+    mean, std = seen.mean(axis=0), np.sqrt(seen.var(axis=0) + 1e-8)
+    second = task.evaluate(net, rng=2)  # normalised by the first generation's statistics
+    _, returns = seen_observations(net, "CartPole-v1", episode_seeds(2, 2), lambda x: np.clip((x - mean) / std, -10, 10))
+    np.testing.assert_allclose(second.metrics["return"], returns.mean(axis=1))
+    with pytest.raises(ValueError, match="obs_mean"):
+        task.restore({**state, "obs_mean": np.zeros(3)})
+
+
+def test_a_run_with_observation_statistics_resumes_to_the_uninterrupted_result(tmp_path):
+    def problem():
+        task = GymTask("CartPole-v1", n_episodes=2, num_envs=8, controller_dt=0.5, obs_norm=True)
+        return evornn.Problem(evornn.CTRNN.codec(2, n_inputs=4), task)
+
+    whole_problem = problem()
+    whole = evornn.evolve(whole_problem, "cmaes", n_pop=10, n_generations=6, rng=3, progress=False)
+    path = tmp_path / "run.npz"
+    evornn.evolve(problem(), "cmaes", n_pop=10, n_generations=3, rng=3, progress=False, checkpoint_path=path,
+                  checkpoint_every=1)
+    fresh = problem()  # a new process would start from empty statistics: the checkpoint brings them back
+    resumed = evornn.resume(fresh, path, more=3)
+    assert [r["max"] for r in resumed.history] == [r["max"] for r in whole.history]
+    for name, value in whole_problem.task.state().items():
+        np.testing.assert_array_equal(fresh.task.state()[name], value)

@@ -109,13 +109,13 @@ def _quiet_warnings() -> None:
     otherwise come from every place that builds the problem)."""
     import warnings
 
-    from .errors import StepSizeWarning
+    from .errors import RenderWarning, StepSizeWarning
 
     shown: set[str] = set()
     plain = warnings.showwarning
 
     def showwarning(message, category, filename, lineno, file=None, line=None):
-        if not issubclass(category, StepSizeWarning):
+        if not issubclass(category, StepSizeWarning | RenderWarning):
             return plain(message, category, filename, lineno, file, line)
         if str(message) not in shown:
             shown.add(str(message))

@@ -11,3 +11,9 @@ class StepSizeWarning(UserWarning):
 
 class CheckpointError(ValueError):
     """A checkpoint or run file is corrupt, truncated, or does not match the run resuming it."""
+
+
+class RenderWarning(UserWarning):
+    """An environment could not draw itself (no pygame, no OpenGL context): the animation is
+    left out and the plots show the trajectory instead."""
+

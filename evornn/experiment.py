@@ -416,8 +416,7 @@ def write_behaviour(task, model, out: Path, fitness: float) -> list[Path]:
     except NotImplementedError:
         return []
     written = [save_png(fig, out / "behaviour.png")]
-    if hasattr(task, "animate"):
-        task.animate(model, out / "behaviour.gif")
+    if hasattr(task, "animate") and task.animate(model, out / "behaviour.gif") is not None:
         written.append(out / "behaviour.gif")
     return written
 

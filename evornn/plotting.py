@@ -46,6 +46,51 @@ def save_gif(fig, update, n_frames: int, path, *, fps: int = 20):
     return atomic_write_bytes(path, buffer.getvalue())
 
 
+def save_frames_gif(frames, path, *, fps: int = 30):
+    """Write RGB frames (arrays of shape (height, width, 3)) as a GIF, atomically."""
+    import io
+
+    from PIL import Image
+
+    from ._io import atomic_write_bytes
+
+    images = [Image.fromarray(np.asarray(f, dtype=np.uint8)).convert("P", palette=Image.Palette.ADAPTIVE)
+              for f in frames]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
+def plot_episode(episode: dict, *, title=None):
+    """An episode in a Gymnasium environment (``GymTask.episode``): the observations (lines,
+    or a heat map beyond eight), the actions, and the running return, over control steps."""
+    obs, actions, rewards = episode["observations"], np.asarray(episode["actions"]), episode["rewards"]
+    fig, axes = _figure(None, figsize=(8, 7), n_rows=3)
+    steps = np.arange(obs.shape[0])
+    if obs.shape[1] <= 8:
+        for k in range(obs.shape[1]):
+            axes[0].plot(steps, obs[:, k], label=f"obs {k}")
+        axes[0].legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=8, frameon=False, fontsize="small")
+    else:
+        image = axes[0].imshow(obs.T, aspect="auto", interpolation="nearest", cmap="coolwarm",
+                               extent=(-0.5, obs.shape[0] - 0.5, obs.shape[1] - 0.5, -0.5))
+        fig.colorbar(image, ax=axes[0], label="observation")
+        axes[0].set_ylabel("observation index")
+    axes[0].set_ylabel("observation" if obs.shape[1] <= 8 else "observation index")
+    a = actions.reshape(actions.shape[0], -1) if actions.size else np.zeros((0, 1))
+    for k in range(a.shape[1]):
+        axes[1].step(np.arange(a.shape[0]), a[:, k], where="post", label=f"action {k}")
+    axes[1].set_ylabel("action")
+    if a.shape[1] <= 8:
+        axes[1].legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=8, frameon=False, fontsize="small")
+    axes[2].plot(np.arange(1, rewards.size + 1), np.cumsum(rewards), color="black")
+    axes[2].set_ylabel(f"return ({rewards.sum():.4g})")
+    axes[2].set_xlabel("environment step" if rewards.size != a.shape[0] else "control step")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def _figure(ax, figsize=(8, 3.5), n_rows: int = 1, *, sharex: bool = True):
     """`ax` and its figure, or a new figure (on the Agg backend unless one is chosen) with
     `n_rows` panels, sharing the x axis unless told not to (then the axes come as an array)."""

@@ -510,3 +510,77 @@ class GymTask(Task):
         stats = ({"obs_count": runs["obs_count"], "obs_sum": runs["obs_sum"], "obs_sumsq": runs["obs_sumsq"]}
                  if self.obs_norm else {})
         return Evaluation.from_raw(fitness, metrics, worst_fitness=worst, stats=stats)
+
+    # ------------------------------------------------------------------ pictures
+    def episode(self, model, seed: int = 0, *, render: bool = False) -> dict[str, np.ndarray]:
+        """One episode of individual 0 of `model` from `seed`, as the evaluation runs it
+        (normalised observations with the task's current statistics): ``observations``
+        (n_steps + 1, n_inputs), ``actions`` (n_steps, ...), ``rewards`` (n_steps,) and, with
+        `render`, ``frames`` (RGB arrays; raises RuntimeError if the environment cannot
+        render)."""
+        gymnasium = _gymnasium()
+        one = model.take([0])
+        self.check_model(one)
+        if render:
+            if not isinstance(self.env, str):
+                raise RuntimeError("rendering needs an environment id (render_mode is set at creation)")
+            try:
+                env = gymnasium.make(self.env, render_mode="rgb_array", **self.env_kwargs)
+            except Exception as exc:  # a missing renderer (pygame, OpenGL) surfaces here or at render()
+                raise RuntimeError(f"{self.env} cannot render: {exc}") from exc
+        else:
+            env = self._make_one()
+        stepper = one.stepper(self.controller_dt, method=self.method) if one.time == "continuous" else one.stepper()
+        try:
+            obs, _ = env.reset(seed=int(seed))
+            observations, actions, rewards, frames = [self._raw(np.asarray(obs)[None])[0]], [], [], []
+            while True:
+                if render:
+                    try:
+                        frames.append(np.asarray(env.render()))
+                    except Exception as exc:
+                        raise RuntimeError(f"{self.env} cannot render: {exc}") from exc
+                z = stepper.step(self._inputs(observations[-1][None]))
+                if not np.isfinite(z[0, :self.n_actions]).all():
+                    break
+                action = self._actions(z)[0]
+                for _ in range(self.action_repeat):
+                    obs, reward, terminated, truncated, _ = env.step(action)
+                    rewards.append(float(reward))
+                    if terminated or truncated:
+                        break
+                actions.append(action)
+                observations.append(self._raw(np.asarray(obs)[None])[0])
+                if terminated or truncated or (self.max_steps is not None and len(actions) >= self.max_steps):
+                    break
+        finally:
+            env.close()
+        out = {"observations": np.array(observations), "actions": np.array(actions), "rewards": np.array(rewards)}
+        if render:
+            out["frames"] = frames
+        return out
+
+    def plot(self, model, *, title=None):
+        """One episode of individual 0: its observations, actions and running return."""
+        from ..plotting import plot_episode
+
+        name = self.env if isinstance(self.env, str) else getattr(self.env, "__name__", "environment")
+        return plot_episode(self.episode(model), title=title or f"{name}, one episode")
+
+    def animate(self, model, path):
+        """A GIF of one episode of individual 0, rendered by the environment; None (with a
+        warning) where it cannot render (no pygame for classic control, no OpenGL context
+        for MuJoCo: set ``MUJOCO_GL=egl`` or ``osmesa``), and the plot shows the trajectory."""
+        import warnings
+
+        from ..errors import RenderWarning
+        from ..plotting import save_frames_gif
+
+        try:
+            frames = self.episode(model, render=True)["frames"]
+        except RuntimeError as exc:
+            warnings.warn(f"no animation: {exc}; behaviour.png shows the episode's observations instead",
+                          RenderWarning, stacklevel=2)
+            return None
+        return save_frames_gif(frames[::max(1, len(frames) // 300)], path)
+

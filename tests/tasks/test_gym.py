@@ -198,6 +198,7 @@ def test_evornn_run_on_a_gym_environment_resumes_after_sigkill_to_the_same_resul
     assert resumed["genome"] == whole["genome"] and resumed["fitness"] == whole["fitness"]
     strip = lambda text: [line.rsplit(",", 1)[0] for line in text.splitlines()]  # noqa: E731 (the time column last)
     assert strip((out / "history.csv").read_text()) == strip((tmp_path / "whole" / "history.csv").read_text())
+    assert (tmp_path / "whole" / "behaviour.png").exists()  # one episode of the best controller
 
 
 def test_async_environments_give_the_sync_results():
@@ -276,3 +277,23 @@ def test_a_run_with_observation_statistics_resumes_to_the_uninterrupted_result(t
     assert [r["max"] for r in resumed.history] == [r["max"] for r in whole.history]
     for name, value in whole_problem.task.state().items():
         np.testing.assert_array_equal(fresh.task.state()[name], value)
+
+
+def test_an_environment_that_cannot_draw_says_so_and_the_plot_shows_the_episode(tmp_path):
+    """Without pygame, CartPole cannot render: animate warns and returns None; the plot of
+    one episode (observations, actions, return) is drawn from the same run as evaluate."""
+    import matplotlib
+
+    from evornn.errors import RenderWarning
+
+    net = evornn.CTRNN.random(1, 2, n_inputs=4, rng=3)
+    task = GymTask("CartPole-v1", controller_dt=0.5)
+    episode = task.episode(net, seed=5)
+    assert episode["rewards"].sum() == task.episodes_of(net, rng=None)["return"].shape[0] * 0 + episode["rewards"].size
+    fig = task.plot(net)
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 3
+    try:
+        import pygame  # noqa: F401
+    except ImportError:
+        with pytest.warns(RenderWarning, match="cannot render"):
+            assert task.animate(net, tmp_path / "cartpole.gif") is None

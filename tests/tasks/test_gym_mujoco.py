@@ -1,12 +1,15 @@
 """GymTask on a MuJoCo environment (CI installs ``.[gym]`` for this file in its own step;
 elsewhere it is skipped when MuJoCo is missing)."""
 
+import os
+
 import numpy as np
 import pytest
 
 import evornn
 from evornn.tasks import GymTask
 
+os.environ.setdefault("MUJOCO_GL", "egl")  # offscreen rendering without a display (before MuJoCo loads)
 gymnasium = pytest.importorskip("gymnasium")
 pytest.importorskip("mujoco")
 
@@ -32,3 +35,21 @@ def test_hopper_returns_equal_a_python_loop_over_env_step():
                 break
         assert runs["length"][p, 0] == steps
         assert runs["return"][p, 0] == pytest.approx(total, rel=1e-9, abs=1e-9)
+
+
+def test_a_hopper_episode_is_rendered_to_a_gif_or_said_why_not(tmp_path):
+    import warnings
+
+    from PIL import Image
+
+    net = evornn.CTRNN.random(1, 4, n_inputs=11, rng=0)
+    task = GymTask("Hopper-v5", max_steps=20, controller_dt=0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = task.animate(net, tmp_path / "hopper.gif")
+    if path is None:  # pragma: no cover - only where no OpenGL context can be made
+        assert "cannot render" in str(caught[0].message)
+        pytest.skip("no OpenGL context on this machine")
+    n_steps = task.episode(net)["actions"].shape[0]  # the episode's frames: one per control step
+    with Image.open(path) as gif:
+        assert gif.n_frames == n_steps and gif.size == (480, 480)

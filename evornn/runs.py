@@ -151,12 +151,12 @@ def load_run(path) -> Run:
     problem = configuration.build_problem(config)
     run.codec, run.task = problem.codec, problem.task
     saved = path / "checkpoint.npz"
-    if saved.exists() and run.task.state():  # a stateful task: what it had learnt at the end of the run
+    if saved.exists() and run.task.state_dict():  # a stateful task: what it had learnt at the end of the run
         from .optim import checkpoint
 
         _, arrays = checkpoint.load(saved)
         try:
-            run.task.restore({name[5:]: value for name, value in arrays.items() if name.startswith("task/")})
+            run.task.load_state_dict({name[5:]: value for name, value in arrays.items() if name.startswith("task/")})
         except ValueError as exc:
             raise CheckpointError(f"{saved}: its task state does not fit this run's task: {exc}") from exc
     if not (path / "best.json").exists():

@@ -26,7 +26,7 @@ def _evaluate_chunk(problem: Problem, genomes: np.ndarray, entropy, spawn_key, g
 
     numba.set_num_threads(1)
     if task_state:
-        problem.task.restore(task_state)
+        problem.task.load_state_dict(task_state)
     seq = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
     ev = problem.evaluate(genomes, task_rng(seq, generation))
     return ev.fitness, ev.metrics, ev.nonfinite, ev.stats
@@ -43,7 +43,7 @@ def evaluator(problem: Problem, client):
         from ..tasks.base import Evaluation
 
         chunks = [c for c in np.array_split(genomes, min(genomes.shape[0], 2 * n_workers)) if c.shape[0]]
-        task_state = problem.task.state()
+        task_state = problem.task.state_dict()
         futures = [client.submit(_evaluate_chunk, shared, np.ascontiguousarray(c), task_seq.entropy,
                                  task_seq.spawn_key, gen, task_state, pure=False) for c in chunks]
         parts = [Evaluation(fitness=f, metrics=m, nonfinite=n, stats=s) for f, m, n, s in client.gather(futures)]

@@ -415,7 +415,7 @@ def evolve(
                 genomes = np.clip(asked, strategy.low, strategy.high)
                 tick = time.perf_counter()
                 evaluation = evaluate(genomes, task_seq, gen)
-                problem.task.update(evaluation)
+                problem.task.learn(evaluation)
                 eval_time = time.perf_counter() - tick
                 strategy.tell(asked, evaluation.fitness)
                 _account(state, hof, genomes, evaluation)
@@ -518,7 +518,7 @@ def _save(path: Path, settings: dict, seed: int, strategy, hof: _HallOfFame, sta
     }
     arrays.update({"hof/genomes": hof.genomes, "hof/fitness": hof.fitness, "hof/solved": hof.solved})
     if task is not None:  # what a stateful task has learnt (running statistics, an archive)
-        arrays.update({f"task/{name}": np.asarray(value) for name, value in task.state().items()})
+        arrays.update({f"task/{name}": np.asarray(value) for name, value in task.state_dict().items()})
     checkpoint.save(path, header, arrays)
 
 
@@ -560,7 +560,7 @@ def _restore(path: Path, settings: dict, strategy, hof: _HallOfFame, state: _Pro
         checkpoint.set_random_state(strategy.py_random, header["py_random"])
         hof.genomes, hof.fitness, hof.solved = arrays["hof/genomes"], arrays["hof/fitness"], arrays["hof/solved"]
         if task is not None:
-            task.restore({name[5:]: value for name, value in arrays.items() if name.startswith("task/")})
+            task.load_state_dict({name[5:]: value for name, value in arrays.items() if name.startswith("task/")})
         for name, value in header["progress"].items():
             setattr(state, name, value)
         _check_restored(strategy, hof, settings)

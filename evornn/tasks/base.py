@@ -30,7 +30,7 @@ class Evaluation:
     nonfinite : ndarray of bool, shape (n_pop,)
         Individuals whose raw fitness was not finite and got the worst fitness instead.
     stats : dict of str to ndarray
-        What a stateful task learns from (see :meth:`Task.update`), one row per individual
+        What a stateful task learns from (see :meth:`Task.learn`), one row per individual
         (axis 0), like the metrics but of any shape: chunks of a population concatenate,
         and the task reduces the rows in order, so the result does not depend on chunking.
     """
@@ -97,20 +97,20 @@ class Task:
         """Raise ValueError if `model` cannot perform this task."""
 
     # A stateful task (running observation statistics, a novelty archive) learns between
-    # generations. Its state is arrays: the evolution loop calls update() with each
-    # generation's evaluation (on the driver, whatever evaluated it), checkpoints state()
+    # generations. Its state is arrays: the evolution loop calls learn() with each
+    # generation's evaluation (on the driver, whatever evaluated it), checkpoints state_dict()
     # and restores it on resume, and sends it with every chunk evaluated on Dask.
-    def state(self) -> dict[str, np.ndarray]:
+    def state_dict(self) -> dict[str, np.ndarray]:
         """What the task has learnt so far, as named arrays (empty for stateless tasks)."""
         return {}
 
-    def restore(self, state: dict[str, np.ndarray]) -> None:
-        """Take `state` (from :meth:`state`, a checkpoint or a file): raise ValueError if it
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Take `state` (from :meth:`state_dict`, a checkpoint or a file): raise ValueError if it
         does not fit this task."""
         if state:
             raise ValueError(f"{type(self).__name__} keeps no state, got {sorted(state)}")
 
-    def update(self, evaluation: Evaluation) -> None:
+    def learn(self, evaluation: Evaluation) -> None:
         """Learn from one generation's `evaluation` (its :attr:`Evaluation.stats`)."""
 
     def behaviour(self, model) -> dict[str, np.ndarray]:

@@ -181,7 +181,7 @@ class GymTask(Task):
         locomotion: every evaluation sees ``(obs - mean) / sqrt(var + 1e-8)`` (clipped to
         [-10, 10], as Stable-Baselines' ``VecNormalize`` does) with the statistics of all
         observations of the generations before it, and adds its own afterwards
-        (:meth:`update`; Chan's parallel merge). The statistics are the task's state:
+        (:meth:`learn`; Chan's parallel merge). The statistics are the task's state:
         checkpointed, restored on resume, sent to Dask workers, and restored by
         :func:`evornn.load_run`, so a replay sees what the run saw at its end.
 
@@ -311,14 +311,14 @@ class GymTask(Task):
         return state
 
     # ------------------------------------------------------------------ state
-    def state(self) -> dict[str, np.ndarray]:
+    def state_dict(self) -> dict[str, np.ndarray]:
         """The running observation statistics (``obs_norm``): count, mean and sum of squared
         deviations; empty without ``obs_norm``."""
         return {name: value.copy() for name, value in self._stats.items()} if self.obs_norm else {}
 
-    def restore(self, state: dict[str, np.ndarray]) -> None:
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         if not self.obs_norm:
-            return super().restore(state)
+            return super().load_state_dict(state)
         shapes = {"obs_count": (1,), "obs_mean": (self.n_inputs,), "obs_m2": (self.n_inputs,)}
         if set(state) != set(shapes):
             raise ValueError(f"the observation statistics must hold {sorted(shapes)}, got {sorted(state)}")
@@ -328,7 +328,7 @@ class GymTask(Task):
                 raise ValueError(f"{name} must be {shape} finite values{'' if name == 'obs_mean' else ' >= 0'}")
         self._stats = {name: np.array(state[name], dtype=np.float64) for name in shapes}
 
-    def update(self, evaluation: Evaluation) -> None:
+    def learn(self, evaluation: Evaluation) -> None:
         """Merge the observations of `evaluation` into the running statistics (Chan et al.)."""
         if not self.obs_norm or "obs_count" not in evaluation.stats:
             return

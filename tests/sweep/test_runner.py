@@ -186,6 +186,6 @@ def test_a_stateful_task_evolves_on_dask_as_in_process(client):
     local = evornn.evolve(local_problem, "cmaes", n_pop=12, n_generations=4, rng=5, progress=False)
     remote = evornn.evolve(remote_problem, "cmaes", n_pop=12, n_generations=4, rng=5, progress=False, client=client)
     assert fingerprint(local) == fingerprint(remote)
-    for name, value in local_problem.task.state().items():
-        np.testing.assert_array_equal(remote_problem.task.state()[name], value)
-    assert local_problem.task.state()["obs_count"][0] > 0
+    for name, value in local_problem.task.state_dict().items():
+        np.testing.assert_array_equal(remote_problem.task.state_dict()[name], value)
+    assert local_problem.task.state_dict()["obs_count"][0] > 0

@@ -249,8 +249,8 @@ def test_observation_statistics_are_those_of_every_observation_seen_and_normalis
     first = task.evaluate(net, rng=1)  # no statistics yet: the raw observations
     seen, returns = seen_observations(net, "CartPole-v1", episode_seeds(1, 2), lambda x: x)
     np.testing.assert_array_equal(first.metrics["return"], returns.mean(axis=1))
-    task.update(first)
-    state = task.state()
+    task.learn(first)
+    state = task.state_dict()
     assert state["obs_count"][0] == seen.shape[0]
     np.testing.assert_allclose(state["obs_mean"], seen.mean(axis=0), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(state["obs_m2"] / seen.shape[0], seen.var(axis=0), rtol=1e-8, atol=1e-12)
@@ -259,7 +259,7 @@ def test_observation_statistics_are_those_of_every_observation_seen_and_normalis
     _, returns = seen_observations(net, "CartPole-v1", episode_seeds(2, 2), lambda x: np.clip((x - mean) / std, -10, 10))
     np.testing.assert_allclose(second.metrics["return"], returns.mean(axis=1))
     with pytest.raises(ValueError, match="obs_mean"):
-        task.restore({**state, "obs_mean": np.zeros(3)})
+        task.load_state_dict({**state, "obs_mean": np.zeros(3)})
 
 
 def test_a_run_with_observation_statistics_resumes_to_the_uninterrupted_result(tmp_path):
@@ -275,8 +275,8 @@ def test_a_run_with_observation_statistics_resumes_to_the_uninterrupted_result(t
     fresh = problem()  # a new process would start from empty statistics: the checkpoint brings them back
     resumed = evornn.resume(fresh, path, more=3)
     assert [r["max"] for r in resumed.history] == [r["max"] for r in whole.history]
-    for name, value in whole_problem.task.state().items():
-        np.testing.assert_array_equal(fresh.task.state()[name], value)
+    for name, value in whole_problem.task.state_dict().items():
+        np.testing.assert_array_equal(fresh.task.state_dict()[name], value)
 
 
 def test_an_environment_that_cannot_draw_says_so_and_the_plot_shows_the_episode(tmp_path):

@@ -238,31 +238,8 @@ def test_the_step_size_warning_is_printed_once(tmp_path):
 def test_evornn_run_killed_at_any_moment_resumes_to_the_uninterrupted_result(tmp_path, kill_at):
     """SIGKILL of `evornn run` (no clean-up by the process), then `--resume`: the run ends as
     an uninterrupted one, best network and history included, with no manual clean-up."""
-    from evornn.optim import checkpoint
+    from tests.run_helpers import assert_same_run, kill_and_resume
 
     path = write(tmp_path, method="ga", n_generations=8)
-    assert main(["run", str(path), "--out", str(tmp_path / "whole")]) == 0
-    out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "evornn.cli", "run", str(path), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def generation():
-        try:
-            return checkpoint.load(out / "checkpoint.npz")[0]["progress"]["generation"]
-        except (FileNotFoundError, ValueError):
-            return -1
-
-    deadline = time.monotonic() + 120
-    target = {"before the first checkpoint": None, "generation 2": 2, "generation 5": 5}[kill_at]
-    while time.monotonic() < deadline and proc.poll() is None:
-        if (target is None and (out / "manifest.json").exists()) or (target is not None and generation() >= target):
-            break
-        time.sleep(0.002)
-    proc.kill()
-    proc.wait()
-    assert main(["run", str(path), "--out", str(out), "--resume"]) == 0
-    whole, resumed = json.loads((tmp_path / "whole" / "best.json").read_text()), json.loads((out / "best.json").read_text())
-    assert resumed["genome"] == whole["genome"] and resumed["fitness"] == whole["fitness"]
-    strip = lambda text: [line.rsplit(",", 1)[0] for line in text.splitlines()]  # noqa: E731 (the time column last)
-    assert strip((out / "history.csv").read_text()) == strip((tmp_path / "whole" / "history.csv").read_text())
-    assert not list(out.glob(".*.tmp"))
+    at = {"before the first checkpoint": None, "generation 2": 2, "generation 5": 5}[kill_at]
+    assert_same_run(*kill_and_resume(path, tmp_path, at=at))

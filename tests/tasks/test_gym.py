@@ -162,14 +162,9 @@ def test_evornn_run_on_a_gym_environment_resumes_after_sigkill_to_the_same_resul
     """experiments/gym_cartpole.toml through `evornn run` (a small budget, no early stop),
     killed with SIGKILL after its second checkpoint and resumed: the same best genome and
     history as an uninterrupted run."""
-    import json
-    import subprocess
-    import sys
-    import time
     from pathlib import Path
 
-    from evornn.cli import main
-    from evornn.optim import checkpoint
+    from tests.run_helpers import assert_same_run, kill_and_resume
 
     source = Path(__file__).resolve().parents[2] / "experiments" / "gym_cartpole.toml"
     text = source.read_text().replace("n_generations = 60", "n_generations = 8").replace("checkpoint_every = 5",
@@ -177,27 +172,7 @@ def test_evornn_run_on_a_gym_environment_resumes_after_sigkill_to_the_same_resul
     text = text.replace("target_fitness = 500.0", "target_fitness = 1e9").replace("n_episodes = 5", "n_episodes = 2")
     path = tmp_path / "gym.toml"
     path.write_text(text)
-    assert main(["run", str(path), "--out", str(tmp_path / "whole")]) == 0
-    out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "evornn.cli", "run", str(path), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def generation():
-        try:
-            return checkpoint.load(out / "checkpoint.npz")[0]["progress"]["generation"]
-        except (FileNotFoundError, ValueError):
-            return -1
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None and generation() < 4:
-        time.sleep(0.002)
-    proc.kill()
-    proc.wait()
-    assert main(["run", str(path), "--out", str(out), "--resume"]) == 0
-    whole, resumed = json.loads((tmp_path / "whole" / "best.json").read_text()), json.loads((out / "best.json").read_text())
-    assert resumed["genome"] == whole["genome"] and resumed["fitness"] == whole["fitness"]
-    strip = lambda text: [line.rsplit(",", 1)[0] for line in text.splitlines()]  # noqa: E731 (the time column last)
-    assert strip((out / "history.csv").read_text()) == strip((tmp_path / "whole" / "history.csv").read_text())
+    assert_same_run(*kill_and_resume(path, tmp_path, at=4))
     assert (tmp_path / "whole" / "behaviour.png").exists()  # one episode of the best controller
 
 

@@ -264,7 +264,9 @@ def test_an_environment_that_cannot_draw_says_so_and_the_plot_shows_the_episode(
     net = evornn.CTRNN.random(1, 2, n_inputs=4, rng=3)
     task = GymTask("CartPole-v1", controller_dt=0.5)
     episode = task.episode(net, seed=5)
-    assert episode["rewards"].sum() == task.episodes_of(net, rng=None)["return"].shape[0] * 0 + episode["rewards"].size
+    expected = python_returns(net, "CartPole-v1", [5], controller_dt=0.5, action=lambda z: int(np.argmax(z[:2])))
+    assert episode["rewards"].sum() == expected[0, 0] == episode["actions"].shape[0]
+    assert episode["observations"].shape == (episode["actions"].shape[0] + 1, 4)
     fig = task.plot(net)
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 3
     try:

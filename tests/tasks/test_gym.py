@@ -274,3 +274,21 @@ def test_an_environment_that_cannot_draw_says_so_and_the_plot_shows_the_episode(
     except ImportError:
         with pytest.warns(RenderWarning, match="cannot render"):
             assert task.animate(net, tmp_path / "cartpole.gif") is None
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm", "esn"])
+def test_every_recurrent_model_is_a_controller(kind):
+    """GRU, LSTM and an ESN with an evolved (here: given) readout on CartPole, against plain
+    loops over env.step with each individual's own stepper."""
+    from evornn import ESN
+    from evornn.models import GRU, LSTM
+
+    if kind == "esn":
+        net = ESN.random(30, n_inputs=4, n_outputs=2, n_pop=3, rng=0)
+        net = net.with_readout(np.random.default_rng(0).normal(size=(3, 2, 30)))
+    else:
+        net = {"gru": GRU, "lstm": LSTM}[kind].random(3, 5, 4, 2, rng=1)
+    evaluation = GymTask("CartPole-v1", n_episodes=2, num_envs=4).evaluate(net, rng=6)
+    expected = python_returns(net, "CartPole-v1", episode_seeds(6, 2), action=lambda z: int(np.argmax(z[:2])))
+    np.testing.assert_array_equal(evaluation.fitness, expected.mean(axis=1))
+    assert np.ptp(expected) > 0

@@ -16,7 +16,13 @@ c. Episodes to solve CartPole-v1 over `--seeds` seeds: CMA-ES (population 20) on
    is solved when their mean return is 500 (Gymnasium's threshold is 475). Training episodes
    are counted (the validation episodes are not); successes, median and quartiles.
 
+d. Hopper-v5 (``--locomotion``): the return CMA-ES reaches with a 6-neuron CTRNN and running
+   observation statistics within a budget of `--budget` environment steps, over `--seeds`
+   seeds: the champion's mean return over 10 fresh episodes; successes are not defined,
+   so the median and quartiles of the returns are printed.
+
     python benchmarks/bench_gym.py [--repeats 3] [--seeds 10] [--skip-mujoco]
+    python benchmarks/bench_gym.py --locomotion [--seeds 5] [--budget 2000000]
 """
 
 from __future__ import annotations
@@ -169,16 +175,44 @@ def seeds_table(n_seeds: int) -> None:
         print(f"solved 0/{n_seeds}")
 
 
+def hopper_return(seed: int, budget: int) -> tuple[float, int]:
+    """(the champion's mean return over 10 fresh episodes, env steps used) for one seed."""
+    task = GymTask("Hopper-v5", n_episodes=1, num_envs=32, controller_dt=0.05, obs_norm=True)
+    problem = evornn.Problem(evornn.CTRNN.codec(6, n_inputs=11), task)
+    result = evornn.evolve(problem, "cmaes", n_pop=32, n_generations=100_000, rng=seed, progress=False,
+                           callback=lambda record: task.env_steps >= budget)
+    check = GymTask("Hopper-v5", n_episodes=10, num_envs=10, controller_dt=0.05, obs_norm=True)
+    check.load_state_dict(task.state_dict())
+    return float(check.evaluate(result.best_model, rng=10_000 + seed).metrics["return"][0]), task.env_steps
+
+
+def locomotion_table(n_seeds: int, budget: int) -> None:
+    start = time.perf_counter()
+    runs = [hopper_return(seed, budget) for seed in range(n_seeds)]
+    returns = np.array([r for r, _ in runs])
+    q1, median, q3 = np.percentile(returns, [25, 50, 75])
+    print(f"\nd. Hopper-v5, CMA-ES pop 32, 6-neuron CTRNN, running observation statistics, budget {budget:,} env "
+          f"steps, {n_seeds} seeds ({time.perf_counter() - start:.0f} s)")
+    print(f"champion's mean return over 10 fresh episodes: median {median:.0f} (quartiles {q1:.0f}-{q3:.0f}), "
+          f"range {returns.min():.0f}-{returns.max():.0f}; env steps used {min(s for _, s in runs):,}-"
+          f"{max(s for _, s in runs):,}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-mujoco", action="store_true")
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--locomotion", action="store_true", help="only section d (Hopper-v5 over seeds)")
+    parser.add_argument("--budget", type=int, default=2_000_000, help="environment steps per run in section d")
     args = parser.parse_args()
     import gymnasium
 
     print(environment_header())
     print(f"# gymnasium {gymnasium.__version__}")
+    if args.locomotion:
+        locomotion_table(args.seeds, args.budget)
+        return
     start = time.perf_counter()
     cartpole(args.repeats)
     if not args.skip_mujoco:

@@ -109,11 +109,19 @@ def register_lane_kernels(work_type: type, *, load, output, drive) -> None:
     _LANE_KERNELS[work_type] = {"load": load, "output": output, "drive": drive}
 
 
+def lookup_kernel(registry: dict, numba_type, name: str, what: str):
+    """The kernel `name` that `registry` holds for the class behind `numba_type` (the Numba
+    type of a NamedTuple argument, as overloads see it); TypeError naming `what` if none is
+    registered. Every compiled dispatch of evornn (model kernels, lane kernels, body kernels)
+    resolves its kernel here."""
+    cls = getattr(numba_type, "instance_class", None)
+    if cls not in registry:
+        raise TypeError(f"no {what} registered for {numba_type}")
+    return registry[cls][name]
+
+
 def _lane_kernel(work_numba_type, name):
-    cls = getattr(work_numba_type, "instance_class", None)
-    if cls not in _LANE_KERNELS:
-        raise TypeError(f"no lane kernels registered for {work_numba_type}")
-    return _LANE_KERNELS[cls][name]
+    return lookup_kernel(_LANE_KERNELS, work_numba_type, name, "lane kernels")
 
 
 def lane_load(params, p, y0, work, b, lane, y):
@@ -162,10 +170,7 @@ def _lane_drive_overload(y, z, work, b, u, out):
 
 
 def _kernel(params_numba_type, name):
-    cls = getattr(params_numba_type, "instance_class", None)
-    if cls not in _KERNELS:
-        raise TypeError(f"no evornn kernels registered for parameters of type {params_numba_type}")
-    return _KERNELS[cls][name]
+    return lookup_kernel(_KERNELS, params_numba_type, name, "evornn kernels")
 
 
 def rhs(t, y, params, p, u, out):

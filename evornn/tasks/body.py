@@ -53,7 +53,7 @@ from numba import njit, prange
 from numba.extending import overload
 
 from .._checks import one_of, positive_float, positive_int
-from .._kernels import fast_path, output
+from .._kernels import fast_path, lookup_kernel, output
 from .._numba import ERROR_MODEL, FASTMATH, for_params
 from ..integrate.fixed_step import EULER, HEUN, MAP, RK4, rk_step
 from ._simulation import check_step
@@ -82,10 +82,7 @@ def register_body(params_type: type, *, reset, sense, act, done) -> None:
 
 
 def _body_kernel(params_numba_type, name):
-    cls = getattr(params_numba_type, "instance_class", None)
-    if cls not in _BODIES:
-        raise TypeError(f"no body kernels registered for parameters of type {params_numba_type}")
-    return _BODIES[cls][name]
+    return lookup_kernel(_BODIES, params_numba_type, name, "body kernels")
 
 
 def body_reset(body, p, trial, draws, state):

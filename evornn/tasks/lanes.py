@@ -16,17 +16,14 @@ import numpy as np
 from numba import njit, prange
 from numba.extending import overload
 
-from .._kernels import lane_drive, lane_load, lane_output
+from .._kernels import lane_drive, lane_load, lane_output, lookup_kernel
 from .._numba import ERROR_MODEL, FASTMATH, cast
 
 _BODY_LANES: dict[type, dict[str, object]] = {}
 
 
 def _lane_body_kernel(params_numba_type, name):
-    cls = getattr(params_numba_type, "instance_class", None)
-    if cls not in _BODY_LANES:
-        raise TypeError(f"no lane kernels registered for the body {params_numba_type}")
-    return _BODY_LANES[cls][name]
+    return lookup_kernel(_BODY_LANES, params_numba_type, name, "body lane kernels")
 
 
 def body_reset_lane(body, p, trial, draws, state, lane):

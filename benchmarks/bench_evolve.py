@@ -19,7 +19,8 @@ and success rates over seeds.
    a checkpoint after every generation, against the same run without checkpoints; the time
    per generation over its first and its last 100 generations.
 6. Per-generation overhead at population 100 (2-neuron CTRNN, oscillator task): the time of
-   `Problem.evaluate` and of its compiled simulation kernel alone.
+   `Problem.evaluate` and of the task's compiled call alone (arguments made beforehand),
+   alternating; what is left is decoding, allocation, scoring and the Python between.
 
     python benchmarks/bench_evolve.py [--repeats 5] [--seeds 10] [--skip-table] [--only 4 5 6]
 """
@@ -30,7 +31,7 @@ import argparse
 import time
 
 import numpy as np
-from _timing import median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
+from _timing import alternating_medians, median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 from deap import base
 
 import evornn
@@ -198,34 +199,48 @@ def checkpoint_cost(tmp: str) -> None:
 
 
 def generation_overhead(repeats: int) -> None:
-    from evornn.integrate.fixed_step import METHOD_CODES, run_fixed
+    from evornn._kernels import fast_path
+    from evornn.integrate.fixed_step import METHOD_CODES, run_fixed, run_recorded_lanes
     from evornn.models._ctrnn_fast import block_width, lanes_params, lanes_state
 
     task = OscillatorTask(period=10.0, amplitude=0.5, transient=10.0, measure=20.0)
     problem = evornn.Problem(evornn.CTRNN.codec(2), task)
     genomes = problem.codec.random(100, rng=0)
-    problem.evaluate(genomes)
     model = problem.codec.decode(genomes)
-    width = block_width(100, 2, 0)
-    fast = lanes_params(model.params, width)
     n_transient, n_measure = round(task.transient / task.dt), round(task.measure / task.dt)
-    u = np.zeros((1, 1, fast.tau.shape[0], 0))
-    rec = np.zeros((n_measure + 1, fast.tau.shape[0], 2 * width))
     code = METHOD_CODES["rk4"]
+    width = block_width(100, 2, 0)
+    # The task's compiled call alone, with its arguments made beforehand: the whole run in
+    # the CTRNN's SIMD lanes, one parallel region, the scored output recorded.
+    layout = fast_path(model.params, "lanes")
+    work = layout.work(model.params, width, -(-100 // width))
+    y0, u, index = np.zeros((100, 2)), np.zeros((100, 0)), np.array([0])
+    z, bad = np.empty((n_measure + 1, 100, 1)), np.empty(100, dtype=bool)
+    period, span = np.empty((2, 100, 1))
 
     def kernel():
-        y = lanes_state(np.zeros((100, 2)), width)
-        run_fixed(code, fast, y, 0.0, task.dt, 0, n_transient, u, n_transient, rec[:2])
-        run_fixed(code, fast, y, 0.0, task.dt, 0, n_measure, u, 1, rec)
+        run_recorded_lanes(code, model.params, work, width, y0, 0.0, task.dt, n_transient, n_measure, u, 2, index,
+                           (n_measure + 1) // 3, z, period, span, bad)
 
-    kernel()
-    n = max(50, 20 * repeats)
-    t_eval = median_time(lambda: problem.evaluate(genomes), n)[0]
-    t_kernel = median_time(kernel, n)[0]
+    # The kernels the task called before (two simulate calls: transient, then the record of
+    # every state), for comparison.
+    fast = lanes_params(model.params, width)
+    rec = np.zeros((n_measure + 1, fast.tau.shape[0], 2 * width))
+    u_lanes = np.zeros((1, 1, fast.tau.shape[0], 0))
+
+    def former_kernels():
+        y = lanes_state(np.zeros((100, 2)), width)
+        run_fixed(code, fast, y, 0.0, task.dt, 0, n_transient, u_lanes, n_transient, rec[:2])
+        run_fixed(code, fast, y, 0.0, task.dt, 0, n_measure, u_lanes, 1, rec)
+
+    n = max(100, 40 * repeats)
+    times = alternating_medians({"evaluate": lambda: problem.evaluate(genomes), "kernel": kernel,
+                                 "former": former_kernels}, n)
     print(f"\n6. One generation's evaluation at population 100 (2-neuron CTRNN, oscillator task, "
-          f"{n_transient + n_measure} RK4 steps; median of {n})")
-    print(f"Problem.evaluate {t_eval * 1e3:.3f} ms; its compiled simulation kernel alone {t_kernel * 1e3:.3f} ms; "
-          f"outside the kernel {(t_eval - t_kernel) * 1e3:.3f} ms")
+          f"{n_transient + n_measure} RK4 steps; medians of {n}, alternating)")
+    print(f"Problem.evaluate {times['evaluate'] * 1e3:.3f} ms; its compiled call alone {times['kernel'] * 1e3:.3f} ms; "
+          f"outside the kernel {(times['evaluate'] - times['kernel']) * 1e3:.3f} ms "
+          f"(the two simulation kernels the task called before: {times['former'] * 1e3:.3f} ms)")
 
 
 def main() -> None:

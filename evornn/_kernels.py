@@ -67,7 +67,10 @@ class Lanes:
     work : callable
         ``work(params, width, n_blocks) -> NamedTuple``: the per-block buffers that
         :func:`lane_load` fills with an individual's parameters; its class has lane
-        kernels registered with :func:`register_lane_kernels`.
+        kernels registered with :func:`register_lane_kernels`, and, where it also has
+        model kernels (:func:`register_kernels`: ``rhs`` and ``output`` of a whole block,
+        as the CTRNN's do), the integrators' recording loop
+        (:func:`evornn.integrate.simulate.simulate_outputs`) runs in these lanes too.
     """
 
     max_state: int
@@ -275,6 +278,11 @@ def _rhs_one(t, y, params, p, u, out):
 def _jac_one(t, y, params, p, u, out):
     """Jacobian of one individual, callable from Python (for SciPy's implicit methods)."""
     jac(t, y, params, p, u, out)
+
+
+def has_kernels(params) -> bool:
+    """Whether model kernels (:func:`register_kernels`) are registered for ``type(params)``."""
+    return type(params) in _KERNELS
 
 
 def is_model(obj) -> bool:

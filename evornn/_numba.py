@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
+import numbers
 
 import numba
 import numpy as np
@@ -32,9 +34,10 @@ def aligned_empty(shape, dtype=np.float64) -> np.ndarray:
     """An uninitialised C-contiguous array whose data starts on a cache-line boundary
     (unless it is empty)."""
     dtype = np.dtype(dtype)
-    n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    n_bytes = math.prod(int(n) for n in shape) * dtype.itemsize
     raw = np.empty(n_bytes + CACHE_LINE, dtype=np.uint8)
-    start = -raw.ctypes.data % CACHE_LINE
+    start = -raw.__array_interface__["data"][0] % CACHE_LINE
     return raw[start:start + n_bytes].view(dtype).reshape(shape)
 
 
@@ -42,6 +45,21 @@ def aligned_zeros(shape, dtype=np.float64) -> np.ndarray:
     """An array of zeros that starts on a cache-line boundary."""
     out = aligned_empty(shape, dtype)
     out[...] = 0.0
+    return out
+
+
+def aligned_zeros_many(shapes, dtype=np.float64) -> list[np.ndarray]:
+    """Arrays of zeros of `shapes`, each starting on a cache-line boundary, carved out of
+    one allocation (a kernel's several work buffers for the price of one)."""
+    dtype = np.dtype(dtype)
+    sizes = [math.prod(int(n) for n in shape) * dtype.itemsize for shape in shapes]
+    padded = [-(-size // CACHE_LINE) * CACHE_LINE for size in sizes]
+    raw = aligned_empty(sum(padded), np.uint8)
+    raw[...] = 0
+    out, start = [], 0
+    for shape, size, step in zip(shapes, sizes, padded, strict=True):
+        out.append(raw[start:start + size].view(dtype).reshape(shape))
+        start += step
     return out
 
 

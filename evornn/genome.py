@@ -86,6 +86,11 @@ class _Layout:
     index: np.ndarray  # (field shape) gene of each entry, -1 where fixed
     fixed: np.ndarray  # (field shape) values of the fixed entries
 
+    @property
+    def gather(self) -> np.ndarray:
+        """The gene of each entry, 0 where fixed (to gather with, then overwrite)."""
+        return np.maximum(self.index, 0)
+
 
 @dataclass(frozen=True, eq=False)
 class Codec:
@@ -117,6 +122,7 @@ class Codec:
     gene_high: np.ndarray = field(init=False, repr=False)
     gene_log: np.ndarray = field(init=False, repr=False)
     gene_names: tuple[str, ...] = field(init=False, repr=False)
+    _decode_plan: tuple = field(init=False, repr=False)
 
     def __post_init__(self):
         layouts, lows, highs, logs, names = {}, [], [], [], []
@@ -158,6 +164,12 @@ class Codec:
         object.__setattr__(self, "gene_names", tuple(names))
         if not names:
             raise ValueError("the codec evolves no gene: every field is fixed")
+        # What decoding needs at every call, computed once: genes map to values by
+        # low + (g + 1) * half_span, then exp on the log-scale genes.
+        low, high = self._scale()
+        object.__setattr__(self, "_decode_plan", (low, 0.5 * (high - low), np.flatnonzero(self.gene_log), {
+            name: (layout.gather, layout.index >= 0, bool((layout.index < 0).any()))
+            for name, layout in layouts.items()}))
 
     @property
     def n_genes(self) -> int:
@@ -179,13 +191,13 @@ class Codec:
     def values(self, genomes) -> dict[str, np.ndarray]:
         """Decoded parameter arrays, ``{field: (n_pop, *shape)}``; genes clipped to [-1, 1]."""
         g = np.clip(self.check_genomes(genomes), GENE_LOW, GENE_HIGH)
-        low, high = self._scale()
-        x = low + (g - GENE_LOW) * (0.5 * (high - low))
-        x = np.where(self.gene_log, np.exp(x), x)
+        low, half_span, log_genes, gathers = self._decode_plan
+        x = low + (g - GENE_LOW) * half_span
+        x[:, log_genes] = np.exp(x[:, log_genes])
         out = {}
-        for name, layout in self._layouts.items():
-            gathered = x[:, np.maximum(layout.index, 0)]
-            out[name] = np.where(layout.index >= 0, gathered, layout.fixed)
+        for name, (gather, evolved, any_fixed) in gathers.items():
+            gathered = x[:, gather]
+            out[name] = np.where(evolved, gathered, self._layouts[name].fixed) if any_fixed else gathered
         return out
 
     def decode(self, genomes):

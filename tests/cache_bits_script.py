@@ -40,6 +40,10 @@ def main(which: str) -> dict:
     circuit = MemristiveCircuit(Circuit.lattice(3, 3), sources=np.linspace(-1, 1, 12), alpha=0.1, beta=10.0)
     out["memristive"] = digest(evornn.simulate(circuit, dt=0.01, n_steps=200).y)
     out["fixed_points"] = digest(fixed_points(evornn.CTRNN(**BEER)).state)
+    from evornn.tasks import OscillatorTask
+
+    small = evornn.CTRNN.random(40, 2, rng=3)
+    out["oscillator"] = digest(OscillatorTask(period=10.0, amplitude=0.5).evaluate(small).fitness)
     return out
 
 

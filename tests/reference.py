@@ -3,6 +3,8 @@ individual at a time, written straight from the equations (no shared code with e
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -324,3 +326,20 @@ def rnn_output(kind, prm, p, y):
         return y[prm.outputs[p]]
     h = {"jordan": y[prm.w_out.shape[1]:] if kind == "jordan" else None, "lstm": y[: y.size // 2]}.get(kind, y)
     return _out_act(prm.out_act[p], prm.w_out[p] @ h + prm.b_out[p])
+
+
+def crossings_and_range(t, x, n_tail):
+    """Mean spacing of upward crossings of `x` (one series) through its mean, by the
+    textbook loop, and its peak-to-peak range over the last `n_tail` samples."""
+    x = [float(v) for v in x]
+    if not all(math.isfinite(v) for v in x):
+        return math.nan, math.nan
+    mean = sum(x) / len(x)
+    times = []
+    for s in range(len(x) - 1):
+        a, b = x[s] - mean, x[s + 1] - mean
+        if a < 0 <= b:
+            times.append(t[s] + (t[s + 1] - t[s]) * (-a) / (b - a))
+    period = (times[-1] - times[0]) / (len(times) - 1) if len(times) >= 2 else math.nan
+    tail = x[len(x) - n_tail:] if n_tail else []
+    return period, (max(tail) - min(tail)) if tail else math.nan

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._series import crossing_spacing
 from ._one import OneSystem, step_for
 
 
@@ -47,23 +48,17 @@ def estimate_period(t, x, *, discard: float = 0.5) -> np.ndarray:
 
 
 def _mean_crossing_spacing(t: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Mean spacing of upward mean-crossings of each column of `x`, vectorised over columns.
+    """Mean spacing of upward mean-crossings of each column of `x` (shape ``(n_rec,
+    n_series)``): NaN where a column has fewer than two crossings or is not finite."""
+    return crossings_and_range(t, x, 0)[0]
 
-    The mean of successive spacings is ``(last - first) / (count - 1)``.
-    """
-    if t.size < 3:
-        return np.full(x.shape[1], np.nan)
-    v = x - x.mean(axis=0)
-    up = (v[:-1] < 0) & (v[1:] >= 0)
-    count = up.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        times = t[:-1, None] - v[:-1] * ((t[1:] - t[:-1])[:, None] / (v[1:] - v[:-1]))
-    first = np.argmax(up, axis=0)
-    last = up.shape[0] - 1 - np.argmax(up[::-1], axis=0)
-    cols = np.arange(x.shape[1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        periods = (times[last, cols] - times[first, cols]) / (count - 1)
-    return np.where(count >= 2, periods, np.nan)
+
+def crossings_and_range(t: np.ndarray, x: np.ndarray, n_tail: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_mean_crossing_spacing` of each column of `x`, and its peak-to-peak range
+    over the last `n_tail` rows (NaN for ``n_tail = 0`` or a non-finite column), in one
+    compiled pass."""
+    return crossing_spacing(np.ascontiguousarray(t, dtype=np.float64),
+                             np.ascontiguousarray(x, dtype=np.float64), n_tail)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._kernels import rhs
+from .._kernels import lane_load, output, rhs
 from .._numba import ERROR_MODEL, FASTMATH, cast, for_params
+from .._series import crossing_spacing
 
 MAP, EULER, HEUN, RK4 = 0, 1, 2, 3
 METHOD_CODES = {"map": MAP, "euler": EULER, "heun": HEUN, "rk4": RK4}
@@ -126,3 +127,116 @@ def run_layout(params, method_code, y, t0, dt, step0, n_steps, u, record_every, 
     specialised one a model's ``fixed_step`` hook builds); units are then what the layout
     says (individuals, or blocks of them)."""
     for_params(run_fixed, params)(method_code, params, y, t0, dt, step0, n_steps, u, record_every, y_rec)
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def run_recorded(method, params, y, t0, dt, n_skip, n_record, u, n_outputs, index, n_tail, z, period, span, bad):
+    """Advance every individual of `y` by ``n_skip + n_record`` steps of `method` with
+    constant inputs, record only the outputs `index` over the last `n_record`, and measure
+    each recorded series' period and peak-to-peak range.
+
+    One parallel region for the whole run and its measures, and no recorded state: the
+    loop of tasks that score a few outputs after a transient (the oscillator's).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_pop, n_state)
+        Initial states; overwritten with the final ones.
+    t0 : float
+        Time at step 0.
+    u : ndarray, shape (n_pop, n_inputs)
+        Constant inputs.
+    n_outputs : int
+        The model's number of outputs.
+    index : ndarray of int, shape (n_index,)
+        The outputs to record, each below `n_outputs`.
+    n_tail : int
+        The range is taken over the last `n_tail` records (NaN for 0).
+    z : ndarray, shape (n_record + 1, n_pop, n_index)
+        ``z[s]`` receives the outputs after step ``n_skip + s`` (``z[0]``: after the skip).
+    period, span : ndarray, shape (n_pop, n_index)
+        The mean spacing of upward crossings of each series' mean, and its range
+        (:func:`evornn.analysis.cycles.crossings_and_range`, NaN where undefined).
+    bad : ndarray of bool, shape (n_pop,)
+        Set where a recorded output or the final state is NaN or infinite.
+
+    Numba-compiled; writes into `y`, `z`, `period`, `span` and `bad`; no validation.
+    """
+    n_index = index.shape[0]
+    t_rec = t0 + (n_skip + np.arange(n_record + 1)) * dt
+    for p in prange(y.shape[0]):
+        state = y[p]
+        k1 = np.empty_like(state)
+        k2 = np.empty_like(state)
+        k3 = np.empty_like(state)
+        k4 = np.empty_like(state)
+        tmp = np.empty_like(state)
+        out = np.empty(n_outputs, state.dtype)
+        # Summed as x * 0: NaN for a NaN or infinite x.
+        check = cast(0.0, state)
+        for s in range(n_skip + n_record + 1):
+            if s >= n_skip:
+                output(state, params, p, out)
+                for k in range(n_index):
+                    z[s - n_skip, p, k] = out[index[k]]
+                    check += out[index[k]] * cast(0.0, state)
+            if s < n_skip + n_record:
+                rk_step(method, t0 + s * dt, state, params, p, u[p], u[p], u[p], dt, k1, k2, k3, k4, tmp)
+        for q in range(state.shape[0]):
+            check += state[q] * cast(0.0, state)
+        bad[p] = not check == 0.0
+        for k in range(n_index):
+            measured = crossing_spacing(t_rec, z[:, p:p + 1, k], n_tail)
+            period[p, k], span[p, k] = measured[0][0], measured[1][0]
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def run_recorded_lanes(method, params, work, width, y0, t0, dt, n_skip, n_record, u, n_outputs, index, n_tail,
+                       z, period, span, bad):
+    """:func:`run_recorded` in a model's SIMD lanes (:class:`evornn._kernels.Lanes`): block
+    `b` of `work` holds individuals ``b * width ... b * width + width - 1``, loaded from
+    `params` and `y0` by the layout's ``load`` kernel and advanced by the ``rhs`` and
+    ``output`` kernels registered for the work's class. Each individual's arithmetic is
+    that of the model's fixed-step layout of the same width. `y0` is not changed.
+
+    Numba-compiled; writes into `z`, `period`, `span` and `bad`; no validation.
+    """
+    n_pop, n = y0.shape
+    n_inputs, n_index = u.shape[1], index.shape[0]
+    t_rec = t0 + (n_skip + np.arange(n_record + 1)) * dt
+    for b in prange(-(-n_pop // width)):
+        y = np.zeros(n * width, y0.dtype)
+        k1 = np.empty_like(y)
+        k2 = np.empty_like(y)
+        k3 = np.empty_like(y)
+        k4 = np.empty_like(y)
+        tmp = np.empty_like(y)
+        out = np.empty(n_outputs * width, y0.dtype)
+        ub = np.zeros(n_inputs * width, y0.dtype)
+        check = np.zeros(width, y0.dtype)
+        first, count = b * width, min(width, n_pop - b * width)
+        for lane in range(count):
+            lane_load(params, first + lane, y0, work, b, lane, y)
+            for k in range(n_inputs):
+                ub[k * width + lane] = u[first + lane, k]
+        for s in range(n_skip + n_record + 1):
+            if s >= n_skip:
+                output(y, work, b, out)
+                for k in range(n_index):
+                    row = index[k] * width
+                    for lane in range(count):
+                        z[s - n_skip, first + lane, k] = out[row + lane]
+                    for lane in range(width):
+                        check[lane] += out[row + lane] * cast(0.0, y)
+            if s < n_skip + n_record:
+                rk_step(method, t0 + s * dt, y, work, b, ub, ub, ub, dt, k1, k2, k3, k4, tmp)
+        for i in range(n):
+            for lane in range(width):
+                check[lane] += y[i * width + lane] * cast(0.0, y)
+        for lane in range(count):
+            bad[first + lane] = not check[lane] == 0.0
+        # The block's records are still in cache: measure them here, in parallel.
+        for k in range(n_index):
+            periods, spans = crossing_spacing(t_rec, z[:, first:first + count, k], n_tail)
+            for lane in range(count):
+                period[first + lane, k], span[first + lane, k] = periods[lane], spans[lane]

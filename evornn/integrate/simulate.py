@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
 from .._checks import check_memory, one_of, positive_float, positive_int
-from .._kernels import fast_path, is_model
+from .._kernels import fast_path, has_kernels, is_model
 from .._numba import check_threads, threads
 from ..errors import StepSizeWarning
-from .fixed_step import METHOD_CODES, STAGE_OFFSETS, run_generic, run_layout
+from .._numba import for_params
+from .._series import crossing_spacing
+from .fixed_step import METHOD_CODES, STAGE_OFFSETS, run_generic, run_layout, run_recorded, run_recorded_lanes
 from .inputs import InputSchedule
 from .trajectory import Trajectory, diverged_mask
 
@@ -205,3 +208,75 @@ def simulate_quietly(model, dt, **kwargs) -> Trajectory:
         if model.time == "continuous":
             return simulate(model, dt=dt, **kwargs)
         return simulate(model, **kwargs)
+
+
+class Recorded(NamedTuple):
+    """What :func:`simulate_outputs` returns (shapes below)."""
+
+    t: np.ndarray  # (n_record + 1,) times of the records
+    z: np.ndarray  # (n_record + 1, n_pop, n_index) the recorded outputs
+    diverged: np.ndarray  # (n_pop,) bool: recorded outputs or final state NaN or infinite
+    period: np.ndarray  # (n_pop, n_index) mean spacing of upward crossings of each series' mean
+    span: np.ndarray  # (n_pop, n_index) peak-to-peak range over the last n_tail records
+
+
+def simulate_outputs(model, dt, n_skip: int, n_record: int, outputs, *, n_tail: int = 0,
+                     method: str | None = None, inputs=None) -> Recorded:
+    """Run `model` from its initial state for ``n_skip + n_record`` steps with constant
+    `inputs`, and return only the outputs `outputs` over the last `n_record` steps, with
+    each series' period and range.
+
+    For tools that score a few outputs after a transient at every generation (tasks): with
+    a fixed-step method the whole run and its measures are one compiled call and one
+    parallel region (in the model's SIMD lanes when it offers them), and no state is
+    recorded. Arguments are trusted (checked once by the caller); the step-size warning is
+    not given.
+
+    Parameters
+    ----------
+    outputs : sequence of int
+        Output indices, each below ``model.n_outputs``.
+    n_tail : int
+        The range is taken over the last `n_tail` records (0: not measured, NaN).
+    inputs : None or ndarray, shape (n_pop, n_inputs)
+        Constant inputs; default zeros.
+
+    Returns
+    -------
+    Recorded
+        ``t`` (from ``n_skip * dt``), ``z``, ``diverged``, ``period`` (NaN where a series
+        crosses its mean fewer than twice) and ``span``; see :class:`Recorded`.
+    """
+    continuous = model.time == "continuous"
+    method = method or ("rk4" if continuous else "map")
+    step = dt if continuous else 1.0
+    index = np.asarray(outputs, dtype=np.int64).reshape(-1)
+    t = step * (n_skip + np.arange(n_record + 1))
+    if method not in METHOD_CODES:
+        warm = simulate_quietly(model, dt, n_steps=n_skip, record_every=n_skip, method=method, inputs=inputs)
+        traj = simulate_quietly(model, dt, y0=warm.y_final, n_steps=n_record, method=method, inputs=inputs,
+                                t0=n_skip * step)
+        z = traj.outputs[:, :, index]
+        period, span = crossing_spacing(t, np.ascontiguousarray(z.reshape(n_record + 1, -1), np.float64), n_tail)
+        return Recorded(t, z, warm.diverged | traj.diverged, period.reshape(model.n_pop, index.size),
+                        span.reshape(model.n_pop, index.size))
+    dtype, n_pop = model.dtype, model.n_pop
+    y0 = np.ascontiguousarray(model.initial_state(), dtype=dtype)
+    u = np.zeros((n_pop, model.n_inputs), dtype) if inputs is None else np.ascontiguousarray(inputs, dtype)
+    z = np.empty((n_record + 1, n_pop, index.size), dtype)
+    period, span = np.empty((2, n_pop, index.size))
+    bad = np.empty(n_pop, dtype=bool)
+    code, params = METHOD_CODES[method], model.params
+    layout = fast_path(params, "lanes")
+    # Lanes whenever the model offers them, however few individuals (the last block is
+    # padded): a population and any chunk of it (on Dask) then share the same arithmetic.
+    if layout is not None and model.n_state <= layout.max_state:
+        width = layout.width(n_pop, model.n_state, model.n_inputs)
+        work = layout.work(params, width, -(-n_pop // width))
+        if has_kernels(work):
+            for_params(run_recorded_lanes, params)(code, params, work, width, y0, 0.0, step, n_skip, n_record, u,
+                                                   model.n_outputs, index, n_tail, z, period, span, bad)
+            return Recorded(t, z, bad, period, span)
+    for_params(run_recorded, params)(code, params, y0, 0.0, step, n_skip, n_record, u, model.n_outputs, index,
+                                     n_tail, z, period, span, bad)
+    return Recorded(t, z, bad, period, span)

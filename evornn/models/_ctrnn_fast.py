@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .._numba import ERROR_MODEL, FASTMATH, aligned_copy, aligned_empty, aligned_zeros
+from .._numba import ERROR_MODEL, FASTMATH, aligned_copy, aligned_empty, aligned_zeros, aligned_zeros_many
 from .._vecmath import logistic_into
 from ._ctrnn_kernels import CTRNNParams, ctrnn_output, drive_into
 from .base import Lanes, register_fast_paths, register_kernels, register_lane_kernels
@@ -247,14 +247,11 @@ def lanes_work(params: CTRNNParams, width: int, n_blocks: int) -> CTRNNLanes:
     `params`, filled by :func:`lane_load` (lanes not loaded hold a harmless network: tau 1,
     the rest 0)."""
     n, n_inputs = params.tau.shape[1], params.input_weights.shape[2]
-    dtype = params.tau.dtype
-    tau = aligned_empty((n_blocks, n, width), dtype)
-    tau[...] = 1.0
-    return CTRNNLanes(tau=tau, bias=aligned_zeros((n_blocks, n, width), dtype),
-                      gain=aligned_zeros((n_blocks, n, width), dtype),
-                      weights=aligned_zeros((n_blocks, n, n, width), dtype),
-                      input_weights=aligned_zeros((n_blocks, n, n_inputs, width), dtype),
-                      scratch=aligned_zeros((n_blocks, 3, n * width), dtype))
+    work = CTRNNLanes(*aligned_zeros_many([(n_blocks, n, width)] * 3 + [(n_blocks, n, n, width),
+                                           (n_blocks, n, n_inputs, width), (n_blocks, 3, n * width)],
+                                          params.tau.dtype))
+    work.tau[...] = 1.0
+    return work
 
 
 #: The CTRNN's lanes for closed loops (see :class:`evornn.models.base.Lanes`).

@@ -98,6 +98,15 @@ class Model:
         self._params = params
         self._check_params()
 
+    @classmethod
+    def _from_checked_params(cls, params: NamedTuple) -> Model:
+        """A model of `params` whose fields already have this model's shapes (a codec's
+        builder made them): the checks of :class:`Model` run, the constructor's
+        conversions do not."""
+        model = cls.__new__(cls)
+        Model.__init__(model, params)
+        return model
+
     def _check_params(self) -> None:
         """Model-specific checks of :attr:`params` beyond :func:`check_params` (index
         ranges, codes, shapes that must agree), run at construction; raise ValueError."""

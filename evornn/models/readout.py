@@ -61,16 +61,14 @@ class RidgeStatistics:
             self._add(features, targets, weights)
 
     def _add(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray | None) -> None:
-        from scipy.linalg.blas import dsyrk
+        from .._blas import add_gram
 
-        root = None if weights is None else np.sqrt(weights)
-        for p in range(features.shape[0]):
-            # X^T X by BLAS's symmetric rank-k update, given X^T (Fortran-ordered, no copy):
-            # half the work of a general product, and several times faster than matmul's
-            # X.T @ X for tall thin X. It fills the upper triangle; mirror it.
-            x = features[p] if root is None else features[p] * root[:, None]
-            upper = dsyrk(1.0, x.T, trans=0)
-            self.xx[p] += upper + np.triu(upper, 1).T
+        # X^T X by one BLAS symmetric rank-k update per individual, the individuals in
+        # parallel (compiled; BLAS itself on one thread, see `add`).
+        scaled = features if weights is None else features * np.sqrt(weights)[None, :, None]
+        if not (self.xx.flags.c_contiguous and self.xx.flags.writeable and self.xx.dtype == np.float64):
+            self.xx = np.array(self.xx, dtype=np.float64, order="C")
+        add_gram(np.ascontiguousarray(scaled, dtype=np.float64), self.xx)
         if weights is not None:
             features = features * weights[None, :, None]
             self.yy += (weights[:, None] * targets * targets).sum(axis=0)

@@ -61,25 +61,26 @@ class RidgeStatistics:
             self._add(features, targets, weights)
 
     def _add(self, features: np.ndarray, targets: np.ndarray, weights: np.ndarray | None) -> None:
-        from .._blas import add_gram
+        from .._blas import add_moments
 
-        # X^T X by one BLAS symmetric rank-k update per individual, the individuals in
-        # parallel (compiled; BLAS itself on one thread, see `add`).
-        scaled = features if weights is None else features * np.sqrt(weights)[None, :, None]
-        if not (self.xx.flags.c_contiguous and self.xx.flags.writeable and self.xx.dtype == np.float64):
-            self.xx = np.array(self.xx, dtype=np.float64, order="C")
-        add_gram(np.ascontiguousarray(scaled, dtype=np.float64), self.xx)
-        if weights is not None:
-            features = features * weights[None, :, None]
-            self.yy += (weights[:, None] * targets * targets).sum(axis=0)
-            targets_w = weights[:, None] * targets
-        else:
+        for name in ("xx", "xy", "x"):  # the compiled sums write in place
+            arr = getattr(self, name)
+            if not (arr.flags.c_contiguous and arr.flags.writeable and arr.dtype == np.float64):
+                setattr(self, name, np.array(arr, dtype=np.float64, order="C"))
+        features = np.ascontiguousarray(features, dtype=np.float64)
+        targets = np.ascontiguousarray(targets, dtype=np.float64)
+        if weights is None:
+            add_moments(features, features, targets, self.xx, self.xy, self.x)
             self.yy += (targets * targets).sum(axis=0)
-            targets_w = targets
-        self.xy += np.matmul(features.transpose(0, 2, 1), targets)
-        self.x += features.sum(axis=1)
-        self.y += targets_w.sum(axis=0)
-        self.count += targets.shape[0] if weights is None else float(weights.sum())
+            self.y += targets.sum(axis=0)
+            self.count += targets.shape[0]
+            return
+        # Weighted least squares: every sum weighted, X^T W X as (sqrt(W) X)^T (sqrt(W) X).
+        add_moments(np.ascontiguousarray(features * np.sqrt(weights)[None, :, None]),
+                    np.ascontiguousarray(features * weights[None, :, None]), targets, self.xx, self.xy, self.x)
+        self.yy += (weights[:, None] * targets * targets).sum(axis=0)
+        self.y += (weights[:, None] * targets).sum(axis=0)
+        self.count += float(weights.sum())
 
     def _centred(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if self.count == 0:

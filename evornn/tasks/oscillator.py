@@ -4,14 +4,39 @@ period and amplitude."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .._checks import positive_float, positive_int
+from .._numba import ERROR_MODEL
 from ..integrate.simulate import simulate_outputs
 from ._simulation import check_step, task_dt
 from .base import Evaluation, Task, error_fitness
 
 # Below this peak-to-peak amplitude a signal counts as constant (its "crossings" are rounding).
 _FLAT = 1e-6
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _score(period, amplitude, diverged, target_period, target_amplitude):
+    """The class docstring's errors, for every individual (a few numbers each: compiled, as
+    NumPy's dozen calls would cost more than the rest of a small generation's Python).
+    Sets `period` to NaN where the output is flat; returns ``|e_P|`` and the MSE (NaN for
+    a diverged network, whose saturated outputs may look finite: the worst fitness)."""
+    n_pop = period.shape[0]
+    period_error = np.empty(n_pop)
+    mse = np.empty(n_pop)
+    for p in range(n_pop):
+        if not amplitude[p] > _FLAT:
+            period[p] = np.nan
+        e_period = (period[p] - target_period) / target_period
+        e_amplitude = (amplitude[p] - target_amplitude) / target_amplitude
+        period_error[p] = abs(e_period)
+        # Each squared error capped at 1, and 1 where it is NaN (no period, no amplitude).
+        sq_period, sq_amplitude = e_period * e_period, e_amplitude * e_amplitude
+        sq_period = sq_period if sq_period <= 1.0 else 1.0
+        sq_amplitude = sq_amplitude if sq_amplitude <= 1.0 else 1.0
+        mse[p] = np.nan if diverged[p] else 0.5 * (sq_period + sq_amplitude)
+    return period_error, mse
 
 
 class OscillatorTask(Task):
@@ -94,16 +119,9 @@ class OscillatorTask(Task):
     def evaluate(self, model, rng=None) -> Evaluation:
         self._check_sizes(model)
         rec = self._record(model)
-        diverged, period, amplitude = rec.diverged, rec.period[:, 0], rec.span[:, 0]
-        with np.errstate(invalid="ignore", over="ignore"):
-            period[~(amplitude > _FLAT)] = np.nan
-            e_period = (period - self.period) / self.period
-            e_amplitude = (amplitude - self.amplitude) / self.amplitude
-            mse = 0.5 * (np.fmin(np.where(np.isnan(period), 1.0, e_period**2), 1.0) + np.fmin(e_amplitude**2, 1.0))
-            # A diverged network gets a NaN MSE, hence the worst fitness (its saturated outputs
-            # may look finite).
-            mse = np.where(diverged, np.nan, mse)
-        metrics = {"period": period, "amplitude": amplitude, "period_error": np.abs(e_period), "mse": mse}
+        period, amplitude = rec.period[:, 0], rec.span[:, 0]
+        period_error, mse = _score(period, amplitude, rec.diverged, self.period, self.amplitude)
+        metrics = {"period": period, "amplitude": amplitude, "period_error": period_error, "mse": mse}
         return Evaluation.from_raw(error_fitness(mse), metrics, worst_fitness=self.worst_fitness)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:

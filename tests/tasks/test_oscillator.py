@@ -57,3 +57,17 @@ def test_bad_arguments_raise_naming_them():
         task.check_model(evornn.CTRNN.random(1, 2, rng=0))
     with pytest.raises(ValueError, match="autonomous"):
         OscillatorTask(period=10, amplitude=0.5).check_model(evornn.CTRNN.random(1, 2, n_inputs=1, rng=0))
+
+
+def test_a_diverging_network_gets_the_worst_fitness_and_the_others_are_scored():
+    # RK4 with dt = 0.5 on tau = 0.01 blows up; the other 19 networks are Beer's oscillator.
+    tau = np.ones((20, 2))
+    tau[3] = 0.01
+    nets = evornn.CTRNN(np.broadcast_to(np.array(BEER["weights"]), (20, 2, 2)), bias=BEER["bias"], tau=tau)
+    task = OscillatorTask(period=29.0, amplitude=0.9, dt=0.5, transient=60, measure=120)
+    with pytest.warns(evornn.StepSizeWarning):
+        task.check_model(nets)
+    ev = task.evaluate(nets)
+    assert ev.nonfinite.tolist() == [p == 3 for p in range(20)]
+    assert ev.fitness[3] == task.worst_fitness
+    assert np.isfinite(ev.metrics["period"][np.arange(20) != 3]).all()

@@ -711,6 +711,52 @@ def plot_bifurcation(diagram, *, ax=None, title=None, xlabel="parameter", ylabel
     return fig
 
 
+def plot_branches(*branch_sets, coordinate=0, individual: int = 0, ax=None, title=None, ylabel=None):
+    """Equilibrium branches (from :func:`evornn.analysis.continue_equilibria` and
+    :func:`~evornn.analysis.switch_branch`) against their parameter: solid where stable,
+    dashed where unstable, special points marked and labelled (LP, BP, H, PD, NS).
+
+    Parameters
+    ----------
+    *branch_sets : Branches
+        Drawn in one panel (for example a branch and the one switched onto at its BP).
+    coordinate : int or "norm"
+        The state variable on the y axis, or the state's Euclidean norm.
+    individual : int
+        Which individual of each set (a switched branch has one: 0).
+    """
+    fig, ax = _figure(ax, figsize=(6.5, 4))
+    markers = {"LP": "o", "BP": "s", "H": "D", "PD": "v", "NS": "^"}
+    labelled = set()
+    for k, branches in enumerate(branch_sets):
+        p = min(individual, branches.n_pop - 1)
+        n = int(branches.n_points[p])
+        x = branches.values[p, :n]
+        states = branches.states[p, :n]
+        y = np.linalg.norm(states, axis=1) if coordinate == "norm" else states[:, coordinate]
+        stable = branches.stable[p, :n]
+        colour = f"C{k}"
+        for flag, style in ((True, "-"), (False, "--")):
+            # Each stretch drawn with its neighbours, so that the parts join.
+            shown = stable == flag
+            shown[1:] |= shown[:-1] & (stable[1:] != flag)
+            ax.plot(x, np.where(shown, y, np.nan), style, color=colour, lw=1.6,
+                    label=("stable" if flag else "unstable") if k == 0 else None)
+        for point in branches.points(individual=p):
+            value = np.linalg.norm(point.state) if coordinate == "norm" else point.state[coordinate]
+            ax.plot(point.parameter, value, markers.get(point.kind, "o"), color="k", ms=6, mfc="white",
+                    label=None if point.kind in labelled else f"{point.kind}")
+            labelled.add(point.kind)
+            ax.annotate(f"{point.kind} {point.parameter:.4g}", (point.parameter, value), textcoords="offset points",
+                        xytext=(6, 6), fontsize=8)
+    ax.set_xlabel(branch_sets[0].parameter)
+    ax.set_ylabel(ylabel or ("|y|" if coordinate == "norm" else f"y[{coordinate}] at equilibrium"))
+    ax.legend(loc="best", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def plot_regimes(regimes, x_values, y_values, *, title=None, xlabel="x", ylabel="y"):
     """A two-parameter regime map: number of stable equilibria (left) and oscillation period
     (right, blank where nothing oscillates). `regimes` holds arrays of shape (n_y * n_x,)."""

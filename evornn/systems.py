@@ -8,6 +8,7 @@ factory                    time       equations
 =========================  =========  ==============================================================
 ``lorenz``                 flow       :math:`\dot x = \sigma (y - x),\ \dot y = x (\rho - z) - y,\ \dot z = x y - \beta z`
 ``van_der_pol``            flow       :math:`\dot x = y,\ \dot y = \mu (1 - x^2) y - x`
+``brusselator``            flow       :math:`\dot x = a - (b + 1) x + x^2 y,\ \dot y = b x - x^2 y`
 ``cubic``                  flow       :math:`\dot x_i = x_i - x_i^3` (``n`` uncoupled bistable units)
 ``henon``                  map        :math:`x' = 1 - a x^2 + y,\ y' = b x`
 ``logistic``               map        :math:`x' = r x (1 - x)`
@@ -94,6 +95,35 @@ register_kernels(VanDerPolParams, rhs=_vdp_rhs, output=state_output, jac=_vdp_ja
 def van_der_pol(mu=1.0) -> System:
     """The Van der Pol oscillator."""
     return System(VanDerPolParams(*_batched(mu=mu)), n_state=2)
+
+
+class BrusselatorParams(NamedTuple):
+    a: np.ndarray
+    b: np.ndarray
+
+
+@njit(**_JIT)
+def _brusselator_rhs(t, y, params, p, u, out):
+    a, b = params.a[p], params.b[p]
+    out[0] = a - (b + 1.0) * y[0] + y[0] * y[0] * y[1]
+    out[1] = b * y[0] - y[0] * y[0] * y[1]
+
+
+@njit(**_JIT)
+def _brusselator_jac(t, y, params, p, u, out):
+    b = params.b[p]
+    out[0, 0], out[0, 1] = -(b + 1.0) + 2.0 * y[0] * y[1], y[0] * y[0]
+    out[1, 0], out[1, 1] = b - 2.0 * y[0] * y[1], -y[0] * y[0]
+
+
+register_kernels(BrusselatorParams, rhs=_brusselator_rhs, output=state_output, jac=_brusselator_jac)
+
+
+def brusselator(a=1.0, b=1.5) -> System:
+    """Prigogine and Lefever's Brusselator: one equilibrium ``(a, b / a)``, which loses
+    stability in a supercritical Hopf bifurcation at ``b = 1 + a^2`` with period
+    ``2 pi / a`` at onset."""
+    return System(BrusselatorParams(*_batched(a=a, b=b)), n_state=2)
 
 
 class CubicParams(NamedTuple):

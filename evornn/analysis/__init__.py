@@ -3,6 +3,7 @@ basins, bifurcation diagrams and regime maps, each over the whole population at 
 
 from .basins import Basins, basin_grid, basins
 from .bifurcation import BifurcationDiagram, Regimes, bifurcation_diagram, feigenbaum_deltas, regime_map
+from .continuation import Branches, Parameter, SpecialPoint, continue_equilibria, switch_branch
 from .cycles import LimitCycles, estimate_period, limit_cycles
 from .fixed_points import KINDS, FixedPoints, classify, fixed_points
 from .landscape import (
@@ -21,20 +22,24 @@ __all__ = [
     "KINDS",
     "Basins",
     "BifurcationDiagram",
+    "Branches",
     "CapacityCurve",
     "EchoStateTest",
     "FixedPoints",
     "Landscape",
     "LimitCycles",
     "MemoryCapacity",
+    "Parameter",
     "PatternBasins",
     "Regimes",
+    "SpecialPoint",
     "basin_grid",
     "basins",
     "bifurcation_diagram",
     "capacity_curve",
     "capacity_markers",
     "classify",
+    "continue_equilibria",
     "driven_lyapunov",
     "echo_state_test",
     "energy_landscape",
@@ -48,4 +53,5 @@ __all__ = [
     "memory_capacity",
     "pattern_basins",
     "regime_map",
+    "switch_branch",
 ]

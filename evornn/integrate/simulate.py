@@ -10,10 +10,9 @@ import numpy as np
 
 from .._checks import check_memory, one_of, positive_float, positive_int
 from .._kernels import fast_path, has_kernels, is_model
-from .._numba import check_threads, threads
-from ..errors import StepSizeWarning
-from .._numba import for_params
+from .._numba import check_threads, for_params, threads
 from .._series import crossing_spacing
+from ..errors import StepSizeWarning
 from .fixed_step import METHOD_CODES, STAGE_OFFSETS, run_generic, run_layout, run_recorded, run_recorded_lanes
 from .inputs import InputSchedule
 from .trajectory import Trajectory, diverged_mask

@@ -33,7 +33,7 @@ def test_ctrnn_outputs_and_measures_equal_simulate(n_pop):
     weights = rng.uniform(-8, 8, (n_pop, 3, 3))
     bias = rng.uniform(-4, 4, (n_pop, 3))
     weights[::3] = [[4.5, 1.0, 0.0], [-1.0, 4.5, 0.0], [0.0, 0.0, 1.0]]
-    bias[::3] = [-2.75, -1.75, 0.0] + rng.uniform(-0.1, 0.1, (len(bias[::3]), 3))
+    bias[::3] = np.array([-2.75, -1.75, 0.0]) + rng.uniform(-0.1, 0.1, (len(bias[::3]), 3))
     model = evornn.CTRNN(weights, bias=bias, tau=rng.uniform(1, 2, (n_pop, 3)))
     rec = simulate_outputs(model, 0.1, 150, 900, [1, 0], n_tail=300)
     t, z, diverged, period, span = reference(model, 0.1, 150, 900, [1, 0], 300)
@@ -48,7 +48,7 @@ def test_ctrnn_outputs_and_measures_equal_simulate(n_pop):
 def test_scipy_method_takes_the_simulate_path():
     model = evornn.CTRNN.random(3, 2, rng=2)
     rec = simulate_outputs(model, 0.1, 20, 60, [1], n_tail=30, method="RK45")
-    t, z, diverged, period, span = reference(model, 0.1, 20, 60, [1], 30, method="RK45")
+    _t, z, _diverged, period, span = reference(model, 0.1, 20, 60, [1], 30, method="RK45")
     np.testing.assert_allclose(rec.z, z, rtol=0, atol=1e-12)
     np.testing.assert_allclose(rec.span, span, rtol=0, atol=1e-12, equal_nan=True)
     np.testing.assert_allclose(rec.period, period, rtol=1e-9, equal_nan=True)
@@ -66,7 +66,7 @@ def test_a_chunk_computes_like_the_population():
 def test_model_without_lanes():
     model = Elman.random(6, 4, 1, 2, rng=1, scale=2.0)
     rec = simulate_outputs(model, None, 5, 30, [1, 0], n_tail=10)
-    t, z, diverged, period, span = reference(model, None, 5, 30, [1, 0], 10, method="map")
+    t, z, _diverged, period, span = reference(model, None, 5, 30, [1, 0], 10, method="map")
     np.testing.assert_array_equal(rec.t, t)
     np.testing.assert_allclose(rec.z, z, rtol=0, atol=1e-12)
     np.testing.assert_allclose(rec.span, span, rtol=0, atol=1e-12, equal_nan=True)

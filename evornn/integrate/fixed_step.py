@@ -166,11 +166,7 @@ def run_recorded(method, params, y, t0, dt, n_skip, n_record, u, n_outputs, inde
     t_rec = t0 + (n_skip + np.arange(n_record + 1)) * dt
     for p in prange(y.shape[0]):
         state = y[p]
-        k1 = np.empty_like(state)
-        k2 = np.empty_like(state)
-        k3 = np.empty_like(state)
-        k4 = np.empty_like(state)
-        tmp = np.empty_like(state)
+        scratch = np.empty((5, state.shape[0]), state.dtype)  # rk_step's k1 ... k4 and tmp
         out = np.empty(n_outputs, state.dtype)
         # Summed as x * 0: NaN for a NaN or infinite x.
         check = cast(0.0, state)
@@ -181,7 +177,8 @@ def run_recorded(method, params, y, t0, dt, n_skip, n_record, u, n_outputs, inde
                     z[s - n_skip, p, k] = out[index[k]]
                     check += out[index[k]] * cast(0.0, state)
             if s < n_skip + n_record:
-                rk_step(method, t0 + s * dt, state, params, p, u[p], u[p], u[p], dt, k1, k2, k3, k4, tmp)
+                rk_step(method, t0 + s * dt, state, params, p, u[p], u[p], u[p], dt, scratch[0], scratch[1], scratch[2],
+                        scratch[3], scratch[4])
         for q in range(state.shape[0]):
             check += state[q] * cast(0.0, state)
         bad[p] = not check == 0.0
@@ -206,11 +203,7 @@ def run_recorded_lanes(method, params, work, width, y0, t0, dt, n_skip, n_record
     t_rec = t0 + (n_skip + np.arange(n_record + 1)) * dt
     for b in prange(-(-n_pop // width)):
         y = np.zeros(n * width, y0.dtype)
-        k1 = np.empty_like(y)
-        k2 = np.empty_like(y)
-        k3 = np.empty_like(y)
-        k4 = np.empty_like(y)
-        tmp = np.empty_like(y)
+        scratch = np.empty((5, n * width), y0.dtype)  # rk_step's k1 ... k4 and tmp
         out = np.empty(n_outputs * width, y0.dtype)
         ub = np.zeros(n_inputs * width, y0.dtype)
         check = np.zeros(width, y0.dtype)
@@ -229,7 +222,8 @@ def run_recorded_lanes(method, params, work, width, y0, t0, dt, n_skip, n_record
                     for lane in range(width):
                         check[lane] += out[row + lane] * cast(0.0, y)
             if s < n_skip + n_record:
-                rk_step(method, t0 + s * dt, y, work, b, ub, ub, ub, dt, k1, k2, k3, k4, tmp)
+                rk_step(method, t0 + s * dt, y, work, b, ub, ub, ub, dt, scratch[0], scratch[1], scratch[2],
+                        scratch[3], scratch[4])
         for i in range(n):
             for lane in range(width):
                 check[lane] += y[i * width + lane] * cast(0.0, y)

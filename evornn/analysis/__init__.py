@@ -4,6 +4,7 @@ basins, bifurcation diagrams and regime maps, each over the whole population at 
 from .basins import Basins, basin_grid, basins
 from .bifurcation import BifurcationDiagram, Regimes, bifurcation_diagram, feigenbaum_deltas, regime_map
 from .continuation import Branches, Parameter, SpecialPoint, continue_equilibria, switch_branch
+from .curves import Curve, continue_curve
 from .cycles import LimitCycles, estimate_period, limit_cycles
 from .fixed_points import KINDS, FixedPoints, classify, fixed_points
 from .landscape import (
@@ -24,6 +25,7 @@ __all__ = [
     "BifurcationDiagram",
     "Branches",
     "CapacityCurve",
+    "Curve",
     "EchoStateTest",
     "FixedPoints",
     "Landscape",
@@ -39,6 +41,7 @@ __all__ = [
     "capacity_curve",
     "capacity_markers",
     "classify",
+    "continue_curve",
     "continue_equilibria",
     "driven_lyapunov",
     "echo_state_test",

@@ -97,11 +97,15 @@ class Parameter:
             return self.u[:, self.index[0]].copy()
         return np.asarray(getattr(self.params, self.field), dtype=np.float64)[(slice(None), *self.index)].copy()
 
-    def at(self, values: np.ndarray, rows=None):
+    def at(self, values: np.ndarray, rows=None, base=None):
         """Params and inputs of the individuals `rows` (all by default) with the parameter
-        set to `values` (one per row)."""
-        params = self.params if rows is None else type(self.params)(*(a[rows] for a in self.params))
-        u = self.u if rows is None else self.u[rows]
+        set to `values` (one per row); `base` is ``(params, u)`` of those rows to start from
+        (another parameter already set) instead of the model's."""
+        if base is not None:
+            params, u = base
+        else:
+            params = self.params if rows is None else type(self.params)(*(a[rows] for a in self.params))
+            u = self.u if rows is None else self.u[rows]
         if self.field == "input":
             u = u.copy()
             u[:, self.index[0]] = values
@@ -523,8 +527,9 @@ def _point_data(eq, p, X, kind) -> dict:
 
 def _first_lyapunov(eq, p, X, A, omega) -> float:
     """Kuznetsov's first Lyapunov coefficient at a Hopf point (Elements of Applied
-    Bifurcation Theory, 3rd ed., eq. 3.20), with the multilinear forms B and C of ``F``'s
-    second and third derivatives by central differences."""
+    Bifurcation Theory, 3rd ed., eq. 3.20; his normalisation, ``<q, q> = <p, q> = 1``), with
+    the multilinear forms B and C of ``F``'s second and third derivatives by central
+    differences."""
     rows = np.array([p])
     n = A.shape[0]
 
@@ -532,18 +537,27 @@ def _first_lyapunov(eq, p, X, A, omega) -> float:
         return eq.residual(np.concatenate([y, [X[-1]]])[None], rows)[0]
 
     y0 = X[:-1]
-    h2, h3 = 1e-4 * (1 + np.abs(y0).max()), 2e-3 * (1 + np.abs(y0).max())
+    scale = 1 + np.abs(y0).max()
 
-    def B_real(u, v):
-        return (F(y0 + h2 * (u + v)) - F(y0 + h2 * (u - v)) - F(y0 - h2 * (u - v)) + F(y0 - h2 * (u + v))) / (4 * h2**2)
+    # Central differences with Richardson extrapolation (steps h and h / 2), so that the
+    # truncation error is O(h^4) and the coefficient's zero (a Bautin point) is located to
+    # about 1e-8.
+    def B_real(u, v, h=1e-3 * scale):
+        def at(h):
+            return (F(y0 + h * (u + v)) - F(y0 + h * (u - v)) - F(y0 - h * (u - v)) + F(y0 - h * (u + v))) / (4 * h**2)
 
-    def C_real(u, v, w):
-        total = np.zeros(n)
-        for a in (1, -1):
-            for b in (1, -1):
-                for c in (1, -1):
-                    total += a * b * c * F(y0 + h3 * (a * u + b * v + c * w))
-        return total / (8 * h3**3)
+        return (4 * at(h / 2) - at(h)) / 3
+
+    def C_real(u, v, w, h=1e-2 * scale):
+        def at(h):
+            total = np.zeros(n)
+            for a in (1, -1):
+                for b in (1, -1):
+                    for c in (1, -1):
+                        total += a * b * c * F(y0 + h * (a * u + b * v + c * w))
+            return total / (8 * h**3)
+
+        return (4 * at(h / 2) - at(h)) / 3
 
     def B(u, v):
         return (B_real(u.real, v.real) - B_real(u.imag, v.imag)

@@ -1,0 +1,328 @@
+r"""Two-parameter continuation: curves of folds and of Hopf points, with their codimension-two
+points.
+
+From a fold (``LP``) or Hopf (``H``) point that :func:`~evornn.analysis.continue_equilibria`
+located, :func:`continue_curve` follows the bifurcation as two parameters :math:`(a, b)`
+change. The unknowns are :math:`Z = (y, a, b)` and the equations
+
+.. math::
+
+    F(y; a, b) = 0, \qquad g(y; a, b) = 0,
+
+with :math:`g = \det F_y` on a fold curve and, on a Hopf curve, the determinant of the
+bialternate product :math:`2 F_y \odot I` (:math:`\prod_{i<j} (\lambda_i + \lambda_j)`,
+zero where two eigenvalues sum to zero; for two variables, the trace). The curve is traced by
+pseudo-arclength continuation in :math:`\mathbb{R}^{n+2}`, Newton's Jacobian by central
+differences. Along it, test functions locate (by Brent's method on the arclength):
+
+==========  ==============================  ==============================================
+label       point                           test function
+==========  ==============================  ==============================================
+``CP``      cusp (on fold curves)           the fold's quadratic coefficient
+                                            :math:`p^T F_{yy}(q, q)` (null vectors p, q)
+``BT``      Bogdanov-Takens (Hopf curves)   :math:`\lambda_i \lambda_j` of the pair with
+                                            :math:`\lambda_i + \lambda_j = 0`: the Hopf
+                                            frequency squared, negative past it (neutral
+                                            saddles)
+``GH``      generalised Hopf (Bautin)       the first Lyapunov coefficient
+==========  ==============================  ==============================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+from .._checks import as_float_array, positive_float, positive_int
+from .continuation import Parameter, SpecialPoint, _Equations, _first_lyapunov
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A curve of folds or Hopf points in two parameters (see :func:`continue_curve`).
+
+    Attributes
+    ----------
+    kind : {"LP", "H"}
+    parameters : tuple of str
+    values : ndarray, shape (n_points, 2)
+        The two parameters along the curve.
+    states : ndarray, shape (n_points, n_state)
+        The equilibrium at each point.
+    frequency : ndarray, shape (n_points,)
+        Hopf curves: the frequency (NaN past a Bogdanov-Takens point, on neutral saddles);
+        fold curves: NaN.
+    special : list of SpecialPoint
+        ``CP``, ``BT`` and ``GH`` points (``parameter`` is the first parameter's value,
+        ``data["values"]`` both).
+    individual : int
+    """
+
+    kind: str
+    parameters: tuple
+    values: np.ndarray
+    states: np.ndarray
+    frequency: np.ndarray
+    special: list
+    individual: int
+
+    def points(self, kind: str | None = None) -> list[SpecialPoint]:
+        return [s for s in self.special if kind is None or s.kind == kind]
+
+
+def bialternate(A: np.ndarray) -> np.ndarray:
+    """The bialternate product :math:`2 A \\odot I` of a square matrix: order ``n (n - 1) / 2``,
+    with eigenvalues :math:`\\lambda_i + \\lambda_j` (:math:`i < j`) (Govaerts 2000, Kuznetsov
+    2004 section 10.2)."""
+    n = A.shape[0]
+    pairs = [(p, q) for p in range(1, n) for q in range(p)]
+    out = np.zeros((len(pairs), len(pairs)))
+    for i, (p, q) in enumerate(pairs):
+        for j, (r, s) in enumerate(pairs):
+            if r == q:
+                out[i, j] = -A[p, s]
+            elif r != p and s == q:
+                out[i, j] = A[p, r]
+            elif r == p and s == q:
+                out[i, j] = A[p, p] + A[q, q]
+            elif r == p and s != q:
+                out[i, j] = A[q, s]
+            elif s == p:
+                out[i, j] = -A[q, r]
+    return out
+
+
+class _CurveEquations:
+    def __init__(self, model, first: Parameter, second: Parameter, kind: str):
+        self.first, self.second, self.kind = first, second, kind
+        self.eq = _Equations(model, first)  # its residual and Jacobian, with both parameters set below
+        self.n = model.n_state
+        self.rows = np.arange(1)
+
+    def _system(self, Z):
+        base = self.first.at(np.array([Z[-2]]), self.rows)
+        return self.second.at(np.array([Z[-1]]), self.rows, base=base)
+
+    def F(self, Z) -> np.ndarray:
+        params, u = self._system(Z)
+        y = np.ascontiguousarray(Z[None, : self.n])
+        out = np.empty_like(y)
+        self.eq._rhs(0.0, y, params, u, out)
+        return (out - y if self.eq.discrete else out)[0]
+
+    def F_y(self, Z) -> np.ndarray:
+        params, u = self._system(Z)
+        jac = np.empty((1, self.n, self.n))
+        self.eq._jac(0.0, np.ascontiguousarray(Z[None, : self.n]), params, u, jac)
+        return jac[0] - np.eye(self.n) if self.eq.discrete else jac[0]
+
+    def g(self, Z) -> float:
+        J = self.F_y(Z)
+        return float(np.linalg.det(J) if self.kind == "LP" else np.linalg.det(bialternate(J)))
+
+    def G(self, Z) -> np.ndarray:
+        return np.append(self.F(Z), self.g(Z))
+
+    def DG(self, Z) -> np.ndarray:
+        """``(n + 1, n + 2)`` by central differences."""
+        out = np.empty((self.n + 1, self.n + 2))
+        for j in range(self.n + 2):
+            h = 1e-6 * (1.0 + abs(Z[j]))
+            up, down = Z.copy(), Z.copy()
+            up[j] += h
+            down[j] -= h
+            out[:, j] = (self.G(up) - self.G(down)) / (2 * h)
+        return out
+
+
+def continue_curve(model, point: SpecialPoint, parameters, *, bounds, inputs=None, ds: float = 0.02,
+                   ds_min: float = 1e-8, ds_max: float = 0.2, max_points: int = 4000, tol: float = 1e-10,
+                   direction: int = 1, detect: bool = True) -> Curve:
+    """Follow a fold (``LP``) or Hopf (``H``) point in two parameters.
+
+    Parameters
+    ----------
+    model : Model
+        The model whose branch `point` lies on (its individual ``point.individual`` is used).
+    point : SpecialPoint
+        An ``LP`` or ``H`` point from :func:`~evornn.analysis.continue_equilibria`, continued
+        in ``parameters[0]`` (the same parameter).
+    parameters : (str, str)
+        The branch's parameter and the second one (see :class:`Parameter`).
+    bounds : ((float, float), (float, float))
+        The curve ends where either parameter leaves its interval.
+    direction : {1, -1}
+        Which way along the curve to start (1: the second parameter increasing).
+    ds, ds_min, ds_max, max_points, tol
+        As in :func:`~evornn.analysis.continue_equilibria`.
+
+    Returns
+    -------
+    Curve
+
+    Examples
+    --------
+    The cusp normal form ``x' = b1 + b2 x - x^3``: the fold curve ``4 b2^3 = 27 b1^2``
+    meets itself in a cusp at the origin (see the README's continuation section).
+    """
+    if point.kind not in ("LP", "H"):
+        raise ValueError(f"point must be a fold (LP) or a Hopf point (H), got {point.kind}")
+    if point.kind == "H" and model.time == "discrete":
+        raise ValueError("Hopf curves are for flows (maps have Neimark-Sacker points)")
+    if len(parameters) != 2:
+        raise ValueError(f"parameters must be two names, got {parameters!r}")
+    box = as_float_array("bounds", bounds)
+    if box.shape != (2, 2) or not (box[:, 0] < box[:, 1]).all():
+        raise ValueError(f"bounds must be ((low, high), (low, high)) with low < high, got {bounds!r}")
+    if direction not in (1, -1):
+        raise ValueError(f"direction must be 1 or -1, got {direction!r}")
+    ds, ds_min, ds_max = positive_float("ds", ds), positive_float("ds_min", ds_min), positive_float("ds_max", ds_max)
+    max_points = positive_int("max_points", max_points, minimum=2)
+    one = model.take([point.individual])
+    u = None if inputs is None else np.atleast_2d(inputs)[[min(point.individual, np.atleast_2d(inputs).shape[0] - 1)]]
+    first, second = Parameter(one, parameters[0], u), Parameter(one, parameters[1], u)
+    ce = _CurveEquations(one, first, second, point.kind)
+    Z = np.concatenate([point.state, [point.parameter], second.values()])
+    tangent = np.zeros(Z.size)
+    tangent[-1] = direction
+    Z, ok = _correct(ce, Z, tangent, Z, 0.0, tol)
+    if not ok:
+        raise ValueError("could not converge onto the curve at the starting point")
+    tangent = _curve_tangent(ce, Z, tangent)
+    points, tangents = [Z.copy()], [tangent.copy()]
+    step = ds
+    while len(points) < max_points:
+        trial, ok = _correct(ce, Z + step * tangent, tangent, Z, step, tol)
+        if not ok:
+            step /= 2
+            if step < ds_min:
+                break
+            continue
+        Z = trial
+        tangent = _curve_tangent(ce, Z, tangent)
+        points.append(Z.copy())
+        tangents.append(tangent.copy())
+        step = min(step * 1.3, ds_max)
+        if not (box[0, 0] <= Z[-2] <= box[0, 1] and box[1, 0] <= Z[-1] <= box[1, 1]):
+            break
+    Zs, Ts = np.array(points), np.array(tangents)
+    frequency = np.array([_hopf_frequency(ce, z) for z in Zs]) if point.kind == "H" else np.full(len(Zs), np.nan)
+    special = _locate_codim2(ce, Zs, Ts, point.individual, tol) if detect else []
+    return Curve(kind=point.kind, parameters=(first.name, second.name), values=Zs[:, -2:].copy(),
+                 states=Zs[:, :-2].copy(), frequency=frequency, special=special, individual=point.individual)
+
+
+def _correct(ce, Z0, tangent, anchor, s, tol, max_iter: int = 20):
+    Z = Z0.copy()
+    with np.errstate(all="ignore"):
+        for _ in range(max_iter):
+            r = np.append(ce.G(Z), tangent @ (Z - anchor) - s)
+            A = np.vstack([ce.DG(Z), tangent])
+            if not (np.isfinite(A).all() and np.isfinite(r).all()):
+                return Z, False
+            try:
+                delta = np.linalg.solve(A, -r)
+            except np.linalg.LinAlgError:
+                return Z, False
+            Z += delta
+            if np.abs(delta).max() <= tol * (1 + np.abs(Z).max()) and np.abs(r[:-2]).max() <= 1e3 * tol:
+                return Z, True
+    return Z, False
+
+
+def _curve_tangent(ce, Z, previous) -> np.ndarray:
+    t = np.linalg.svd(ce.DG(Z))[2][-1]
+    return t if t @ previous >= 0 else -t
+
+
+def _hopf_frequency(ce, Z) -> float:
+    """The frequency of the pair whose eigenvalues sum to zero; NaN when that pair is real
+    (a neutral saddle)."""
+    product = _pair_product(ce, Z)
+    return float(np.sqrt(product)) if product > 0 else np.nan
+
+
+def _pair_product(ce, Z) -> float:
+    eig = np.linalg.eigvals(ce.F_y(Z))
+    n = eig.size
+    best, product = np.inf, np.nan
+    for i in range(n):
+        for j in range(i + 1, n):
+            if abs(eig[i] + eig[j]) < best:
+                best, product = abs(eig[i] + eig[j]), float((eig[i] * eig[j]).real)
+    return product
+
+
+def _cusp_coefficient(ce, Z, orient) -> tuple[float, tuple]:
+    """``p . F_yy(q, q)`` with q, p the right and left null vectors of F_y, oriented by
+    `orient` (the previous pair) so that the sign is continuous along the curve."""
+    J = ce.F_y(Z)
+    U, _, Vt = np.linalg.svd(J)
+    q, p = Vt[-1], U[:, -1]
+    if orient is not None:
+        q = q if q @ orient[0] >= 0 else -q
+        p = p if p @ orient[1] >= 0 else -p
+    h = 1e-4 * (1 + np.abs(Z[: ce.n]).max())
+    y = Z.copy()
+    up, down = y.copy(), y.copy()
+    up[: ce.n] += h * q
+    down[: ce.n] -= h * q
+    second = (ce.F(up) - 2 * ce.F(y) + ce.F(down)) / h**2
+    return float(p @ second), (q, p)
+
+
+def _lyapunov_at(ce, Z) -> float:
+    J = ce.F_y(Z)
+    product = _pair_product(ce, Z)
+    if not product > 0:
+        return np.nan
+    eq = _Equations.__new__(_Equations)
+    eq.__dict__.update(ce.eq.__dict__)
+    first = Parameter.__new__(Parameter)
+    first.__dict__.update(ce.first.__dict__)
+    first.params, first.u = ce._system(Z)
+    eq.parameter = first
+    return _first_lyapunov(eq, 0, Z[:-1], J if not ce.eq.discrete else J + np.eye(ce.n), float(np.sqrt(product)))
+
+
+def _locate_codim2(ce, Zs, Ts, individual, tol) -> list[SpecialPoint]:
+    found = []
+    if ce.kind == "LP":
+        values, orient = [], None
+        for z in Zs:
+            c, orient = _cusp_coefficient(ce, z, orient)
+            values.append(c)
+        tests = {"CP": np.array(values)}
+    else:
+        tests = {"BT": np.array([_pair_product(ce, z) for z in Zs])}
+        tests["GH"] = np.array([_lyapunov_at(ce, z) for z in Zs])
+    for kind, g in tests.items():
+        for k in np.flatnonzero(np.isfinite(g[:-1]) & np.isfinite(g[1:]) & (np.sign(g[:-1]) != np.sign(g[1:]))):
+            Z = _locate_on_curve(ce, Zs[k], Zs[k + 1], Ts[k], kind, tol)
+            if Z is not None:
+                data = {"values": Z[-2:].copy()}
+                found.append(SpecialPoint(individual, kind, float(Z[-2]), Z[:-2].copy(), int(k), Ts[k].copy(), data))
+    return found
+
+
+def _locate_on_curve(ce, Z_a, Z_b, tangent, kind, tol):
+    orient = _cusp_coefficient(ce, Z_a, None)[1] if kind == "CP" else None
+
+    def point_at(s):
+        return _correct(ce, Z_a + s * tangent, tangent, Z_a, s, tol * 1e-2, max_iter=40)
+
+    def g(s):
+        Z, _ = point_at(s)
+        if kind == "CP":
+            return _cusp_coefficient(ce, Z, orient)[0]
+        return _pair_product(ce, Z) if kind == "BT" else _lyapunov_at(ce, Z)
+
+    try:
+        with np.errstate(all="ignore"):
+            s = optimize.brentq(g, 0.0, float(tangent @ (Z_b - Z_a)), xtol=1e-14, maxiter=200)
+    except (ValueError, RuntimeError):
+        return None
+    Z, ok = point_at(s)
+    return Z if ok else None

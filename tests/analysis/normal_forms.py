@@ -1,0 +1,62 @@
+"""Normal forms of codimension-two bifurcations as evornn Systems, for the continuation
+tests (Kuznetsov, Elements of Applied Bifurcation Theory, chapter 8)."""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+import evornn
+
+
+class CuspParams(NamedTuple):
+    b1: np.ndarray
+    b2: np.ndarray
+
+
+@njit
+def cusp_rhs(t, y, params, p, u, out):
+    out[0] = params.b1[p] + params.b2[p] * y[0] - y[0] ** 3
+
+
+def cusp(b1, b2):
+    """``x' = b1 + b2 x - x^3``: folds on ``4 b2^3 = 27 b1^2``, a cusp at the origin."""
+    return evornn.System(CuspParams(np.atleast_1d(float(b1)), np.atleast_1d(float(b2))), n_state=1, rhs=cusp_rhs)
+
+
+class BogdanovTakensParams(NamedTuple):
+    beta1: np.ndarray
+    beta2: np.ndarray
+
+
+@njit
+def bt_rhs(t, y, params, p, u, out):
+    out[0] = y[1]
+    out[1] = params.beta1[p] + params.beta2[p] * y[0] + y[0] ** 2 - y[0] * y[1]
+
+
+def bogdanov_takens(beta1, beta2):
+    """``x' = y, y' = beta1 + beta2 x + x^2 - x y``: folds on ``beta2^2 = 4 beta1``, Hopf
+    points on ``beta1 = 0, beta2 < 0``, a Bogdanov-Takens point at the origin."""
+    params = BogdanovTakensParams(np.atleast_1d(float(beta1)), np.atleast_1d(float(beta2)))
+    return evornn.System(params, n_state=2, rhs=bt_rhs)
+
+
+class BautinParams(NamedTuple):
+    mu: np.ndarray
+    nu: np.ndarray
+
+
+@njit
+def bautin_rhs(t, y, params, p, u, out):
+    r2 = y[0] ** 2 + y[1] ** 2
+    radial = params.mu[p] + params.nu[p] * r2 - r2 * r2
+    out[0] = radial * y[0] - y[1]
+    out[1] = radial * y[1] + y[0]
+
+
+def bautin(mu, nu):
+    """In polar form ``r' = r (mu + nu r^2 - r^4)``, ``phi' = 1``: Hopf points at ``mu = 0``
+    with first Lyapunov coefficient ``nu``; a generalised Hopf point at ``mu = nu = 0``; for
+    ``nu = 1`` a fold of cycles at ``mu = -1/4``, radius ``sqrt(1/2)``."""
+    return evornn.System(BautinParams(np.atleast_1d(float(mu)), np.atleast_1d(float(nu))), n_state=2, rhs=bautin_rhs)

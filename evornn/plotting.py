@@ -757,6 +757,45 @@ def plot_branches(*branch_sets, coordinate=0, individual: int = 0, ax=None, titl
     return fig
 
 
+def plot_curves(curves, *, ax=None, title=None, background=None, extent=None, background_label=None):
+    """Bifurcation curves in a parameter plane (from :func:`evornn.analysis.continue_curve`
+    or :func:`~evornn.analysis.bifurcation_curves`): folds solid, Hopf curves dashed (thin
+    where they continue as neutral saddles), cusp (CP), Bogdanov-Takens (BT) and generalised
+    Hopf (GH) points marked. `background`, an array over the plane (for example a
+    brute-force count of equilibria, shape ``(n_x, n_y)``) with `extent` ``(x0, x1, y0,
+    y1)``, is drawn beneath."""
+    fig, ax = _figure(ax, figsize=(6, 5))
+    if background is not None:
+        image = ax.imshow(np.asarray(background).T, origin="lower", extent=extent, aspect="auto", cmap="Greys",
+                          alpha=0.5, interpolation="nearest")
+        fig.colorbar(image, ax=ax, label=background_label or "")
+    markers = {"CP": "^", "BT": "s", "GH": "D"}
+    labelled = set()
+    for curve in curves:
+        x, y = curve.values.T
+        if curve.kind == "LP":
+            ax.plot(x, y, "-", color="C0", lw=1.6, label=None if "LP" in labelled else "fold (LP)")
+        else:
+            hopf = np.isfinite(curve.frequency)
+            ax.plot(x, np.where(hopf, y, np.nan), "--", color="C3", lw=1.6, label=None if "H" in labelled else "Hopf (H)")
+            ax.plot(x, np.where(hopf, np.nan, y), ":", color="C3", lw=0.8)
+        labelled.add(curve.kind)
+        for point in curve.special:
+            ax.plot(*point.data["values"], markers.get(point.kind, "o"), color="k", mfc="white", ms=7,
+                    label=None if point.kind in labelled else point.kind)
+            labelled.add(point.kind)
+    if curves:
+        ax.set_xlabel(curves[0].parameters[0])
+        ax.set_ylabel(curves[0].parameters[1])
+    if extent is not None:
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+    ax.legend(loc="best", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def plot_regimes(regimes, x_values, y_values, *, title=None, xlabel="x", ylabel="y"):
     """A two-parameter regime map: number of stable equilibria (left) and oscillation period
     (right, blank where nothing oscillates). `regimes` holds arrays of shape (n_y * n_x,)."""

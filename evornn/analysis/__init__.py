@@ -4,7 +4,7 @@ basins, bifurcation diagrams and regime maps, each over the whole population at 
 from .basins import Basins, basin_grid, basins
 from .bifurcation import BifurcationDiagram, Regimes, bifurcation_diagram, feigenbaum_deltas, regime_map
 from .continuation import Branches, Parameter, SpecialPoint, continue_equilibria, switch_branch
-from .curves import Curve, continue_curve
+from .curves import Curve, bifurcation_curves, continue_curve
 from .cycles import LimitCycles, estimate_period, limit_cycles
 from .fixed_points import KINDS, FixedPoints, classify, fixed_points
 from .landscape import (
@@ -37,6 +37,7 @@ __all__ = [
     "SpecialPoint",
     "basin_grid",
     "basins",
+    "bifurcation_curves",
     "bifurcation_diagram",
     "capacity_curve",
     "capacity_markers",

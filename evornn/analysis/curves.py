@@ -58,6 +58,8 @@ class Curve:
         ``CP``, ``BT`` and ``GH`` points (``parameter`` is the first parameter's value,
         ``data["values"]`` both).
     individual : int
+    closed : bool
+        The curve is a loop (its last point is its first).
     """
 
     kind: str
@@ -67,6 +69,7 @@ class Curve:
     frequency: np.ndarray
     special: list
     individual: int
+    closed: bool = False
 
     def points(self, kind: str | None = None) -> list[SpecialPoint]:
         return [s for s in self.special if kind is None or s.kind == kind]
@@ -192,7 +195,7 @@ def continue_curve(model, point: SpecialPoint, parameters, *, bounds, inputs=Non
         raise ValueError("could not converge onto the curve at the starting point")
     tangent = _curve_tangent(ce, Z, tangent)
     points, tangents = [Z.copy()], [tangent.copy()]
-    step = ds
+    step, closed = ds, False
     while len(points) < max_points:
         trial, ok = _correct(ce, Z + step * tangent, tangent, Z, step, tol)
         if not ok:
@@ -204,6 +207,12 @@ def continue_curve(model, point: SpecialPoint, parameters, *, bounds, inputs=Non
         tangent = _curve_tangent(ce, Z, tangent)
         points.append(Z.copy())
         tangents.append(tangent.copy())
+        # A closed curve: back at the start, heading the same way.
+        if len(points) > 3 and np.linalg.norm(Z - points[0]) < 1.5 * step and tangent @ tangents[0] > 0:
+            points.append(points[0].copy())
+            tangents.append(tangents[0].copy())
+            closed = True
+            break
         step = min(step * 1.3, ds_max)
         if not (box[0, 0] <= Z[-2] <= box[0, 1] and box[1, 0] <= Z[-1] <= box[1, 1]):
             break
@@ -211,7 +220,8 @@ def continue_curve(model, point: SpecialPoint, parameters, *, bounds, inputs=Non
     frequency = np.array([_hopf_frequency(ce, z) for z in Zs]) if point.kind == "H" else np.full(len(Zs), np.nan)
     special = _locate_codim2(ce, Zs, Ts, point.individual, tol) if detect else []
     return Curve(kind=point.kind, parameters=(first.name, second.name), values=Zs[:, -2:].copy(),
-                 states=Zs[:, :-2].copy(), frequency=frequency, special=special, individual=point.individual)
+                 states=Zs[:, :-2].copy(), frequency=frequency, special=special, individual=point.individual,
+                 closed=closed)
 
 
 def _correct(ce, Z0, tangent, anchor, s, tol, max_iter: int = 20):
@@ -326,3 +336,105 @@ def _locate_on_curve(ce, Z_a, Z_b, tangent, kind, tol):
         return None
     Z, ok = point_at(s)
     return Z if ok else None
+
+
+def bifurcation_curves(model, parameters, *, bounds, inputs=None, n_lines: int = 5, individual: int = 0,
+                       ds_max: float = 0.2, max_points: int = 4000) -> list[Curve]:
+    """Every fold and Hopf curve of one individual that crosses a box of two parameters:
+    the regime picture of a plane from its local bifurcation curves rather than a grid.
+
+    At `n_lines` values of the second parameter, each equilibrium (from
+    :func:`~evornn.analysis.fixed_points`) is continued in the first across the box; every
+    fold and Hopf point found starts a curve, continued both ways (a point already on a
+    curve found before starts none). Curves that lie wholly between the lines, or that no
+    equilibrium branch through them reaches, are missed: more lines find more.
+
+    Returns
+    -------
+    list of Curve
+        Each curve's two halves joined, from one end to the other.
+    """
+    from .continuation import continue_equilibria
+    from .fixed_points import fixed_points
+
+    box = as_float_array("bounds", bounds)
+    if box.shape != (2, 2) or not (box[:, 0] < box[:, 1]).all():
+        raise ValueError(f"bounds must be ((low, high), (low, high)) with low < high, got {bounds!r}")
+    n_lines = positive_int("n_lines", n_lines)
+    one = model.take([individual])
+    u = None if inputs is None else np.atleast_2d(inputs)[[min(individual, np.atleast_2d(inputs).shape[0] - 1)]]
+    curves: list[Curve] = []
+    spacing = np.diff(box, axis=1).ravel()
+    # Lines across the box both ways: a curve that runs along one parameter is crossed by
+    # the lines of the other.
+    for across, along in ((0, 1), (1, 0)):
+        names, lines = (parameters[across], parameters[along]), box[[across, along]]
+        fixed = Parameter(one, names[1], u)
+        for value in np.linspace(lines[1, 0], lines[1, 1], n_lines + 2)[1:-1]:
+            params, uu = fixed.at(np.array([value]), np.arange(1))
+            line = _line_model(one, params)
+            for y in fixed_points(line, inputs=uu).state:
+                for direction in (1, -1):
+                    branch = continue_equilibria(line, names[0], y, bounds=tuple(lines[0]), inputs=uu,
+                                                 direction=direction, ds_max=ds_max)
+                    for point in branch.special:
+                        where = np.array([point.parameter, value])[[across, along]]
+                        if point.kind not in ("LP", "H") or _on_a_curve(curves, point.kind, where, spacing):
+                            continue
+                        forward = continue_curve(line, point, names, bounds=lines, inputs=uu, ds_max=ds_max,
+                                                 max_points=max_points)
+                        backward = forward if forward.closed else continue_curve(
+                            line, point, names, bounds=lines, inputs=uu, direction=-1, ds_max=ds_max,
+                            max_points=max_points)
+                        halves = [forward, backward]
+                        curves.append(_join(halves, swap=across == 1))
+    return curves
+
+
+def _line_model(model, params):
+    """`model` with other parameter values (same shapes), without a constructor's checks
+    beyond :class:`~evornn.models.Model`'s."""
+    import copy
+
+    from ..models.base import check_params
+
+    check_params(params)
+    new = copy.copy(model)
+    new._params = params
+    return new
+
+
+def _on_a_curve(curves, kind, where, spacing) -> bool:
+    """Whether a point of `kind` at parameters `where` lies on a curve already traced:
+    within 1e-3 of the box's size from one of its chords (a chord strays from the curve
+    by about step^2 times its curvature)."""
+    here = where / spacing
+    for curve in curves:
+        if curve.kind != kind or len(curve.values) < 2:
+            continue
+        a, b = curve.values[:-1] / spacing, curve.values[1:] / spacing
+        d = b - a
+        t = np.clip(np.einsum("ij,ij->i", here - a, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0, 1)
+        if np.linalg.norm(a + t[:, None] * d - here, axis=1).min() < 1e-3:
+            return True
+    return False
+
+
+def _join(halves: list[Curve], swap: bool = False) -> Curve:
+    """One curve from its two halves traced from the same point in opposite directions;
+    `swap` puts the parameters back in the caller's order."""
+    forward, backward = halves
+    if forward.closed:  # a loop: one half is the whole curve
+        backward = Curve(forward.kind, forward.parameters, forward.values[:1], forward.states[:1],
+                         forward.frequency[:1], [], forward.individual)
+    values = np.concatenate([backward.values[::-1], forward.values[1:]])
+    states = np.concatenate([backward.states[::-1], forward.states[1:]])
+    frequency = np.concatenate([backward.frequency[::-1], forward.frequency[1:]])
+    special = backward.special + forward.special
+    parameters = forward.parameters
+    if swap:
+        values, parameters = values[:, ::-1].copy(), parameters[::-1]
+        special = [SpecialPoint(p.individual, p.kind, float(p.data["values"][1]), p.state, p.index, p.tangent,
+                                {**p.data, "values": p.data["values"][::-1].copy()}) for p in special]
+    return Curve(kind=forward.kind, parameters=parameters, values=values, states=states, frequency=frequency,
+                 special=special, individual=forward.individual, closed=forward.closed)

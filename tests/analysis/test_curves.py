@@ -74,3 +74,39 @@ def test_curves_refuse_other_points():
     bp = continue_equilibria(model, "r", [1 - 1 / 1.5], bounds=(0.5, 3.5), direction=-1).points("BP")[0]
     with pytest.raises(ValueError, match="fold"):
         continue_curve(model, bp, ("r", "r"), bounds=((0, 4), (0, 4)))
+
+
+def test_two_neuron_bias_plane_fold_curves_agree_with_the_brute_force_map():
+    # Beer's 2-neuron CTRNN with bistable neurons: the fold curves bound the bands of three
+    # equilibria, with a cusp at each end of the central region.
+    from evornn.analysis import bifurcation_curves, fixed_points
+
+    weights = np.array([[5.5, -1.0], [1.0, 5.5]])
+    curves = bifurcation_curves(evornn.CTRNN(weights, bias=[-2.75, -2.75]), ("bias[0]", "bias[1]"),
+                                bounds=((-10.0, 5.0), (-10.0, 5.0)), n_lines=3)
+    assert {c.kind for c in curves} == {"LP"} and len(curves) == 4
+    cusps = np.array([p.data["values"] for c in curves for p in c.points("CP")])
+    assert len(cusps) == 4
+    edges = np.linspace(-10.0, 5.0, 31)
+    cell = edges[1] - edges[0]
+    centres = (edges[:-1] + edges[1:]) / 2
+    t1, t2 = np.meshgrid(centres, centres, indexing="ij")
+    grid = evornn.CTRNN(np.broadcast_to(weights, (t1.size, 2, 2)), bias=np.column_stack([t1.ravel(), t2.ravel()]))
+    counts = fixed_points(grid).counts().reshape(t1.shape)
+    points = np.concatenate([c.values for c in curves])
+
+    def near_curve(x, y) -> bool:
+        return bool((np.abs(points - [x, y]).max(axis=1) <= cell).any())
+
+    changes = []
+    for i in range(30):
+        for j in range(30):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < 30 and j + dj < 30 and counts[i, j] != counts[i + di, j + dj]:
+                    changes.append(((centres[i] + centres[i + di]) / 2, (centres[j] + centres[j + dj]) / 2))
+                    assert near_curve(*changes[-1]), f"the count changes at {changes[-1]} far from every fold curve"
+    changes = np.array(changes)
+    inside = points[((points >= -10) & (points <= 5)).all(axis=1)]
+    far_from_cusps = inside[np.linalg.norm(inside[:, None] - cusps[None], axis=2).min(axis=1) > 1.0]
+    gaps = np.abs(far_from_cusps[:, None] - changes[None]).max(axis=2).min(axis=1)
+    assert (gaps <= cell).all(), "a fold curve runs where the brute-force map sees no change"

@@ -176,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
                            help="analyses: fixed-points lyapunov cycles basins (default: all)")
     p_analyze.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/analysis or NAME-analysis)")
     p_analyze.add_argument("--dt", type=_positive, default=0.01, help="RK4 step (default 0.01)")
+    p_analyze.add_argument("--continue", dest="continue_parameter", default=None, metavar="PARAMETER",
+                           help='continue the equilibria in a parameter, e.g. "bias[0]" or "weights[0, 1]" '
+                                "(writes continuation.json and continuation.png; needs --range)")
+    p_analyze.add_argument("--range", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
+                           help="the parameter's range for --continue")
     from .sweep.command import add_parser as add_sweep_parser
 
     add_sweep_parser(sub)
@@ -234,6 +239,20 @@ def analyze(args) -> int:
     default = inside_run(args.source, "analysis") if args.source.is_dir() else \
         args.source.with_name(args.source.stem + "-analysis")
     out = args.out or default
+    if args.continue_parameter is not None or args.range is not None:
+        from .analysis.report import continuation_report
+        from .errors import ConfigError
+
+        if args.continue_parameter is None or args.range is None:
+            raise ConfigError("--continue PARAMETER and --range LOW HIGH go together")
+        found = continuation_report(net, args.continue_parameter, args.range, out)
+        for point in found["bifurcations"]:
+            extra = (f", frequency {point['frequency']:.6g}, first Lyapunov coefficient {point['lyapunov']:.4g}"
+                     if point["kind"] == "H" else "")
+            print(f"{point['kind']:<3} {args.continue_parameter} = {point['parameter']:.10g} at "
+                  f"{np.round(point['state'], 6).tolist()}{extra}")
+        print(f"written to {out}: continuation.json and continuation.png")
+        return 0
     report = analyze_network(net, args.what, out, dt=args.dt)
     for point in report.get("fixed_points", []):
         print(f"equilibrium  {np.round(point['state'], 6).tolist()}: {point['kind']}")

@@ -4,6 +4,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from evornn.cli import main
 from tests.test_runs import EXPERIMENT
 
@@ -82,6 +84,27 @@ def test_analyze_writes_numbers_and_plots_for_a_ns_file(tmp_path, capsys):
     assert (out / "phase_portrait.png").read_bytes()[:4] == b"\x89PNG"
     assert "limit cycle  periodic True" in capsys.readouterr().out
     assert main(["analyze", str(tmp_path / "missing.txt")]) == 2
+
+
+def test_analyze_continues_the_equilibria_in_a_parameter(tmp_path, capsys):
+    import json
+
+    import evornn
+
+    path = tmp_path / "neuron.ns"
+    evornn.CTRNN([[8.0]], bias=-4.0).to_ns(path)
+    assert main(["analyze", str(path), "--continue", "bias[0]", "--range", "-6", "0"]) == 0
+    report = json.loads((tmp_path / "neuron-analysis" / "continuation.json").read_text())
+    # Folds where sigma (1 - sigma) = 1 / 8, at theta = logit(sigma) - 8 sigma.
+    sigma = np.array([(1 + np.sqrt(0.5)) / 2, (1 - np.sqrt(0.5)) / 2])
+    want = np.log(sigma / (1 - sigma)) - 8 * sigma
+    assert [p["kind"] for p in report["bifurcations"]] == ["LP", "LP"]
+    np.testing.assert_allclose([p["parameter"] for p in report["bifurcations"]], want, atol=1e-10)
+    assert (tmp_path / "neuron-analysis" / "continuation.png").read_bytes()[:4] == b"\x89PNG"
+    assert "LP  bias[0] = -5.065679951" in capsys.readouterr().out
+    assert main(["analyze", str(path), "--continue", "bias[5]", "--range", "-6", "0"]) == 2
+    assert "bias has shape (1,) per individual" in capsys.readouterr().err
+    assert main(["analyze", str(path), "--continue", "bias[0]"]) == 2
 
 
 def test_a_regime_map_experiment_runs_with_a_small_grid(tmp_path, capsys):

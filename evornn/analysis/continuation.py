@@ -301,7 +301,7 @@ def continue_equilibria(model, parameter: str, y0=None, *, bounds, inputs=None, 
     count = np.zeros(n_pop, dtype=np.int64)
     step = np.full(n_pop, ds)
     active = ok & (X[:, -1] >= low) & (X[:, -1] <= high)
-    _record(eq, X, tangent, rows[active], points, tests, tangents, count)
+    _record(eq, X[active], tangent[active], rows[active], points, tests, tangents, count)
     while active.any():
         act = np.flatnonzero(active)
         predicted = X[act] + step[act, None] * tangent[act]

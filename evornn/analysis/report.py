@@ -132,3 +132,38 @@ def analyze_network(net, what, out: Path, *, dt: float = 0.01, t_transient: floa
         save_png(fig, out / "phase_portrait.png")
     atomic_write_text(out / "analysis.json", json.dumps(report, indent=2, allow_nan=True) + "\n")
     return report
+
+
+def continuation_report(net, parameter: str, bounds, out: Path) -> dict:
+    """Every equilibrium of `net` (from :func:`fixed_points`) continued both ways in
+    `parameter` across `bounds`; writes ``continuation.json`` (the bifurcations found, with
+    their data) and ``continuation.png`` (the branches); returns the report. Branches that
+    two equilibria share are drawn twice and their bifurcations listed once."""
+    from ..plotting import plot_branches, save_png
+    from .continuation import Parameter, continue_equilibria
+    from .fixed_points import fixed_points
+
+    try:
+        Parameter(net, parameter)
+        low, high = (float(v) for v in bounds)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"--continue: {exc}") from exc
+    if not low < high:
+        raise ConfigError(f"--range must be LOW HIGH with LOW < HIGH, got {low:g} {high:g}")
+    out.mkdir(parents=True, exist_ok=True)
+    branch_sets, seen, points = [], set(), []
+    for y in fixed_points(net).state:
+        for direction in (1, -1):
+            branches = continue_equilibria(net, parameter, y, bounds=(low, high), direction=direction)
+            branch_sets.append(branches)
+            for point in branches.special:
+                key = (point.kind, round(point.parameter, 7))
+                if key not in seen:
+                    seen.add(key)
+                    points.append({"kind": point.kind, "parameter": point.parameter, "state": point.state.tolist(),
+                                   **{k: float(v) for k, v in point.data.items()}})
+    points.sort(key=lambda p: p["parameter"])
+    report = {"parameter": parameter, "range": [low, high], "bifurcations": points}
+    save_png(plot_branches(*branch_sets, title=f"equilibria in {parameter}"), out / "continuation.png")
+    atomic_write_text(out / "continuation.json", json.dumps(report, indent=2, allow_nan=True) + "\n")
+    return report

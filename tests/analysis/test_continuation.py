@@ -103,3 +103,12 @@ def test_bad_parameters_name_what_exists():
     with pytest.raises(ValueError, match="direction"):
         continue_equilibria(net, "bias[0]", bounds=(-1.0, 1.0), direction=0)
     np.testing.assert_array_equal(Parameter(net, "weights[1, 2]").values(), net.params.weights[:, 1, 2])
+
+
+def test_individuals_starting_outside_the_bounds_are_left_empty():
+    nets = evornn.CTRNN.random(3, 2, rng=1, bias_range=(-1, 1))
+    inside = nets.params.bias[:, 0].copy()
+    branches = continue_equilibria(nets, "bias[0]", bounds=(inside.min() - 1e-9, inside.max() + 5.0), max_points=30)
+    assert (branches.n_points >= 1).all()
+    narrow = continue_equilibria(nets, "bias[0]", bounds=(np.sort(inside)[1] - 1e-9, 10.0), max_points=30)
+    assert narrow.n_points[np.argmin(inside)] == 0 and (narrow.n_points[inside > np.sort(inside)[1] - 1e-9] > 0).all()

@@ -416,6 +416,55 @@ def resolve_regime_map(raw: dict, *, default_name: str = "experiment") -> dict:
             "regime_map": resolved}
 
 
+CURVES_KEYS = {"parameters": "two parameter names", "x": "a range", "y": "a range", "n_lines": _INT,
+               "background": _INT, "dt": _NUMBER}
+CURVES_DEFAULTS = {"parameters": ["bias[0]", "bias[1]"], "n_lines": 3, "background": 60, "dt": 0.05}
+
+
+def resolve_curves(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate a bifurcation-curves experiment: a CTRNN (``[network]``) and ``[curves]``,
+    the fold and Hopf curves of two of its parameters (``parameters``, names as in
+    :class:`evornn.analysis.Parameter`) over ``x = [low, high]`` and ``y = [low, high]``,
+    found from ``n_lines`` lines across the box each way, over a brute-force map of
+    ``background`` x ``background`` networks (0: none)."""
+    check_keys("top level", raw, {"experiment", "network", "curves"})
+    if "network" not in raw:
+        raise ConfigError("a curves experiment needs a [network] table (weights, tau, bias, gain of the CTRNN)")
+    network = dict(check_keys("network", raw["network"], NETWORK_KEYS))
+    if "weights" not in network:
+        raise ConfigError("[network] needs weights")
+    resolved = {**CURVES_DEFAULTS, **dict(check_keys("curves", raw["curves"], CURVES_KEYS))}
+    try:
+        base = CTRNN(**network)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[network] {exc}") from exc
+    if base.n_pop != 1:
+        raise ConfigError(f"[network] must describe one network, got n_pop = {base.n_pop}")
+    names = resolved["parameters"]
+    if not (isinstance(names, list) and len(names) == 2 and all(isinstance(n, str) for n in names)):
+        raise ConfigError(f"[curves] parameters must be two names such as [\"bias[0]\", \"bias[1]\"], got {names!r}")
+    from .analysis.continuation import Parameter
+
+    for name in names:
+        try:
+            Parameter(base, name)
+        except ValueError as exc:
+            raise ConfigError(f"[curves] {exc}") from exc
+    for key in ("x", "y"):
+        axis = resolved.get(key)
+        if not (isinstance(axis, list) and len(axis) == 2 and all(isinstance(v, numbers.Real) for v in axis)
+                and axis[0] < axis[1]):
+            raise ConfigError(f"[curves] needs {key} = [low, high] with low < high, got {axis!r}")
+    for key in ("n_lines", "background", "dt"):
+        _check_value("curves", key, resolved[key], CURVES_KEYS[key])
+    if resolved["n_lines"] < 1 or resolved["background"] < 0 or resolved["background"] > 1000 or resolved["dt"] <= 0:
+        raise ConfigError("[curves] needs n_lines >= 1, 0 <= background <= 1000 and dt > 0")
+    return {"experiment": _experiment_table(raw, default_name),
+            "network": {"weights": base.weights[0].tolist(), "tau": base.tau[0].tolist(),
+                        "bias": base.bias[0].tolist(), "gain": base.gain[0].tolist()},
+            "curves": resolved}
+
+
 def resolve_capacity(raw: dict, *, default_name: str = "experiment") -> dict:
     """Validate a capacity experiment: the keywords of :func:`evornn.analysis.capacity_curve`
     (n_units, loads, rules, noise, n_trials, max_sweeps) in a ``[capacity]`` table."""

@@ -372,6 +372,61 @@ def _run_regime_map(config: dict, out: Path) -> dict:
             "stable_equilibria_counts": {str(k): int(c) for k, c in enumerate(counts) if c}}
 
 
+def _run_curves(config: dict, out: Path) -> dict:
+    """Trace the fold and Hopf curves of two parameters of a CTRNN; write curves.json and
+    bifurcation_curves.png (over a brute-force map of equilibria and oscillation when
+    ``background`` > 0); returns a summary."""
+    from .analysis import bifurcation_curves, regime_map
+    from .analysis.continuation import Parameter
+    from .models import CTRNN
+    from .plotting import plot_curves, save_png
+
+    spec = config["curves"]
+    net = CTRNN(**config["network"])
+    box = (tuple(spec["x"]), tuple(spec["y"]))
+    curves = bifurcation_curves(net, tuple(spec["parameters"]), bounds=box, n_lines=spec["n_lines"])
+    report = {"parameters": spec["parameters"], "curves": [
+        {"kind": c.kind, "closed": c.closed, "values": c.values.tolist(),
+         "special": [{"kind": p.kind, "values": p.data["values"].tolist(), "state": p.state.tolist()}
+                     for p in c.special]} for c in curves]}
+    atomic_write_text(out / "curves.json", json.dumps(report) + "\n")
+    background, extent = None, (*spec["x"], *spec["y"])
+    if spec["background"]:
+        n = spec["background"]
+        edges = [np.linspace(low, high, n + 1) for low, high in box]
+        centres = [(e[:-1] + e[1:]) / 2 for e in edges]
+        gx, gy = np.meshgrid(*centres, indexing="ij")
+        grid = net.take(np.zeros(gx.size, dtype=int))
+        first, second = (Parameter(grid, name) for name in spec["parameters"])
+        params, _ = first.at(gx.ravel())
+        params, _ = second.at(gy.ravel(), base=(params, second.u))
+        grid = CTRNN(params.weights, tau=params.tau, bias=params.bias, gain=params.gain,
+                     input_weights=params.input_weights)
+        regimes = regime_map(grid, dt=spec["dt"])
+        background = (regimes.n_equilibria + 10 * regimes.oscillating).reshape(gx.shape)
+    fig = plot_curves(curves, background=background, extent=extent,
+                      background_label=f"brute force, {spec['background']} x {spec['background']}: "
+                                       "equilibria (+10 where it oscillates)" if background is not None else None,
+                      title=f"{config['experiment']['name']}: bifurcation curves")
+    save_png(fig, out / "bifurcation_curves.png")
+    kinds = [c.kind for c in curves]
+    special = [p.kind for c in curves for p in c.special]
+    return {"fold_curves": kinds.count("LP"), "hopf_curves": kinds.count("H"),
+            "special_points": {k: special.count(k) for k in sorted(set(special))}}
+
+
+def _summary_curves(run_dir: Path, manifest: dict, config: dict) -> str:
+    spec = config["curves"]
+    lines = [f"run        {run_dir}",
+             f"experiment {manifest.get('experiment')}: bifurcation curves in {spec['parameters'][0]} x "
+             f"{spec['parameters'][1]}",
+             f"status     {_status(manifest)}; finished {manifest.get('finished', '-')}"]
+    if manifest.get("status") == "finished":
+        lines.append(f"curves     {manifest['fold_curves']} fold, {manifest['hopf_curves']} Hopf; special points "
+                     f"{manifest['special_points']}")
+    return "\n".join(lines)
+
+
 def _write_results(out: Path, problem, result) -> None:
     records = list(result.history)
     text = io.StringIO()
@@ -557,6 +612,7 @@ register_kind(Kind("comparison", resolve=configuration.resolve_comparison, run=_
                    summary=_summary_comparison))
 register_kind(Kind("regime_map", resolve=configuration.resolve_regime_map, run=_run_regime_map,
                    summary=_summary_regime_map))
+register_kind(Kind("curves", resolve=configuration.resolve_curves, run=_run_curves, summary=_summary_curves))
 register_kind(Kind("capacity", resolve=configuration.resolve_capacity, run=_run_capacity, summary=_summary_capacity))
 register_kind(Kind("relaxation", resolve=configuration.resolve_relaxation, run=_run_relaxation,
                    summary=_summary_relaxation))

@@ -107,6 +107,26 @@ def test_analyze_continues_the_equilibria_in_a_parameter(tmp_path, capsys):
     assert main(["analyze", str(path), "--continue", "bias[0]"]) == 2
 
 
+def test_the_bifurcation_curves_experiment_runs_with_a_small_background(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "curves"
+    args = ["run", "experiments/ctrnn_bias_curves.toml", "--out", str(out), "--set", "curves.background=8"]
+    assert main(args) == 0
+    report = json.loads((out / "curves.json").read_text())
+    kinds = sorted(c["kind"] for c in report["curves"])
+    assert kinds == ["H", "LP", "LP", "LP", "LP"]
+    hopf = next(c for c in report["curves"] if c["kind"] == "H")
+    assert hopf["closed"]  # the Hopf curve bounds the oscillating region
+    assert (out / "bifurcation_curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["show", str(out)]) == 0
+    assert "4 fold, 1 Hopf" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(Path("experiments/ctrnn_bias_curves.toml").read_text().replace('"bias[1]"]', '"bias[7]"]'))
+    assert main(["run", str(bad), "--out", str(tmp_path / "bad")]) == 2
+    assert "bias[7]" in capsys.readouterr().err
+
+
 def test_a_regime_map_experiment_runs_with_a_small_grid(tmp_path, capsys):
     import numpy as np
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "experiments").glob("*.toml")))
 def test_each_shipped_file_is_the_kind_its_tables_say(name):
     raw = tomllib.loads((ROOT / "experiments" / name).read_text())
-    marked = [table for table in ("comparison", "regime_map", "capacity", "relaxation") if table in raw]
+    marked = [table for table in ("comparison", "regime_map", "curves", "capacity", "relaxation") if table in raw]
     expected = marked[0] if marked else "evolve"
     if "sweep" in raw and not marked:
         pytest.skip("a sweep file (evornn sweep)")

@@ -712,45 +712,77 @@ def plot_bifurcation(diagram, *, ax=None, title=None, xlabel="parameter", ylabel
 
 
 def plot_branches(*branch_sets, coordinate=0, individual: int = 0, ax=None, title=None, ylabel=None):
-    """Equilibrium branches (from :func:`evornn.analysis.continue_equilibria` and
-    :func:`~evornn.analysis.switch_branch`) against their parameter: solid where stable,
-    dashed where unstable, special points marked and labelled (LP, BP, H, PD, NS).
+    """Branches of equilibria (from :func:`evornn.analysis.continue_equilibria` and
+    :func:`~evornn.analysis.switch_branch`) and of limit cycles (from
+    :func:`~evornn.analysis.continue_cycles`: each cycle's largest and smallest value of the
+    coordinate) against their parameter: solid where stable, dashed where unstable, special
+    points marked and labelled (LP, BP, H, PD, NS, LPC).
 
     Parameters
     ----------
-    *branch_sets : Branches
-        Drawn in one panel (for example a branch and the one switched onto at its BP).
+    *branch_sets : Branches or CycleBranch
+        Drawn in one panel (for example a branch, the one switched onto at its BP and the
+        cycles born at its Hopf point).
     coordinate : int or "norm"
-        The state variable on the y axis, or the state's Euclidean norm.
+        The state variable on the y axis, or (equilibria) the state's Euclidean norm.
     individual : int
-        Which individual of each set (a switched branch has one: 0).
+        Which individual of each set of equilibrium branches (a switched branch has one: 0).
     """
     fig, ax = _figure(ax, figsize=(6.5, 4))
-    markers = {"LP": "o", "BP": "s", "H": "D", "PD": "v", "NS": "^"}
+    markers = {"LP": "o", "BP": "s", "H": "D", "PD": "v", "NS": "^", "LPC": "o"}
     labelled = set()
+
+    def draw(x, y, stable, colour, first, inserted=()):
+        # The special points go into the line (stability changes there), each with the
+        # stability of the point before it.
+        x, y, stable = list(x), list(y), list(stable)
+        for index, px, py in sorted(inserted, reverse=True):
+            at = min(index + 1, len(x))
+            x.insert(at, px)
+            y.insert(at, py)
+            stable.insert(at, stable[at - 1] if at > 0 else stable[0])
+        x, y, stable = np.array(x), np.array(y), np.array(stable, dtype=bool)
+        for flag, style in ((True, "-"), (False, "--")):
+            # Each stretch drawn from the point before it, so that the parts join.
+            shown = stable == flag
+            shown[:-1] |= shown[1:] & (stable[:-1] != flag)
+            ax.plot(x, np.where(shown, y, np.nan), style, color=colour, lw=1.6,
+                    label=("stable" if flag else "unstable") if first else None)
+
+    def mark(point, value):
+        ax.plot(point.parameter, value, markers.get(point.kind, "o"), color="k", ms=6, mfc="white",
+                label=None if point.kind in labelled else point.kind)
+        labelled.add(point.kind)
+        shown = 0.0 if abs(point.parameter) < 1e-9 else point.parameter
+        ax.annotate(f"{point.kind} {shown:.4g}", (point.parameter, value), textcoords="offset points",
+                    xytext=(6, 6), fontsize=8)
+
     for k, branches in enumerate(branch_sets):
+        colour = f"C{k}"
+        if hasattr(branches, "periods"):  # cycles: the special points' extremes are interpolated
+            column = 0 if coordinate == "norm" else coordinate
+            for extreme in (branches.maxima, branches.minima):
+                at = [np.interp(point.parameter, branches.values[point.index:point.index + 2],
+                                extreme[point.index:point.index + 2, column]) for point in branches.special]
+                draw(branches.values, extreme[:, column], branches.stable, colour,
+                     k == 0 and extreme is branches.maxima,
+                     [(point.index, point.parameter, a) for point, a in zip(branches.special, at, strict=True)])
+                if extreme is branches.maxima:
+                    for point, a in zip(branches.special, at, strict=True):
+                        mark(point, a)
+            continue
         p = min(individual, branches.n_pop - 1)
         n = int(branches.n_points[p])
-        x = branches.values[p, :n]
         states = branches.states[p, :n]
         y = np.linalg.norm(states, axis=1) if coordinate == "norm" else states[:, coordinate]
-        stable = branches.stable[p, :n]
-        colour = f"C{k}"
-        for flag, style in ((True, "-"), (False, "--")):
-            # Each stretch drawn with its neighbours, so that the parts join.
-            shown = stable == flag
-            shown[1:] |= shown[:-1] & (stable[1:] != flag)
-            ax.plot(x, np.where(shown, y, np.nan), style, color=colour, lw=1.6,
-                    label=("stable" if flag else "unstable") if k == 0 else None)
-        for point in branches.points(individual=p):
-            value = np.linalg.norm(point.state) if coordinate == "norm" else point.state[coordinate]
-            ax.plot(point.parameter, value, markers.get(point.kind, "o"), color="k", ms=6, mfc="white",
-                    label=None if point.kind in labelled else f"{point.kind}")
-            labelled.add(point.kind)
-            ax.annotate(f"{point.kind} {point.parameter:.4g}", (point.parameter, value), textcoords="offset points",
-                        xytext=(6, 6), fontsize=8)
+        special = branches.points(individual=p)
+        at = [np.linalg.norm(point.state) if coordinate == "norm" else point.state[coordinate] for point in special]
+        draw(branches.values[p, :n], y, branches.stable[p, :n], colour, k == 0,
+             [(point.index, point.parameter, a) for point, a in zip(special, at, strict=True)])
+        for point, a in zip(special, at, strict=True):
+            mark(point, a)
     ax.set_xlabel(branch_sets[0].parameter)
-    ax.set_ylabel(ylabel or ("|y|" if coordinate == "norm" else f"y[{coordinate}] at equilibrium"))
+    ax.set_ylabel(ylabel or ("|y|" if coordinate == "norm" else f"y[{coordinate}]"))
     ax.legend(loc="best", fontsize=8)
     if title:
         ax.set_title(title)

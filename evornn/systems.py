@@ -9,6 +9,7 @@ factory                    time       equations
 ``lorenz``                 flow       :math:`\dot x = \sigma (y - x),\ \dot y = x (\rho - z) - y,\ \dot z = x y - \beta z`
 ``van_der_pol``            flow       :math:`\dot x = y,\ \dot y = \mu (1 - x^2) y - x`
 ``brusselator``            flow       :math:`\dot x = a - (b + 1) x + x^2 y,\ \dot y = b x - x^2 y`
+``rossler``                flow       :math:`\dot x = -y - z,\ \dot y = x + a y,\ \dot z = b + z (x - c)`
 ``cubic``                  flow       :math:`\dot x_i = x_i - x_i^3` (``n`` uncoupled bistable units)
 ``henon``                  map        :math:`x' = 1 - a x^2 + y,\ y' = b x`
 ``logistic``               map        :math:`x' = r x (1 - x)`
@@ -124,6 +125,35 @@ def brusselator(a=1.0, b=1.5) -> System:
     stability in a supercritical Hopf bifurcation at ``b = 1 + a^2`` with period
     ``2 pi / a`` at onset."""
     return System(BrusselatorParams(*_batched(a=a, b=b)), n_state=2)
+
+
+class RosslerParams(NamedTuple):
+    a: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+
+
+@njit(**_JIT)
+def _rossler_rhs(t, y, params, p, u, out):
+    out[0] = -y[1] - y[2]
+    out[1] = y[0] + params.a[p] * y[1]
+    out[2] = params.b[p] + y[2] * (y[0] - params.c[p])
+
+
+@njit(**_JIT)
+def _rossler_jac(t, y, params, p, u, out):
+    out[0, 0], out[0, 1], out[0, 2] = 0.0, -1.0, -1.0
+    out[1, 0], out[1, 1], out[1, 2] = 1.0, params.a[p], 0.0
+    out[2, 0], out[2, 1], out[2, 2] = y[2], 0.0, y[0] - params.c[p]
+
+
+register_kernels(RosslerParams, rhs=_rossler_rhs, output=state_output, jac=_rossler_jac)
+
+
+def rossler(a=0.2, b=0.2, c=5.7) -> System:
+    """The Rossler system (chaotic at the classic parameters; with a = b = 0.2 a cascade of
+    period doublings as c grows from about 2.8)."""
+    return System(RosslerParams(*_batched(a=a, b=b, c=c)), n_state=3)
 
 
 class CubicParams(NamedTuple):

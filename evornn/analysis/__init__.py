@@ -5,6 +5,7 @@ from .basins import Basins, basin_grid, basins
 from .bifurcation import BifurcationDiagram, Regimes, bifurcation_diagram, feigenbaum_deltas, regime_map
 from .continuation import Branches, Parameter, SpecialPoint, continue_equilibria, switch_branch
 from .curves import Curve, bifurcation_curves, continue_curve
+from .cycle_branches import CycleBranch, continue_cycles
 from .cycles import LimitCycles, estimate_period, limit_cycles
 from .fixed_points import KINDS, FixedPoints, classify, fixed_points
 from .landscape import (
@@ -26,6 +27,7 @@ __all__ = [
     "Branches",
     "CapacityCurve",
     "Curve",
+    "CycleBranch",
     "EchoStateTest",
     "FixedPoints",
     "Landscape",
@@ -43,6 +45,7 @@ __all__ = [
     "capacity_markers",
     "classify",
     "continue_curve",
+    "continue_cycles",
     "continue_equilibria",
     "driven_lyapunov",
     "echo_state_test",

@@ -269,6 +269,21 @@ def _rhs_batch(t, y, params, u, out):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _jac_batch_serial(t, y, params, u, out):
+    """:func:`_jac_batch` on the calling thread: for a few individuals, where waking the
+    other threads would cost more than the work (about 0.1 ms a parallel call)."""
+    for p in range(y.shape[0]):
+        jac(t, y[p], params, p, u[p], out[p])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _rhs_batch_serial(t, y, params, u, out):
+    """:func:`_rhs_batch` on the calling thread (see :func:`_jac_batch_serial`)."""
+    for p in range(y.shape[0]):
+        rhs(t, y[p], params, p, u[p], out[p])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _rhs_one(t, y, params, p, u, out):
     """rhs of one individual, callable from Python (SciPy's solve_ivp calls this)."""
     rhs(t, y, params, p, u, out)

@@ -52,8 +52,8 @@ import numpy as np
 from scipy import optimize
 
 from .._checks import as_float_array, positive_float, positive_int
+from .._kernels import _jac_batch, _jac_batch_serial, _rhs_batch, _rhs_batch_serial
 from .._numba import for_params
-from ..models.base import _jac_batch, _rhs_batch
 
 LABELS = {"LP": "fold (limit point)", "BP": "branch point", "H": "Hopf", "PD": "period doubling",
           "NS": "Neimark-Sacker"}
@@ -118,10 +118,23 @@ class Parameter:
 class _Equations:
     """``F(X)`` and its Jacobian for points ``X = (y, lambda)`` of chosen individuals."""
 
+    # Below this many multiply-adds of Jacobian entries, the batch runs on the calling thread
+    # (same arithmetic; a parallel call costs about 0.1 ms to wake the other threads).
+    SERIAL_WORK = 20_000
+
     def __init__(self, model, parameter: Parameter):
         self.parameter, self.n = parameter, model.n_state
         self.discrete = model.time == "discrete"
-        self._rhs, self._jac = for_params(_rhs_batch, model.params), for_params(_jac_batch, model.params)
+        self._parallel = for_params(_rhs_batch, model.params), for_params(_jac_batch, model.params)
+        self._serial = for_params(_rhs_batch_serial, model.params), for_params(_jac_batch_serial, model.params)
+
+    def _rhs(self, t, y, params, u, out):
+        kernels = self._serial if y.shape[0] * self.n * self.n < self.SERIAL_WORK else self._parallel
+        kernels[0](t, y, params, u, out)
+
+    def _jac(self, t, y, params, u, out):
+        kernels = self._serial if y.shape[0] * self.n * self.n < self.SERIAL_WORK else self._parallel
+        kernels[1](t, y, params, u, out)
 
     def residual(self, X: np.ndarray, rows) -> np.ndarray:
         params, u = self.parameter.at(X[:, -1], rows)

@@ -377,27 +377,33 @@ REGIME_KEYS = {"parameter": "a string", "x": "an axis", "y": "an axis", "dt": _N
 REGIME_DEFAULTS = {"parameter": "bias", "dt": 0.05, "t_transient": 100.0, "t_measure": 100.0, "output": 0}
 
 
-def resolve_regime_map(raw: dict, *, default_name: str = "experiment") -> dict:
-    """Validate a regime-map experiment: a CTRNN (``[network]``: weights, tau, bias, gain)
-    whose `parameter` (``"bias"``, ``"tau"`` or ``"gain"``) of neuron ``x[0]`` and of neuron
-    ``y[0]`` varies over a grid, ``x = [neuron, low, high, n]`` and likewise `y`."""
-    check_keys("top level", raw, {"experiment", "network", "regime_map", "sweep"})  # [sweep]: evornn sweep
+def _one_network(raw: dict, what: str) -> CTRNN:
+    """The one CTRNN of a file's ``[network]`` table (weights, tau, bias, gain)."""
     if "network" not in raw:
-        raise ConfigError("a regime map needs a [network] table (weights, tau, bias, gain of the CTRNN)")
+        raise ConfigError(f"{what} needs a [network] table (weights, tau, bias, gain of the CTRNN)")
     network = dict(check_keys("network", raw["network"], NETWORK_KEYS))
     if "weights" not in network:
         raise ConfigError("[network] needs weights")
-    table = dict(check_keys("regime_map", raw["regime_map"], REGIME_KEYS))
-    for key in ("x", "y"):
-        if key not in table:
-            raise ConfigError(f"[regime_map] needs {key} = [neuron, low, high, n]")
-    resolved = {**REGIME_DEFAULTS, **table}
     try:
         base = CTRNN(**network)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[network] {exc}") from exc
     if base.n_pop != 1:
         raise ConfigError(f"[network] must describe one network, got n_pop = {base.n_pop}")
+    return base
+
+
+def resolve_regime_map(raw: dict, *, default_name: str = "experiment") -> dict:
+    """Validate a regime-map experiment: a CTRNN (``[network]``: weights, tau, bias, gain)
+    whose `parameter` (``"bias"``, ``"tau"`` or ``"gain"``) of neuron ``x[0]`` and of neuron
+    ``y[0]`` varies over a grid, ``x = [neuron, low, high, n]`` and likewise `y`."""
+    check_keys("top level", raw, {"experiment", "network", "regime_map", "sweep"})  # [sweep]: evornn sweep
+    base = _one_network(raw, "a regime map")
+    table = dict(check_keys("regime_map", raw["regime_map"], REGIME_KEYS))
+    for key in ("x", "y"):
+        if key not in table:
+            raise ConfigError(f"[regime_map] needs {key} = [neuron, low, high, n]")
+    resolved = {**REGIME_DEFAULTS, **table}
     if resolved["parameter"] not in ("bias", "tau", "gain"):
         raise ConfigError(f"[regime_map] parameter must be one of ['bias', 'gain', 'tau'], got {resolved['parameter']!r}")
     for key in ("x", "y"):
@@ -428,18 +434,8 @@ def resolve_curves(raw: dict, *, default_name: str = "experiment") -> dict:
     found from ``n_lines`` lines across the box each way, over a brute-force map of
     ``background`` x ``background`` networks (0: none)."""
     check_keys("top level", raw, {"experiment", "network", "curves"})
-    if "network" not in raw:
-        raise ConfigError("a curves experiment needs a [network] table (weights, tau, bias, gain of the CTRNN)")
-    network = dict(check_keys("network", raw["network"], NETWORK_KEYS))
-    if "weights" not in network:
-        raise ConfigError("[network] needs weights")
+    base = _one_network(raw, "a curves experiment")
     resolved = {**CURVES_DEFAULTS, **dict(check_keys("curves", raw["curves"], CURVES_KEYS))}
-    try:
-        base = CTRNN(**network)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"[network] {exc}") from exc
-    if base.n_pop != 1:
-        raise ConfigError(f"[network] must describe one network, got n_pop = {base.n_pop}")
     names = resolved["parameters"]
     if not (isinstance(names, list) and len(names) == 2 and all(isinstance(n, str) for n in names)):
         raise ConfigError(f"[curves] parameters must be two names such as [\"bias[0]\", \"bias[1]\"], got {names!r}")

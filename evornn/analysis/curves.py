@@ -31,6 +31,7 @@ label       point                           test function
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 from scipy import optimize
@@ -284,17 +285,15 @@ def _cusp_coefficient(ce, Z, orient) -> tuple[float, tuple]:
 
 
 def _lyapunov_at(ce, Z) -> float:
-    J = ce.F_y(Z)
+    """The first Lyapunov coefficient at a point of a Hopf curve (NaN past a
+    Bogdanov-Takens point, on neutral saddles)."""
     product = _pair_product(ce, Z)
     if not product > 0:
         return np.nan
-    eq = _Equations.__new__(_Equations)
-    eq.__dict__.update(ce.eq.__dict__)
-    first = Parameter.__new__(Parameter)
-    first.__dict__.update(ce.first.__dict__)
-    first.params, first.u = ce._system(Z)
-    eq.parameter = first
-    return _first_lyapunov(eq, 0, Z[:-1], J if not ce.eq.discrete else J + np.eye(ce.n), float(np.sqrt(product)))
+    # _first_lyapunov reads F at (y, first parameter) through `residual`; the second
+    # parameter stays at this point's value.
+    fixed_second = SimpleNamespace(residual=lambda X, rows: ce.F(np.append(X[0], Z[-1]))[None])
+    return _first_lyapunov(fixed_second, 0, Z[:-1], ce.F_y(Z), float(np.sqrt(product)))
 
 
 def _locate_codim2(ce, Zs, Ts, individual, tol) -> list[SpecialPoint]:

@@ -285,9 +285,7 @@ def continue_equilibria(model, parameter: str, y0=None, *, bounds, inputs=None, 
     [-2.93432, -5.06568]
     """
     par = Parameter(model, parameter, inputs)
-    low, high = (float(v) for v in as_float_array("bounds", bounds).ravel()[:2]) if np.size(bounds) == 2 else (0, 0)
-    if np.size(bounds) != 2 or not low < high:
-        raise ValueError(f"bounds must be (low, high) with low < high, got {bounds!r}")
+    low, high = interval(bounds)
     if direction not in (1, -1):
         raise ValueError(f"direction must be 1 or -1, got {direction!r}")
     ds, ds_min, ds_max = positive_float("ds", ds), positive_float("ds_min", ds_min), positive_float("ds_max", ds_max)
@@ -331,6 +329,14 @@ def continue_equilibria(model, parameter: str, y0=None, *, bounds, inputs=None, 
             active[good[outside | (count[good] >= max_points)]] = False
     special = _locate_all(eq, points, tests, tangents, count, tol) if detect else []
     return _branches(model, par, eq, points, count, special)
+
+
+def interval(bounds) -> tuple[float, float]:
+    """``(low, high)`` from `bounds`, or ValueError unless two finite numbers with low < high."""
+    values = as_float_array("bounds", bounds).ravel()
+    if values.size != 2 or not values[0] < values[1]:
+        raise ValueError(f"bounds must be (low, high) with low < high, got {bounds!r}")
+    return float(values[0]), float(values[1])
 
 
 def switch_branch(model, branches: Branches, point: SpecialPoint, *, bounds, inputs=None, ds: float = 0.01,

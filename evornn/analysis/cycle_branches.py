@@ -43,9 +43,9 @@ import numpy as np
 from scipy import optimize
 from scipy.integrate import solve_ivp
 
-from .._checks import as_float_array, positive_float, positive_int
+from .._checks import positive_float, positive_int
 from ._one import OneSystem
-from .continuation import Parameter, SpecialPoint
+from .continuation import Parameter, SpecialPoint, interval
 
 
 @dataclass(frozen=True)
@@ -169,9 +169,7 @@ def continue_cycles(model, start, parameter: str, *, bounds, inputs=None, indivi
     """
     if model.time != "continuous":
         raise ValueError("cycles are continued for flows; for maps, continue the fixed points of the iterated map")
-    low, high = (float(v) for v in as_float_array("bounds", bounds).ravel()[:2]) if np.size(bounds) == 2 else (0, 0)
-    if np.size(bounds) != 2 or not low < high:
-        raise ValueError(f"bounds must be (low, high) with low < high, got {bounds!r}")
+    low, high = interval(bounds)
     ds, ds_min, ds_max = positive_float("ds", ds), positive_float("ds_min", ds_min), positive_float("ds_max", ds_max)
     max_points = positive_int("max_points", max_points, minimum=2)
     par = Parameter(model, parameter, inputs)

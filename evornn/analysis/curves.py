@@ -20,7 +20,8 @@ label       point                           test function
 ==========  ==============================  ==============================================
 ``CP``      cusp (on fold curves)           the fold's quadratic coefficient
                                             :math:`p^T F_{yy}(q, q)` (null vectors p, q)
-``BT``      Bogdanov-Takens (Hopf curves)   :math:`\lambda_i \lambda_j` of the pair with
+``BT``      Bogdanov-Takens                 on fold curves :math:`p^T q`; on Hopf curves
+                                            :math:`\lambda_i \lambda_j` of the pair with
                                             :math:`\lambda_i + \lambda_j = 0`: the Hopf
                                             frequency squared, negative past it (neutral
                                             saddles)
@@ -266,22 +267,28 @@ def _pair_product(ce, Z) -> float:
     return product
 
 
-def _cusp_coefficient(ce, Z, orient) -> tuple[float, tuple]:
-    """``p . F_yy(q, q)`` with q, p the right and left null vectors of F_y, oriented by
-    `orient` (the previous pair) so that the sign is continuous along the curve."""
-    J = ce.F_y(Z)
-    U, _, Vt = np.linalg.svd(J)
+def _null_vectors(ce, Z, orient) -> tuple[np.ndarray, np.ndarray]:
+    """The right and left null vectors q, p of F_y at a fold, oriented by `orient` (the
+    previous pair) so that the test functions built from them are continuous."""
+    U, _, Vt = np.linalg.svd(ce.F_y(Z))
     q, p = Vt[-1], U[:, -1]
     if orient is not None:
         q = q if q @ orient[0] >= 0 else -q
         p = p if p @ orient[1] >= 0 else -p
+    return q, p
+
+
+def _fold_tests(ce, Z, orient) -> tuple[np.ndarray, tuple]:
+    """On a fold curve: the cusp test ``p . F_yy(q, q)`` (the fold's quadratic coefficient)
+    and the Bogdanov-Takens test ``p . q`` (zero where the zero eigenvalue becomes double,
+    with a Jordan block)."""
+    q, p = _null_vectors(ce, Z, orient)
     h = 1e-4 * (1 + np.abs(Z[: ce.n]).max())
-    y = Z.copy()
-    up, down = y.copy(), y.copy()
+    up, down = Z.copy(), Z.copy()
     up[: ce.n] += h * q
     down[: ce.n] -= h * q
-    second = (ce.F(up) - 2 * ce.F(y) + ce.F(down)) / h**2
-    return float(p @ second), (q, p)
+    second = (ce.F(up) - 2 * ce.F(Z) + ce.F(down)) / h**2
+    return np.array([p @ second, p @ q]), (q, p)
 
 
 def _lyapunov_at(ce, Z) -> float:
@@ -301,9 +308,10 @@ def _locate_codim2(ce, Zs, Ts, individual, tol) -> list[SpecialPoint]:
     if ce.kind == "LP":
         values, orient = [], None
         for z in Zs:
-            c, orient = _cusp_coefficient(ce, z, orient)
-            values.append(c)
-        tests = {"CP": np.array(values)}
+            value, orient = _fold_tests(ce, z, orient)
+            values.append(value)
+        values = np.array(values)
+        tests = {"CP": values[:, 0], "BT": values[:, 1]}
     else:
         tests = {"BT": np.array([_pair_product(ce, z) for z in Zs])}
         tests["GH"] = np.array([_lyapunov_at(ce, z) for z in Zs])
@@ -317,15 +325,16 @@ def _locate_codim2(ce, Zs, Ts, individual, tol) -> list[SpecialPoint]:
 
 
 def _locate_on_curve(ce, Z_a, Z_b, tangent, kind, tol):
-    orient = _cusp_coefficient(ce, Z_a, None)[1] if kind == "CP" else None
+    on_fold = ce.kind == "LP"
+    orient = _null_vectors(ce, Z_a, None) if on_fold else None
 
     def point_at(s):
         return _correct(ce, Z_a + s * tangent, tangent, Z_a, s, tol * 1e-2, max_iter=40)
 
     def g(s):
         Z, _ = point_at(s)
-        if kind == "CP":
-            return _cusp_coefficient(ce, Z, orient)[0]
+        if on_fold:
+            return _fold_tests(ce, Z, orient)[0][0 if kind == "CP" else 1]
         return _pair_product(ce, Z) if kind == "BT" else _lyapunov_at(ce, Z)
 
     try:

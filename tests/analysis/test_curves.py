@@ -110,3 +110,17 @@ def test_two_neuron_bias_plane_fold_curves_agree_with_the_brute_force_map():
     far_from_cusps = inside[np.linalg.norm(inside[:, None] - cusps[None], axis=2).min(axis=1) > 1.0]
     gaps = np.abs(far_from_cusps[:, None] - changes[None]).max(axis=2).min(axis=1)
     assert (gaps <= cell).all(), "a fold curve runs where the brute-force map sees no change"
+
+
+def test_bogdanov_takens_point_on_the_fold_curve():
+    # x' = y, y' = beta1 + beta2 x + x^2 - x y: folds on beta2^2 = 4 beta1, where the other
+    # eigenvalue is beta2 / 2: a double zero at the origin.
+    model = bogdanov_takens(0.0, -1.0)
+    fold = continue_equilibria(model, "beta1", [0.0, 0.0], bounds=(-0.5, 0.5)).points("LP")[0]
+    assert fold.parameter == pytest.approx(0.25, abs=1e-10)
+    curve = continue_curve(model, fold, ("beta1", "beta2"), bounds=((-1.0, 1.0), (-2.0, 1.0)))
+    beta1, beta2 = curve.values.T
+    np.testing.assert_allclose(beta2**2, 4 * beta1, atol=1e-9)
+    (bt,) = curve.points("BT")
+    np.testing.assert_allclose(bt.data["values"], [0.0, 0.0], atol=1e-8)
+    assert not curve.points("CP")

@@ -60,3 +60,21 @@ def bautin(mu, nu):
     with first Lyapunov coefficient ``nu``; a generalised Hopf point at ``mu = nu = 0``; for
     ``nu = 1`` a fold of cycles at ``mu = -1/4``, radius ``sqrt(1/2)``."""
     return evornn.System(BautinParams(np.atleast_1d(float(mu)), np.atleast_1d(float(nu))), n_state=2, rhs=bautin_rhs)
+
+
+class DelayedLogisticParams(NamedTuple):
+    r: np.ndarray
+
+
+@njit
+def delayed_logistic_rhs(t, y, params, p, u, out):
+    out[0] = params.r[p] * y[0] * (1.0 - y[1])
+    out[1] = y[0]
+
+
+def delayed_logistic(r):
+    """The delayed logistic map ``x' = r x (1 - y), y' = x``: its fixed point ``x = y = 1 - 1/r``
+    has multipliers of modulus ``sqrt(r - 1)``, a Neimark-Sacker bifurcation at ``r = 2``
+    with angle ``pi / 3``."""
+    return evornn.System(DelayedLogisticParams(np.atleast_1d(float(r))), n_state=2, time="discrete",
+                         rhs=delayed_logistic_rhs)

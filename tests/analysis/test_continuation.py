@@ -112,3 +112,16 @@ def test_individuals_starting_outside_the_bounds_are_left_empty():
     assert (branches.n_points >= 1).all()
     narrow = continue_equilibria(nets, "bias[0]", bounds=(np.sort(inside)[1] - 1e-9, 10.0), max_points=30)
     assert narrow.n_points[np.argmin(inside)] == 0 and (narrow.n_points[inside > np.sort(inside)[1] - 1e-9] > 0).all()
+
+
+def test_maps_neimark_sacker_point():
+    from tests.analysis.normal_forms import delayed_logistic
+
+    model = delayed_logistic(1.5)
+    branch = continue_equilibria(model, "r", [1 / 3, 1 / 3], bounds=(1.5, 2.5))
+    (ns,) = branch.points("NS")
+    assert ns.parameter == pytest.approx(2.0, abs=1e-8)
+    assert ns.data["angle"] == pytest.approx(np.pi / 3, abs=1e-8)
+    np.testing.assert_allclose(ns.state, [0.5, 0.5], atol=1e-8)
+    k = branch.n_points[0]
+    np.testing.assert_array_equal(branch.stable[0, :k], branch.values[0, :k] < 2.0)

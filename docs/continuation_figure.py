@@ -1,4 +1,5 @@
-"""Draws docs/images/continuation.png, the README's continuation picture:
+"""Draws docs/images/continuation.png and docs/images/cycle_fold_curve.png, the README's
+continuation pictures:
 
     python docs/continuation_figure.py
 """
@@ -12,7 +13,7 @@ import matplotlib.pyplot as plt
 
 import evornn
 from evornn import analysis, systems
-from evornn.plotting import plot_branches
+from evornn.plotting import plot_branches, plot_curves
 
 
 def main() -> None:
@@ -32,6 +33,19 @@ def main() -> None:
                   title="Brusselator (a = 1): cycles born at the Hopf point")
     out = Path(__file__).parent / "images" / "continuation.png"
     out.parent.mkdir(exist_ok=True)
+    fig.savefig(out, dpi=100)
+    print(out)
+
+    bautin = systems.bautin(mu=-0.5, nu=1.0)
+    curves = analysis.bifurcation_curves(bautin, ("mu", "nu"), bounds=((-0.3, 0.05), (-0.5, 1.0)), n_lines=1,
+                                         cycles=True, state_bounds=(-2.0, 2.0))
+    fig = plot_curves(curves, extent=(-0.3, 0.05, -0.5, 1.0),
+                      title="Bautin normal form: Hopf and fold-of-cycles curves")
+    ax = fig.axes[0]
+    for x, y, text in ((-0.2, -0.25, "stable equilibrium"), (0.025, -0.25, "stable\ncycle"),
+                       (-0.085, 0.88, "stable equilibrium\nand stable cycle"), (-0.27, 0.3, "stable\nequilibrium")):
+        ax.text(x, y, text, ha="center", va="center", fontsize=8, color="0.3")
+    out = out.with_name("cycle_fold_curve.png")
     fig.savefig(out, dpi=100)
     print(out)
 

@@ -103,6 +103,7 @@ TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTas
 
 _INT = "an integer"
 _NUMBER = "a number"
+_BOOL = "true or false"
 EVOLVE_KEYS = {"method": "a method name", "n_pop": _INT, "n_generations": _INT, "checkpoint_every": _INT,
                "hall_of_fame": _INT, "n_threads": _INT, "options": "a table"}
 STOP_KEYS = {"max_evaluations": _INT, "target_fitness": _NUMBER, "target_mse": _NUMBER, "target_learned": _NUMBER,
@@ -209,6 +210,8 @@ def _check_value(section: str, key: str, value, kind: str) -> None:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind == _NUMBER:
         ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    elif kind == _BOOL:
+        ok = isinstance(value, bool)
     elif kind == "a string":
         ok = isinstance(value, str)
     elif kind == "a table":
@@ -423,16 +426,18 @@ def resolve_regime_map(raw: dict, *, default_name: str = "experiment") -> dict:
 
 
 CURVES_KEYS = {"parameters": "two parameter names", "x": "a range", "y": "a range", "n_lines": _INT,
-               "background": _INT, "dt": _NUMBER}
-CURVES_DEFAULTS = {"parameters": ["bias[0]", "bias[1]"], "n_lines": 3, "background": 60, "dt": 0.05}
+               "background": _INT, "dt": _NUMBER, "cycles": _BOOL}
+CURVES_DEFAULTS = {"parameters": ["bias[0]", "bias[1]"], "n_lines": 3, "background": 60, "dt": 0.05,
+                   "cycles": False}
 
 
 def resolve_curves(raw: dict, *, default_name: str = "experiment") -> dict:
     """Validate a bifurcation-curves experiment: a CTRNN (``[network]``) and ``[curves]``,
     the fold and Hopf curves of two of its parameters (``parameters``, names as in
     :class:`evornn.analysis.Parameter`) over ``x = [low, high]`` and ``y = [low, high]``,
-    found from ``n_lines`` lines across the box each way, over a brute-force map of
-    ``background`` x ``background`` networks (0: none)."""
+    found from ``n_lines`` lines across the box each way (with ``cycles = true``, the folds of
+    the cycles born at the Hopf points too), over a brute-force map of ``background`` x
+    ``background`` networks (0: none)."""
     check_keys("top level", raw, {"experiment", "network", "curves"})
     base = _one_network(raw, "a curves experiment")
     resolved = {**CURVES_DEFAULTS, **dict(check_keys("curves", raw["curves"], CURVES_KEYS))}
@@ -451,7 +456,7 @@ def resolve_curves(raw: dict, *, default_name: str = "experiment") -> dict:
         if not (isinstance(axis, list) and len(axis) == 2 and all(isinstance(v, numbers.Real) for v in axis)
                 and axis[0] < axis[1]):
             raise ConfigError(f"[curves] needs {key} = [low, high] with low < high, got {axis!r}")
-    for key in ("n_lines", "background", "dt"):
+    for key in ("n_lines", "background", "dt", "cycles"):
         _check_value("curves", key, resolved[key], CURVES_KEYS[key])
     if resolved["n_lines"] < 1 or resolved["background"] < 0 or resolved["background"] > 1000 or resolved["dt"] <= 0:
         raise ConfigError("[curves] needs n_lines >= 1, 0 <= background <= 1000 and dt > 0")

@@ -373,7 +373,8 @@ def _run_regime_map(config: dict, out: Path) -> dict:
 
 
 def _run_curves(config: dict, out: Path) -> dict:
-    """Trace the fold and Hopf curves of two parameters of a CTRNN; write curves.json and
+    """Trace the fold and Hopf curves (and with ``cycles``, the folds of cycles) of two
+    parameters of a CTRNN; write curves.json and
     bifurcation_curves.png (over a brute-force map of equilibria and oscillation when
     ``background`` > 0); returns a summary."""
     from .analysis import bifurcation_curves, regime_map
@@ -384,7 +385,8 @@ def _run_curves(config: dict, out: Path) -> dict:
     spec = config["curves"]
     net = CTRNN(**config["network"])
     box = (tuple(spec["x"]), tuple(spec["y"]))
-    curves = bifurcation_curves(net, tuple(spec["parameters"]), bounds=box, n_lines=spec["n_lines"])
+    curves = bifurcation_curves(net, tuple(spec["parameters"]), bounds=box, n_lines=spec["n_lines"],
+                                cycles=spec["cycles"])
     report = {"parameters": spec["parameters"], "curves": [
         {"kind": c.kind, "closed": c.closed, "values": c.values.tolist(),
          "special": [{"kind": p.kind, "values": p.data["values"].tolist(), "state": p.state.tolist()}
@@ -411,7 +413,7 @@ def _run_curves(config: dict, out: Path) -> dict:
     save_png(fig, out / "bifurcation_curves.png")
     kinds = [c.kind for c in curves]
     special = [p.kind for c in curves for p in c.special]
-    return {"fold_curves": kinds.count("LP"), "hopf_curves": kinds.count("H"),
+    return {"fold_curves": kinds.count("LP"), "hopf_curves": kinds.count("H"), "cycle_fold_curves": kinds.count("LPC"),
             "special_points": {k: special.count(k) for k in sorted(set(special))}}
 
 
@@ -422,7 +424,8 @@ def _summary_curves(run_dir: Path, manifest: dict, config: dict) -> str:
              f"{spec['parameters'][1]}",
              f"status     {_status(manifest)}; finished {manifest.get('finished', '-')}"]
     if manifest.get("status") == "finished":
-        lines.append(f"curves     {manifest['fold_curves']} fold, {manifest['hopf_curves']} Hopf; special points "
+        lines.append(f"curves     {manifest['fold_curves']} fold, {manifest['hopf_curves']} Hopf, "
+                     f"{manifest.get('cycle_fold_curves', 0)} fold of cycles; special points "
                      f"{manifest['special_points']}")
     return "\n".join(lines)
 

@@ -792,7 +792,7 @@ def plot_branches(*branch_sets, coordinate=0, individual: int = 0, ax=None, titl
 def plot_curves(curves, *, ax=None, title=None, background=None, extent=None, background_label=None):
     """Bifurcation curves in a parameter plane (from :func:`evornn.analysis.continue_curve`
     or :func:`~evornn.analysis.bifurcation_curves`): folds solid, Hopf curves dashed (thin
-    where they continue as neutral saddles), cusp (CP), Bogdanov-Takens (BT) and generalised
+    where they continue as neutral saddles), folds of cycles dash-dotted, cusp (CP), Bogdanov-Takens (BT) and generalised
     Hopf (GH) points marked. `background`, an array over the plane (for example a
     brute-force count of equilibria, shape ``(n_x, n_y)``) with `extent` ``(x0, x1, y0,
     y1)``, is drawn beneath."""
@@ -807,6 +807,8 @@ def plot_curves(curves, *, ax=None, title=None, background=None, extent=None, ba
         x, y = curve.values.T
         if curve.kind == "LP":
             ax.plot(x, y, "-", color="C0", lw=1.6, label=None if "LP" in labelled else "fold (LP)")
+        elif curve.kind == "LPC":
+            ax.plot(x, y, "-.", color="C2", lw=1.6, label=None if "LPC" in labelled else "fold of cycles (LPC)")
         else:
             hopf = np.isfinite(curve.frequency)
             ax.plot(x, np.where(hopf, y, np.nan), "--", color="C3", lw=1.6, label=None if "H" in labelled else "Hopf (H)")

@@ -10,6 +10,7 @@ factory                    time       equations
 ``van_der_pol``            flow       :math:`\dot x = y,\ \dot y = \mu (1 - x^2) y - x`
 ``brusselator``            flow       :math:`\dot x = a - (b + 1) x + x^2 y,\ \dot y = b x - x^2 y`
 ``rossler``                flow       :math:`\dot x = -y - z,\ \dot y = x + a y,\ \dot z = b + z (x - c)`
+``bautin``                 flow       :math:`\dot r = r (\mu + \nu r^2 - r^4),\ \dot\varphi = 1` (in Cartesian coordinates)
 ``cubic``                  flow       :math:`\dot x_i = x_i - x_i^3` (``n`` uncoupled bistable units)
 ``henon``                  map        :math:`x' = 1 - a x^2 + y,\ y' = b x`
 ``logistic``               map        :math:`x' = r x (1 - x)`
@@ -154,6 +155,41 @@ def rossler(a=0.2, b=0.2, c=5.7) -> System:
     """The Rossler system (chaotic at the classic parameters; with a = b = 0.2 a cascade of
     period doublings as c grows from about 2.8)."""
     return System(RosslerParams(*_batched(a=a, b=b, c=c)), n_state=3)
+
+
+class BautinParams(NamedTuple):
+    mu: np.ndarray
+    nu: np.ndarray
+
+
+@njit(**_JIT)
+def _bautin_rhs(t, y, params, p, u, out):
+    r2 = y[0] * y[0] + y[1] * y[1]
+    radial = params.mu[p] + params.nu[p] * r2 - r2 * r2
+    out[0] = radial * y[0] - y[1]
+    out[1] = radial * y[1] + y[0]
+
+
+@njit(**_JIT)
+def _bautin_jac(t, y, params, p, u, out):
+    r2 = y[0] * y[0] + y[1] * y[1]
+    radial = params.mu[p] + params.nu[p] * r2 - r2 * r2
+    slope = 2.0 * (params.nu[p] - 2.0 * r2)  # d radial / d(x, y) = slope * (x, y)
+    out[0, 0], out[0, 1] = radial + slope * y[0] * y[0], slope * y[0] * y[1] - 1.0
+    out[1, 0], out[1, 1] = slope * y[0] * y[1] + 1.0, radial + slope * y[1] * y[1]
+
+
+register_kernels(BautinParams, rhs=_bautin_rhs, output=state_output, jac=_bautin_jac)
+
+
+def bautin(mu=-0.5, nu=1.0) -> System:
+    """The normal form of the generalised Hopf (Bautin) bifurcation (Kuznetsov, *Elements of
+    Applied Bifurcation Theory*, section 8.3), in Cartesian coordinates: in polar ones
+    ``r' = r (mu + nu r^2 - r^4)``, ``phi' = 1``. The origin has a Hopf point at ``mu = 0``
+    with first Lyapunov coefficient ``nu``; the generalised Hopf point is ``mu = nu = 0``;
+    for ``nu > 0`` the cycles (radius ``r``, period ``2 pi``, ``mu = r^4 - nu r^2``) fold at
+    ``mu = -nu^2 / 4``, radius ``sqrt(nu / 2)``."""
+    return System(BautinParams(*_batched(mu=mu, nu=nu)), n_state=2)
 
 
 class CubicParams(NamedTuple):

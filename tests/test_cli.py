@@ -125,6 +125,9 @@ def test_the_bifurcation_curves_experiment_runs_with_a_small_background(tmp_path
     bad.write_text(Path("experiments/ctrnn_bias_curves.toml").read_text().replace('"bias[1]"]', '"bias[7]"]'))
     assert main(["run", str(bad), "--out", str(tmp_path / "bad")]) == 2
     assert "bias[7]" in capsys.readouterr().err
+    assert main(["run", "experiments/ctrnn_bias_curves.toml", "--out", str(tmp_path / "bad"),
+                 "--set", "curves.cycles=3"]) == 2
+    assert "cycles must be true or false" in capsys.readouterr().err
 
 
 def test_a_regime_map_experiment_runs_with_a_small_grid(tmp_path, capsys):

@@ -1,5 +1,5 @@
-r"""Two-parameter continuation: curves of folds and of Hopf points, with their codimension-two
-points.
+r"""Two-parameter continuation: curves of folds, of Hopf points and of folds of cycles, with the
+codimension-two points of the first two.
 
 From a fold (``LP``) or Hopf (``H``) point that :func:`~evornn.analysis.continue_equilibria`
 located, :func:`continue_curve` follows the bifurcation as two parameters :math:`(a, b)`
@@ -47,15 +47,15 @@ class Curve:
 
     Attributes
     ----------
-    kind : {"LP", "H"}
+    kind : {"LP", "H", "LPC"}
     parameters : tuple of str
     values : ndarray, shape (n_points, 2)
         The two parameters along the curve.
     states : ndarray, shape (n_points, n_state)
-        The equilibrium at each point.
+        The equilibrium at each point (on ``LPC`` curves, a point of the cycle).
     frequency : ndarray, shape (n_points,)
         Hopf curves: the frequency (NaN past a Bogdanov-Takens point, on neutral saddles);
-        fold curves: NaN.
+        fold-of-cycles curves: ``2 pi / period``; fold curves: NaN.
     special : list of SpecialPoint
         ``CP``, ``BT`` and ``GH`` points (``parameter`` is the first parameter's value,
         ``data["values"]`` both).
@@ -145,15 +145,23 @@ class _CurveEquations:
 def continue_curve(model, point: SpecialPoint, parameters, *, bounds, inputs=None, ds: float = 0.02,
                    ds_min: float = 1e-8, ds_max: float = 0.2, max_points: int = 4000, tol: float = 1e-10,
                    direction: int = 1, detect: bool = True) -> Curve:
-    """Follow a fold (``LP``) or Hopf (``H``) point in two parameters.
+    """Follow a fold (``LP``), Hopf (``H``) or fold-of-cycles (``LPC``) point in two parameters.
+
+    A fold of cycles is followed by shooting (see :func:`~evornn.analysis.continue_cycles`):
+    the unknowns are a point of the cycle, its period and both parameters, the equations the
+    cycle's, a phase condition, and a bordered test function that vanishes where the
+    Jacobian in point and period is singular (Govaerts 2000). The curve ends where it leaves
+    `bounds`, or where its cycles shrink onto an equilibrium (at a generalised Hopf point,
+    where it meets a Hopf curve). No codimension-two points are located along it.
 
     Parameters
     ----------
     model : Model
         The model whose branch `point` lies on (its individual ``point.individual`` is used).
     point : SpecialPoint
-        An ``LP`` or ``H`` point from :func:`~evornn.analysis.continue_equilibria`, continued
-        in ``parameters[0]`` (the same parameter).
+        An ``LP`` or ``H`` point from :func:`~evornn.analysis.continue_equilibria`, or an
+        ``LPC`` point from :func:`~evornn.analysis.continue_cycles`, continued in
+        ``parameters[0]`` (the same parameter).
     parameters : (str, str)
         The branch's parameter and the second one (see :class:`Parameter`).
     bounds : ((float, float), (float, float))
@@ -172,9 +180,9 @@ def continue_curve(model, point: SpecialPoint, parameters, *, bounds, inputs=Non
     The cusp normal form ``x' = b1 + b2 x - x^3``: the fold curve ``4 b2^3 = 27 b1^2``
     meets itself in a cusp at the origin (see the README's continuation section).
     """
-    if point.kind not in ("LP", "H"):
-        raise ValueError(f"point must be a fold (LP) or a Hopf point (H), got {point.kind}")
-    if point.kind == "H" and model.time == "discrete":
+    if point.kind not in ("LP", "H", "LPC"):
+        raise ValueError(f"point must be a fold (LP), a Hopf point (H) or a fold of cycles (LPC), got {point.kind}")
+    if point.kind in ("H", "LPC") and model.time == "discrete":
         raise ValueError("Hopf curves are for flows (maps have Neimark-Sacker points)")
     if len(parameters) != 2:
         raise ValueError(f"parameters must be two names, got {parameters!r}")
@@ -188,6 +196,16 @@ def continue_curve(model, point: SpecialPoint, parameters, *, bounds, inputs=Non
     one = model.take([point.individual])
     u = None if inputs is None else np.atleast_2d(inputs)[[min(point.individual, np.atleast_2d(inputs).shape[0] - 1)]]
     first, second = Parameter(one, parameters[0], u), Parameter(one, parameters[1], u)
+    if point.kind == "LPC":
+        from .cycle_branches import _continue_cycle_fold
+
+        local = SpecialPoint(0, point.kind, point.parameter, point.state, point.index, point.tangent, point.data)
+        Us = _continue_cycle_fold(one, local, first, second, box, ds=ds, ds_min=ds_min, ds_max=ds_max,
+                                  max_points=max_points, tol=tol, direction=direction)
+        n = model.n_state
+        return Curve(kind="LPC", parameters=(first.name, second.name), values=Us[:, -2:].copy(),
+                     states=Us[:, :n].copy(), frequency=2 * np.pi / Us[:, n], special=[],
+                     individual=point.individual)
     ce = _CurveEquations(one, first, second, point.kind)
     Z = np.concatenate([point.state, [point.parameter], second.values()])
     tangent = np.zeros(Z.size)
@@ -347,15 +365,23 @@ def _locate_on_curve(ce, Z_a, Z_b, tangent, kind, tol):
 
 
 def bifurcation_curves(model, parameters, *, bounds, inputs=None, n_lines: int = 5, individual: int = 0,
-                       ds_max: float = 0.2, max_points: int = 4000) -> list[Curve]:
+                       ds_max: float = 0.2, max_points: int = 4000, cycles: bool = False,
+                       state_bounds=None) -> list[Curve]:
     """Every fold and Hopf curve of one individual that crosses a box of two parameters:
     the regime picture of a plane from its local bifurcation curves rather than a grid.
 
-    At `n_lines` values of the second parameter, each equilibrium (from
-    :func:`~evornn.analysis.fixed_points`) is continued in the first across the box; every
+    At `n_lines` values of each parameter, each equilibrium (from
+    :func:`~evornn.analysis.fixed_points`) is continued in the other across the box; every
     fold and Hopf point found starts a curve, continued both ways (a point already on a
-    curve found before starts none). Curves that lie wholly between the lines, or that no
-    equilibrium branch through them reaches, are missed: more lines find more.
+    curve found before starts none). With `cycles`, the cycles born at each Hopf point are
+    continued along the line too (:func:`~evornn.analysis.continue_cycles`), and each fold
+    of cycles found starts a fold-of-cycles (``LPC``) curve: the curves that bound the
+    regions where a cycle coexists with a stable equilibrium. Curves that lie wholly between
+    the lines, or that no branch through them reaches, are missed: more lines find more.
+
+    `state_bounds` ``(low, high)`` is where :func:`~evornn.analysis.fixed_points` looks for
+    equilibria (required for a :class:`~evornn.System`; models that bound their equilibria
+    by themselves do not need it).
 
     Returns
     -------
@@ -377,17 +403,23 @@ def bifurcation_curves(model, parameters, *, bounds, inputs=None, n_lines: int =
     # the lines of the other.
     for across, along in ((0, 1), (1, 0)):
         names, lines = (parameters[across], parameters[along]), box[[across, along]]
-        fixed = Parameter(one, names[1], u)
+        fixed, moved = Parameter(one, names[1], u), Parameter(one, names[0], u)
         for value in np.linspace(lines[1, 0], lines[1, 1], n_lines + 2)[1:-1]:
-            params, uu = fixed.at(np.array([value]), np.arange(1))
+            # Each line starts from the equilibria at the middle of the box.
+            params, uu = fixed.at(np.array([value]), np.arange(1),
+                                  base=moved.at(np.array([lines[0].mean()]), np.arange(1)))
             line = _line_model(one, params)
-            for y in fixed_points(line, inputs=uu).state:
+            for y in fixed_points(line, inputs=uu, bounds=state_bounds).state:
                 for direction in (1, -1):
                     branch = continue_equilibria(line, names[0], y, bounds=tuple(lines[0]), inputs=uu,
                                                  direction=direction, ds_max=ds_max)
-                    for point in branch.special:
+                    points = [p for p in branch.special if p.kind in ("LP", "H")]
+                    if cycles:
+                        points += [p for hopf in branch.points("H") for p in _cycle_folds(line, hopf, names[0],
+                                                                                            lines[0], uu)]
+                    for point in points:
                         where = np.array([point.parameter, value])[[across, along]]
-                        if point.kind not in ("LP", "H") or _on_a_curve(curves, point.kind, where, spacing):
+                        if _on_a_curve(curves, point.kind, where, spacing):
                             continue
                         forward = continue_curve(line, point, names, bounds=lines, inputs=uu, ds_max=ds_max,
                                                  max_points=max_points)
@@ -397,6 +429,18 @@ def bifurcation_curves(model, parameters, *, bounds, inputs=None, n_lines: int =
                         halves = [forward, backward]
                         curves.append(_join(halves, swap=across == 1))
     return curves
+
+
+def _cycle_folds(line, hopf, name, bounds, inputs) -> list[SpecialPoint]:
+    """The folds of the cycles born at a Hopf point, continued along the line within
+    `bounds` (an empty list where the cycles cannot be followed)."""
+    from .cycle_branches import continue_cycles
+
+    try:
+        branch = continue_cycles(line, hopf, name, bounds=tuple(bounds), inputs=inputs, max_points=200)
+    except ValueError:
+        return []
+    return branch.points_of("LPC")
 
 
 def _line_model(model, params):

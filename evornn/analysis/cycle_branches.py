@@ -87,18 +87,25 @@ class CycleBranch:
 
 
 class _Shooting:
-    def __init__(self, model, parameter: Parameter, individual: int):
-        self.parameter, self.individual = parameter, individual
+    """The flow of one individual with one or two parameters set (`parameters`, in order)."""
+
+    def __init__(self, model, parameters, individual: int):
+        self.parameters, self.individual = tuple(parameters), individual
         self.n = model.n_state
         self._model = model
 
-    def system(self, value: float) -> OneSystem:
-        """The individual with the parameter at `value`, as plain callables."""
-        params, u = self.parameter.at(np.array([value]), np.array([self.individual]))
+    def system(self, *values: float) -> OneSystem:
+        """The individual with the parameters at `values`, as plain callables."""
+        base = None
+        for parameter, value in zip(self.parameters, values, strict=True):
+            base = parameter.at(np.array([value]), np.array([self.individual]), base=base)
+        params, u = base
         return OneSystem(SimpleNamespace(params=params, n_state=self.n, time=self._model.time), 0, u[0])
 
-    def flow(self, x0, period, value, *, monodromy: bool):
-        one = self.system(value)
+    def flow(self, x0, period, values, *, monodromy: bool):
+        """The end point after `period` from `x0` at parameters `values` (a tuple), and the
+        monodromy matrix when asked (else None)."""
+        one = self.system(*values)
         n = self.n
         if not monodromy:
             sol = solve_ivp(lambda t, x: one.f(x), (0.0, period), x0, method="DOP853", rtol=1e-11, atol=1e-12)
@@ -117,11 +124,11 @@ class _Shooting:
         """The n + 2 equations at ``U = (x0, T, lambda)`` and their Jacobian."""
         n = self.n
         x0, period, value = U[:n], U[n], U[n + 1]
-        end, M = self.flow(x0, period, value, monodromy=True)
+        end, M = self.flow(x0, period, (value,), monodromy=True)
         f_end = self.system(value).f(end)
         h = 1e-6 * (1 + abs(value))
-        up = self.flow(x0, period, value + h, monodromy=False)[0]
-        down = self.flow(x0, period, value - h, monodromy=False)[0]
+        up = self.flow(x0, period, (value + h,), monodromy=False)[0]
+        down = self.flow(x0, period, (value - h,), monodromy=False)[0]
         ref_x, ref_value = reference
         f_ref = self.system(ref_value).f(ref_x)
         r = np.concatenate([end - x0, [(x0 - ref_x) @ f_ref, tangent @ (U - anchor) - s]])
@@ -179,7 +186,7 @@ def continue_cycles(model, start, parameter: str, *, bounds, inputs=None, indivi
             raise ValueError(f"a branch of cycles starts from a Hopf point (H) or a period doubling (PD), "
                              f"got {start.kind}")
         p = start.individual if individual is None else int(individual)
-        shooting = _Shooting(model, par, p)
+        shooting = _Shooting(model, (par,), p)
         if start.kind == "H":
             # A small cycle along the critical eigenvector's real part, period 2 pi / omega.
             values, vectors = np.linalg.eig(shooting.system(start.parameter).jac(start.state))
@@ -187,7 +194,7 @@ def continue_cycles(model, start, parameter: str, *, bounds, inputs=None, indivi
             period = 2 * np.pi / start.data["frequency"]
         else:
             # The doubled cycle: twice the period, displaced along the multiplier -1's eigenvector.
-            _, M = shooting.flow(start.state, start.data["period"], start.parameter, monodromy=True)
+            _, M = shooting.flow(start.state, start.data["period"], (start.parameter,), monodromy=True)
             values, vectors = np.linalg.eig(M)
             shape = vectors[:, np.argmin(np.abs(values + 1.0))].real
             period = 2 * start.data["period"]
@@ -199,7 +206,7 @@ def continue_cycles(model, start, parameter: str, *, bounds, inputs=None, indivi
     else:
         point, period = start
         p = 0 if individual is None else int(individual)
-        shooting = _Shooting(model, par, p)
+        shooting = _Shooting(model, (par,), p)
         value = float(par.values()[p])
         U = np.concatenate([np.asarray(point, dtype=np.float64), [float(period), value]])
         tangent = np.zeros(n + 2)
@@ -321,3 +328,124 @@ def _locate(shooting, Us, Ts, multipliers, p, tol) -> list[SpecialPoint]:
                 found.append(SpecialPoint(p, kind, float(U[-1]), U[:n].copy(), int(k), tangent.copy(),
                                           {"period": float(U[n]), "multipliers": _sorted_multipliers(M)}))
     return sorted(found, key=lambda sp: sp.index)
+
+
+class _CycleFold:
+    r"""The equations of a fold of cycles in two parameters, at ``U = (x0, T, a, b)``:
+    shooting (n), the phase condition against a reference point (1), and the fold test
+    :math:`g` (1): the last component of the solution of the bordered system
+
+    .. math::
+
+        \begin{pmatrix} A & \beta \\ \gamma^T & 0 \end{pmatrix}
+        \begin{pmatrix} w \\ g \end{pmatrix} = e_{n+2}, \qquad
+        A = \begin{pmatrix} M - I & f(\varphi_T(x_0)) \\ f(\bar x_0)^T & 0 \end{pmatrix},
+
+    zero exactly where :math:`A`, the Jacobian in :math:`(x_0, T)`, is singular (the
+    borders :math:`\beta, \gamma` are its left and right singular vectors of least singular
+    value at the last point; Govaerts 2000, section 3.4)."""
+
+    def __init__(self, shooting: _Shooting):
+        self.shooting, self.n = shooting, shooting.n
+        self.beta = self.gamma = None
+
+    def _A(self, U, reference):
+        n = self.n
+        end, M = self.shooting.flow(U[:n], U[n], tuple(U[n + 1:]), monodromy=True)
+        A = np.zeros((n + 1, n + 1))
+        A[:n, :n] = M - np.eye(n)
+        A[:n, n] = self.shooting.system(*U[n + 1:]).f(end)
+        A[n, :n] = reference[1]
+        return end, A
+
+    def set_borders(self, U, reference) -> None:
+        left, _, right = np.linalg.svd(self._A(U, reference)[1])
+        self.beta, self.gamma = left[:, -1], right[-1]
+
+    def G(self, U, reference) -> np.ndarray:
+        n = self.n
+        end, A = self._A(U, reference)
+        bordered = np.block([[A, self.beta[:, None]], [self.gamma[None], np.zeros((1, 1))]])
+        g = np.linalg.solve(bordered, np.eye(n + 2)[-1])[-1]
+        return np.concatenate([end - U[:n], [(U[:n] - reference[0]) @ reference[1], g]])
+
+    def DG(self, U, reference) -> np.ndarray:
+        """``(n + 2, n + 3)`` by central differences."""
+        out = np.empty((self.n + 2, self.n + 3))
+        for j in range(self.n + 3):
+            h = 1e-6 * (1.0 + abs(U[j]))
+            up, down = U.copy(), U.copy()
+            up[j] += h
+            down[j] -= h
+            out[:, j] = (self.G(up, reference) - self.G(down, reference)) / (2 * h)
+        return out
+
+    def reference(self, U):
+        """The phase condition's point and the flow's direction there."""
+        return U[: self.n].copy(), self.shooting.system(*U[self.n + 1:]).f(U[: self.n])
+
+
+def _continue_cycle_fold(model, point: SpecialPoint, first: Parameter, second: Parameter, box, *, ds, ds_min,
+                         ds_max, max_points, tol, direction):
+    """Follow a fold of cycles (``LPC`` of :func:`continue_cycles`) in two parameters; the
+    engine of :func:`~evornn.analysis.continue_curve` for ``LPC`` points. Returns the curve's
+    points ``U = (x0, T, a, b)``, one per row."""
+    n = model.n_state
+    fold = _CycleFold(_Shooting(model, (first, second), point.individual))
+    U = np.concatenate([point.state, [point.data["period"], point.parameter], second.values()[[point.individual]]])
+    reference = fold.reference(U)
+    fold.set_borders(U, reference)
+    guide = np.zeros(n + 3)
+    guide[-1] = direction
+    U, ok, J = _chord(fold, U, guide, U, 0.0, reference, None, tol)
+    if not ok:
+        raise ValueError("could not converge onto the fold of cycles at the starting point")
+    tangent = _oriented_null(J, guide)
+    rows, step = [U.copy()], ds
+    while len(rows) < max_points:
+        reference = fold.reference(U)
+        trial, ok, _ = _chord(fold, U + step * tangent, tangent, U, step, reference, J, tol)
+        if not ok or trial[n] <= 0:
+            step /= 2
+            if step < ds_min:
+                break
+            continue
+        U = trial
+        reference = fold.reference(U)
+        if np.linalg.norm(reference[1]) * U[n] / (2 * np.pi) < 1e-3 * (1 + np.linalg.norm(U[:n])):
+            break  # the cycles (size about speed x period / 2 pi) have shrunk onto an equilibrium: a
+            # generalised Hopf point, where the curve ends on a Hopf curve
+        fold.set_borders(U, reference)
+        J = fold.DG(U, reference)
+        tangent = _oriented_null(J, tangent)
+        rows.append(U.copy())
+        step = min(step * 1.3, ds_max)
+        if not (box[0, 0] <= U[-2] <= box[0, 1] and box[1, 0] <= U[-1] <= box[1, 1]):
+            break
+    return np.array(rows)
+
+
+def _chord(fold, U0, tangent, anchor, s, reference, J, tol, max_iter: int = 15):
+    """Newton's chord method on the fold equations and the arclength condition, with the
+    Jacobian `J` (computed at `U0` when None). Returns ``(U, converged, J)``."""
+    U = U0.copy()
+    with np.errstate(all="ignore"):
+        try:
+            J = fold.DG(U, reference) if J is None else J
+            A = np.vstack([J, tangent])
+            for _ in range(max_iter):
+                r = np.append(fold.G(U, reference), tangent @ (U - anchor) - s)
+                delta = np.linalg.solve(A, -r)
+                if not np.isfinite(delta).all():
+                    return U, False, J
+                U = U + delta
+                if np.abs(delta).max() <= tol * (1 + np.abs(U).max()):
+                    return U, True, J
+        except (np.linalg.LinAlgError, ValueError):
+            pass
+    return U, False, J
+
+
+def _oriented_null(J, guide) -> np.ndarray:
+    t = np.linalg.svd(J)[2][-1]
+    return t if t @ guide >= 0 else -t

@@ -42,26 +42,6 @@ def bogdanov_takens(beta1, beta2):
     return evornn.System(params, n_state=2, rhs=bt_rhs)
 
 
-class BautinParams(NamedTuple):
-    mu: np.ndarray
-    nu: np.ndarray
-
-
-@njit
-def bautin_rhs(t, y, params, p, u, out):
-    r2 = y[0] ** 2 + y[1] ** 2
-    radial = params.mu[p] + params.nu[p] * r2 - r2 * r2
-    out[0] = radial * y[0] - y[1]
-    out[1] = radial * y[1] + y[0]
-
-
-def bautin(mu, nu):
-    """In polar form ``r' = r (mu + nu r^2 - r^4)``, ``phi' = 1``: Hopf points at ``mu = 0``
-    with first Lyapunov coefficient ``nu``; a generalised Hopf point at ``mu = nu = 0``; for
-    ``nu = 1`` a fold of cycles at ``mu = -1/4``, radius ``sqrt(1/2)``."""
-    return evornn.System(BautinParams(np.atleast_1d(float(mu)), np.atleast_1d(float(nu))), n_state=2, rhs=bautin_rhs)
-
-
 class DelayedLogisticParams(NamedTuple):
     r: np.ndarray
 

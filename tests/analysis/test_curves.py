@@ -7,7 +7,7 @@ import pytest
 import evornn
 from evornn import systems
 from evornn.analysis import continue_curve, continue_equilibria
-from tests.analysis.normal_forms import bautin, bogdanov_takens, cusp
+from tests.analysis.normal_forms import bogdanov_takens, cusp
 
 
 def test_cusp_normal_form_fold_curve_and_cusp():
@@ -60,7 +60,7 @@ def test_bogdanov_takens_point_ends_the_hopf_curve():
 def test_generalised_hopf_point_and_the_lyapunov_coefficient():
     # r' = r (mu + nu r^2 - r^4): in Kuznetsov's normalisation (<q, q> = 1) the first
     # Lyapunov coefficient is 2 nu / omega (here omega = 1).
-    model = bautin(-0.5, 1.0)
+    model = systems.bautin(-0.5, 1.0)
     hopf = continue_equilibria(model, "mu", [0.0, 0.0], bounds=(-0.5, 0.5)).points("H")[0]
     assert hopf.parameter == pytest.approx(0.0, abs=1e-8)
     assert hopf.data["lyapunov"] == pytest.approx(2.0, rel=1e-6)

@@ -30,7 +30,9 @@ def test_classic_systems_follow_a_plain_numpy_integration():
 
 def test_analytic_jacobians_match_finite_differences(rng):
     for system, y in [(systems.lorenz(), rng.normal(size=(1, 3))), (systems.van_der_pol(2.0), rng.normal(size=(1, 2))),
-                      (systems.henon(), rng.normal(size=(1, 2))), (systems.cubic(3), rng.normal(size=(1, 3)))]:
+                      (systems.henon(), rng.normal(size=(1, 2))), (systems.cubic(3), rng.normal(size=(1, 3))),
+                      (systems.bautin(0.3, -0.7), rng.normal(size=(1, 2))), (systems.rossler(), rng.normal(size=(1, 3))),
+                      (systems.brusselator(), rng.normal(size=(1, 2)))]:
         jac = system.jacobian(y)[0]
         one = evornn.analysis._one.OneSystem(system, 0, np.zeros(0))
         h = 1e-6

@@ -2,6 +2,7 @@
 
 from .anneal import SAOptions
 from .cmaes import CMAESOptions
+from .es import OpenAIESOptions, PGPEOptions, SepCMAESOptions, SNESOptions, XNESOptions
 from .evolve import METHODS, EvolutionResult, Stopping, evolve, resume
 from .ga import GAOptions
 from .nsga2 import NSGA2Options
@@ -14,10 +15,15 @@ __all__ = [
     "EvolutionResult",
     "GAOptions",
     "NSGA2Options",
+    "OpenAIESOptions",
+    "PGPEOptions",
     "PSOOptions",
     "Problem",
     "SAOptions",
+    "SNESOptions",
+    "SepCMAESOptions",
     "Stopping",
+    "XNESOptions",
     "evolve",
     "resume",
 ]

@@ -42,6 +42,11 @@ def check_range(name: str, value, low: float, high: float, *, integer: bool = Fa
         raise ConfigError(f"option {name} must be {what} in [{low}, {high}], got {value!r}")
 
 
+def check_flag(name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise ConfigError(f"option {name} must be true or false, got {value!r}")
+
+
 def check_choice(name: str, value, allowed) -> None:
     if value not in allowed:
         raise ConfigError(f"option {name} must be one of {list(allowed)}, got {value!r}")
@@ -67,6 +72,21 @@ class Strategy:
 
     def ask(self) -> np.ndarray:
         raise NotImplementedError
+
+    def max_asked(self) -> int:
+        """The most genomes one :meth:`ask` returns (checked when a checkpoint is restored)."""
+        return self.n_pop
+
+    def box_penalised(self, genomes: np.ndarray, fitness: np.ndarray) -> np.ndarray:
+        """The fitness that a strategy sampling without bounds learns from.
+
+        Genomes outside ``[-1, 1]`` are evaluated clipped, so the fitness is flat out there
+        and the search would drift away. A penalty proportional to the squared distance
+        outside the box, scaled to the generation's fitness spread, ranks such genomes below
+        their clipped counterparts (the strategies that use it learn from ranks only)."""
+        excess = np.sum((genomes - np.clip(genomes, self.low, self.high)) ** 2, axis=1)
+        spread = float(fitness.max() - fitness.min()) or 1.0
+        return fitness - spread * excess
 
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
         raise NotImplementedError

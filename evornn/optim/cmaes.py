@@ -67,13 +67,7 @@ class CMAES(Strategy):
         return self.cma.sample(self.rng)
 
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
-        # Genomes outside [-1, 1] are evaluated clipped, so the fitness is flat out there and
-        # the search would drift away. CMA-ES uses only the ranking: a penalty proportional to
-        # the squared distance outside the box, scaled to the generation's fitness spread,
-        # ranks such genomes below their clipped counterparts.
-        excess = np.sum((genomes - np.clip(genomes, self.low, self.high)) ** 2, axis=1)
-        spread = float(fitness.max() - fitness.min()) or 1.0
-        self.cma.tell(genomes, fitness - spread * excess)
+        self.cma.tell(genomes, self.box_penalised(genomes, fitness))
         self.genomes, self.fitness, self.started = genomes.copy(), fitness.copy(), True
 
     def population(self):

@@ -20,13 +20,14 @@ from ..random import as_rng
 from . import _deap, checkpoint
 from .anneal import SA
 from .cmaes import CMAES
+from .es import PGPE, SNES, XNES, OpenAIES, SepCMAES
 from .evaluate import evaluator
 from .ga import GA
 from .nsga2 import NSGA2
 from .problem import Problem
 from .pso import PSO
 
-METHODS = {cls.name: cls for cls in (GA, SA, PSO, CMAES, NSGA2)}
+METHODS = {cls.name: cls for cls in (GA, SA, PSO, CMAES, SepCMAES, OpenAIES, PGPE, SNES, XNES, NSGA2)}
 # History columns that depend on the wall clock (left out of reproducibility comparisons).
 WALL_CLOCK_COLUMNS = ("time",)
 
@@ -299,12 +300,18 @@ def evolve(
     problem : Problem
         A codec and a task.
     method : str
-        ``"ga"``, ``"sa"``, ``"pso"``, ``"cmaes"`` (single objective) or ``"nsga2"``
-        (multi-objective). Method options (see ``GAOptions``, ``SAOptions``,
-        ``PSOOptions``, ``CMAESOptions``, ``NSGA2Options``) are passed as keywords; unknown
-        ones raise :class:`evornn.ConfigError`.
+        ``"ga"``, ``"sa"``, ``"pso"``, ``"cmaes"``, and the evolution strategies of
+        :mod:`evornn.optim.es` (``"sep_cmaes"``, ``"openai_es"``, ``"pgpe"``, ``"snes"``,
+        ``"xnes"``) (single objective), or ``"nsga2"`` (multi-objective). Method options
+        (see ``GAOptions``, ``SAOptions``, ``PSOOptions``, ``CMAESOptions``,
+        ``SepCMAESOptions``, ``OpenAIESOptions``, ``PGPEOptions``, ``SNESOptions``,
+        ``XNESOptions``, ``NSGA2Options``) are passed as keywords; unknown ones raise
+        :class:`evornn.ConfigError`.
     n_pop : int
-        Population size (chains for SA, particles for PSO, lambda for CMA-ES).
+        Population size (chains for SA, particles for PSO, lambda for CMA-ES and the other
+        evolution strategies; OpenAI-ES and PGPE sample it in antithetic pairs, so it is
+        even, and by default evaluate the distribution's mean as well: ``n_pop + 1``
+        evaluations per generation).
     n_generations : int
         Maximum number of generations (batched evaluations), the first included.
     rng : int, Generator or None
@@ -326,7 +333,8 @@ def evolve(
     extend : bool
         With `resume`, the checkpoint may come from a run with a smaller `n_generations`
         (the only setting that may differ), and a run that stopped at its old budget goes
-        on to the new one. For ``"ga"``, ``"cmaes"``, ``"nsga2"`` and constriction PSO the
+        on to the new one. For ``"ga"``, ``"nsga2"``, constriction PSO, CMA-ES and the other
+        evolution strategies the
         result is bit-identical to a run given the larger budget from the start; the
         schedules of ``"sa"`` and inertia PSO span `n_generations`, so they stretch from the
         generation where the run continues. :func:`resume` with ``more=`` does this.
@@ -611,7 +619,7 @@ def _check_restored(strategy, hof: _HallOfFame, settings: dict) -> None:
         import copy
 
         asked = np.asarray(copy.deepcopy(strategy).ask())
-        if asked.ndim != 2 or asked.shape[1] != n_genes or not 1 <= asked.shape[0] <= strategy.n_pop \
+        if asked.ndim != 2 or asked.shape[1] != n_genes or not 1 <= asked.shape[0] <= strategy.max_asked() \
                 or not np.isfinite(asked).all():
             raise ValueError(f"the strategy state does not give finite genomes of {n_genes} genes "
                              f"(got an array of shape {asked.shape})")

@@ -45,3 +45,44 @@ def test_a_covariance_broken_by_round_off_is_repaired_not_sampled_as_nan():
     genomes = strategy.sample(np.random.default_rng(1))
     strategy.tell(genomes, -np.sum(genomes**2, axis=1))
     assert np.all(np.isfinite(strategy.BD))
+
+
+def rastrigin_fitness(model, rng=None):
+    """Rastrigin on the weights and biases of a 2-neuron CTRNN (6 of its 8 genes; Beer's
+    [-16, 16] scaled to Rastrigin's [-5.12, 5.12]), maximised."""
+    genes = np.concatenate([model.weights.reshape(model.n_pop, -1), model.bias], axis=1) / 16 * 5.12
+    return -(10 * genes.shape[1] + np.sum(genes**2 - 10 * np.cos(2 * np.pi * genes), axis=1))
+
+
+def restart_problem():
+    import evornn
+    from evornn.tasks import FunctionTask
+
+    return evornn.Problem(evornn.CTRNN.codec(2), FunctionTask(rastrigin_fitness, worst_fitness=-1e9))
+
+
+@pytest.mark.parametrize("restarts", ["ipop", "bipop"])
+def test_restarts_change_the_population_as_their_papers_say_and_resume_bit_identically(restarts, tmp_path):
+    import evornn
+    from tests.optim.helpers import Wrapped, fingerprint
+
+    problem = restart_problem()
+    kwargs = dict(n_pop=8, n_generations=500, rng=4, progress=False, checkpoint_every=7, restarts=restarts, tolfun=1e-6)
+    full = evornn.evolve(problem, "cmaes", **kwargs)
+    sizes = [record["evals"] for record in full.history]
+    changes = [k for k in range(1, len(sizes)) if sizes[k] != sizes[k - 1]]
+    assert len(changes) >= 2  # at least two restarts within the budget
+    if restarts == "ipop":
+        # Each restart doubles the population: 8, 16, 32 ...
+        assert sorted(set(sizes)) == [8 * 2**k for k in range(len(set(sizes)))]
+        assert all(sizes[k] == 2 * sizes[k - 1] for k in changes)
+    else:
+        # Small runs (fewer than the last large population, at most half its budget) and
+        # large ones (doubling) alternate.
+        assert any(sizes[k] < sizes[k - 1] for k in changes) and max(sizes) >= 16
+    crashing = evornn.Problem(problem.codec, Wrapped(problem.task, fail_at=changes[1] + 3))
+    path = tmp_path / "run.npz"
+    with pytest.raises(KeyboardInterrupt):
+        evornn.evolve(crashing, "cmaes", checkpoint_path=path, **kwargs)
+    resumed = evornn.evolve(problem, "cmaes", checkpoint_path=path, resume=True, **kwargs)
+    assert fingerprint(resumed) == fingerprint(full)

@@ -6,7 +6,8 @@ and success rates over seeds.
    which evaluates one individual at a time (with the same compiled simulator), timed in
    the same run.
 2. Time per generation spent outside fitness evaluation, per individual, at population
-   1000, for each method, with the vectorised operators and with DEAP's.
+   1000, for each method, with the vectorised operators and with DEAP's (CMA-ES also with
+   its restarts), and full xNES at 15 and 195 genes.
 3. Success over 10 seeds: each of GA, SA, PSO and CMA-ES on `OscillatorTask` (solved: period
    within 2% of the target) and on a small `SequenceTask` (solved: MSE below 1e-3), with
    the budgets below.
@@ -22,7 +23,14 @@ and success rates over seeds.
    `Problem.evaluate` and of the task's compiled call alone (arguments made beforehand),
    alternating; what is left is decoding, allocation, scoring and the Python between.
 
-    python benchmarks/bench_evolve.py [--repeats 5] [--seeds 10] [--skip-table] [--only 4 5 6]
+7. The evolution strategies on the double pole with velocities (1-neuron CTRNN, population
+   40, budget 100,000 evaluations, 20 seeds): evaluations to solve (the literature's count,
+   as in bench_robotics.py) for CMA-ES, sep-CMA-ES, xNES, SNES, PGPE and OpenAI-ES, and
+   evosax's OpenAI-ES and SNES (JAX on the CPU, `pip install ".[bench]"`) driven by ask and
+   tell on the same task with the same settings: evaluations, wall time to solve, and JAX's
+   compile time (the first generation's ask and tell less a later one's) separately.
+
+    python benchmarks/bench_evolve.py [--repeats 5] [--seeds 10] [--skip-table] [--only 4 5 6 7]
 """
 
 from __future__ import annotations
@@ -94,16 +102,33 @@ def loop_overhead(repeats: int) -> None:
     genomes = codec.random(n_pop, rng=0)
     decode = median_time(lambda: codec.decode(genomes), 7)[0] / n_pop * 1e6
     for method, operators in [("ga", "vectorised"), ("ga", "deap"), ("sa", "vectorised"), ("sa", "deap"),
-                              ("pso", "vectorised"), ("cmaes", "vectorised"), ("nsga2", "vectorised"), ("nsga2", "deap")]:
+                              ("pso", "vectorised"), ("cmaes", "vectorised"), ("cmaes", "ipop"), ("cmaes", "bipop"),
+                              ("sep_cmaes", "-"), ("openai_es", "-"), ("pgpe", "-"), ("snes", "-"), ("xnes", "-"),
+                              ("nsga2", "vectorised"), ("nsga2", "deap")]:
         options = {"operators": operators} if method in ("ga", "sa", "nsga2") else {}
-        per = []
-        for r in range(repeats):
-            timed = Timed(FreeTask(2 if method == "nsga2" else 1))
-            problem = evornn.Problem(codec, timed)
-            start = time.perf_counter()
-            evornn.evolve(problem, method, n_pop=n_pop, n_generations=n_gen, rng=r, progress=False, **options)
-            per.append((time.perf_counter() - start - timed.seconds) / (n_pop * n_gen) * 1e6)
-        print(f"{method:<10}{operators:<12}{np.median(per):>14.2f}{decode:>18.2f}")
+        if operators in ("ipop", "bipop"):
+            options = {"restarts": operators}
+        print(f"{method:<10}{operators:<12}{outside(codec, method, n_pop, n_gen, repeats, options):>14.2f}"
+              f"{decode:>18.2f}")
+    print("full xNES (a covariance of n_genes^2 entries) at more genes, same population:")
+    for n_neurons in (3, 13):  # 15 and 195 genes
+        big = evornn.CTRNN.codec(n_neurons)
+        decode = median_time(lambda big=big: big.decode(big.random(n_pop, rng=0)), 3)[0] / n_pop * 1e6
+        print(f"{'xnes':<10}{f'{big.n_genes} genes':<12}{outside(big, 'xnes', n_pop, n_gen, repeats, {}):>14.2f}"
+              f"{decode:>18.2f}")
+
+
+def outside(codec, method: str, n_pop: int, n_gen: int, repeats: int, options: dict) -> float:
+    """Microseconds per individual per generation spent outside the task's evaluation
+    (median of `repeats` runs)."""
+    per = []
+    for r in range(repeats):
+        timed = Timed(FreeTask(2 if method == "nsga2" else 1))
+        problem = evornn.Problem(codec, timed)
+        start = time.perf_counter()
+        result = evornn.evolve(problem, method, n_pop=n_pop, n_generations=n_gen, rng=r, progress=False, **options)
+        per.append((time.perf_counter() - start - timed.seconds) / result.n_evaluations * 1e6)
+    return float(np.median(per))
 
 
 def success_table(n_seeds: int) -> None:
@@ -277,14 +302,98 @@ def paired_outside(problem, genomes, n: int) -> np.ndarray:
     return np.array(outer) - np.array(inner)
 
 
+def es_double_pole(n_seeds: int) -> None:
+    from evornn.tasks import CartPoleTask
+
+    task = CartPoleTask(2, controller_dt=0.5)
+    problem = evornn.Problem(evornn.CTRNN.codec(1, task.n_inputs), task)
+    n_pop, budget = 40, 100_000
+    print(f"\n7. Double pole with velocities, 1-neuron CTRNN ({problem.n_genes} genes), population {n_pop}, "
+          f"{n_seeds} seeds, budget {budget:,} evaluations")
+    print(f"{'method':<40}{'solved':>8}{'median evals':>14}{'quartiles':>20}{'median s':>10}{'compile s':>11}")
+    tuned = {"sigma": 0.1, "learning_rate": 0.05}
+    setups = [("cmaes", {}), ("sep_cmaes", {}), ("xnes", {}), ("snes", {}), ("pgpe", {}), ("openai_es", {}),
+              ("openai_es", tuned)]
+    for method, options in setups:
+        evals, times = [], []
+        for seed in range(n_seeds):
+            start = time.perf_counter()
+            result = evornn.evolve(problem, method, n_pop=n_pop, n_generations=budget // n_pop, rng=seed,
+                                   target_solved=1, progress=False, **options)
+            times.append(time.perf_counter() - start)
+            evals.append(result.n_evaluations if result.stop_reason == "target_solved" else np.inf)
+        label = f"evornn {method}" + (" (sigma 0.1, Adam 0.05)" if options else "")
+        print(f"{label:<40}{_seeds_row(evals, times)}{'-':>11}")
+    try:
+        rows = _evosax_double_pole(problem, n_pop, budget, n_seeds, tuned)
+    except ImportError as exc:
+        print(f"evosax: not installed ({exc}); pip install '.[bench]'")
+        return
+    for label, evals, times, compiles in rows:
+        print(f"{label:<40}{_seeds_row(evals, times)}{np.median(compiles):>11.2f}")
+
+
+def _seeds_row(evals, times) -> str:
+    solved = int(np.isfinite(evals).sum())
+    q1, med, q3 = np.percentile(evals, [25, 50, 75], method="lower")
+    return f"{solved:>5}/{len(evals):<2}{med:>14.6g}{f'{q1:.6g}-{q3:.6g}':>20}{np.median(times):>10.2f}"
+
+
+def _evosax_double_pole(problem, n_pop: int, budget: int, n_seeds: int, tuned: dict):
+    """evosax's OpenAI-ES (Adam, centred ranks, antithetic) and SNES on evornn's task: genes
+    clipped into [-1, 1] as evornn's loop does, fitness negated (evosax minimises)."""
+    import jax
+    import optax
+    from evosax.algorithms import SNES, Open_ES
+
+    jax.config.update("jax_platforms", "cpu")
+    rows = []
+    for name in ("Open_ES", "SNES"):
+        evals, times, compiles = [], [], []
+        for seed in range(n_seeds):
+            start = time.perf_counter()
+            mean = np.random.default_rng(seed).uniform(-1, 1, problem.n_genes)
+            if name == "Open_ES":
+                strategy = Open_ES(n_pop, mean, optimizer=optax.adam(tuned["learning_rate"]),
+                                   std_schedule=optax.constant_schedule(tuned["sigma"]))
+                params = strategy.default_params
+            else:
+                strategy = SNES(n_pop, mean)
+                params = strategy.default_params.replace(std_init=0.5)
+            ask, tell = jax.jit(strategy.ask), jax.jit(strategy.tell)
+            key = jax.random.key(seed)
+            state = strategy.init(key, mean, params)
+            task_seq = np.random.SeedSequence(seed)
+            used, solved, step_times = 0, False, []
+            while used < budget and not solved:
+                tick = time.perf_counter()
+                key, ask_key, tell_key = jax.random.split(key, 3)
+                population, state = ask(ask_key, state, params)
+                genomes = np.clip(np.asarray(population, dtype=np.float64), -1.0, 1.0)
+                asked = time.perf_counter() - tick
+                evaluation = problem.evaluate(genomes, np.random.default_rng(task_seq.spawn(1)[0]))
+                used += n_pop
+                solved = bool((np.nan_to_num(evaluation.metrics.get("solved", np.zeros(n_pop))) >= 1).any())
+                tick = time.perf_counter()
+                state, _ = tell(tell_key, population, -evaluation.fitness, state, params)
+                jax.block_until_ready(state)
+                step_times.append(asked + time.perf_counter() - tick)
+            times.append(time.perf_counter() - start)
+            evals.append(used if solved else np.inf)
+            compiles.append(step_times[0] - np.median(step_times[1:]) if len(step_times) > 1 else step_times[0])
+        rows.append((f"evosax {name} " + ("(sigma 0.1, Adam 0.05)" if name == "Open_ES" else "(sigma 0.5)"),
+                     evals, times, compiles))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--skip-table", action="store_true", help="leave out the (slow) success table")
-    parser.add_argument("--only", nargs="+", type=int, default=None, help="run only these sections (1-6)")
+    parser.add_argument("--only", nargs="+", type=int, default=None, help="run only these sections (1-7)")
     args = parser.parse_args()
-    chosen = set(args.only or range(1, 7)) - ({3} if args.skip_table else set())
+    chosen = set(args.only or range(1, 8)) - ({3, 7} if args.skip_table else set())
     print(environment_header())
     if 1 in chosen:
         evaluation_throughput(args.repeats)
@@ -301,6 +410,8 @@ def main() -> None:
             checkpoint_cost(tmp)
     if 6 in chosen:
         generation_overhead(args.repeats)
+    if 7 in chosen:
+        es_double_pole(20 if args.seeds == 10 else args.seeds)
 
 
 if __name__ == "__main__":

@@ -462,6 +462,22 @@ def _write_results(out: Path, problem, result) -> None:
     fig = plot_history(result.history, title=f"{result.method}: fitness over generations")
     save_png(fig, out / "fitness.png")
     write_behaviour(problem.task, result.best_model, out, float(np.max(result.best_fitness)))
+    if result.archive is not None:
+        write_archive(result.archive, out, title=f"{result.method}: the archive of elites")
+
+
+def write_archive(archive, out: Path, *, title=None) -> None:
+    """A quality-diversity run's archive: ``archive.csv`` (one row per elite: cell,
+    fitness, descriptors, genes) and ``archive.png`` (its heat map)."""
+    from .plotting import plot_archive, save_png
+
+    columns = archive.table()
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(list(columns))
+    writer.writerows(zip(*(c.tolist() for c in columns.values()), strict=True))
+    atomic_write_text(out / "archive.csv", text.getvalue())
+    save_png(plot_archive(archive, title=title), out / "archive.png")
 
 
 def write_behaviour(task, model, out: Path, fitness: float) -> list[Path]:

@@ -830,6 +830,61 @@ def plot_curves(curves, *, ax=None, title=None, background=None, extent=None, ba
     return fig
 
 
+def plot_archive(archive, *, dims=(0, 1), ax=None, title=None):
+    """The heat map of a quality-diversity archive (:mod:`evornn.optim.archive`): each filled
+    cell coloured by its elite's fitness, empty cells blank, over two of its descriptors
+    (`dims`; with more than two, each cell of the picture shows the best elite over the
+    others). A CVT archive is drawn as its Voronoi cells."""
+    fig, ax = _figure(ax, figsize=(6.4, 5))
+    d0, d1 = dims
+    names = archive.names
+    if len(names) == 1:
+        d1 = None
+    metrics = archive.metrics()
+    if hasattr(archive, "dims"):
+        shape = archive.dims
+        grid = np.where(archive.occupied, archive.fitness, -np.inf).reshape(shape)
+        keep = [d0] if d1 is None else [d0, d1]
+        other = tuple(k for k in range(len(shape)) if k not in keep)
+        plane = grid.max(axis=other) if other else grid
+        if d1 is None:
+            plane = plane[:, None]
+        elif d0 > d1:
+            plane = plane.T
+        plane = np.where(np.isfinite(plane), plane, np.nan)
+        extent = (archive.low[d0], archive.high[d0], *((archive.low[d1], archive.high[d1]) if d1 is not None
+                                                     else (0.0, 1.0)))
+        image = ax.imshow(np.ma.masked_invalid(plane).T, origin="lower", extent=extent, aspect="auto",
+                          cmap="viridis", interpolation="nearest")
+    else:
+        from matplotlib.collections import PolyCollection
+        from scipy.spatial import Voronoi
+
+        low, high = archive.low[[d0, d1]], archive.high[[d0, d1]]
+        # The cells in the unit box, where the archive measures distances; far points
+        # close the outer cells.
+        points = (archive.centroids[:, [d0, d1]] - low) / (high - low)
+        frame = np.array([[-10.0, -10.0], [11.0, -10.0], [-10.0, 11.0], [11.0, 11.0]])
+        vor = Voronoi(np.concatenate([points, frame]))
+        polygons, colours = [], []
+        for cell in np.flatnonzero(archive.occupied):
+            region = vor.regions[vor.point_region[cell]]
+            if region and -1 not in region:
+                polygons.append(low + vor.vertices[region] * (high - low))
+                colours.append(archive.fitness[cell])
+        image = PolyCollection(polygons, array=np.array(colours), cmap="viridis", edgecolors="0.85", linewidths=0.2)
+        ax.add_collection(image)
+        ax.set_xlim(low[0], high[0])
+        ax.set_ylim(low[1], high[1])
+    fig.colorbar(image, ax=ax, label="fitness of the cell's elite")
+    ax.set_xlabel(names[d0])
+    ax.set_ylabel(names[d1] if d1 is not None else "")
+    ax.set_title(title or "archive", fontsize=10)
+    ax.text(0.01, 0.99, f"coverage {metrics['coverage']:.1%}, QD-score {metrics['qd_score']:.4g}",
+            transform=ax.transAxes, va="top", fontsize=8, bbox={"facecolor": "white", "alpha": 0.7, "lw": 0})
+    return fig
+
+
 def plot_regimes(regimes, x_values, y_values, *, title=None, xlabel="x", ylabel="y"):
     """A two-parameter regime map: number of stable equilibria (left) and oscillation period
     (right, blank where nothing oscillates). `regimes` holds arrays of shape (n_y * n_x,)."""

@@ -1,6 +1,7 @@
 """Gradient-free optimisers behind one loop: :func:`evolve` and :func:`resume`."""
 
 from .anneal import SAOptions
+from .archive import CVTArchive, GridArchive
 from .cmaes import CMAESOptions
 from .es import OpenAIESOptions, PGPEOptions, SepCMAESOptions, SNESOptions, XNESOptions
 from .evolve import METHODS, EvolutionResult, Stopping, evolve, resume
@@ -8,12 +9,17 @@ from .ga import GAOptions
 from .nsga2 import NSGA2Options
 from .problem import Problem
 from .pso import PSOOptions
+from .qd import CMAMEOptions, MAPElitesOptions
 
 __all__ = [
     "METHODS",
     "CMAESOptions",
+    "CMAMEOptions",
+    "CVTArchive",
     "EvolutionResult",
     "GAOptions",
+    "GridArchive",
+    "MAPElitesOptions",
     "NSGA2Options",
     "OpenAIESOptions",
     "PGPEOptions",

@@ -84,12 +84,27 @@ class Strategy:
         and the search would drift away. A penalty proportional to the squared distance
         outside the box, scaled to the generation's fitness spread, ranks such genomes below
         their clipped counterparts (the strategies that use it learn from ranks only)."""
-        excess = np.sum((genomes - np.clip(genomes, self.low, self.high)) ** 2, axis=1)
+        from ._kernels import box_excess
+
+        excess = box_excess(np.ascontiguousarray(genomes, dtype=np.float64), float(self.low), float(self.high))
         spread = float(fitness.max() - fitness.min()) or 1.0
         return fitness - spread * excess
 
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
         raise NotImplementedError
+
+    def attach(self, task) -> None:
+        """Called once by the loop before the first generation, with the problem's task (the
+        quality-diversity strategies read its behaviour descriptors here)."""
+
+    def tell_evaluation(self, genomes: np.ndarray, evaluation) -> None:
+        """What the loop calls with each generation's :class:`~evornn.tasks.Evaluation`:
+        :meth:`tell` with its fitness, unless a strategy needs more of it."""
+        self.tell(genomes, evaluation.fitness)
+
+    def record(self) -> dict:
+        """Extra columns of this generation's history row (plain numbers)."""
+        return {}
 
     def population(self) -> tuple[np.ndarray, np.ndarray]:
         """The current population (or chains, or particles) and their fitness."""

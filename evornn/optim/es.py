@@ -35,6 +35,7 @@ import numpy as np
 
 from .._numba import one_blas_thread
 from ..errors import ConfigError
+from ._kernels import scaled_samples
 from .base import Strategy, check_choice, check_flag, check_range
 
 
@@ -73,7 +74,8 @@ class _Distribution(Strategy):
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
         with one_blas_thread():
             self._update(genomes, self.box_penalised(genomes, fitness))
-        self.genomes, self.fitness, self.started = genomes.copy(), fitness.copy(), True
+        # The loop hands over arrays it does not change again: kept without a copy.
+        self.genomes, self.fitness, self.started = genomes, fitness, True
 
     def population(self):
         return np.clip(self.genomes, self.low, self.high), self.fitness
@@ -253,7 +255,8 @@ class PGPE(_Antithetic):
         plus, minus = shaped[:k], shaped[k:]
         gradient = (plus - minus) @ self.noise / (2 * k)
         baseline = shaped.mean()
-        sigma_gradient = ((plus + minus) / 2 - baseline) @ (self.noise**2 - self.sigma**2) / (k * self.sigma)
+        centred = (plus + minus) / 2 - baseline
+        sigma_gradient = (centred @ np.square(self.noise) - centred.sum() * self.sigma**2) / (k * self.sigma)
         rate = opts.max_speed / 2 if opts.center_learning_rate is None else opts.center_learning_rate
         if opts.optimizer == "clipup":
             norm = np.linalg.norm(gradient)
@@ -319,13 +322,13 @@ class SNES(_Distribution):
 
     def ask(self) -> np.ndarray:
         self.noise = self.rng.standard_normal((self.n_pop, self.n_genes))
-        return self.mean + self.sigma * self.noise
+        return scaled_samples(self.mean, self.sigma, self.noise)
 
     def _update(self, genomes, fitness) -> None:
         u = np.empty(self.n_pop)
         u[np.argsort(-fitness, kind="stable")] = self.utilities
         self.mean = self.mean + self.options.mean_learning_rate * self.sigma * (u @ self.noise)
-        self.sigma = self.sigma * np.exp(self.sigma_rate / 2 * (u @ (self.noise**2 - 1)))
+        self.sigma = self.sigma * np.exp(self.sigma_rate / 2 * (u @ np.square(self.noise) - u.sum()))
 
 
 @dataclass(frozen=True)
@@ -460,7 +463,7 @@ class SepCMAES(_Distribution):
 
     def ask(self) -> np.ndarray:
         self.noise = self.rng.standard_normal((self.n_pop, self.n_genes))
-        return self.mean + self.sigma * np.sqrt(self.variances) * self.noise
+        return scaled_samples(self.mean, self.sigma * np.sqrt(self.variances), self.noise)
 
     def _update(self, genomes, fitness) -> None:
         n, mu = self.n_genes, self.weights.shape[0]

@@ -26,8 +26,10 @@ from .ga import GA
 from .nsga2 import NSGA2
 from .problem import Problem
 from .pso import PSO
+from .qd import CMAME, MAPElites
 
-METHODS = {cls.name: cls for cls in (GA, SA, PSO, CMAES, SepCMAES, OpenAIES, PGPE, SNES, XNES, NSGA2)}
+METHODS = {cls.name: cls for cls in (GA, SA, PSO, CMAES, SepCMAES, OpenAIES, PGPE, SNES, XNES, MAPElites, CMAME,
+                                      NSGA2)}
 # History columns that depend on the wall clock (left out of reproducibility comparisons).
 WALL_CLOCK_COLUMNS = ("time",)
 
@@ -67,6 +69,9 @@ class EvolutionResult:
         ``"wall_time"`` or ``"callback"`` (the `callback` asked to stop).
     seed : int
         The root seed: ``evolve(..., rng=seed)`` repeats the run exactly.
+    archive : GridArchive or CVTArchive or None
+        Quality-diversity methods: the final archive of elites (see
+        :mod:`evornn.optim.archive`); None for the others.
     """
 
     method: str
@@ -85,6 +90,7 @@ class EvolutionResult:
     n_nonfinite: int
     stop_reason: str
     elapsed: float = field(repr=False, default=0.0)
+    archive: object = field(repr=False, default=None)
 
     def __repr__(self) -> str:
         """A few lines: the method, the budget used, why it stopped and the best fitness
@@ -226,7 +232,7 @@ def _streams(seed: int):
     return np.random.default_rng(strategy_seq), py_random, task_seq
 
 
-def _record(gen: int, evaluation, progress: _Progress, elapsed: float) -> dict:
+def _record(gen: int, evaluation, progress: _Progress, elapsed: float, extra: dict | None = None) -> dict:
     fitness = evaluation.fitness
     record = {"gen": gen, "evals": int(fitness.shape[0]), "nonfinite": evaluation.n_nonfinite}
     if fitness.ndim == 1:
@@ -239,6 +245,7 @@ def _record(gen: int, evaluation, progress: _Progress, elapsed: float) -> dict:
             col = fitness[:, k]
             record.update({f"min_{k}": float(col.min()), f"mean_{k}": float(col.mean()), f"max_{k}": float(col.max()),
                            f"std_{k}": float(col.std())})
+    record.update(extra or {})
     record["time"] = elapsed
     return record
 
@@ -388,6 +395,7 @@ def evolve(
     seed = _resolve_seed(rng)
     strategy_rng, py_random, task_seq = _streams(seed)
     strategy = cls(problem.n_genes, n_pop, n_generations, strategy_rng, py_random, **options)
+    strategy.attach(problem.task)
     hof = _HallOfFame(hall_of_fame, problem.n_genes)
     state = _Progress()
     path = None if checkpoint_path is None else Path(checkpoint_path)
@@ -425,10 +433,10 @@ def evolve(
                 evaluation = evaluate(genomes, task_seq, gen)
                 problem.task.learn(evaluation)
                 eval_time = time.perf_counter() - tick
-                strategy.tell(asked, evaluation.fitness)
+                strategy.tell_evaluation(asked, evaluation)
                 _account(state, hof, genomes, evaluation)
                 state.elapsed = time.perf_counter() - start
-                record = _record(gen, evaluation, state, state.elapsed)
+                record = _record(gen, evaluation, state, state.elapsed, strategy.record())
                 state.records.append(record)
                 stop = callback is not None and callback(dict(record))
                 state.stop_reason = "callback" if stop else stopping.reason(state, gen, state.elapsed)
@@ -649,6 +657,7 @@ def _result(problem: Problem, strategy, hof: _HallOfFame, state: _Progress, seed
         n_nonfinite=state.n_nonfinite,
         stop_reason=state.stop_reason,
         elapsed=state.elapsed,
+        archive=getattr(strategy, "archive", None),
     )
 
 

@@ -1,7 +1,7 @@
 """Batched tasks: each scores a whole population in one call (see :mod:`evornn.tasks.base`)."""
 
 from .agent2d import WheeledRobot, WheeledRobotTask
-from .base import Evaluation, FunctionTask, Task, error_fitness
+from .base import Descriptor, Evaluation, FunctionTask, Task, error_fitness
 from .body import Body, BodyTask, Trials, register_body, run_body, unit
 from .cartpole import CartPole, CartPoleTask
 from .categorize import CategorizationTask, Categorizer
@@ -12,7 +12,8 @@ from .sequence import SequenceTask
 from .timeseries import TimeSeriesTask, nrmse
 from .walker import Walker, WalkerTask
 
-__all__ = ["Body", "BodyTask", "CartPole", "CartPoleTask", "CategorizationTask", "Categorizer", "Evaluation",
+__all__ = ["Body", "BodyTask", "CartPole", "CartPoleTask", "CategorizationTask", "Categorizer", "Descriptor",
+           "Evaluation",
            "FunctionTask", "GymTask", "OscillatorTask", "RecallTask", "SequenceTask", "Task", "TimeSeriesTask", "Trials",
            "Walker", "WalkerTask", "WheeledRobot", "WheeledRobotTask", "error_fitness", "nrmse", "register_body",
            "run_body", "unit"]

@@ -18,6 +18,23 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class Descriptor:
+    """A behaviour descriptor of a task: the name of one of its metrics and the range its
+    values fall in (values outside are put at the nearest edge by the archives of
+    quality-diversity search, :mod:`evornn.optim.archive`)."""
+
+    name: str
+    low: float
+    high: float
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"a descriptor's name must be a metric's name, got {self.name!r}")
+        if not (np.isfinite(self.low) and np.isfinite(self.high) and self.low < self.high):
+            raise ValueError(f"descriptor {self.name!r} needs finite low < high, got [{self.low}, {self.high}]")
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """Fitness and metrics of a population.
 
@@ -89,6 +106,9 @@ class Task:
     n_objectives: int = 1
     #: Fitness given to individuals whose fitness is not finite.
     worst_fitness: float = 0.0
+    #: Behaviour descriptors (each a metric of the evaluation, with its range), for
+    #: quality-diversity and novelty search.
+    descriptors: tuple[Descriptor, ...] = ()
 
     def evaluate(self, model, rng=None) -> Evaluation:
         raise NotImplementedError
@@ -149,6 +169,9 @@ class FunctionTask(Task):
     check_model : callable, optional
         ``check_model(model)`` raises ValueError when a model cannot do the task (checked
         once, when a problem is built).
+    descriptors : sequence of Descriptor or (name, low, high), optional
+        Behaviour descriptors, for quality-diversity methods: each names a metric the
+        function returns, with the range of its values.
 
     Examples
     --------
@@ -164,7 +187,8 @@ class FunctionTask(Task):
     (5,)
     """
 
-    def __init__(self, function, *, n_objectives: int = 1, worst_fitness: float = 0.0, check_model=None):
+    def __init__(self, function, *, n_objectives: int = 1, worst_fitness: float = 0.0, check_model=None,
+                 descriptors=()):
         if not callable(function):
             raise TypeError(f"function must be callable as function(model, rng), got {function!r}")
         if check_model is not None and not callable(check_model):
@@ -178,6 +202,7 @@ class FunctionTask(Task):
         self.n_objectives = n_objectives
         self.worst_fitness = worst
         self._check = check_model
+        self.descriptors = tuple(d if isinstance(d, Descriptor) else Descriptor(*d) for d in descriptors)
 
     def check_model(self, model) -> None:
         if self._check is not None:
@@ -199,4 +224,7 @@ class FunctionTask(Task):
         if fitness.shape != expected:
             raise ValueError(f"{name}(model, rng) must return a fitness of shape {expected} for this population "
                              f"(or (fitness, metrics) or an Evaluation), got shape {fitness.shape}")
+        missing = [d.name for d in self.descriptors if d.name not in metrics]
+        if missing:
+            raise ValueError(f"{name}(model, rng) must return the descriptors {missing} among its metrics")
         return Evaluation.from_raw(fitness, metrics, worst_fitness=self.worst_fitness)

@@ -10,7 +10,7 @@ from .._checks import positive_float, positive_int
 from .._numba import ERROR_MODEL
 from ..integrate.simulate import simulate_outputs
 from ._simulation import check_step, task_dt
-from .base import Evaluation, Task, error_fitness
+from .base import Descriptor, Evaluation, Task, error_fitness
 
 # Below this peak-to-peak amplitude a signal counts as constant (its "crossings" are rounding).
 _FLAT = 1e-6
@@ -56,7 +56,9 @@ class OscillatorTask(Task):
         \mathrm{fitness} = \frac{1}{1 + \mathrm{MSE}}
 
     Metrics: ``"period"`` (NaN without oscillation), ``"amplitude"``, ``"period_error"``
-    (:math:`|e_P|`, NaN without oscillation) and ``"mse"``.
+    (:math:`|e_P|`, NaN without oscillation) and ``"mse"``. Behaviour descriptors (for
+    quality-diversity search): the period, in ``[0, 3 period]``, and the amplitude, in
+    ``[0, 1]``.
 
     Parameters
     ----------
@@ -95,6 +97,9 @@ class OscillatorTask(Task):
         if self.measure < 2 * self.period:
             raise ValueError(f"measure must cover at least two target periods ({2 * self.period:g}), got {self.measure:g}")
         self.method = method
+        # For quality-diversity search: a repertoire of rhythms (a network that does not
+        # oscillate has no period, and enters no archive).
+        self.descriptors = (Descriptor("period", 0.0, 3 * self.period), Descriptor("amplitude", 0.0, 1.0))
 
     def check_model(self, model) -> None:
         self._check_sizes(model)

@@ -40,8 +40,24 @@ def schaffer_problem() -> evornn.Problem:
     return evornn.Problem(evornn.CTRNN.codec(1, bias_range=(-10, 10)), Schaffer())
 
 
+def bias_plane(model, rng=None):
+    """Fitness: the weights near zero; behaviour: the two biases (a plane to fill)."""
+    fitness = -np.sum(model.weights**2, axis=(1, 2)) / 256
+    return fitness, {"bias0": model.bias[:, 0], "bias1": model.bias[:, 1]}
+
+
+def bias_plane_problem() -> evornn.Problem:
+    """A task with behaviour descriptors that every genome has, for the quality-diversity methods."""
+    from evornn.tasks import FunctionTask
+
+    task = FunctionTask(bias_plane, descriptors=[("bias0", -16.0, 16.0), ("bias1", -16.0, 16.0)])
+    return evornn.Problem(evornn.CTRNN.codec(2), task)
+
+
 def problem_for(method: str) -> evornn.Problem:
-    return schaffer_problem() if method == "nsga2" else oscillator_problem()
+    if method == "nsga2":
+        return schaffer_problem()
+    return bias_plane_problem() if method in ("map_elites", "cma_me") else oscillator_problem()
 
 
 class Wrapped(Task):
@@ -50,6 +66,7 @@ class Wrapped(Task):
     def __init__(self, inner: Task, *, fail_at=None, disturb_at=None, nan_every=None, sleep=0.0):
         self.inner, self.fail_at, self.disturb_at, self.nan_every, self.sleep = inner, fail_at, disturb_at, nan_every, sleep
         self.n_objectives, self.worst_fitness, self.calls = inner.n_objectives, inner.worst_fitness, 0
+        self.descriptors = inner.descriptors
 
     def check_model(self, model):
         self.inner.check_model(model)
@@ -78,4 +95,5 @@ def fingerprint(result) -> dict:
     history = json.dumps([{k: v for k, v in record.items() if k != "time"} for record in result.history])
     return {"history": history, "best": result.best_genome.tobytes().hex(),
             "population": result.population.tobytes().hex(), "fitness": result.population_fitness.tobytes().hex(),
-            "hof": result.hall_of_fame[0].tobytes().hex(), "evals": result.n_evaluations, "stop": result.stop_reason}
+            "hof": result.hall_of_fame[0].tobytes().hex(), "evals": result.n_evaluations, "stop": result.stop_reason,
+            "archive": None if result.archive is None else {k: v.tobytes().hex() for k, v in result.archive.state().items()}}

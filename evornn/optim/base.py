@@ -112,6 +112,8 @@ class Strategy:
 
     #: Attributes saved in checkpoints (arrays or Python scalars).
     STATE: ClassVar[tuple[str, ...]] = ()
+    #: Those of them that may hold values that are not finite (checked otherwise on restore).
+    NONFINITE_STATE: ClassVar[tuple[str, ...]] = ()
 
     def state(self) -> dict:
         return {"started": self.started, **{name: getattr(self, name) for name in self.STATE}}

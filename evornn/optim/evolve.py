@@ -23,13 +23,14 @@ from .cmaes import CMAES
 from .es import PGPE, SNES, XNES, OpenAIES, SepCMAES
 from .evaluate import evaluator
 from .ga import GA
+from .novelty import NoveltySearch
 from .nsga2 import NSGA2
 from .problem import Problem
 from .pso import PSO
 from .qd import CMAME, MAPElites
 
 METHODS = {cls.name: cls for cls in (GA, SA, PSO, CMAES, SepCMAES, OpenAIES, PGPE, SNES, XNES, MAPElites, CMAME,
-                                      NSGA2)}
+                                      NoveltySearch, NSGA2)}
 # History columns that depend on the wall clock (left out of reproducibility comparisons).
 WALL_CLOCK_COLUMNS = ("time",)
 
@@ -620,6 +621,8 @@ def _check_restored(strategy, hof: _HallOfFame, settings: dict) -> None:
         if isinstance(value, np.ndarray):
             if value.dtype.kind not in "biuf":
                 raise TypeError(f"strategy/{name} must hold numbers, got dtype {value.dtype}")
+            if name in strategy.NONFINITE_STATE:
+                continue
             bad = np.isnan(value) if "fitness" in name or name == "crowding" else ~np.isfinite(value)
             if value.dtype.kind == "f" and bad.any():
                 raise ValueError(f"strategy/{name} holds values that are not finite")

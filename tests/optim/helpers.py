@@ -57,7 +57,7 @@ def bias_plane_problem() -> evornn.Problem:
 def problem_for(method: str) -> evornn.Problem:
     if method == "nsga2":
         return schaffer_problem()
-    return bias_plane_problem() if method in ("map_elites", "cma_me") else oscillator_problem()
+    return bias_plane_problem() if method in ("map_elites", "cma_me", "novelty") else oscillator_problem()
 
 
 class Wrapped(Task):

@@ -71,7 +71,7 @@ THREADS = textwrap.dedent(
     from tests.optim.helpers import fingerprint, problem_for
     out = {m: fingerprint(evornn.evolve(problem_for(m), m, n_pop=40, n_generations=4, rng=8, progress=False))
            for m in ("ga", "sa", "pso", "cmaes", "sep_cmaes", "openai_es", "pgpe", "snes", "xnes", "map_elites",
-                     "cma_me", "nsga2")}
+                     "cma_me", "novelty", "nsga2")}
     json.dump(out, sys.stdout)
     """
 )

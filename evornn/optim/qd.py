@@ -17,8 +17,10 @@ sigma_iso N(0, I) + sigma_line (x_j - x_i) N(0, 1)`` for two elites ``x_i, x_j``
 generation is shared among ``emitters`` CMA-ES instances, each sampling ``n_pop /
 emitters`` genomes around its own mean. Each ranks its samples by what they did to the
 archive (new cells first, by fitness; then improved cells, by the improvement; then the
-rest) and updates its distribution from that ranking. An emitter none of whose samples
-entered the archive restarts from a random elite with the initial step size.
+rest) and updates its distribution from the samples that entered the archive
+(``selection="filter"``, as the paper and pyribs do; or the better half of the ranking). An
+emitter none of whose samples entered the archive restarts from a random elite with the
+initial step size.
 """
 
 from __future__ import annotations
@@ -176,12 +178,19 @@ class CMAMEOptions:
         number of CMA-ES emitters (Fontaine et al. 2020 used 15)
     sigma
         the emitters' initial step size, in gene units
+    selection
+        "filter": the samples that entered the archive are the parents (their number is
+        CMA-ES's mu, as in the paper and pyribs); "mu": the better half of the ranking
+    centroid
+        where the emitters start: "random" (each its own uniform point) or "center" (zeros)
     archive, cells, descriptors, qd_offset
         as for ``map_elites``
     """
 
     emitters: int = 5
     sigma: float = 0.1
+    selection: str = "filter"
+    centroid: str = "random"
     archive: str = "grid"
     cells: int | list | None = None
     descriptors: list | None = None
@@ -191,6 +200,8 @@ class CMAMEOptions:
         _check_archive(self)
         check_range("emitters", self.emitters, 1, 1000, integer=True)
         check_range("sigma", self.sigma, 1e-12, 100.0)
+        check_choice("selection", self.selection, ("filter", "mu"))
+        check_choice("centroid", self.centroid, ("random", "center"))
 
 
 class CMAME(_Elites):
@@ -209,7 +220,7 @@ class CMAME(_Elites):
         # As equal as can be: the first n_pop % k emitters sample one more.
         self.sizes = [self.n_pop // k + (e < self.n_pop % k) for e in range(k)]
         self.bounds = np.concatenate([[0], np.cumsum(self.sizes)])
-        start = self.random_genomes(k)
+        start = self.random_genomes(k) if self.options.centroid == "random" else np.zeros((k, self.n_genes))
         self.emitters = [CMAStrategy(start[e], self.options.sigma, lambda_=self.sizes[e]) for e in range(k)]
         self.restarts = 0
 
@@ -227,8 +238,12 @@ class CMAME(_Elites):
             order = np.lexsort((-np.nan_to_num(v, nan=-1e300, neginf=-1e300), -s))
             score = np.empty(order.size)
             score[order] = -np.arange(order.size, dtype=np.float64)
-            emitter.tell(genomes[rows], score)
-            if not (s > 0).any():
+            added = int((s > 0).sum())
+            if added and self.options.selection == "filter":
+                emitter.computeParams({"mu": added})
+            if added:
+                emitter.tell(genomes[rows], score)
+            else:
                 start = self.archive.sample(1, self.rng)[0] if self.archive.occupied.any() else self.random_genomes(1)[0]
                 self.emitters[e] = CMAStrategy(start, self.options.sigma, lambda_=self.sizes[e])
                 self.restarts += 1

@@ -12,7 +12,7 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    ranges) or RNN.codec (n_hidden, n_inputs, n_outputs, weight_range,
                    output_activation and the model's options: decay, outputs, relu, peepholes)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
-                   "wheeled" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
+                   "wheeled" | "maze" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
                    "anbncn" | "classification" | "prediction" | "body", then that task's keywords
                    (for "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
                    RecallTask.random, for the sequence tasks of the SequenceTask factories, for
@@ -56,6 +56,7 @@ from .tasks import (
     CartPoleTask,
     CategorizationTask,
     GymTask,
+    MazeTask,
     OscillatorTask,
     RecallTask,
     SequenceTask,
@@ -96,7 +97,8 @@ MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": 
           "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec}
 TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTask, "sequence": SequenceTask,
          "cartpole": CartPoleTask, "walker": WalkerTask,
-         "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "timeseries": TimeSeriesTask.from_dataset,
+         "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "maze": MazeTask,
+         "timeseries": TimeSeriesTask.from_dataset,
          "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
          "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,
          "prediction": SequenceTask.prediction}

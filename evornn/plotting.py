@@ -830,6 +830,40 @@ def plot_curves(curves, *, ax=None, title=None, background=None, extent=None, ba
     return fig
 
 
+def plot_maze(task, paths=(), *, points=None, point_label="final positions", ax=None, title=None):
+    """One of Lehman and Stanley's mazes (:class:`evornn.tasks.MazeTask`): its walls, the
+    start (a triangle, pointing along the heading) and the goal (a star, with the radius
+    that counts as reached), robots' paths (arrays of shape ``(n_steps, 2)``) and points
+    (for example the final positions of a population, or a novelty archive). The y axis
+    points down, as on the paper's figures."""
+    import matplotlib.patches as mpatches
+
+    from .tasks.maze import EXIT_RANGE
+
+    fig, ax = _figure(ax, figsize=(6, 6 * task.body.size[1] / task.body.size[0] + 0.6))
+    params = task.body.params
+    for x0, y0, x1, y1 in params.walls:
+        ax.plot([x0, x1], [y0, y1], color="k", lw=2)
+    for k, path in enumerate(paths):
+        path = np.asarray(path)
+        ax.plot(path[:, 0], path[:, 1], lw=1.2, label="path" if k == 0 else None)
+    if points is not None and len(points):
+        points = np.asarray(points)
+        ax.plot(points[:, 0], points[:, 1], ".", ms=3, color="C1", alpha=0.6, label=point_label)
+    x, y, heading = params.start
+    ax.plot(x, y, marker=(3, 0, heading - 90), ms=11, color="C2", ls="", label="start")
+    ax.add_patch(mpatches.Circle(tuple(params.goal), EXIT_RANGE, color="gold", alpha=0.5))
+    ax.plot(*params.goal, "*", color="gold", mec="k", ms=16, ls="", label="goal")
+    ax.set_xlim(0, task.body.size[0])
+    ax.set_ylim(task.body.size[1], 0)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, frameon=False, fontsize="small")
+    ax.set_title(title or f"the {task.maze} maze", fontsize=10)
+    return fig
+
+
 def plot_archive(archive, *, dims=(0, 1), ax=None, title=None):
     """The heat map of a quality-diversity archive (:mod:`evornn.optim.archive`): each filled
     cell coloured by its elite's fitness, empty cells blank, over two of its descriptors

@@ -134,7 +134,7 @@ def simulate(
     if events is not None or dense_output:
         raise ValueError(f"events and dense_output need a SciPy method ({', '.join(SCIPY_METHODS)}), not {method!r}")
     timescale = model.min_timescale()
-    if continuous and timescale is not None and dt > timescale / 10:
+    if continuous and timescale is not None and dt > timescale / 10 * (1 + 1e-9):  # round-off is not a larger step
         warnings.warn(
             f"dt = {dt:g} exceeds min(tau) / 10 = {timescale / 10:g}; fixed-step results may be inaccurate or diverge",
             StepSizeWarning, stacklevel=2,

@@ -6,6 +6,7 @@ from .body import Body, BodyTask, Trials, register_body, run_body, unit
 from .cartpole import CartPole, CartPoleTask
 from .categorize import CategorizationTask, Categorizer
 from .gym_task import GymTask
+from .maze import Maze, MazeTask
 from .oscillator import OscillatorTask
 from .recall import RecallTask
 from .sequence import SequenceTask
@@ -13,7 +14,6 @@ from .timeseries import TimeSeriesTask, nrmse
 from .walker import Walker, WalkerTask
 
 __all__ = ["Body", "BodyTask", "CartPole", "CartPoleTask", "CategorizationTask", "Categorizer", "Descriptor",
-           "Evaluation",
-           "FunctionTask", "GymTask", "OscillatorTask", "RecallTask", "SequenceTask", "Task", "TimeSeriesTask", "Trials",
-           "Walker", "WalkerTask", "WheeledRobot", "WheeledRobotTask", "error_fitness", "nrmse", "register_body",
-           "run_body", "unit"]
+           "Evaluation", "FunctionTask", "GymTask", "Maze", "MazeTask", "OscillatorTask", "RecallTask", "SequenceTask",
+           "Task", "TimeSeriesTask", "Trials", "Walker", "WalkerTask", "WheeledRobot", "WheeledRobotTask",
+           "error_fitness", "nrmse", "register_body", "run_body", "unit"]

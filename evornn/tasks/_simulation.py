@@ -13,7 +13,7 @@ def check_step(model, dt) -> None:
     if model.time != "continuous":
         return
     timescale = model.min_timescale()
-    if timescale is not None and dt > timescale / 10:
+    if timescale is not None and dt > timescale / 10 * (1 + 1e-9):  # not for round-off in a decoded tau
         warnings.warn(
             f"dt = {dt:g} exceeds min(tau) / 10 = {timescale / 10:g} for the models this codec can produce; "
             "fixed-step results may be inaccurate", StepSizeWarning, stacklevel=3,

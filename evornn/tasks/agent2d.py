@@ -52,7 +52,7 @@ from numba import njit
 
 from .._checks import as_float_array, one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
-from .base import Evaluation, Task
+from .base import Descriptor, Evaluation, Task
 from .body import Body, Trials, register_body, run_body, unit
 
 RADIUS = 0.0275
@@ -231,6 +231,12 @@ class WheeledRobotTask(Task):
     starts : array_like, shape (n_trials, 3), optional
         Start poses ``(x, y, heading)``.
 
+    Metrics: ``"reached"`` (phototaxis: the fraction of trials that end within reach of the
+    light) or ``"collisions"`` (avoidance: the fraction of steps in contact), and
+    ``"final_x"``, ``"final_y"``: where the robot ends, averaged over the trials, which are
+    also its behaviour descriptors (in the arena, ``[0, 1]`` m each) for quality-diversity
+    and novelty search.
+
     The controller needs 10 inputs (8 proximity sensors, then the right and left light
     sensors) and at least 2 outputs (left and right wheels). The robot is a
     :class:`WheeledRobot` body, run by :func:`evornn.tasks.body.run_body`.
@@ -247,6 +253,7 @@ class WheeledRobotTask(Task):
     def __init__(self, goal: str = "phototaxis", *, n_trials: int = 4, duration: float = 30.0, dt: float = 0.1,
                  light=(0.5, 0.5), obstacles=None, starts=None):
         self.goal = one_of("goal", goal, ("phototaxis", "avoidance"))
+        self.descriptors = (Descriptor("final_x", 0.0, ARENA), Descriptor("final_y", 0.0, ARENA))
         self.dt = positive_float("dt", dt)
         self.duration = positive_float("duration", duration)
         self.n_steps = max(1, round(self.duration / self.dt))
@@ -284,7 +291,9 @@ class WheeledRobotTask(Task):
         """Scores summed over steps (NaN where the network diverged) and end measures
         (distance to the light, or colliding steps) of every individual on every trial;
         each of shape (n_pop, n_trials)."""
-        trials = self.trials(model)
+        return self._measure(self.trials(model))
+
+    def _measure(self, trials) -> tuple[np.ndarray, np.ndarray]:
         score = np.where(trials.diverged, np.nan, trials.reward)
         state = trials.state
         if self.goal == "phototaxis":
@@ -294,12 +303,16 @@ class WheeledRobotTask(Task):
         return score, end
 
     def evaluate(self, model, rng=None) -> Evaluation:
-        score, end = self.run(model)
+        trials = self.trials(model)
+        score, end = self._measure(trials)
         fitness = score.mean(axis=1) / self.n_steps
         if self.goal == "phototaxis":
             metrics = {"reached": (end < REACHED).mean(axis=1)}
         else:
             metrics = {"collisions": end.mean(axis=1) / self.n_steps}
+        # Behaviour: where the robot ends, averaged over the trials (NaN where it diverged).
+        final = np.where(trials.diverged[..., None], np.nan, trials.state[..., [X, Y]]).mean(axis=1)
+        metrics.update(final_x=final[:, 0], final_y=final[:, 1])
         return Evaluation.from_raw(fitness, metrics, worst_fitness=self.worst_fitness)
 
     def behaviour(self, model) -> dict[str, np.ndarray]:

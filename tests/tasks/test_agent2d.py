@@ -120,3 +120,23 @@ def test_bad_input_is_rejected_with_what_the_robot_needs():
         WheeledRobotTask(starts=[[0.01, 0.5, 0.0]])
     with pytest.raises(ValueError, match="light"):
         WheeledRobotTask(light=(2.0, 0.5))
+
+
+def test_the_behaviour_descriptors_are_where_the_robot_ends():
+    # The Braitenberg vehicle above stops facing the light, 0.25 sqrt(1.5 cos 45 - 1) m from it.
+    v = np.zeros((2, 10))
+    v[0, 9] = v[1, 8] = -3.0
+    net = evornn.CTRNN(np.zeros((2, 2)), tau=0.2, bias=[2.0, 2.0], input_weights=v)
+    task = WheeledRobotTask("phototaxis", starts=[[0.15, 0.3, 0.2]], duration=60.0)
+    metrics = task.evaluate(net).metrics
+    r = 0.25 * math.sqrt(1.5 * math.cos(math.pi / 4) - 1)
+    assert math.hypot(metrics["final_x"][0] - 0.5, metrics["final_y"][0] - 0.5) == pytest.approx(r, rel=1e-3)
+    assert [d.name for d in task.descriptors] == ["final_x", "final_y"]
+    # Averaged over trials: the mean of each trial's end (a Python loop's, trial by trial).
+    obstacles = np.array([[0.3, 0.3, 0.05]])
+    task = WheeledRobotTask("avoidance", n_trials=3, duration=10.0, obstacles=obstacles)
+    nets = evornn.CTRNN.random(2, 3, n_inputs=10, rng=7)
+    poses = [task.behaviour(nets.take([p]))["pose"][-1] for p in range(2)]  # (n_trials, 3) at the last step
+    metrics = task.evaluate(nets).metrics
+    np.testing.assert_allclose(metrics["final_x"], [pose[:, 0].mean() for pose in poses], rtol=1e-12)
+    np.testing.assert_allclose(metrics["final_y"], [pose[:, 1].mean() for pose in poses], rtol=1e-12)

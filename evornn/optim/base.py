@@ -52,6 +52,19 @@ def check_choice(name: str, value, allowed) -> None:
         raise ConfigError(f"option {name} must be one of {list(allowed)}, got {value!r}")
 
 
+def task_descriptors(method: str, task, names) -> tuple:
+    """The behaviour descriptors of `task` that `method` uses: those named (all by default);
+    a ConfigError when the task has none or lacks a name."""
+    available = {d.name: d for d in getattr(task, "descriptors", ())}
+    if not available:
+        raise ConfigError(f"{method} needs a task with behaviour descriptors; {type(task).__name__} has none")
+    names = names or list(available)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ConfigError(f"option descriptors: {unknown} are not descriptors of the task; it has {list(available)}")
+    return tuple(available[n] for n in names)
+
+
 class Strategy:
     """Base class of the optimisers; see the module docstring."""
 

@@ -36,7 +36,9 @@ def evaluator(problem: Problem, client):
     """``evaluate(genomes, task_seq, generation) -> Evaluation``, in process or on Dask."""
     if client is None:
         return lambda genomes, task_seq, gen: problem.evaluate(genomes, task_rng(task_seq, gen))
-    shared = client.scatter(problem, broadcast=True)
+    # A key of its own (hash=False): a problem scattered again by the next run must not share the
+    # key whose release this run's end sends.
+    shared = client.scatter(problem, broadcast=True, hash=False)
     n_workers = max(1, len(client.scheduler_info()["workers"]))
 
     def evaluate(genomes, task_seq, gen):

@@ -34,8 +34,8 @@ from scipy.spatial import cKDTree
 
 from ..errors import ConfigError
 from . import operators
-from .base import Strategy, check_choice, check_range
-from .ga import variation_kwargs
+from .base import Strategy, check_choice, check_range, task_descriptors
+from .ga import GAOptions, variation_kwargs
 
 
 def novelty(behaviours: np.ndarray, archive: np.ndarray, k: int) -> np.ndarray:
@@ -129,21 +129,13 @@ class NoveltySearch(Strategy):
         self.fitness = self.score = self.crowding = self.last_novelty = np.empty(0)
         self.behaviours = self.novelty_archive = np.empty((0, 0))
         self.threshold, self.quiet = float(opts.threshold), 0
-        ga = {"crossover": "sbx", "crossover_prob": opts.crossover_prob, "eta_crossover": 15.0, "alpha": 0.5,
-              "mutation": "gaussian", "mutation_prob": 1.0, "gene_prob": None, "sigma": opts.sigma,
-              "eta_mutation": 20.0}
-        self._vary = variation_kwargs(type("GAVariation", (), ga)(), self.n_genes, self.low, self.high)
+        # The GA's variation (SBX, Gaussian mutation) with this method's rates.
+        ga = GAOptions(crossover_prob=opts.crossover_prob, sigma=opts.sigma)
+        self._vary = variation_kwargs(ga, self.n_genes, self.low, self.high)
         self.descriptors = ()
 
     def attach(self, task) -> None:
-        available = {d.name: d for d in getattr(task, "descriptors", ())}
-        if not available:
-            raise ConfigError(f"novelty needs a task with behaviour descriptors; {type(task).__name__} has none")
-        names = self.options.descriptors or list(available)
-        unknown = [n for n in names if n not in available]
-        if unknown:
-            raise ConfigError(f"option descriptors: {unknown} are not descriptors of the task; it has {list(available)}")
-        self.descriptors = tuple(available[n] for n in names)
+        self.descriptors = task_descriptors(self.name, task, self.options.descriptors)
         self.desc_low = np.array([d.low for d in self.descriptors])
         self.desc_span = np.array([d.high for d in self.descriptors]) - self.desc_low
         if self.novelty_archive.size == 0:

@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import ConfigError
 from ._deap import CMAStrategy
 from .archive import CVTArchive, GridArchive
-from .base import Strategy, check_choice, check_range
+from .base import Strategy, check_choice, check_range, task_descriptors
 
 
 def _check_archive(options) -> None:
@@ -61,14 +61,7 @@ class _Elites(Strategy):
         self.fitness = np.empty(0)
 
     def attach(self, task) -> None:
-        available = {d.name: d for d in getattr(task, "descriptors", ())}
-        if not available:
-            raise ConfigError(f"{self.name} needs a task with behaviour descriptors; {type(task).__name__} has none")
-        names = self.options.descriptors or list(available)
-        unknown = [n for n in names if n not in available]
-        if unknown:
-            raise ConfigError(f"option descriptors: {unknown} are not descriptors of the task; it has {list(available)}")
-        chosen = [available[n] for n in names]
+        chosen = task_descriptors(self.name, task, self.options.descriptors)
         opts = self.options
         if opts.archive == "grid":
             cells = opts.cells if opts.cells is not None else (50 if len(chosen) <= 2 else 10)

@@ -9,9 +9,10 @@ in the paper). A 100 x 100 grid archive over [-5.12 dim / 2, 5.12 dim / 2]^2, QD
 emitters of 37, the first MAP-Elites generation the same 555 uniform genomes):
 
 - MAP-Elites, Gaussian variation (sigma 0.5 in the domain's units): evornn ``map_elites``
-  against pyribs ``GaussianEmitter``;
+  against pyribs ``GaussianEmitter`` (with ``bounds`` at the gene box, so that both keep
+  children clipped into it);
 - MAP-Elites, iso+line-DD (iso 0.01 x 5.12, line 0.2): ``map_elites`` against
-  ``IsoLineEmitter``;
+  ``IsoLineEmitter`` (bounds as above);
 - CMA-ME, improvement emitters from the origin (sigma 0.5): ``cma_me`` against
   ``EvolutionStrategyEmitter(ranker="2imp", selection_rule="filter",
   restart_rule="no_improvement")``.
@@ -95,11 +96,12 @@ def run_pyribs(kind: str, dim: int, budget: int, seed: int):
     else:
         initial = np.random.default_rng(1000 + seed).uniform(-1, 1, size=(EMITTERS * BATCH, dim))
         parts = np.split(initial, EMITTERS)
+        box = [(-1.0, 1.0)] * dim  # children clipped into the gene box, as evornn's MAP-Elites keeps them
         if kind == "gaussian":
-            emitters = [GaussianEmitter(archive, sigma=0.5 / R, initial_solutions=part, batch_size=BATCH,
+            emitters = [GaussianEmitter(archive, sigma=0.5 / R, initial_solutions=part, batch_size=BATCH, bounds=box,
                                         seed=int(s)) for s, part in zip(seeds, parts, strict=True)]
         else:
-            emitters = [IsoLineEmitter(archive, iso_sigma=0.01, line_sigma=0.2, initial_solutions=part,
+            emitters = [IsoLineEmitter(archive, iso_sigma=0.01, line_sigma=0.2, initial_solutions=part, bounds=box,
                                        batch_size=BATCH, seed=int(s)) for s, part in zip(seeds, parts, strict=True)]
     scheduler = Scheduler(archive, emitters)
     used, start = 0, time.perf_counter()

@@ -14,7 +14,8 @@ iso+line-DD operator of Vassiliades and Mouret 2018 (``"iso_line_dd"``: ``x_i +
 sigma_iso N(0, I) + sigma_line (x_j - x_i) N(0, 1)`` for two elites ``x_i, x_j``).
 
 ``"cma_me"`` (Fontaine, Togelius, Nikolaidis and Hoover 2020, improvement emitters): the
-generation is shared among ``emitters`` CMA-ES instances, each sampling ``n_pop /
+generation is shared among ``emitters`` CMA-ES instances (:mod:`evornn.optim._cma`, with a
+lazy decomposition of the covariance), each sampling ``n_pop /
 emitters`` genomes around its own mean. Each ranks its samples by what they did to the
 archive (new cells first, by fitness; then improved cells, by the improvement; then the
 rest) and updates its distribution from the samples that entered the archive
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from ._deap import CMAStrategy
+from ._cma import LazyCMA
 from .archive import CVTArchive, GridArchive
 from .base import Strategy, check_choice, check_range, task_descriptors
 
@@ -214,7 +215,7 @@ class CMAME(_Elites):
         self.sizes = [self.n_pop // k + (e < self.n_pop % k) for e in range(k)]
         self.bounds = np.concatenate([[0], np.cumsum(self.sizes)])
         start = self.random_genomes(k) if self.options.centroid == "random" else np.zeros((k, self.n_genes))
-        self.emitters = [CMAStrategy(start[e], self.options.sigma, lambda_=self.sizes[e]) for e in range(k)]
+        self.emitters = [LazyCMA(start[e], self.options.sigma, self.sizes[e]) for e in range(k)]
         self.restarts = 0
 
     def ask(self) -> np.ndarray:
@@ -229,16 +230,12 @@ class CMAME(_Elites):
             # Rank: new cells, then improvements, then the rest, each by value; as a score
             # that CMA-ES sorts in decreasing order.
             order = np.lexsort((-np.nan_to_num(v, nan=-1e300, neginf=-1e300), -s))
-            score = np.empty(order.size)
-            score[order] = -np.arange(order.size, dtype=np.float64)
             added = int((s > 0).sum())
-            if added and self.options.selection == "filter":
-                emitter.computeParams({"mu": added})
             if added:
-                emitter.tell(genomes[rows], score)
+                emitter.tell(genomes[rows], order, added if self.options.selection == "filter" else max(1, s.size // 2))
             else:
                 start = self.archive.sample(1, self.rng)[0] if self.archive.occupied.any() else self.random_genomes(1)[0]
-                self.emitters[e] = CMAStrategy(start, self.options.sigma, lambda_=self.sizes[e])
+                self.emitters[e] = LazyCMA(start, self.options.sigma, self.sizes[e])
                 self.restarts += 1
         self.genomes, self.fitness, self.started = clipped, fitness, True
 
@@ -251,5 +248,5 @@ class CMAME(_Elites):
     def restore(self, state: dict) -> None:
         super().restore(state)
         for e, emitter in enumerate(self.emitters):
-            emitter.restore({name: state[f"emitter{e}_{name}"] for name in CMAStrategy.STATE})
+            emitter.restore({name: state[f"emitter{e}_{name}"] for name in LazyCMA.STATE})
         self.restarts = int(self.restarts)

@@ -148,3 +148,36 @@ def test_qd_needs_descriptors_and_checks_its_options():
         evornn.evolve(bias_plane_problem(), "map_elites", n_pop=8, n_generations=2, progress=False, cells=[10, 0])
     with pytest.raises(ValueError, match="low < high"):
         Descriptor("x", 1.0, 1.0)
+
+
+def test_the_emitters_cma_es_minimises_a_rotated_ellipsoid_with_a_lazy_decomposition():
+    from evornn.optim._cma import LazyCMA
+
+    rng = np.random.default_rng(4)
+    n = 12
+    rotation, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    scales = 10 ** (3 * np.arange(n) / (n - 1))  # condition 1e6, not along the axes
+
+    def f(x):
+        return np.sum(((x - 0.3) @ rotation.T) ** 2 * scales, axis=1)
+
+    cma = LazyCMA(np.zeros(n), 0.5, 16)
+    decompositions = 0
+    for _ in range(3000):
+        genomes = cma.sample(rng)
+        values = f(genomes)
+        before = cma.decomposed
+        cma.tell(genomes, np.argsort(values), 8)
+        decompositions += cma.decomposed != before
+        if values.min() < 1e-10:
+            break
+    assert values.min() < 1e-10
+    # Lazily: with mu = 8 in 12 dimensions the covariance moves by c1 + c_mu = 0.0414 per
+    # generation (Hansen's constants), so it is decomposed once at least 0.5 / (0.0414 x 12)
+    # = 1.008 generations have passed: every second generation.
+    mu_eff = 1 / np.sum((w := np.log(8.5) - np.log(np.arange(1, 9))) ** 2 / w.sum() ** 2)
+    c1 = 2 / ((n + 1.3) ** 2 + mu_eff)
+    c_mu = 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff)
+    gap = int(np.ceil(0.5 / ((c1 + c_mu) * n)))
+    assert gap == 2 and decompositions == cma.generation // gap
+    np.testing.assert_allclose(cma.mean, 0.3, atol=1e-4)

@@ -67,9 +67,12 @@ class _Distribution(Strategy):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.n_pop < 2:
+            raise ConfigError(f"{self.name} needs n_pop >= 2, got {self.n_pop}")
         self.mean = _start(self, self.options.centroid)
         self.genomes = np.empty((0, self.n_genes))
         self.fitness = np.empty(0)
+        self.noise = np.empty((0, self.n_genes))  # the last generation's standard normal draws
 
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
         with one_blas_thread():
@@ -135,16 +138,22 @@ class OpenAIESOptions:
 
 
 class _Antithetic(_Distribution):
-    """Samples in antithetic pairs, and the mean too when asked to evaluate it."""
+    """Samples in antithetic pairs (so ``n_pop`` is even), and the mean too when asked to
+    evaluate it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.n_pop % 2:
+            raise ConfigError(f"{self.name} samples antithetic pairs: n_pop must be even and >= 2, got {self.n_pop}")
+        self.n_pairs = self.n_pop // 2
 
     def max_asked(self) -> int:
         return self.n_pop + int(self.options.evaluate_center)
 
-
-def _pairs(strategy: Strategy) -> int:
-    if strategy.n_pop < 2 or strategy.n_pop % 2:
-        raise ConfigError(f"{strategy.name} samples antithetic pairs: n_pop must be even and >= 2, got {strategy.n_pop}")
-    return strategy.n_pop // 2
+    def _paired(self, offsets: np.ndarray) -> np.ndarray:
+        """The mean plus and minus each row of `offsets`, then the mean itself if evaluated."""
+        samples = self.mean + np.concatenate([offsets, -offsets])
+        return np.concatenate([samples, self.mean[None]]) if self.options.evaluate_center else samples
 
 
 class OpenAIES(_Antithetic):
@@ -156,14 +165,11 @@ class OpenAIES(_Antithetic):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.n_pairs = _pairs(self)
         self.moment1, self.moment2, self.step = np.zeros(self.n_genes), np.zeros(self.n_genes), 0
-        self.noise = np.empty((0, self.n_genes))
 
     def ask(self) -> np.ndarray:
         self.noise = self.rng.standard_normal((self.n_pairs, self.n_genes))
-        samples = self.mean + self.options.sigma * np.concatenate([self.noise, -self.noise])
-        return np.concatenate([samples, self.mean[None]]) if self.options.evaluate_center else samples
+        return self._paired(self.options.sigma * self.noise)
 
     def _update(self, genomes, fitness) -> None:
         opts, k = self.options, self.n_pairs
@@ -238,16 +244,13 @@ class PGPE(_Antithetic):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.n_pairs = _pairs(self)
         self.sigma = np.full(self.n_genes, self.options.sigma)
         self.velocity, self.moment1, self.moment2 = (np.zeros(self.n_genes) for _ in range(3))
         self.step = 0
-        self.noise = np.empty((0, self.n_genes))
 
     def ask(self) -> np.ndarray:
         self.noise = self.sigma * self.rng.standard_normal((self.n_pairs, self.n_genes))
-        samples = self.mean + np.concatenate([self.noise, -self.noise])
-        return np.concatenate([samples, self.mean[None]]) if self.options.evaluate_center else samples
+        return self._paired(self.noise)
 
     def _update(self, genomes, fitness) -> None:
         opts, k = self.options, self.n_pairs
@@ -311,14 +314,11 @@ class SNES(_Distribution):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.n_pop < 2:
-            raise ConfigError(f"snes needs n_pop >= 2, got {self.n_pop}")
         n = self.n_genes
         self.sigma = np.full(n, self.options.sigma)
         rate = self.options.sigma_learning_rate
         self.sigma_rate = (3 + np.log(n)) / (5 * np.sqrt(n)) if rate is None else rate
         self.utilities = nes_utilities(self.n_pop)
-        self.noise = np.empty((0, n))
 
     def ask(self) -> np.ndarray:
         self.noise = self.rng.standard_normal((self.n_pop, self.n_genes))
@@ -371,15 +371,12 @@ class XNES(_Distribution):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.n_pop < 2:
-            raise ConfigError(f"xnes needs n_pop >= 2, got {self.n_pop}")
         n, opts = self.n_genes, self.options
         default = (9 + 3 * np.log(n)) / (5 * n * np.sqrt(n))
         self.sigma_rate = default if opts.sigma_learning_rate is None else opts.sigma_learning_rate
         self.shape_rate = default if opts.shape_learning_rate is None else opts.shape_learning_rate
         self.sigma, self.shape = float(opts.sigma), np.eye(n)
         self.utilities = nes_utilities(self.n_pop)
-        self.noise = np.empty((0, n))
 
     def ask(self) -> np.ndarray:
         self.noise = self.rng.standard_normal((self.n_pop, self.n_genes))
@@ -439,8 +436,6 @@ class SepCMAES(_Distribution):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.n_pop < 2:
-            raise ConfigError(f"sep_cmaes needs n_pop >= 2, got {self.n_pop}")
         n = self.n_genes
         mu = min(self.options.mu or self.n_pop // 2, self.n_pop)
         weights = np.log((self.n_pop + 1) / 2) - np.log(np.arange(1, mu + 1))
@@ -459,7 +454,6 @@ class SepCMAES(_Distribution):
         self.variances = np.ones(n)
         self.path_c, self.path_sigma = np.zeros(n), np.zeros(n)
         self.generation = 0
-        self.noise = np.empty((0, n))
 
     def ask(self) -> np.ndarray:
         self.noise = self.rng.standard_normal((self.n_pop, self.n_genes))

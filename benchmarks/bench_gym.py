@@ -21,8 +21,17 @@ d. Hopper-v5 (``--locomotion``): the return CMA-ES reaches with a 6-neuron CTRNN
    seeds: the champion's mean return over 10 fresh episodes; successes are not defined,
    so the median and quartiles of the returns are printed.
 
+e. InvertedDoublePendulum-v5 (``--es``): the evolution-strategy family side by side, each
+   evolving a 4-neuron CTRNN (population 32, one episode per individual, running
+   observation statistics) until a generation's best returns 9,100 (Gymnasium's reward
+   threshold for the task), within `--budget` environment steps, over `--seeds` seeds:
+   successes, environment steps to the target (median and quartiles, failures counted as
+   more than the budget) and the median wall time. OpenAI-ES also runs with the sigma and
+   Adam step of section 7 of bench_evolve.py.
+
     python benchmarks/bench_gym.py [--repeats 3] [--seeds 10] [--skip-mujoco]
     python benchmarks/bench_gym.py --locomotion [--seeds 5] [--budget 2000000]
+    python benchmarks/bench_gym.py --es [--seeds 5] [--budget 1000000]
 """
 
 from __future__ import annotations
@@ -198,20 +207,52 @@ def locomotion_table(n_seeds: int, budget: int) -> None:
           f"{max(s for _, s in runs):,}")
 
 
+ES_SETUPS = [("cmaes", {}), ("sep_cmaes", {}), ("xnes", {}), ("snes", {}), ("pgpe", {}), ("openai_es", {}),
+             ("openai_es", {"sigma": 0.1, "learning_rate": 0.05})]
+IDP_TARGET = 9100.0
+
+
+def es_table(n_seeds: int, budget: int) -> None:
+    print(f"\ne. InvertedDoublePendulum-v5, 4-neuron CTRNN, population 32, running observation statistics, "
+          f"target return {IDP_TARGET:,.0f}, budget {budget:,} env steps, {n_seeds} seeds")
+    print(f"{'method':<40}{'solved':>8}{'median steps':>14}{'quartiles':>22}{'median s':>10}")
+    for method, options in ES_SETUPS:
+        steps, seconds = [], []
+        for seed in range(n_seeds):
+            task = GymTask("InvertedDoublePendulum-v5", n_episodes=1, num_envs=32, controller_dt=0.05, obs_norm=True)
+            problem = evornn.Problem(evornn.CTRNN.codec(4, n_inputs=9), task)
+            start = time.perf_counter()
+            result = evornn.evolve(problem, method, n_pop=32, n_generations=100_000, rng=seed, progress=False,
+                                   target_fitness=IDP_TARGET, callback=lambda record, t=task: t.env_steps >= budget,
+                                   **options)
+            seconds.append(time.perf_counter() - start)
+            steps.append(task.env_steps if result.stop_reason == "target_fitness" else np.inf)
+        q1, median, q3 = np.percentile(steps, [25, 50, 75], method="lower")
+        label = method + (" (sigma 0.1, Adam 0.05)" if options else "")
+        solved = int(np.isfinite(steps).sum())
+        print(f"{label:<40}{solved:>5}/{n_seeds:<2}{median:>14,.6g}{f'{q1:,.6g} - {q3:,.6g}':>22}"
+              f"{np.median(seconds):>10.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-mujoco", action="store_true")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--locomotion", action="store_true", help="only section d (Hopper-v5 over seeds)")
-    parser.add_argument("--budget", type=int, default=2_000_000, help="environment steps per run in section d")
+    parser.add_argument("--budget", type=int, default=None,
+                        help="environment steps per run in sections d and e (default 2,000,000 and 1,000,000)")
+    parser.add_argument("--es", action="store_true", help="only section e (the ES family on InvertedDoublePendulum-v5)")
     args = parser.parse_args()
     import gymnasium
 
     print(environment_header())
     print(f"# gymnasium {gymnasium.__version__}")
     if args.locomotion:
-        locomotion_table(args.seeds, args.budget)
+        locomotion_table(args.seeds, args.budget or 2_000_000)
+        return
+    if args.es:
+        es_table(args.seeds, args.budget or 1_000_000)
         return
     start = time.perf_counter()
     cartpole(args.repeats)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .integrate.trajectory import Trajectory
@@ -864,18 +866,28 @@ def plot_maze(task, paths=(), *, points=None, point_label="final positions", ax=
     return fig
 
 
-def plot_archive(archive, *, dims=(0, 1), ax=None, title=None):
+def plot_archive(archive, *, dims=None, ax=None, title=None):
     """The heat map of a quality-diversity archive (:mod:`evornn.optim.archive`): each filled
-    cell coloured by its elite's fitness, empty cells blank, over two of its descriptors
-    (`dims`; with more than two, each cell of the picture shows the best elite over the
-    others). A CVT archive is drawn as its Voronoi cells."""
+    cell coloured by its elite's fitness, empty cells blank.
+
+    With two descriptors the map spans them. A grid of more is drawn whole, nested as Cully
+    et al. (2015) draw their six-dimensional maps: descriptors 0, 2, 4 ... along x and 1,
+    3, 5 ... along y, the first of each the outermost (each block of the outer pair holds a
+    picture of the next pair, and so on). Naming two descriptors in `dims` shows them
+    alone, each cell of the picture the best elite over the others (a CVT archive of more
+    than two descriptors is drawn so, over its first two by default, as Voronoi cells).
+    """
     fig, ax = _figure(ax, figsize=(6.4, 5))
-    d0, d1 = dims
     names = archive.names
+    metrics = archive.metrics()
+    nested = dims is None and hasattr(archive, "dims") and len(names) > 2
+    d0, d1 = (0, 1) if dims is None else dims
     if len(names) == 1:
         d1 = None
-    metrics = archive.metrics()
-    if hasattr(archive, "dims"):
+    projected = not nested and len(names) > 2
+    if nested:
+        image = _nested_archive(ax, archive)
+    elif hasattr(archive, "dims"):
         shape = archive.dims
         grid = np.where(archive.occupied, archive.fitness, -np.inf).reshape(shape)
         keep = [d0] if d1 is None else [d0, d1]
@@ -910,13 +922,44 @@ def plot_archive(archive, *, dims=(0, 1), ax=None, title=None):
         ax.add_collection(image)
         ax.set_xlim(low[0], high[0])
         ax.set_ylim(low[1], high[1])
-    fig.colorbar(image, ax=ax, label="fitness of the cell's elite")
-    ax.set_xlabel(names[d0])
-    ax.set_ylabel(names[d1] if d1 is not None else "")
-    ax.set_title(title or "archive", fontsize=10)
-    ax.text(0.01, 0.99, f"coverage {metrics['coverage']:.1%}, QD-score {metrics['qd_score']:.4g}",
-            transform=ax.transAxes, va="top", fontsize=8, bbox={"facecolor": "white", "alpha": 0.7, "lw": 0})
+    fig.colorbar(image, ax=ax, label="fitness of the cell's elite" + (" (best over the other descriptors)"
+                                                                      if projected else ""))
+    if not nested:
+        ax.set_xlabel(names[d0])
+        ax.set_ylabel(names[d1] if d1 is not None else "")
+    ax.set_title(f"{title or 'archive'}\ncoverage {metrics['coverage']:.1%}, QD-score {metrics['qd_score']:.4g}",
+                 fontsize=10)
     return fig
+
+
+def _nested_archive(ax, archive):
+    """Every cell of a grid archive of three or more descriptors in one picture (see
+    :func:`plot_archive`); ticks name the outermost descriptors' ranges."""
+    shape = archive.dims
+    grid = np.where(archive.occupied, archive.fitness, np.nan).reshape(shape)
+    xs, ys = list(range(0, len(shape), 2)), list(range(1, len(shape), 2))
+    n_x, n_y = math.prod(shape[k] for k in xs), math.prod(shape[k] for k in ys)
+    plane = grid.transpose(xs + ys).reshape(n_x, n_y)
+    image = ax.imshow(np.ma.masked_invalid(plane).T, origin="lower", extent=(0, n_x, 0, n_y), aspect="auto",
+                      cmap="viridis", interpolation="nearest")
+    ax.set_facecolor("white")
+    for axes, n, line, set_ticks, set_labels, set_label in (
+            (xs, n_x, ax.axvline, ax.set_xticks, ax.set_xticklabels, ax.set_xlabel),
+            (ys, n_y, ax.axhline, ax.set_yticks, ax.set_yticklabels, ax.set_ylabel)):
+        outer = shape[axes[0]]
+        block = n // outer
+        for k in range(1, outer):
+            line(k * block, color="0.3", lw=0.8)
+        if len(axes) > 1:
+            inner = block // shape[axes[1]]
+            for k in range(1, n // inner):
+                if k * inner % block:
+                    line(k * inner, color="0.75", lw=0.3)
+        edges = np.linspace(archive.low[axes[0]], archive.high[axes[0]], outer + 1)
+        set_ticks((np.arange(outer) + 0.5) * block)
+        set_labels([f"{a:.3g}-{b:.3g}" for a, b in zip(edges[:-1], edges[1:], strict=True)], fontsize=7)
+        set_label(" > ".join(archive.names[k] for k in axes) + "  (outer to inner)")
+    return image
 
 
 def plot_regimes(regimes, x_values, y_values, *, title=None, xlabel="x", ylabel="y"):

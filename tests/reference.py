@@ -73,10 +73,11 @@ def wieland_derivatives(state, force, n_poles=2, cart_friction=5e-4, pole_fricti
     return out
 
 
-def balance_reference(start, force, max_steps, n_poles=2):
+def balance_reference(start, force, max_steps, n_poles=2, states=None):
     """The double pole under a constant `force`, stepped as the literature does (two RK4
     steps of 0.01 s per control step) until failure or `max_steps`. Returns, per step
-    balanced, ``|x| + |x'| + |theta_1| + |theta_1'|`` after it."""
+    balanced, ``|x| + |x'| + |theta_1| + |theta_1'|`` after it; appends each step's state
+    to the list `states` if given."""
     import math
 
     state = [float(v) for v in start]
@@ -90,16 +91,19 @@ def balance_reference(start, force, max_steps, n_poles=2):
             k4 = wieland_derivatives([s + 0.01 * k for s, k in zip(state, k3, strict=True)], force, n_poles)
             state = [s + 0.01 / 6 * (a + 2 * b + 2 * c + d) for s, a, b, c, d in zip(state, k1, k2, k3, k4, strict=True)]
         trace.append(abs(state[0]) + abs(state[1]) + abs(state[2]) + abs(state[3]))
+        if states is not None:
+            states.append(list(state))
         if abs(state[0]) > 2.4 or abs(state[2]) > limit or (n_poles == 2 and abs(state[4]) > limit):
             break
     return trace
 
 
-def walk_reference(controller, n_legs=1, duration=200.0, dt=0.1):
+def walk_reference(controller, n_legs=1, duration=200.0, dt=0.1, stance=None):
     """Beer's legged agent written out leg by leg in plain Python (one individual).
 
     `controller(angles, legs, x)` returns per-leg lists ``(foot_down, forward, backward)``
-    given the leg angles, the leg records and the body position. Returns the final x.
+    given the leg angles, the leg records and the body position. Returns the final x; if
+    `stance` is a list, it receives each leg's number of steps with its foot down.
     """
     import math
 
@@ -108,6 +112,7 @@ def walk_reference(controller, n_legs=1, duration=200.0, dt=0.1):
     legs = [{"angle": limit, "omega": 0.0, "down": False, "hip": h, "fx": h + 15 * math.sin(limit),
              "fy": 12.5 + 15 * math.cos(limit)} for h in hips]
     x = v = 0.0
+    counts = [0] * n_legs
     for _ in range(round(duration / dt)):
         commands = controller([leg["angle"] for leg in legs], legs, x)
         force = 0.0
@@ -136,6 +141,8 @@ def walk_reference(controller, n_legs=1, duration=200.0, dt=0.1):
                 leg["fx"] = leg["hip"] + 15 * math.sin(leg["angle"])
                 leg["fy"] = 12.5 + 15 * math.cos(leg["angle"])
         down = [leg for leg in legs if leg["down"]]
+        for k, leg in enumerate(legs):
+            counts[k] += leg["down"]
         if n_legs == 1:
             supported = bool(down)
         else:
@@ -145,6 +152,8 @@ def walk_reference(controller, n_legs=1, duration=200.0, dt=0.1):
             supported = bool(left and right) and (min(left) + min(right)) / 2 <= x <= (max(left) + max(right)) / 2
         if not supported or any(leg["hip"] - leg["fx"] > 20 for leg in legs):
             v = 0.0
+    if stance is not None:
+        stance.extend(counts)
     return x
 
 

@@ -117,3 +117,32 @@ def test_animations_have_the_expected_frames_and_size(kind, tmp_path):
     with Image.open(path) as gif:  # one frame per step, evenly spaced, at most `cap`
         assert gif.format == "GIF" and gif.n_frames == min(cap, steps)
         assert gif.size[0] >= 400 and gif.size[1] >= 250
+
+
+def test_archive_maps_put_each_elite_in_its_cell_nested_or_projected():
+    """A grid of three descriptors (2 x 3 x 4 cells) is drawn whole, descriptors 0 and 2
+    nested along x (8 columns), 1 along y; naming two descriptors shows the best elite over
+    the third; a two-descriptor grid is its own picture."""
+    from evornn.optim import GridArchive
+    from evornn.tasks import Descriptor
+
+    names = [Descriptor(n, 0.0, 1.0) for n in ("a", "b", "c")]
+    archive = GridArchive([2, 3, 4], 1, names)
+    # Cells (i, j, k) at their centres, fitness 10 i + 3 j + k + 1 (all distinct).
+    cells = [(1, 2, 3), (0, 1, 2), (1, 0, 0), (1, 0, 3)]
+    values = np.array([[(i + 0.5) / 2, (j + 0.5) / 3, (k + 0.5) / 4] for i, j, k in cells])
+    fitness = np.array([10.0 * i + 3 * j + k + 1 for i, j, k in cells])
+    archive.add(np.zeros((4, 1)), fitness, values)
+    image = plotting.plot_archive(archive).axes[0].images[0].get_array()
+    assert image.shape == (3, 8) and image.count() == 4
+    for (i, j, k), f in zip(cells, fitness, strict=True):
+        assert image[j, 4 * i + k] == f  # row: descriptor 1; column: descriptor 0 outer, 2 inner
+    fig = plotting.plot_archive(archive, dims=(0, 1))
+    projected = fig.axes[0].images[0].get_array()
+    assert projected.shape == (3, 2) and projected[0, 1] == max(fitness[2], fitness[3])
+    assert "best over the other descriptors" in fig.axes[1].get_ylabel()
+    flat = GridArchive([2, 3], 1, names[:2])
+    flat.add(np.zeros((1, 1)), np.array([5.0]), values[:1, :2])
+    assert flat.metrics()["coverage"] == pytest.approx(1 / 6)
+    fig = plotting.plot_archive(flat)
+    assert fig.axes[0].images[0].get_array()[2, 1] == 5.0 and "coverage 16.7%" in fig.axes[0].get_title()

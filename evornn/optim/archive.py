@@ -22,10 +22,16 @@ amount) and ``best``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .._checks import positive_int
+from .._checks import check_memory, positive_int
 from ..tasks.base import Descriptor
+
+#: The most cells an archive may have (every cell holds a genome, and the archive is
+#: checkpointed with the run).
+MAX_CELLS = 10_000_000
 
 
 class Archive:
@@ -37,10 +43,15 @@ class Archive:
         if not self.descriptors or not all(isinstance(d, Descriptor) for d in self.descriptors):
             raise ValueError("an archive needs at least one Descriptor")
         self.n_cells = positive_int("n_cells", n_cells)
+        if self.n_cells > MAX_CELLS:
+            raise ValueError(f"an archive of {self.n_cells:,} cells is more than the {MAX_CELLS:,} evornn allows: "
+                             f"choose fewer cells (option cells) or fewer descriptors (option descriptors)")
         self.n_genes = positive_int("n_genes", n_genes)
         self.qd_offset = float(qd_offset)
         self.low = np.array([d.low for d in self.descriptors])
         self.high = np.array([d.high for d in self.descriptors])
+        check_memory("the archive", (self.n_cells, self.n_genes + len(self.descriptors) + 2),
+                     hint="choose fewer cells (option cells) or fewer descriptors (option descriptors)")
         self.clear()
 
     def clear(self) -> None:
@@ -142,7 +153,7 @@ class GridArchive(Archive):
         if len(self.dims) != len(tuple(descriptors)):
             raise ValueError(f"dims must give a number of cells per descriptor ({len(tuple(descriptors))}), "
                              f"got {self.dims}")
-        super().__init__(int(np.prod(self.dims)), n_genes, descriptors, qd_offset)
+        super().__init__(math.prod(self.dims), n_genes, descriptors, qd_offset)
 
     def index(self, values: np.ndarray) -> np.ndarray:
         dims = np.array(self.dims)

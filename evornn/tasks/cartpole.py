@@ -49,7 +49,7 @@ from numba import njit
 from .._checks import one_of, positive_float, positive_int
 from .._numba import CONTRACT, ERROR_MODEL, FASTMATH
 from .._vecmath import sincos
-from .base import Evaluation, Task
+from .base import Descriptor, Evaluation, Task
 from .body import Body, Trials, register_body, register_body_lanes, run_body, unit
 
 GRAVITY = -9.8
@@ -151,9 +151,11 @@ class CartPoleParams(NamedTuple):
     config: np.ndarray  # (2,) int64: number of poles, velocity sensors (0 or 1)
 
 
-# The body's state: the cart and poles, the last force, and the ring of the last 100
-# values of |x| + |x'| + |theta_1| + |theta_1'| (Gruau's anti-wiggle term) with its next slot.
-FORCE, SLOT, RING = 6, 7, 8
+# The body's state: the cart and poles, the last force, the ring's next slot, the sum of
+# the cart's positions and the largest |theta_1| and |theta_2| after each step (the
+# behaviour descriptors), and the ring of the last 100 values of
+# |x| + |x'| + |theta_1| + |theta_1'| (Gruau's anti-wiggle term).
+FORCE, SLOT, SUM_X, AMPLITUDE_1, AMPLITUDE_2, RING = 6, 7, 8, 9, 10, 11
 N_CARTPOLE_STATE = RING + WIGGLE_WINDOW
 
 
@@ -184,6 +186,9 @@ def _act(body, p, state, z, dt):
     x, v, t1, w1, t2, w2 = _rk4_scalar(force, two, False, CART_FRICTION, POLE_FRICTION, TAU, x, v, t1, w1, t2, w2)
     state[0], state[1], state[2], state[3], state[4], state[5] = x, v, t1, w1, t2, w2
     state[FORCE] = force
+    state[SUM_X] += x
+    state[AMPLITUDE_1] = max(state[AMPLITUDE_1], abs(t1))
+    state[AMPLITUDE_2] = max(state[AMPLITUDE_2], abs(t2))
     slot = int(state[SLOT])
     state[RING + slot] = abs(x) + abs(v) + abs(t1) + abs(w1)
     state[SLOT] = slot + 1 if slot < WIGGLE_WINDOW - 1 else 0
@@ -234,6 +239,9 @@ def _act_lanes(body, state, z, dt, ok, reward, scratch):
         state[0, lane], state[1, lane], state[2, lane] = x, v, t1
         state[3, lane], state[4, lane], state[5, lane] = w1, t2, w2
         state[FORCE, lane] = f
+        state[SUM_X, lane] = state[SUM_X, lane] + x
+        state[AMPLITUDE_1, lane] = max(state[AMPLITUDE_1, lane], abs(t1))
+        state[AMPLITUDE_2, lane] = max(state[AMPLITUDE_2, lane], abs(t2))
     for lane in range(width):
         if ok[lane]:
             slot = int(state[SLOT, lane])
@@ -256,8 +264,9 @@ register_body_lanes(CartPoleParams, reset=_reset_lane, sense=_sense_lanes, act=_
 class CartPole(Body):
     """The cart with one or two poles as a :class:`~evornn.tasks.body.Body`: one trial per
     start state, one control step of 0.02 s (two RK4 steps), done when the cart leaves the
-    track or a pole passes 36 degrees. State: the cart and poles, the last force, and the
-    anti-wiggle ring (see :data:`RING`)."""
+    track or a pole passes 36 degrees. State: the cart and poles, the last force, the
+    descriptors' accumulators (:data:`SUM_X`, :data:`AMPLITUDE_1`, :data:`AMPLITUDE_2`) and
+    the anti-wiggle ring (see :data:`RING`)."""
 
     def __init__(self, starts, *, n_poles: int = 2, velocities: bool = True):
         if n_poles not in (1, 2):
@@ -306,6 +315,11 @@ class CartPoleTask(Task):
 
     Evaluations are counted the literature's way: one per network trial, however long, up
     to the end of the generation that found the solution (``evolve(..., target_solved=1)``).
+
+    Behaviour descriptors (for quality-diversity and novelty search; see
+    :meth:`descriptor_values`): the cart's mean position ``"mean_x"`` in [-2.4, 2.4] m and
+    each pole's angle amplitude ``"amplitude_1"`` (``"amplitude_2"``) in [0, 36] degrees,
+    in radians.
 
     Parameters
     ----------
@@ -358,6 +372,8 @@ class CartPoleTask(Task):
         if not abs(self.theta0) < ANGLE_LIMIT:
             raise ValueError(f"theta0 must be within the failure angle (36 degrees), got {theta0}")
         self.controller_dt = positive_float("controller_dt", controller_dt)
+        amplitudes = tuple(Descriptor(f"amplitude_{i}", 0.0, ANGLE_LIMIT) for i in range(1, n_poles + 1))
+        self.descriptors = (Descriptor("mean_x", -TRACK_LIMIT, TRACK_LIMIT), *amplitudes)
 
     @property
     def n_inputs(self) -> int:
@@ -443,18 +459,31 @@ class CartPoleTask(Task):
         steps, _ = self.balance(model, generalisation_starts(), self.generalisation_steps)
         return (steps == self.generalisation_steps).sum(axis=1)
 
+    def descriptor_values(self, trials: Trials) -> dict[str, np.ndarray]:
+        """The behaviour descriptors of finished trials, shape (n_pop, n_trials) each:
+        ``mean_x``, the cart's mean position over the steps balanced, and ``amplitude_1``
+        (and ``amplitude_2`` with two poles), the largest ``|theta_i|`` reached (radians;
+        past 36 degrees for a trial that failed on its angle). NaN for diverged trials."""
+        state, bad = trials.state, trials.diverged | (trials.steps == 0)
+        values = {"mean_x": state[..., SUM_X] / np.maximum(trials.steps, 1), "amplitude_1": state[..., AMPLITUDE_1]}
+        if self.n_poles == 2:
+            values["amplitude_2"] = state[..., AMPLITUDE_2]
+        return {name: np.where(bad, np.nan, value) for name, value in values.items()}
+
     def evaluate(self, model, rng=None) -> Evaluation:
-        steps, wiggle = self.balance(model)
-        steps, wiggle = steps[:, 0], wiggle[:, 0]
+        trials = self.trials(model)
+        steps, wiggle = trials.steps[:, 0], trials.state[:, 0, RING:].sum(axis=1)
+        described = {name: value[:, 0] for name, value in self.descriptor_values(trials).items()}
         if self.fitness == "steps":
             fitness = steps / self.max_steps
             solved = (steps == self.max_steps).astype(np.float64)
-            return Evaluation.from_raw(fitness, {"steps": steps.astype(np.float64), "solved": solved},
+            return Evaluation.from_raw(fitness, {"steps": steps.astype(np.float64), "solved": solved, **described},
                                        worst_fitness=self.worst_fitness)
         # A cart that never moves at all would divide by zero: floor the sum.
         stability = np.where(steps >= WIGGLE_WINDOW, 0.75 / np.maximum(wiggle, 1e-12), 0.0)
         fitness = 0.1 * steps / self.max_steps + 0.9 * stability
-        evaluation = Evaluation.from_raw(fitness, {"steps": steps.astype(np.float64)}, worst_fitness=self.worst_fitness)
+        evaluation = Evaluation.from_raw(fitness, {"steps": steps.astype(np.float64), **described},
+                                         worst_fitness=self.worst_fitness)
         solved = np.zeros(model.n_pop)
         generalised = np.full(model.n_pop, np.nan)
         champion = int(np.argmax(evaluation.fitness))

@@ -31,16 +31,19 @@ worst fitness and are counted in the metrics; the other episodes run on.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .._checks import one_of, positive_float, positive_int
 from ..random import as_rng
-from .base import Evaluation, Task
+from .base import Descriptor, Evaluation, Task
 
 ACTION_MAPS = ("unit", "symmetric", "clip")
 VECTORIZATIONS = ("sync", "async", "vector_entry_point")
 FITNESS = ("mean", "median", "min", "max")
 _CRASH = "evornn_crashed"
+_METRICS = ("return", "return_std", "episode_length", "env_steps", "diverged", "crashed")
 
 
 def _gymnasium():
@@ -185,9 +188,18 @@ class GymTask(Task):
         checkpointed, restored on resume, sent to Dask workers, and restored by
         :func:`evornn.load_run`, so a replay sees what the run saw at its end.
 
+    descriptors : sequence of (name, low, high), optional
+        Behaviour descriptors for quality-diversity and novelty search, each the value at
+        an episode's end averaged over the episodes: ``name`` is a key of the step's
+        ``info`` (MuJoCo's locomotion tasks report ``"x_position"``, Ant and Swimmer also
+        ``"y_position"``) or ``"obs[i]"``, component ``i`` of the last raw observation
+        (CartPole's cart position is ``"obs[0]"``); ``low`` and ``high`` bound the archive.
+        Info keys are checked on one probe step at construction.
+
     Metrics (per individual): ``return`` (the mean), ``return_std``, ``episode_length``
     (mean controller steps), ``env_steps`` (environment interactions, all episodes),
-    ``diverged`` and ``crashed`` (episodes). Evaluations count as the literature counts
+    ``diverged`` and ``crashed`` (episodes), and each descriptor by name (NaN for an
+    individual with a failed episode). Evaluations count as the literature counts
     them: :attr:`episodes` and :attr:`env_steps` accumulate over the task's life.
 
     Examples
@@ -203,7 +215,8 @@ class GymTask(Task):
     def __init__(self, env, *, n_episodes: int = 1, max_steps: int | None = None, num_envs: int = 16,
                  vectorization: str = "sync", action_map: str = "unit", obs_scale=1.0, action_repeat: int = 1,
                  controller_dt: float = 0.1, method: str = "euler", fitness: str = "mean",
-                 worst_fitness: float | None = None, env_kwargs: dict | None = None, obs_norm: bool = False):
+                 worst_fitness: float | None = None, env_kwargs: dict | None = None, obs_norm: bool = False,
+                 descriptors=()):
         gymnasium = _gymnasium()
         if not (isinstance(env, str) or callable(env)):
             raise TypeError(f"env must be a Gymnasium id or a factory returning an environment, got {env!r}")
@@ -230,9 +243,25 @@ class GymTask(Task):
         probe = self._make_one()
         try:
             self.observation_space, self.action_space = probe.observation_space, probe.action_space
+            self._check_spaces()
+            self._set_descriptors(descriptors, probe)
         finally:
             probe.close()
-        spaces = gymnasium.spaces
+        scale = np.asarray(obs_scale, dtype=np.float64)
+        if scale.shape not in ((), (self.n_inputs,)) or not np.isfinite(scale).all():
+            raise ValueError(f"obs_scale must be a finite number or {self.n_inputs} of them, got {obs_scale!r}")
+        self.obs_scale = np.broadcast_to(scale, (self.n_inputs,)).copy()
+        if not isinstance(obs_norm, bool | np.bool_):
+            raise TypeError(f"obs_norm must be True or False, got {obs_norm!r}")
+        self.obs_norm = bool(obs_norm)
+        self._stats = {"obs_count": np.zeros(1), "obs_mean": np.zeros(self.n_inputs),
+                       "obs_m2": np.zeros(self.n_inputs)}
+        self.episodes = 0
+        self.env_steps = 0
+        self._vector = None
+
+    def _check_spaces(self) -> None:
+        spaces = _gymnasium().spaces
         if isinstance(self.observation_space, spaces.Box):
             self.n_inputs = int(np.prod(self.observation_space.shape))
         elif isinstance(self.observation_space, spaces.Discrete):
@@ -249,18 +278,46 @@ class GymTask(Task):
                                  f'space {self.action_space} is unbounded: use action_map="clip"')
         else:
             raise ValueError(f"GymTask writes Discrete and Box actions, got {self.action_space}")
-        scale = np.asarray(obs_scale, dtype=np.float64)
-        if scale.shape not in ((), (self.n_inputs,)) or not np.isfinite(scale).all():
-            raise ValueError(f"obs_scale must be a finite number or {self.n_inputs} of them, got {obs_scale!r}")
-        self.obs_scale = np.broadcast_to(scale, (self.n_inputs,)).copy()
-        if not isinstance(obs_norm, bool | np.bool_):
-            raise TypeError(f"obs_norm must be True or False, got {obs_norm!r}")
-        self.obs_norm = bool(obs_norm)
-        self._stats = {"obs_count": np.zeros(1), "obs_mean": np.zeros(self.n_inputs),
-                       "obs_m2": np.zeros(self.n_inputs)}
-        self.episodes = 0
-        self.env_steps = 0
-        self._vector = None
+
+    def _set_descriptors(self, descriptors, probe) -> None:
+        """Validate `descriptors` (see the class docstring); info keys against one probe step."""
+        if isinstance(descriptors, str | bytes) or not isinstance(descriptors, list | tuple):
+            raise TypeError(f"descriptors must be a sequence of (name, low, high), got {descriptors!r}")
+        chosen = []
+        for item in descriptors:
+            if isinstance(item, Descriptor):
+                chosen.append(item)
+            elif isinstance(item, list | tuple) and len(item) == 3:
+                chosen.append(Descriptor(*item))
+            else:
+                raise TypeError(f"each descriptor must be (name, low, high), got {item!r}")
+        names = [d.name for d in chosen]
+        taken = [n for n in names if n in _METRICS or names.count(n) > 1]
+        if taken:
+            raise ValueError(f"descriptor names must be unique and differ from the metrics {list(_METRICS)}, "
+                             f"got {names}")
+        self.descriptors = tuple(chosen)
+        self._obs_descriptors, self._info_descriptors = {}, []
+        for d in chosen:
+            match = re.fullmatch(r"obs\[(\d+)\]", d.name)
+            if match:
+                index = int(match.group(1))
+                if index >= self.n_inputs:
+                    raise ValueError(f"descriptor {d.name!r}: the observation has {self.n_inputs} components")
+                self._obs_descriptors[d.name] = index
+            else:
+                self._info_descriptors.append(d.name)
+        if self._info_descriptors:
+            _, info = probe.reset(seed=0)
+            keys = set(info)
+            try:
+                keys |= set(probe.step(probe.action_space.sample())[4])
+            except Exception:  # the probe only looks for the keys; evaluations report failures
+                pass
+            missing = [name for name in self._info_descriptors if name not in keys]
+            if missing:
+                raise ValueError(f"descriptors {missing} are neither info keys of the environment ({sorted(keys)}) "
+                                 f"nor observation components 'obs[i]'")
 
     # ------------------------------------------------------------------ environments
     def _make_one(self):
@@ -388,7 +445,9 @@ class GymTask(Task):
 
     def episodes_of(self, model, rng=None) -> dict[str, np.ndarray]:
         """Run every individual's episodes; arrays of shape ``(n_pop, n_episodes)``:
-        ``return``, ``length`` (controller steps), ``env_steps``, ``diverged``, ``crashed``."""
+        ``return``, ``length`` (controller steps), ``env_steps``, ``diverged``, ``crashed``,
+        and ``final`` (n_pop, n_episodes, n_descriptors), the descriptors at each episode's
+        end; plus the observation statistics."""
         rng = as_rng(rng)
         self.check_model(model)
         n_pop, n_episodes = model.n_pop, self.n_episodes
@@ -413,6 +472,7 @@ class GymTask(Task):
         seen_count, seen_sum, seen_sumsq = np.zeros(n_jobs), np.zeros((n_jobs, self.n_inputs)), np.zeros(
             (n_jobs, self.n_inputs))
         idle_action = self._actions(np.full((1, max(model.n_outputs, self.n_actions)), 0.5))[0]
+        final = np.full((n_jobs, len(self.descriptors)), np.nan)  # the descriptors at each episode's last step
         while (run.mode != _IDLE).any():
             stepping = run.mode == _RUN
             # A job whose environment crashed on reset ends before its first step.
@@ -446,6 +506,8 @@ class GymTask(Task):
             natural = np.asarray(terminated, dtype=bool) | np.asarray(truncated, dtype=bool) | crash
             ok = slots[good]
             run.returns[run.slot_job[ok]] += np.asarray(reward, dtype=np.float64)[ok]
+            if self.descriptors:
+                self._record_final(final, run.slot_job[ok], ok, obs, info)
             run.lengths[run.slot_job[ok]] += 1
             run.crashed[run.slot_job[ok[crash[ok]]]] = True
             ended[slots[~good]] = True
@@ -482,9 +544,22 @@ class GymTask(Task):
         self.env_steps += int(env_steps.sum())
         shape = (n_pop, n_episodes)
         return {"return": run.returns.reshape(shape), "length": run.lengths.reshape(shape),
+                "final": final.reshape(*shape, -1),
                 "env_steps": env_steps.reshape(shape), "diverged": run.diverged.reshape(shape),
                 "crashed": run.crashed.reshape(shape), "obs_count": seen_count.reshape(shape).sum(axis=1),
                 "obs_sum": seen_sum.reshape(*shape, -1).sum(axis=1), "obs_sumsq": seen_sumsq.reshape(*shape, -1).sum(axis=1)}
+
+    def _record_final(self, final: np.ndarray, jobs: np.ndarray, slots: np.ndarray, obs: np.ndarray,
+                      info: dict) -> None:
+        """Write this step's descriptor values of the stepped `slots` into their `jobs`' rows."""
+        raw = self._raw(obs[slots]) if self._obs_descriptors else None
+        for k, d in enumerate(self.descriptors):
+            if d.name in self._obs_descriptors:
+                final[jobs, k] = raw[:, self._obs_descriptors[d.name]]
+            elif d.name in info:
+                present = np.asarray(info.get(f"_{d.name}", np.ones(obs.shape[0], dtype=bool)), dtype=bool)[slots]
+                values = np.asarray(info[d.name], dtype=np.float64).reshape(obs.shape[0])[slots]
+                final[jobs[present], k] = values[present]
 
     @staticmethod
     def _crash_mask(info: dict, n_slots: int) -> np.ndarray:
@@ -507,6 +582,8 @@ class GymTask(Task):
         metrics = {"return": runs["return"].mean(axis=1), "return_std": runs["return"].std(axis=1),
                    "episode_length": runs["length"].mean(axis=1), "env_steps": runs["env_steps"].sum(axis=1),
                    "diverged": runs["diverged"].sum(axis=1), "crashed": runs["crashed"].sum(axis=1)}
+        for k, d in enumerate(self.descriptors):
+            metrics[d.name] = np.where(failed, np.nan, runs["final"][:, :, k].mean(axis=1))
         stats = ({"obs_count": runs["obs_count"], "obs_sum": runs["obs_sum"], "obs_sumsq": runs["obs_sumsq"]}
                  if self.obs_norm else {})
         return Evaluation.from_raw(fitness, metrics, worst_fitness=worst, stats=stats)

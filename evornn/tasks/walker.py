@@ -58,7 +58,7 @@ from numba import njit
 from .._checks import positive_float
 from .._numba import CONTRACT, ERROR_MODEL, FASTMATH
 from .._vecmath import atan, sincos
-from .base import Evaluation, Task
+from .base import Descriptor, Evaluation, Task
 from .body import Body, Trials, register_body, register_body_lanes, run_body, unit
 
 LEG_LENGTH = 15.0
@@ -164,7 +164,9 @@ class WalkerParams(NamedTuple):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _reset(body, p, trial, draws, state):
     n_legs = body.n_legs[0]
-    reset_legs(n_legs, state[2:].reshape((n_legs, 6)), state[:2])
+    reset_legs(n_legs, state[2:2 + 6 * n_legs].reshape((n_legs, 6)), state[:2])
+    for leg in range(n_legs):
+        state[2 + 6 * n_legs + leg] = 0.0
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -176,7 +178,10 @@ def _sense(body, p, state, u):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _act(body, p, state, z, dt):
     n_legs = body.n_legs[0]
-    legs_step(n_legs, state[2:].reshape((n_legs, 6)), state[:2], z, dt)
+    legs = state[2:2 + 6 * n_legs].reshape((n_legs, 6))
+    legs_step(n_legs, legs, state[:2], z, dt)
+    for leg in range(n_legs):
+        state[2 + 6 * n_legs + leg] += legs[leg, FOOT]
     return 0.0
 
 
@@ -191,12 +196,13 @@ register_body(WalkerParams, reset=_reset, sense=_sense, act=_act, done=_done)
 class Walker(Body):
     """Beer's legged agent as a :class:`~evornn.tasks.body.Body`: one angle sensor and three
     motors (foot, forward, backward) per leg, the forces' outputs clipped to [0, 1]; state
-    ``(x, v)``, then each leg's (angle, omega, foot, foot x, foot y, hip x)."""
+    ``(x, v)``, then each leg's (angle, omega, foot, foot x, foot y, hip x), then each
+    leg's count of steps ended with its foot down (for the duty factor)."""
 
     def __init__(self, n_legs: int = 1, *, dt: float = 0.1):
         if n_legs not in (1, 6):
             raise ValueError(f"n_legs must be 1 or 6, got {n_legs!r}")
-        super().__init__(WalkerParams(np.array([n_legs], dtype=np.int64)), n_state=2 + 6 * n_legs, n_inputs=n_legs,
+        super().__init__(WalkerParams(np.array([n_legs], dtype=np.int64)), n_state=2 + 7 * n_legs, n_inputs=n_legs,
                          n_outputs=3 * n_legs, dt=dt)
 
     @property
@@ -206,7 +212,7 @@ class Walker(Body):
 
 
 # Rows of a one-legged body's state (the layout of Walker's state for one leg).
-_X, _V, _ANGLE, _OMEGA, _FOOT, _FOOT_X, _FOOT_Y, _HIP_X = range(8)
+_X, _V, _ANGLE, _OMEGA, _FOOT, _FOOT_X, _FOOT_Y, _HIP_X, _STANCE = range(9)
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -271,6 +277,7 @@ def _act_lanes(body, state, z, dt, ok, reward, scratch):
         state[_FOOT_X, lane] = foot_x
         state[_FOOT_Y, lane] = (foot_y + 0.0) if down else swing_y
         state[_FOOT, lane] = 1.0 if down else 0.0
+        state[_STANCE, lane] = state[_STANCE, lane] + (1.0 if down else 0.0)
         # An unsupported body, or one whose foot is far behind, stops.
         state[_V, lane] = v if down & (hip - foot_x <= STUCK_DISTANCE) else 0.0
 
@@ -313,6 +320,14 @@ class WalkerTask(Task):
     Fitness is the average forward velocity over `duration` (metric ``"velocity"``); a
     network that diverges gets the worst fitness (0).
 
+    Behaviour descriptors (for ``"map_elites"``, ``"cma_me"`` and ``"novelty"``): the gait's
+    ``"duty_factor"`` (the fraction of control steps that end with a foot down, averaged
+    over the legs; in [0, 1]) and its ``"velocity"`` (in [0, 1]: Beer's hand-designed gait
+    walks at 0.624). The six-legged walker also describes each leg's duty factor,
+    ``"duty_L1"`` ... ``"duty_R3"``, the six-dimensional descriptor of Cully, Clune, Tarapore
+    and Mouret's hexapod repertoire (Nature 521, 2015); pick descriptors with the
+    strategies' ``descriptors`` option. Diverged walkers have NaN descriptors.
+
     Parameters
     ----------
     n_legs : {1, 6}
@@ -336,7 +351,12 @@ class WalkerTask(Task):
     >>> net = evornn.CTRNN.random(4, 5, n_inputs=1, rng=0)
     >>> task.evaluate(net).metrics["velocity"].shape
     (4,)
+    >>> [d.name for d in task.descriptors]
+    ['duty_factor', 'velocity']
     """
+
+    #: Names of the six legs, front first (left, then right).
+    LEG_NAMES = ("L1", "L2", "L3", "R1", "R2", "R3")
 
     def __init__(self, n_legs: int = 1, *, duration: float = 200.0, dt: float = 0.1):
         if n_legs not in (1, 6):
@@ -348,6 +368,8 @@ class WalkerTask(Task):
         if self.n_steps < 1:
             raise ValueError(f"duration must be at least one step dt={dt}, got {duration}")
         self.body = Walker(n_legs, dt=self.dt)
+        legs = tuple(Descriptor(f"duty_{name}", 0.0, 1.0) for name in self.LEG_NAMES) if n_legs == 6 else ()
+        self.descriptors = (Descriptor("duty_factor", 0.0, 1.0), Descriptor("velocity", 0.0, 1.0), *legs)
 
     def check_model(self, model) -> None:
         if model.n_inputs != self.n_legs or model.n_outputs < 3 * self.n_legs:
@@ -355,10 +377,13 @@ class WalkerTask(Task):
                              f"and at least {3 * self.n_legs} outputs (foot, forward, backward per leg); "
                              f"this one has {model.n_inputs} inputs and {model.n_outputs} outputs")
 
-    def _run(self, model) -> np.ndarray:
-        """Final x of every individual (NaN where its network diverged)."""
+    def _run(self, model) -> tuple[np.ndarray, np.ndarray]:
+        """Final x of every individual and each leg's duty factor, shapes (n_pop,) and
+        (n_pop, n_legs) (NaN where its network diverged)."""
         trials = self.trials(model)
-        return np.where(trials.diverged[:, 0], np.nan, trials.state[:, 0, 0])
+        diverged = trials.diverged[:, 0]
+        stance = trials.state[:, 0, 2 + 6 * self.n_legs:] / self.n_steps
+        return np.where(diverged, np.nan, trials.state[:, 0, 0]), np.where(diverged[:, None], np.nan, stance)
 
     def trials(self, model, trace_steps: int = 0, lanes: bool | None = None) -> Trials:
         """Every individual's walk through the closed loop (see :func:`run_body`; one-legged
@@ -368,8 +393,12 @@ class WalkerTask(Task):
                         trace_steps=trace_steps, lanes=lanes)
 
     def evaluate(self, model, rng=None) -> Evaluation:
-        velocity = self._run(model) / (self.n_steps * self.dt)
-        return Evaluation.from_raw(velocity, {"velocity": velocity}, worst_fitness=self.worst_fitness)
+        x, duty = self._run(model)
+        velocity = x / (self.n_steps * self.dt)
+        metrics = {"velocity": velocity, "duty_factor": duty.mean(axis=1)}
+        if self.n_legs == 6:
+            metrics.update({f"duty_{name}": duty[:, leg] for leg, name in enumerate(self.LEG_NAMES)})
+        return Evaluation.from_raw(velocity, metrics, worst_fitness=self.worst_fitness)
 
     def hand_designed_velocity(self) -> float:
         """Average velocity of Beer's hand-designed stepping on this body (0.624 for one leg)."""
@@ -379,7 +408,7 @@ class WalkerTask(Task):
         """Individual 0 walking: ``t``, ``x``, ``velocity``, ``angle`` and ``foot``
         (shape (n_steps, n_legs)), and ``outputs`` (the angles) for generic plots."""
         trace = self.trials(model.take([0]), trace_steps=self.n_steps).trace[0]
-        legs = trace[:, 2:].reshape(self.n_steps, self.n_legs, 6)
+        legs = trace[:, 2:2 + 6 * self.n_legs].reshape(self.n_steps, self.n_legs, 6)
         t = self.dt * np.arange(1, self.n_steps + 1)
         angle, foot = legs[:, :, ANGLE], legs[:, :, FOOT]
         return {"t": t, "x": trace[:, 0], "velocity": trace[:, 1], "angle": angle, "foot": foot, "outputs": angle}

@@ -9,16 +9,16 @@ import pytest
 import evornn
 from evornn.errors import ConfigError
 from evornn.optim import METHODS, CVTArchive, GridArchive
-from evornn.tasks import Descriptor, FunctionTask
+from evornn.tasks import Descriptor, FunctionTask, WalkerTask
 from tests.optim.helpers import bias_plane_problem
 
 PLANE = (Descriptor("a", -1.0, 1.0), Descriptor("b", 0.0, 2.0))
 
 
-def slow_grid_cell(value, dims):
+def slow_grid_cell(value, dims, bounds=((-1.0, 1.0), (0.0, 2.0))):
     """The cell of one descriptor vector, one coordinate at a time."""
     index = 0
-    for v, d, (low, high) in zip(value, dims, [(-1.0, 1.0), (0.0, 2.0)], strict=True):
+    for v, d, (low, high) in zip(value, dims, bounds, strict=True):
         k = int(np.floor((v - low) / (high - low) * d))
         index = index * d + min(max(k, 0), d - 1)
     return index
@@ -148,6 +148,23 @@ def test_qd_needs_descriptors_and_checks_its_options():
         evornn.evolve(bias_plane_problem(), "map_elites", n_pop=8, n_generations=2, progress=False, cells=[10, 0])
     with pytest.raises(ValueError, match="low < high"):
         Descriptor("x", 1.0, 1.0)
+    six = evornn.Problem(evornn.CTRNN.codec(18, n_inputs=6), WalkerTask(n_legs=6, duration=1.0))
+    with pytest.raises(ValueError, match=r"100,000,000 cells is more than the 10,000,000 evornn allows"):
+        evornn.evolve(six, "map_elites", n_pop=8, n_generations=1, progress=False)  # 10 cells x 8 descriptors
+
+
+def test_a_walker_repertoire_stores_each_gait_where_its_own_duty_factor_and_speed_put_it():
+    """MAP-Elites over the one-legged walker's gaits: every elite, walked again, has the
+    duty factor, velocity and fitness the archive holds, in the cell they name."""
+    problem = evornn.Problem(evornn.CTRNN.codec(3, n_inputs=1), WalkerTask(duration=30.0))
+    result = evornn.evolve(problem, "map_elites", n_pop=24, n_generations=6, rng=2, progress=False, cells=[10, 10])
+    genomes, fitness, values = result.archive.elites()
+    assert len(fitness) >= 5  # several gaits found
+    metrics = problem.task.evaluate(problem.codec.decode(genomes)).metrics
+    np.testing.assert_allclose(values, np.stack([metrics["duty_factor"], metrics["velocity"]], axis=1), rtol=1e-12)
+    np.testing.assert_allclose(fitness, metrics["velocity"], rtol=1e-12)
+    cells = [slow_grid_cell(v, (10, 10), [(0.0, 1.0), (0.0, 1.0)]) for v in values]
+    np.testing.assert_array_equal(np.flatnonzero(result.archive.occupied), cells)
 
 
 def test_the_emitters_cma_es_minimises_a_rotated_ellipsoid_with_a_lazy_decomposition():

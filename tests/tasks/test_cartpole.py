@@ -50,6 +50,21 @@ def test_closed_loop_counts_steps_until_failure_like_a_python_loop():
         assert steps[p] == len(balance_reference(task.start_state(), force, 500))
 
 
+@pytest.mark.parametrize("velocities", [True, False])
+def test_descriptors_are_the_mean_cart_position_and_the_pole_amplitudes_of_the_python_loop(velocities):
+    task = CartPoleTask(n_poles=2, velocities=velocities, max_steps=300, theta0=0.01)
+    biases = [0.0, 0.05, -0.3]
+    metrics = task.evaluate(constant_controllers(biases, task.n_inputs)).metrics
+    assert [d.name for d in task.descriptors] == ["mean_x", "amplitude_1", "amplitude_2"]
+    for p, bias in enumerate(biases):
+        states = []
+        balance_reference(task.start_state(), 20.0 * (1 / (1 + np.exp(-bias)) - 0.5), 300, states=states)
+        states = np.array(states)
+        assert metrics["mean_x"][p] == pytest.approx(states[:, 0].mean(), rel=1e-10, abs=1e-14)
+        assert metrics["amplitude_1"][p] == pytest.approx(np.abs(states[:, 2]).max(), rel=1e-10)
+        assert metrics["amplitude_2"][p] == pytest.approx(np.abs(states[:, 4]).max(), rel=1e-10)
+
+
 def test_gruau_fitness_matches_its_definition():
     """f = 0.1 t / 1000 + 0.9 * 0.75 / sum of |x| + |x'| + |theta_1| + |theta_1'| over the
     last 100 steps (0 below 100 steps). A single pole started nearly upright falls slowly
@@ -162,6 +177,9 @@ def test_ctrnn_blocks_balance_like_the_generic_loop(velocities, n_pop):
     ref_steps, ref_wiggle = reference.steps, reference.state[..., RING:].sum(axis=2)
     np.testing.assert_array_equal(steps, ref_steps)
     np.testing.assert_allclose(wiggle, ref_wiggle, rtol=1e-9)
+    lanes = task.descriptor_values(task.trials(net, starts, lanes=True))
+    for name, value in task.descriptor_values(task.trials(net, starts, lanes=False)).items():
+        np.testing.assert_allclose(lanes[name], value, rtol=1e-9, atol=1e-12)
     assert steps.min() < steps.max()  # the population covers early and late failures
     # Lanes refill from a queue whose split depends on the thread count; results do not.
     import numba

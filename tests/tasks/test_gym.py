@@ -130,6 +130,59 @@ def test_an_environment_that_raises_is_counted_not_fatal():
     np.testing.assert_array_equal(runs["length"][:, seeds % 2 == 0], 10)
 
 
+class Drift(gymnasium.Env):
+    """A one-dimensional walk of a random length (5 to 14 steps) that reports its position
+    in ``info`` at every step (as MuJoCo's locomotion tasks report ``x_position``)."""
+
+    observation_space = gymnasium.spaces.Box(-np.inf, np.inf, (2,), np.float64)
+    action_space = gymnasium.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t, self.x, self.length = 0, 0.0, int(self.np_random.integers(5, 15))
+        return np.array([self.x, 1.0]), {}
+
+    def step(self, action):
+        self.t += 1
+        self.x += 0.5 if action else -0.25
+        return np.array([self.x, 1.0]), 1.0, False, self.t >= self.length, {"x_position": self.x}
+
+
+def final_values(model, make, seeds, controller_dt, read):
+    """`read(obs, info)` at the end of each episode of each individual, by a plain loop over
+    env.step: shape (n_pop, len(seeds))."""
+    out = np.zeros((model.n_pop, len(seeds)))
+    for p in range(model.n_pop):
+        for e, seed in enumerate(seeds):
+            env = make()
+            obs, _ = env.reset(seed=int(seed))
+            stepper = model.take([p]).stepper(controller_dt)
+            while True:
+                z = stepper.step(np.asarray(obs, dtype=float).reshape(1, -1))[0]
+                obs, _, terminated, truncated, info = env.step(int(np.argmax(z[:2])))
+                if terminated or truncated:
+                    break
+            out[p, e] = read(obs, info)
+    return out
+
+
+def test_descriptors_are_the_episodes_final_info_or_observation_averaged_like_a_python_loop():
+    net = evornn.CTRNN.random(5, 3, n_inputs=2, rng=4)
+    task = GymTask(Drift, n_episodes=3, num_envs=4, controller_dt=0.5,
+                   descriptors=[("x_position", -4.0, 8.0), ("obs[0]", -4.0, 8.0)])
+    assert [d.name for d in task.descriptors] == ["x_position", "obs[0]"]
+    metrics = task.evaluate(net, rng=2).metrics
+    expected = final_values(net, Drift, episode_seeds(2, 3), 0.5, lambda obs, info: info["x_position"])
+    assert np.ptp(expected) > 0  # the walks end in different places
+    np.testing.assert_allclose(metrics["x_position"], expected.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(metrics["obs[0]"], expected.mean(axis=1), rtol=1e-12)
+    cart = GymTask("CartPole-v1", n_episodes=2, controller_dt=0.5, descriptors=[("obs[0]", -2.4, 2.4)])
+    net = evornn.CTRNN.random(4, 3, n_inputs=4, rng=1)
+    expected = final_values(net, lambda: gymnasium.make("CartPole-v1"), episode_seeds(5, 2), 0.5,
+                            lambda obs, info: obs[0])
+    np.testing.assert_allclose(cart.evaluate(net, rng=5).metrics["obs[0]"], expected.mean(axis=1), rtol=1e-6)
+
+
 def test_wrong_settings_and_controllers_are_refused_with_what_is_allowed():
     with pytest.raises(ValueError, match="vectorization must be one of"):
         GymTask("CartPole-v1", vectorization="threads")
@@ -139,6 +192,14 @@ def test_wrong_settings_and_controllers_are_refused_with_what_is_allowed():
         GymTask("CartPole-v1", n_episodes=0)
     with pytest.raises(ValueError, match="needs an environment id"):
         GymTask(Fragile, vectorization="vector_entry_point")
+    with pytest.raises(ValueError, match=r"neither info keys of the environment \(\['x_position'\]\)"):
+        GymTask(Drift, descriptors=[("y_position", 0.0, 1.0)])
+    with pytest.raises(ValueError, match="the observation has 4 components"):
+        GymTask("CartPole-v1", descriptors=[("obs[4]", 0.0, 1.0)])
+    with pytest.raises(ValueError, match="differ from the metrics"):
+        GymTask(Drift, descriptors=[("x_position", 0.0, 1.0), ("x_position", 0.0, 2.0)])
+    with pytest.raises(ValueError, match="needs finite low < high"):
+        GymTask(Drift, descriptors=[("x_position", 1.0, 0.0)])
     task = GymTask("CartPole-v1")
     with pytest.raises(ValueError, match="needs 4 inputs, got 3"):
         task.check_model(evornn.CTRNN.random(2, 2, n_inputs=3, rng=0))

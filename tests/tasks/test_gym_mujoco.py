@@ -16,9 +16,11 @@ pytest.importorskip("mujoco")
 
 def test_hopper_returns_equal_a_python_loop_over_env_step():
     """Box actions in [-1, 1] from CTRNN firing rates ("unit"), one short episode each of
-    three individuals in two slots, against env.step in a plain loop with the same seed."""
+    three individuals in two slots, against env.step in a plain loop with the same seed;
+    the final ``x_position`` (a behaviour descriptor) too."""
     net = evornn.CTRNN.random(3, 4, n_inputs=11, rng=0)
-    task = GymTask("Hopper-v5", n_episodes=1, max_steps=40, num_envs=2, controller_dt=0.05)
+    task = GymTask("Hopper-v5", n_episodes=1, max_steps=40, num_envs=2, controller_dt=0.05,
+                   descriptors=[("x_position", -1.0, 3.0)])
     runs = task.episodes_of(net, rng=1)
     seed = int(np.random.default_rng(1).integers(0, 2**31 - 1, size=1)[0])
     for p in range(net.n_pop):
@@ -28,13 +30,14 @@ def test_hopper_returns_equal_a_python_loop_over_env_step():
         total, steps = 0.0, 0
         while steps < 40:
             z = stepper.step(np.asarray(obs, dtype=float)[None])[0]
-            obs, reward, terminated, truncated, _ = env.step((-1.0 + 2.0 * np.clip(z[:3], 0, 1)).astype(np.float32))
+            obs, reward, terminated, truncated, info = env.step((-1.0 + 2.0 * np.clip(z[:3], 0, 1)).astype(np.float32))
             total += reward
             steps += 1
             if terminated or truncated:
                 break
         assert runs["length"][p, 0] == steps
         assert runs["return"][p, 0] == pytest.approx(total, rel=1e-9, abs=1e-9)
+        assert runs["final"][p, 0, 0] == pytest.approx(info["x_position"], rel=1e-12, abs=1e-12)
 
 
 def test_a_hopper_episode_is_rendered_to_a_gif_or_said_why_not(tmp_path):

@@ -50,6 +50,25 @@ def test_networks_walk_like_the_python_walker(n_legs, n_neurons, n_pop):
     assert np.ptp(velocity) > 0.1  # the networks differ: some walk, some do not
 
 
+@pytest.mark.parametrize("n_legs, n_pop", [(6, 3), (1, 20)])
+def test_duty_factors_count_the_steps_each_foot_is_down_like_the_python_walker(n_legs, n_pop):
+    """The descriptors: each leg's fraction of steps ending with its foot down (six legs one
+    walker at a time, one leg in SIMD lanes), their mean, and the velocity."""
+    net = evornn.CTRNN.random(n_pop, 3 * n_legs + 1, n_inputs=n_legs, rng=8)
+    task = WalkerTask(n_legs=n_legs, duration=40.0)
+    metrics = task.evaluate(net).metrics
+    names = [d.name for d in task.descriptors]
+    assert names[:2] == ["duty_factor", "velocity"] and len(names) == (8 if n_legs == 6 else 2)
+    for p in range(n_pop):
+        stance = []
+        walk_reference(ctrnn_controller(net, p, n_legs), n_legs, duration=40.0, stance=stance)
+        duty = np.array(stance) / 400
+        assert metrics["duty_factor"][p] == pytest.approx(duty.mean(), abs=1e-12)
+        if n_legs == 6:
+            np.testing.assert_allclose([metrics[f"duty_{leg}"][p] for leg in WalkerTask.LEG_NAMES], duty, atol=1e-12)
+    assert 0 < np.ptp(metrics["duty_factor"])  # the gaits differ
+
+
 def test_wide_blocks_walk_like_the_one_at_a_time_loop_and_keep_a_diverging_lane_apart():
     """520 walkers run in blocks of 128 lanes; batches of 8 take the one-individual loop.
     One network diverges: it alone gets NaN (the worst fitness), its block-mates walk on."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -957,7 +958,7 @@ def _nested_archive(ax, archive):
                     line(k * inner, color="0.75", lw=0.3)
         edges = np.linspace(archive.low[axes[0]], archive.high[axes[0]], outer + 1)
         set_ticks((np.arange(outer) + 0.5) * block)
-        set_labels([f"{a:.3g}-{b:.3g}" for a, b in zip(edges[:-1], edges[1:], strict=True)], fontsize=7)
+        set_labels([f"{a:.3g}-{b:.3g}" for a, b in itertools.pairwise(edges)], fontsize=7)
         set_label(" > ".join(archive.names[k] for k in axes) + "  (outer to inner)")
     return image
 

@@ -217,7 +217,7 @@ class GymTask(Task):
                  controller_dt: float = 0.1, method: str = "euler", fitness: str = "mean",
                  worst_fitness: float | None = None, env_kwargs: dict | None = None, obs_norm: bool = False,
                  descriptors=()):
-        gymnasium = _gymnasium()
+        _gymnasium()  # a clear ImportError before any work
         if not (isinstance(env, str) or callable(env)):
             raise TypeError(f"env must be a Gymnasium id or a factory returning an environment, got {env!r}")
         self.vectorization = one_of("vectorization", vectorization, VECTORIZATIONS)

@@ -553,7 +553,7 @@ def build_problem(config: dict) -> Problem:
         factory = registry[table.pop("type")]
         try:
             return factory(**table)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, ImportError) as exc:
             raise ConfigError(f"[{section}] {exc}") from exc
 
     dtype = config["model"].get("dtype")

@@ -323,7 +323,14 @@ class GymTask(Task):
     def _make_one(self):
         gymnasium = _gymnasium()
         if isinstance(self.env, str):
-            return gymnasium.make(self.env, **self.env_kwargs)
+            error = gymnasium.error
+            try:
+                return gymnasium.make(self.env, **self.env_kwargs)
+            except error.DependencyNotInstalled as exc:
+                raise ImportError(f"Gymnasium cannot make {self.env!r}: {exc} (MuJoCo environments come with "
+                                  f'pip install "evornn[gym]")') from exc
+            except (error.NameNotFound, error.NamespaceNotFound, error.VersionNotFound) as exc:
+                raise ValueError(f"env {self.env!r} is not a registered Gymnasium environment: {exc}") from exc
         made = self.env()
         if not isinstance(made, gymnasium.Env):
             raise TypeError(f"the env factory must return a gymnasium.Env, got {type(made).__name__}")

@@ -194,6 +194,8 @@ def test_wrong_settings_and_controllers_are_refused_with_what_is_allowed():
         GymTask(Fragile, vectorization="vector_entry_point")
     with pytest.raises(ValueError, match=r"neither info keys of the environment \(\['x_position'\]\)"):
         GymTask(Drift, descriptors=[("y_position", 0.0, 1.0)])
+    with pytest.raises(ValueError, match="'Nope-v3' is not a registered Gymnasium environment"):
+        GymTask("Nope-v3")
     with pytest.raises(ValueError, match="the observation has 4 components"):
         GymTask("CartPole-v1", descriptors=[("obs[4]", 0.0, 1.0)])
     with pytest.raises(ValueError, match="differ from the metrics"):

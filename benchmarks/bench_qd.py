@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def run_evornn(kind: str, dim: int, budget: int, seed: int):
         options = {"variation": "iso_line_dd", "sigma_iso": 0.01, "sigma_line": 0.2, "cells": 100}
     method = "cma_me" if kind == "cma_me" else "map_elites"
     strategy = METHODS[method](dim, n_pop, 10**9, np.random.default_rng(seed), random.Random(seed), **options)
-    strategy.attach(task)
+    strategy.attach(SimpleNamespace(task=task))
     used, start = 0, time.perf_counter()
     if method == "map_elites":  # the same first generation as pyribs's initial solutions
         genomes = np.random.default_rng(1000 + seed).uniform(-1, 1, size=(n_pop, dim))

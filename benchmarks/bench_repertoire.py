@@ -37,7 +37,7 @@ SETUPS = {"map_elites": QD, "cma_me": QD, "cmaes": {}}
 
 def quartiles(values) -> str:
     q1, med, q3 = np.percentile(values, [25, 50, 75])
-    return f"{med:>10.4g}{f'{q1:.4g} - {q3:.4g}':>20}"
+    return f"{med:>10.4g}{f'{q1:.4g} - {q3:.4g}':>24}"
 
 
 def main() -> None:
@@ -50,8 +50,8 @@ def main() -> None:
     problem = evornn.Problem(evornn.CTRNN.codec(18, n_inputs=6), WalkerTask(n_legs=6))
     print(f"\nSix-legged walker, {problem.codec.n_genes} genes, 5^6 duty-factor cells, population {N_POP}, "
           f"{args.budget:,} evaluations, {args.seeds} seeds (median, quartiles)")
-    print(f"{'method':<12}{'coverage':>10}{'quartiles':>20}{'QD-score':>10}{'quartiles':>20}{'fastest':>10}"
-          f"{'quartiles':>20}{'median s':>10}")
+    print(f"{'method':<12}{'coverage':>10}{'quartiles':>24}{'QD-score':>10}{'quartiles':>24}{'fastest':>10}"
+          f"{'quartiles':>24}{'median s':>10}")
     for method in args.methods:
         coverage, score, fastest, seconds = [], [], [], []
         for seed in range(args.seeds):
@@ -66,7 +66,7 @@ def main() -> None:
                 fastest.append(metrics["best"])
             else:
                 fastest.append(result.best_fitness)
-        blank = f"{'-':>10}{'':>20}"
+        blank = f"{'-':>10}{'':>24}"
         print(f"{method:<12}{quartiles(coverage) if coverage else blank}{quartiles(score) if score else blank}"
               f"{quartiles(fastest)}{np.median(seconds):>10.1f}", flush=True)
 

@@ -106,9 +106,10 @@ class Strategy:
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
         raise NotImplementedError
 
-    def attach(self, task) -> None:
-        """Called once by the loop before the first generation, with the problem's task (the
-        quality-diversity strategies read its behaviour descriptors here)."""
+    def attach(self, problem) -> None:
+        """Called once by the loop before the first generation, with the problem (the
+        quality-diversity strategies read its task's behaviour descriptors here, NEAT its
+        codec)."""
 
     def tell_evaluation(self, genomes: np.ndarray, evaluation) -> None:
         """What the loop calls with each generation's :class:`~evornn.tasks.Evaluation`:

@@ -23,6 +23,7 @@ from .cmaes import CMAES
 from .es import PGPE, SNES, XNES, OpenAIES, SepCMAES
 from .evaluate import evaluator
 from .ga import GA
+from .neat import NEAT
 from .novelty import NoveltySearch
 from .nsga2 import NSGA2
 from .problem import Problem
@@ -30,7 +31,7 @@ from .pso import PSO
 from .qd import CMAME, MAPElites
 
 METHODS = {cls.name: cls for cls in (GA, SA, PSO, CMAES, SepCMAES, OpenAIES, PGPE, SNES, XNES, MAPElites, CMAME,
-                                      NoveltySearch, NSGA2)}
+                                      NoveltySearch, NSGA2, NEAT)}
 # History columns that depend on the wall clock (left out of reproducibility comparisons).
 WALL_CLOCK_COLUMNS = ("time",)
 
@@ -73,6 +74,9 @@ class EvolutionResult:
     archive : GridArchive or CVTArchive or None
         Quality-diversity methods: the final archive of elites (see
         :mod:`evornn.optim.archive`); None for the others.
+    species : dict of str to ndarray or None
+        NEAT: every generation's species (columns ``generation``, ``species``, ``size``,
+        ``best``); None for the others.
     """
 
     method: str
@@ -92,6 +96,7 @@ class EvolutionResult:
     stop_reason: str
     elapsed: float = field(repr=False, default=0.0)
     archive: object = field(repr=False, default=None)
+    species: dict | None = field(repr=False, default=None)
 
     def __repr__(self) -> str:
         """A few lines: the method, the budget used, why it stopped and the best fitness
@@ -187,17 +192,29 @@ class _HallOfFame:
         self.solved = np.empty(0, dtype=bool)
 
     def update(self, genomes: np.ndarray, fitness: np.ndarray, solved: np.ndarray) -> None:
-        candidates = np.concatenate([self.genomes, genomes])
-        scores = np.concatenate([self.fitness, fitness])
-        passed = np.concatenate([self.solved, solved])
+        # Only the first `size` distinct new genomes in rank order can enter: the rest
+        # would rank below that many distinct genomes (the result is the same).
+        first = np.sort(_distinct_first(genomes, np.lexsort((-fitness, ~solved)), self.size))
+        candidates = np.concatenate([self.genomes, genomes[first]])
+        scores = np.concatenate([self.fitness, fitness[first]])
+        passed = np.concatenate([self.solved, solved[first]])
         order = np.lexsort((-scores, ~passed))
-        kept: list[int] = []
-        for q in order:
-            if len(kept) == self.size:
-                break
-            if not any(np.array_equal(candidates[q], candidates[k]) for k in kept):
-                kept.append(int(q))
+        kept = _distinct_first(candidates, order, self.size)
         self.genomes, self.fitness, self.solved = candidates[kept], scores[kept], passed[kept]
+
+
+def _distinct_first(rows: np.ndarray, order: np.ndarray, size: int) -> np.ndarray:
+    """The first `size` rows in `order` that differ from every row taken before them."""
+    kept: list[int] = []
+    seen: set[bytes] = set()
+    for q in order:
+        if len(kept) == size:
+            break
+        key = (rows[q] + 0.0).tobytes()  # + 0.0: -0.0 and 0.0 are the same gene
+        if key not in seen:
+            seen.add(key)
+            kept.append(int(q))
+    return np.array(kept, dtype=np.int64)
 
 
 def _solved(evaluation) -> np.ndarray:
@@ -261,6 +278,10 @@ def check_settings(problem, method: str, *, n_pop, checkpoint_every=10, hall_of_
     if method not in METHODS:
         raise ConfigError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     cls = METHODS[method]
+    structured = getattr(problem.codec, "structured", False)
+    if structured != (method == "neat"):
+        raise ConfigError(f"method {method!r} cannot evolve {type(problem.codec).__name__} genomes: NEAT genomes "
+                          f"(evornn.neat.NEATCodec) go with method 'neat' and only with it")
     if cls.multi_objective != (problem.n_objectives > 1):
         what = "a multi-objective" if cls.multi_objective else "a single-objective"
         raise ConfigError(f"method {method!r} needs {what} task; this task has {problem.n_objectives} objective(s)")
@@ -396,7 +417,7 @@ def evolve(
     seed = _resolve_seed(rng)
     strategy_rng, py_random, task_seq = _streams(seed)
     strategy = cls(problem.n_genes, n_pop, n_generations, strategy_rng, py_random, **options)
-    strategy.attach(problem.task)
+    strategy.attach(problem)
     hof = _HallOfFame(hall_of_fame, problem.n_genes)
     state = _Progress()
     path = None if checkpoint_path is None else Path(checkpoint_path)
@@ -429,7 +450,8 @@ def evolve(
             while state.stop_reason is None:
                 gen = state.generation
                 asked = strategy.ask()
-                genomes = np.clip(asked, strategy.low, strategy.high)
+                genomes = asked if strategy.low == -np.inf and strategy.high == np.inf else np.clip(
+                    asked, strategy.low, strategy.high)
                 tick = time.perf_counter()
                 evaluation = evaluate(genomes, task_seq, gen)
                 problem.task.learn(evaluation)
@@ -661,6 +683,7 @@ def _result(problem: Problem, strategy, hof: _HallOfFame, state: _Progress, seed
         stop_reason=state.stop_reason,
         elapsed=state.elapsed,
         archive=getattr(strategy, "archive", None),
+        species=strategy.species_table() if hasattr(strategy, "species_table") else None,
     )
 
 

@@ -134,8 +134,8 @@ class NoveltySearch(Strategy):
         self._vary = variation_kwargs(ga, self.n_genes, self.low, self.high)
         self.descriptors = ()
 
-    def attach(self, task) -> None:
-        self.descriptors = task_descriptors(self.name, task, self.options.descriptors)
+    def attach(self, problem) -> None:
+        self.descriptors = task_descriptors(self.name, problem.task, self.options.descriptors)
         self.desc_low = np.array([d.low for d in self.descriptors])
         self.desc_span = np.array([d.high for d in self.descriptors]) - self.desc_low
         if self.novelty_archive.size == 0:

@@ -35,13 +35,15 @@ class Problem:
     """
 
     def __init__(self, codec: Codec, task: Task, *, dtype=None):
-        if not isinstance(codec, Codec):
-            raise TypeError(f"codec must be an evornn.genome.Codec, got {type(codec).__name__}")
+        if not (isinstance(codec, Codec) or getattr(codec, "structured", False)):
+            raise TypeError(f"codec must be an evornn.genome.Codec or an evornn.neat.NEATCodec, got "
+                            f"{type(codec).__name__}")
         if not isinstance(task, Task):
             raise TypeError(f"task must be an evornn task (a subclass of evornn.tasks.Task), got {type(task).__name__}")
         self.codec, self.task = codec, task
         self.dtype = None if dtype is None else np.dtype(dtype)
-        extremes = np.stack([np.full(codec.n_genes, GENE_LOW), np.full(codec.n_genes, GENE_HIGH)])
+        extremes = codec.extremes() if hasattr(codec, "extremes") else np.stack(
+            [np.full(codec.n_genes, GENE_LOW), np.full(codec.n_genes, GENE_HIGH)])
         task.check_model(self.decode(extremes))
 
     @property

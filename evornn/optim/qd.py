@@ -61,8 +61,8 @@ class _Elites(Strategy):
         self.genomes = np.empty((0, self.n_genes))
         self.fitness = np.empty(0)
 
-    def attach(self, task) -> None:
-        chosen = task_descriptors(self.name, task, self.options.descriptors)
+    def attach(self, problem) -> None:
+        chosen = task_descriptors(self.name, problem.task, self.options.descriptors)
         opts = self.options
         if opts.archive == "grid":
             cells = opts.cells if opts.cells is not None else (50 if len(chosen) <= 2 else 10)

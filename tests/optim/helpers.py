@@ -54,9 +54,20 @@ def bias_plane_problem() -> evornn.Problem:
     return evornn.Problem(evornn.CTRNN.codec(2), task)
 
 
+def neat_problem() -> evornn.Problem:
+    """NEAT genomes of a CTRNN with two outputs and no input on the oscillator task (small
+    rows: 8 nodes, 24 connections)."""
+    from evornn.neat import NEATCodec
+
+    codec = NEATCodec(0, 2, model="ctrnn", max_nodes=8, max_connections=24)
+    return evornn.Problem(codec, OscillatorTask(period=10.0, amplitude=0.5))
+
+
 def problem_for(method: str) -> evornn.Problem:
     if method == "nsga2":
         return schaffer_problem()
+    if method == "neat":
+        return neat_problem()
     return bias_plane_problem() if method in ("map_elites", "cma_me", "novelty") else oscillator_problem()
 
 

@@ -43,7 +43,7 @@ def evaluation_of(values):
 def test_the_threshold_rises_after_many_additions_and_falls_after_a_quiet_spell():
     strategy = METHODS["novelty"](8, 10, 100, np.random.default_rng(0), random.Random(0), threshold=0.01, k=3,
                                   n_elite=0)
-    strategy.attach(bias_plane_problem().task)
+    strategy.attach(bias_plane_problem())
     spread = np.linspace(-16, 16, 10)
     strategy.tell_evaluation(strategy.ask(), evaluation_of(np.stack([spread, spread], axis=1)))
     assert strategy.novelty_archive.shape == (10, 2) and strategy.threshold == pytest.approx(0.012)  # > 4 added: +20%

@@ -2,6 +2,7 @@
 sampling on the linear-projection sphere of the CMA-ME paper, and through `evolve`."""
 
 import random
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -95,7 +96,7 @@ LP_TASK = FunctionTask(lambda model, rng: None, descriptors=[("bc1", -R * N / 2,
 
 def illuminate(method, budget, seed=0, n_pop=100, **options):
     strategy = METHODS[method](N, n_pop, 10**9, np.random.default_rng(seed), random.Random(seed), **options)
-    strategy.attach(LP_TASK)
+    strategy.attach(SimpleNamespace(task=LP_TASK))
     used = 0
     while used < budget:
         genomes = strategy.ask()

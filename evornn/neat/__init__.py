@@ -1,0 +1,7 @@
+"""NEAT, NeuroEvolution of Augmenting Topologies (Stanley and Miikkulainen 2002): genomes of
+growing networks (:class:`NEATCodec`), their operators (:mod:`evornn.neat.operators`) and
+the method ``evolve(problem, "neat")`` (:mod:`evornn.optim.neat`)."""
+
+from .genome import NEATCodec
+
+__all__ = ["NEATCodec"]

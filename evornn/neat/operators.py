@@ -1,0 +1,388 @@
+r"""NEAT's operators as compiled loops over genome rows (:mod:`evornn.neat.genome`): the
+compatibility distance, speciation, crossover and mutation (Stanley and Miikkulainen
+2002, with neat-python's per-gene mutation of values).
+
+Random numbers come from the strategy's ``numpy.random.Generator``, passed into the
+compiled code (Numba draws from the same bit generator, so its state advances with the
+Python object's and is checkpointed with it). The loops are serial: a run is the same on
+any number of threads.
+
+**Compatibility distance** (the paper's equation 1): over connection genes aligned by
+innovation number,
+
+.. math::
+
+    \delta = \frac{c_1 E}{N} + \frac{c_2 D}{N} + c_3 \bar W
+
+with ``E`` excess genes (beyond the other genome's last innovation), ``D`` disjoint genes,
+``W`` the mean weight difference of matching genes, ``N`` the larger genome's number of
+connection genes (1 when both have fewer than `normalize_min`, as the paper allows).
+"""
+
+from __future__ import annotations
+
+from numba import njit, types
+from numba.typed import Dict
+
+from .._numba import ERROR_MODEL, FASTMATH
+from .genome import (
+    ACT,
+    BIAS,
+    CONN_FIELDS,
+    ENABLED,
+    GAIN,
+    IN,
+    INNOVATION,
+    KEY,
+    NODE_FIELDS,
+    OUT,
+    RESPONSE,
+    TAU,
+    WEIGHT,
+    conn_at,
+    node_at,
+    node_index,
+)
+
+# Rows of the value table `attrs` (each: init mean, init stdev, min, max, mutate rate,
+# mutate power, replace rate), as in neat-python's float attributes.
+A_WEIGHT, A_BIAS, A_RESPONSE, A_TAU, A_GAIN = range(5)
+INIT_MEAN, INIT_STDEV, MIN, MAX, MUTATE_RATE, MUTATE_POWER, REPLACE_RATE = range(7)
+# Structural rates `rates`: add node, delete node, add connection, delete connection,
+# enabled mutate rate, activation mutate rate, single structural mutation (0/1),
+# feed forward (0/1), structural mutation surer (0/1), probability that values mutate.
+R_NODE_ADD, R_NODE_DELETE, R_CONN_ADD, R_CONN_DELETE, R_ENABLED, R_ACTIVATION, R_SINGLE, R_FEED_FORWARD, \
+    R_SURER, R_VALUES = range(10)
+# Counters: next innovation number, next node key, structural mutations skipped for lack
+# of capacity.
+C_INNOVATION, C_NODE, C_SKIPPED = range(3)
+#: Tries to find a pair of nodes not yet connected (NEAT's reference code tries 20 times).
+CONNECTION_TRIES = 20
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def distance(a, b, mn, c1, c2, c3, normalize_min):
+    """The compatibility distance of genome rows `a` and `b` (see the module docstring)."""
+    na, nb = int(a[1]), int(b[1])
+    i = j = 0
+    matching, disjoint, excess, weight_diff = 0, 0, 0, 0.0
+    last_a = a[conn_at(mn, na - 1, INNOVATION)] if na else 0.0
+    last_b = b[conn_at(mn, nb - 1, INNOVATION)] if nb else 0.0
+    while i < na or j < nb:
+        if j >= nb or (i < na and a[conn_at(mn, i, INNOVATION)] < b[conn_at(mn, j, INNOVATION)]):
+            if a[conn_at(mn, i, INNOVATION)] > last_b:
+                excess += 1
+            else:
+                disjoint += 1
+            i += 1
+        elif i >= na or b[conn_at(mn, j, INNOVATION)] < a[conn_at(mn, i, INNOVATION)]:
+            if b[conn_at(mn, j, INNOVATION)] > last_a:
+                excess += 1
+            else:
+                disjoint += 1
+            j += 1
+        else:
+            matching += 1
+            weight_diff += abs(a[conn_at(mn, i, WEIGHT)] - b[conn_at(mn, j, WEIGHT)])
+            i += 1
+            j += 1
+    n = max(na, nb)
+    if n < normalize_min:
+        n = 1
+    n = max(n, 1)
+    mean_weight = weight_diff / matching if matching else 0.0
+    return c1 * excess / n + c2 * disjoint / n + c3 * mean_weight
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def speciate(genomes, reps, n_reps, mn, threshold, c1, c2, c3, normalize_min, out):
+    """Put each genome in the first species (in order) whose representative is within
+    `threshold`, else found a new species with it as representative (appended to `reps`,
+    which has room for every genome). Writes species indices into `out`; returns the
+    number of representatives."""
+    for p in range(genomes.shape[0]):
+        found = -1
+        for s in range(n_reps):
+            if distance(genomes[p], reps[s], mn, c1, c2, c3, normalize_min) < threshold:
+                found = s
+                break
+        if found < 0:
+            reps[n_reps, :] = genomes[p]
+            found = n_reps
+            n_reps += 1
+        out[p] = found
+    return n_reps
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def crossover(a, b, mn, rng, child):
+    """Child of `a` (the fitter parent: its node genes and its disjoint and excess
+    connection genes) and `b`: matching genes take each value from either parent at
+    random, and a gene disabled in either parent is disabled with probability 0.75."""
+    child[:] = 0.0
+    na_nodes, na, nb = int(a[0]), int(a[1]), int(b[1])
+    child[0], child[1] = a[0], a[1]
+    for i in range(na_nodes):
+        for f in range(NODE_FIELDS):
+            child[node_at(mn, i, f)] = a[node_at(mn, i, f)]
+        k = node_index(b, mn, a[node_at(mn, i, KEY)])
+        if k >= 0:
+            for f in (BIAS, RESPONSE, ACT, TAU, GAIN):
+                if rng.random() < 0.5:
+                    child[node_at(mn, i, f)] = b[node_at(mn, k, f)]
+    j = 0
+    for i in range(na):
+        for f in range(CONN_FIELDS):
+            child[conn_at(mn, i, f)] = a[conn_at(mn, i, f)]
+        innovation = a[conn_at(mn, i, INNOVATION)]
+        while j < nb and b[conn_at(mn, j, INNOVATION)] < innovation:
+            j += 1
+        if j < nb and b[conn_at(mn, j, INNOVATION)] == innovation:
+            if rng.random() < 0.5:
+                child[conn_at(mn, i, WEIGHT)] = b[conn_at(mn, j, WEIGHT)]
+            disabled = a[conn_at(mn, i, ENABLED)] == 0.0 or b[conn_at(mn, j, ENABLED)] == 0.0
+            child[conn_at(mn, i, ENABLED)] = 0.0 if disabled and rng.random() < 0.75 else 1.0
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def _new_value(attrs, row, rng):
+    value = attrs[row, INIT_MEAN] + attrs[row, INIT_STDEV] * rng.standard_normal()
+    return min(max(value, attrs[row, MIN]), attrs[row, MAX])
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def _mutate_value(value, attrs, row, rng):
+    r = rng.random()
+    if r < attrs[row, MUTATE_RATE]:
+        value = value + attrs[row, MUTATE_POWER] * rng.standard_normal()
+    elif r < attrs[row, MUTATE_RATE] + attrs[row, REPLACE_RATE]:
+        return _new_value(attrs, row, rng)
+    return min(max(value, attrs[row, MIN]), attrs[row, MAX])
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _insert_connection(g, mn, innovation, a, b, weight, enabled):
+    """Insert a connection gene keeping the genes sorted by innovation (room checked by the caller)."""
+    n = int(g[1])
+    pos = n
+    while pos > 0 and g[conn_at(mn, pos - 1, INNOVATION)] > innovation:
+        pos -= 1
+    for j in range(n, pos, -1):
+        for f in range(CONN_FIELDS):
+            g[conn_at(mn, j, f)] = g[conn_at(mn, j - 1, f)]
+    g[conn_at(mn, pos, INNOVATION)] = innovation
+    g[conn_at(mn, pos, IN)] = a
+    g[conn_at(mn, pos, OUT)] = b
+    g[conn_at(mn, pos, WEIGHT)] = weight
+    g[conn_at(mn, pos, ENABLED)] = enabled
+    g[1] = n + 1
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _remove_connection(g, mn, j):
+    n = int(g[1])
+    for q in range(j, n - 1):
+        for f in range(CONN_FIELDS):
+            g[conn_at(mn, q, f)] = g[conn_at(mn, q + 1, f)]
+    for f in range(CONN_FIELDS):
+        g[conn_at(mn, n - 1, f)] = 0.0
+    g[1] = n - 1
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _find_connection(g, mn, a, b):
+    for j in range(int(g[1])):
+        if g[conn_at(mn, j, IN)] == a and g[conn_at(mn, j, OUT)] == b:
+            return j
+    return -1
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _creates_cycle(g, mn, a, b):
+    """Whether a connection a -> b closes a cycle (b already reaches a), over every
+    connection gene (as neat-python)."""
+    if a == b:
+        return True
+    n = int(g[1])
+    seen = Dict.empty(key_type=types.float64, value_type=types.boolean)
+    stack = [b]
+    seen[b] = True
+    while len(stack):
+        node = stack.pop()
+        for j in range(n):
+            if g[conn_at(mn, j, IN)] == node:
+                target = g[conn_at(mn, j, OUT)]
+                if target == a:
+                    return True
+                if target not in seen:
+                    seen[target] = True
+                    stack.append(target)
+    return False
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _add_node(g, mn, mc, attrs, default_act, rng, splits, links, counters):
+    n_conns = int(g[1])
+    enabled = 0
+    for j in range(n_conns):
+        if g[conn_at(mn, j, ENABLED)] != 0.0:
+            enabled += 1
+    if enabled == 0:
+        return
+    if int(g[0]) >= mn or n_conns + 2 > mc:
+        counters[C_SKIPPED] += 1
+        return
+    pick = int(rng.integers(0, enabled))
+    j = 0
+    for q in range(n_conns):
+        if g[conn_at(mn, q, ENABLED)] != 0.0:
+            if pick == 0:
+                j = q
+                break
+            pick -= 1
+    split = g[conn_at(mn, j, INNOVATION)]
+    if split in splits:
+        key = splits[split]
+    else:
+        key = float(counters[C_NODE])
+        counters[C_NODE] += 1
+        splits[split] = key
+    if node_index(g, mn, key) >= 0:  # this genome already split the same connection this generation
+        return
+    a, b, weight = g[conn_at(mn, j, IN)], g[conn_at(mn, j, OUT)], g[conn_at(mn, j, WEIGHT)]
+    g[conn_at(mn, j, ENABLED)] = 0.0
+    # The new node (keys grow, so it goes last): bias 0, response 1, as neutral as it can be.
+    i = int(g[0])
+    g[node_at(mn, i, KEY)] = key
+    g[node_at(mn, i, BIAS)] = 0.0
+    g[node_at(mn, i, RESPONSE)] = 1.0
+    g[node_at(mn, i, ACT)] = default_act
+    g[node_at(mn, i, TAU)] = _new_value(attrs, A_TAU, rng)
+    g[node_at(mn, i, GAIN)] = _new_value(attrs, A_GAIN, rng)
+    g[0] = i + 1
+    _insert_connection(g, mn, _innovation(links, counters, a, key), a, key, 1.0, 1.0)
+    _insert_connection(g, mn, _innovation(links, counters, key, b), key, b, weight, 1.0)
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _innovation(links, counters, a, b):
+    """The innovation number of a new connection a -> b this generation, shared by every
+    genome that makes it (`links` maps (a + 2^20) 2^22 + b to it: exact in float64 for
+    the 2^20 inputs and 2^22 node keys a genome can have)."""
+    code = (a + 1048576.0) * 4194304.0 + b
+    if code in links:
+        return links[code]
+    value = float(counters[C_INNOVATION])
+    counters[C_INNOVATION] += 1
+    links[code] = value
+    return value
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters):
+    n_nodes = int(g[0])
+    for _ in range(CONNECTION_TRIES):
+        b = g[node_at(mn, int(rng.integers(0, n_nodes)), KEY)]
+        r = int(rng.integers(0, n_nodes + n_inputs))
+        a = -1.0 - r if r < n_inputs else g[node_at(mn, r - n_inputs, KEY)]
+        j = _find_connection(g, mn, a, b)
+        if j >= 0:
+            if rates[R_SURER] != 0.0:
+                g[conn_at(mn, j, ENABLED)] = 1.0
+                return
+            continue
+        if 0 <= a < n_outputs and b < n_outputs:  # no connection between two outputs (neat-python)
+            continue
+        if rates[R_FEED_FORWARD] != 0.0 and _creates_cycle(g, mn, a, b):
+            continue
+        if int(g[1]) >= mc:
+            counters[C_SKIPPED] += 1
+            return
+        _insert_connection(g, mn, _innovation(links, counters, a, b), a, b, _new_value(attrs, A_WEIGHT, rng), 1.0)
+        return
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _delete_node(g, mn, n_outputs, rng):
+    n_nodes = int(g[0])
+    if n_nodes <= n_outputs:
+        return
+    i = n_outputs + int(rng.integers(0, n_nodes - n_outputs))
+    key = g[node_at(mn, i, KEY)]
+    j = 0
+    while j < int(g[1]):
+        if g[conn_at(mn, j, IN)] == key or g[conn_at(mn, j, OUT)] == key:
+            _remove_connection(g, mn, j)
+        else:
+            j += 1
+    for q in range(i, n_nodes - 1):
+        for f in range(NODE_FIELDS):
+            g[node_at(mn, q, f)] = g[node_at(mn, q + 1, f)]
+    for f in range(NODE_FIELDS):
+        g[node_at(mn, n_nodes - 1, f)] = 0.0
+    g[0] = n_nodes - 1
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def mutate(g, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters):
+    """Mutate genome row `g` in place: structural mutations (each with its rate, or at most
+    one with ``single structural mutation``), then, with the values' probability, every
+    connection's weight and enabled flag and every node's values and activation
+    (neat-python's per-gene rates)."""
+    add_node, delete_node, add_conn, delete_conn = (rates[R_NODE_ADD], rates[R_NODE_DELETE], rates[R_CONN_ADD],
+                                                    rates[R_CONN_DELETE])
+    default_act = activations[0]
+    if rates[R_SINGLE] != 0.0:
+        total = max(1.0, add_node + delete_node + add_conn + delete_conn)
+        r = rng.random()
+        if r < add_node / total:
+            _add_node(g, mn, mc, attrs, default_act, rng, splits, links, counters)
+        elif r < (add_node + delete_node) / total:
+            _delete_node(g, mn, n_outputs, rng)
+        elif r < (add_node + delete_node + add_conn) / total:
+            _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters)
+        elif r < (add_node + delete_node + add_conn + delete_conn) / total and int(g[1]) > 0:
+            _remove_connection(g, mn, int(rng.integers(0, int(g[1]))))
+    else:
+        if rng.random() < add_node:
+            _add_node(g, mn, mc, attrs, default_act, rng, splits, links, counters)
+        if rng.random() < delete_node:
+            _delete_node(g, mn, n_outputs, rng)
+        if rng.random() < add_conn:
+            _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters)
+        if rng.random() < delete_conn and int(g[1]) > 0:
+            _remove_connection(g, mn, int(rng.integers(0, int(g[1]))))
+    if rng.random() >= rates[R_VALUES]:
+        return
+    for j in range(int(g[1])):
+        g[conn_at(mn, j, WEIGHT)] = _mutate_value(g[conn_at(mn, j, WEIGHT)], attrs, A_WEIGHT, rng)
+        if rng.random() < rates[R_ENABLED]:
+            g[conn_at(mn, j, ENABLED)] = 1.0 if rng.random() < 0.5 else 0.0
+    for i in range(int(g[0])):
+        g[node_at(mn, i, BIAS)] = _mutate_value(g[node_at(mn, i, BIAS)], attrs, A_BIAS, rng)
+        g[node_at(mn, i, RESPONSE)] = _mutate_value(g[node_at(mn, i, RESPONSE)], attrs, A_RESPONSE, rng)
+        g[node_at(mn, i, TAU)] = _mutate_value(g[node_at(mn, i, TAU)], attrs, A_TAU, rng)
+        g[node_at(mn, i, GAIN)] = _mutate_value(g[node_at(mn, i, GAIN)], attrs, A_GAIN, rng)
+        if activations.shape[0] > 1 and rng.random() < rates[R_ACTIVATION]:
+            g[node_at(mn, i, ACT)] = activations[int(rng.integers(0, activations.shape[0]))]
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, counters, out):
+    """The next generation: child `c` is ``plan[c] = (kind, a, b)``: kind 0 copies parent
+    `a` unchanged (an elite), 1 mutates a copy of `a`, 2 mutates the crossover of `a` and
+    `b` (the fitter one's genes first; equal fitness keeps the order given). One innovation
+    registry serves the whole generation. Writes into `out`."""
+    splits = Dict.empty(key_type=types.float64, value_type=types.float64)
+    links = Dict.empty(key_type=types.float64, value_type=types.float64)
+    for c in range(plan.shape[0]):
+        kind, a, b = plan[c, 0], plan[c, 1], plan[c, 2]
+        child = out[c]
+        if kind == 2:
+            if fitness[b] > fitness[a]:
+                a, b = b, a
+            crossover(parents[a], parents[b], mn, rng, child)
+        else:
+            child[:] = parents[a]
+        if kind != 0:
+            mutate(child, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters)

@@ -1,0 +1,361 @@
+"""NEAT (Stanley and Miikkulainen 2002) in the evolution loop: ``evolve(problem, "neat")``
+with a :class:`~evornn.neat.NEATCodec`.
+
+Each generation (in :meth:`NEAT.tell`): the evaluated genomes are put into species (the
+first species whose representative, a random member of the previous generation, is
+within the compatibility threshold); a species whose best fitness has not improved for
+``max_stagnation`` generations stops reproducing (unless it is among the
+``species_elitism`` best); fitness is shared within each species (explicit fitness sharing:
+each member's fitness, less the population's lowest, divided by the species' size), and
+each species gets offspring in proportion to its members' summed shared fitness (largest
+remainders); within a species the champion of a species larger than
+``elitism_min_size`` is copied unchanged, the best ``survival_threshold`` fraction are the
+parents, and each other child is a crossover of two parents (with probability
+``crossover_rate``; the second parent from another species with probability
+``interspecies_rate``) or a copy of one, then mutated (:mod:`evornn.neat.operators`).
+
+Option names follow neat-python's configuration where they mean the same thing
+(:func:`evornn.neat.read_neat_config` reads its files); defaults are the NEAT paper's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..models.neat_net import ACTIVATIONS
+from ..neat import operators as ops
+from .base import Strategy, check_flag, check_range
+
+
+@dataclass(frozen=True)
+class NEATOptions:
+    """Options of ``method="neat"`` (neat-python's names; defaults from the NEAT paper).
+
+    Parameters
+    ----------
+    compatibility_threshold
+        species threshold on the compatibility distance (paper: 3.0)
+    compatibility_excess_coefficient, compatibility_disjoint_coefficient, compatibility_weight_coefficient
+        c1, c2, c3 of the distance (paper: 1, 1, 0.4)
+    normalize_min_genes
+        genomes with fewer connection genes are not normalised by their size (paper: 20)
+    species_target
+        adjust the threshold by ``threshold_step`` each generation towards this many
+        species (0: a fixed threshold)
+    threshold_step, threshold_min
+        the dynamic threshold's step and floor
+    max_stagnation
+        generations without improvement after which a species stops reproducing (15)
+    stagnation_penalty
+        a stagnant species' share of offspring is multiplied by this (neat-python: 0, it
+        dies; NEAT's reference code: 0.01, it fades)
+    population_stagnation
+        generations without improvement of the population's best after which only the two
+        best species reproduce, once (the NEAT paper: 20; 0 turns it off)
+    species_elitism
+        the best species that are spared when stagnant
+    elitism
+        champions copied unchanged from each species larger than ``elitism_min_size`` (1; 5)
+    survival_threshold
+        fraction of each species allowed to reproduce (0.2)
+    crossover_rate
+        fraction of children made by crossover (paper: 0.75)
+    interspecies_rate
+        probability that a crossover takes its second parent from another species (0.001)
+    node_add_prob, node_delete_prob, conn_add_prob, conn_delete_prob
+        structural mutation rates per child (paper: 0.03, 0, 0.05, 0)
+    single_structural_mutation
+        at most one structural mutation per child
+    structural_mutation_surer
+        an add-connection that finds an existing connection enables it
+    enabled_mutate_rate
+        probability that a connection's enabled flag is redrawn
+    activation_mutate_rate
+        probability that a node's activation is redrawn from the codec's options
+    values_mutate_prob
+        probability that a child's weights and node values are mutated at all (the NEAT
+        paper: 0.8; neat-python: 1)
+    weight_init_mean, weight_init_stdev, weight_mutate_rate, weight_mutate_power, weight_replace_rate
+        new weights ~ N(mean, stdev); in a child whose values mutate, each weight is
+        perturbed by N(0, power) with the mutate rate or redrawn with the replace rate
+        (clipped to the codec's range)
+    bias_*, response_*, tau_*, gain_*
+        the same for node biases, responses (neat-python's multiplier of the summed input),
+        and a CTRNN node's time constant and gain
+    """
+
+    compatibility_threshold: float = 3.0
+    compatibility_excess_coefficient: float = 1.0
+    compatibility_disjoint_coefficient: float = 1.0
+    compatibility_weight_coefficient: float = 0.4
+    normalize_min_genes: int = 20
+    species_target: int = 0
+    threshold_step: float = 0.3
+    threshold_min: float = 0.3
+    max_stagnation: int = 15
+    population_stagnation: int = 20
+    stagnation_penalty: float = 0.0
+    species_elitism: int = 1
+    elitism: int = 1
+    elitism_min_size: int = 5
+    survival_threshold: float = 0.2
+    crossover_rate: float = 0.75
+    interspecies_rate: float = 0.001
+    node_add_prob: float = 0.03
+    node_delete_prob: float = 0.0
+    conn_add_prob: float = 0.05
+    conn_delete_prob: float = 0.0
+    single_structural_mutation: bool = False
+    structural_mutation_surer: bool = False
+    enabled_mutate_rate: float = 0.0
+    activation_mutate_rate: float = 0.0
+    values_mutate_prob: float = 1.0
+    weight_init_mean: float = 0.0
+    weight_init_stdev: float = 1.0
+    weight_mutate_rate: float = 0.8
+    weight_mutate_power: float = 0.5
+    weight_replace_rate: float = 0.1
+    bias_init_mean: float = 0.0
+    bias_init_stdev: float = 1.0
+    bias_mutate_rate: float = 0.7
+    bias_mutate_power: float = 0.5
+    bias_replace_rate: float = 0.1
+    response_init_mean: float = 1.0
+    response_init_stdev: float = 0.0
+    response_mutate_rate: float = 0.0
+    response_mutate_power: float = 0.0
+    response_replace_rate: float = 0.0
+    tau_init_mean: float = 1.0
+    tau_init_stdev: float = 0.0
+    tau_mutate_rate: float = 0.0
+    tau_mutate_power: float = 0.0
+    tau_replace_rate: float = 0.0
+    gain_init_mean: float = 1.0
+    gain_init_stdev: float = 0.0
+    gain_mutate_rate: float = 0.0
+    gain_mutate_power: float = 0.0
+    gain_replace_rate: float = 0.0
+
+    def check(self, n_genes: int) -> None:
+        for name in ("compatibility_threshold", "compatibility_excess_coefficient",
+                     "compatibility_disjoint_coefficient", "compatibility_weight_coefficient", "threshold_step",
+                     "threshold_min"):
+            check_range(name, getattr(self, name), 0.0, 1e6)
+        if self.compatibility_threshold <= 0:
+            raise ConfigError(f"option compatibility_threshold must be > 0, got {self.compatibility_threshold}")
+        for name in ("normalize_min_genes", "species_target", "species_elitism", "elitism", "elitism_min_size",
+                     "population_stagnation"):
+            check_range(name, getattr(self, name), 0, 10**6, integer=True)
+        check_range("max_stagnation", self.max_stagnation, 1, 10**9, integer=True)
+        for name in ("survival_threshold", "crossover_rate", "interspecies_rate", "node_add_prob", "node_delete_prob",
+                     "conn_add_prob", "conn_delete_prob", "enabled_mutate_rate", "activation_mutate_rate",
+                     "values_mutate_prob", "stagnation_penalty"):
+            check_range(name, getattr(self, name), 0.0, 1.0)
+        if self.survival_threshold <= 0:
+            raise ConfigError("option survival_threshold must be > 0 (some members must reproduce)")
+        check_flag("single_structural_mutation", self.single_structural_mutation)
+        check_flag("structural_mutation_surer", self.structural_mutation_surer)
+        for value in ("weight", "bias", "response", "tau", "gain"):
+            check_range(f"{value}_init_mean", getattr(self, f"{value}_init_mean"), -1e6, 1e6)
+            for part in ("init_stdev", "mutate_power"):
+                check_range(f"{value}_{part}", getattr(self, f"{value}_{part}"), 0.0, 1e6)
+            rate, replace = getattr(self, f"{value}_mutate_rate"), getattr(self, f"{value}_replace_rate")
+            check_range(f"{value}_mutate_rate", rate, 0.0, 1.0)
+            check_range(f"{value}_replace_rate", replace, 0.0, 1.0)
+            if rate + replace > 1.0:
+                raise ConfigError(f"options {value}_mutate_rate + {value}_replace_rate must be at most 1, got "
+                                  f"{rate} + {replace}")
+
+
+class NEAT(Strategy):
+    """NEAT; see the module docstring and :class:`NEATOptions`."""
+
+    name = "neat"
+    options_type = NEATOptions
+    low, high = -np.inf, np.inf  # genome rows hold keys and counts, not genes in [-1, 1]
+    STATE = ("children", "last_genomes", "last_fitness", "species_id", "species_rep", "species_best",
+             "species_improved", "counters", "threshold", "generation", "species_history", "best", "improved")
+    NONFINITE_STATE = ("best",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.codec = None
+        self.threshold = float(self.options.compatibility_threshold)
+        self.generation = 0
+        self.children = self.last_genomes = np.empty((0, self.n_genes))
+        self.last_fitness = np.empty(0)
+        self.species_id = np.empty(0, dtype=np.int64)
+        self.species_rep = np.empty((0, self.n_genes))
+        self.species_best = np.empty(0)
+        self.species_improved = np.empty(0, dtype=np.int64)
+        self.species_history = np.empty((0, 4))  # generation, species id, size, best fitness
+        self.counters = np.zeros(4, dtype=np.int64)  # innovation, node key, skipped, species id
+        self.best, self.improved = -np.inf, 0  # the population's best fitness, and when it last rose
+        self._last_record = {}
+
+    def attach(self, problem) -> None:
+        codec = problem.codec
+        if not getattr(codec, "structured", False) or not hasattr(codec, "max_nodes"):
+            raise ConfigError(f"neat evolves NEAT genomes: the problem needs an evornn.neat.NEATCodec, got "
+                              f"{type(codec).__name__}")
+        self.codec = codec
+        o = self.options
+        table = []
+        for value in ("weight", "bias", "response", "tau", "gain"):
+            low, high = codec.ranges[value]
+            table.append([getattr(o, f"{value}_init_mean"), getattr(o, f"{value}_init_stdev"), low, high,
+                          getattr(o, f"{value}_mutate_rate"), getattr(o, f"{value}_mutate_power"),
+                          getattr(o, f"{value}_replace_rate")])
+        self.attrs = np.array(table, dtype=np.float64)
+        self.rates = np.array([o.node_add_prob, o.node_delete_prob, o.conn_add_prob, o.conn_delete_prob,
+                               o.enabled_mutate_rate, o.activation_mutate_rate, float(o.single_structural_mutation),
+                               float(codec.feed_forward), float(o.structural_mutation_surer), o.values_mutate_prob])
+        names = codec.activation_options if codec.model == "network" else ("logistic",)
+        default = codec.activation if codec.model == "network" else "logistic"
+        self.activations = np.array([ACTIVATIONS[default]] + [ACTIVATIONS[n] for n in names if n != default],
+                                    dtype=np.float64)
+        if not self.started:
+            self.counters[:] = [codec.initial_innovations + 1, codec.initial_nodes, 0, 0]
+
+    # ------------------------------------------------------------------ ask / tell
+    def _draw(self, which: int, shape) -> np.ndarray:
+        a = self.attrs[which]
+        return np.clip(a[ops.INIT_MEAN] + a[ops.INIT_STDEV] * self.rng.standard_normal(shape), a[ops.MIN], a[ops.MAX])
+
+    def ask(self) -> np.ndarray:
+        if not self.started:
+            codec, n = self.codec, self.n_pop
+            nodes = (n, codec.initial_nodes)
+            self.children = codec.initial(
+                n, weights=self._draw(ops.A_WEIGHT, (n, codec.initial_innovations)), biases=self._draw(ops.A_BIAS, nodes),
+                responses=self._draw(ops.A_RESPONSE, nodes), taus=self._draw(ops.A_TAU, nodes),
+                gains=self._draw(ops.A_GAIN, nodes))
+            self.started = True
+        return self.children
+
+    def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
+        o, codec = self.options, self.codec
+        genomes = np.ascontiguousarray(genomes, dtype=np.float64)
+        fitness = np.asarray(fitness, dtype=np.float64)
+        n = genomes.shape[0]
+        self.last_genomes, self.last_fitness = genomes.copy(), fitness.copy()
+        # Species: the previous representatives first, new species after them.
+        reps = np.zeros((self.species_rep.shape[0] + n, self.n_genes))
+        reps[:self.species_rep.shape[0]] = self.species_rep
+        member = np.empty(n, dtype=np.int64)
+        n_reps = ops.speciate(genomes, reps, self.species_rep.shape[0], codec.max_nodes, self.threshold,
+                              o.compatibility_excess_coefficient, o.compatibility_disjoint_coefficient,
+                              o.compatibility_weight_coefficient, o.normalize_min_genes, member)
+        n_old = self.species_id.shape[0]
+        ids = np.concatenate([self.species_id, self.counters[3] + np.arange(n_reps - n_old)])
+        self.counters[3] += n_reps - n_old
+        best = np.concatenate([self.species_best, np.full(n_reps - n_old, -np.inf)])
+        improved = np.concatenate([self.species_improved, np.full(n_reps - n_old, self.generation)])
+        live = np.unique(member)  # species with members this generation, in species order
+        groups = [np.flatnonzero(member == s) for s in live]
+        top = np.array([fitness[g].max() for g in groups])
+        for s, value in zip(live, top, strict=True):
+            if value > best[s]:
+                best[s], improved[s] = value, self.generation
+        stagnant = self.generation - improved[live] >= o.max_stagnation
+        if o.species_elitism:
+            spared = np.argsort(-top, kind="stable")[:o.species_elitism]
+            stagnant[spared] = False
+        if fitness.max() > self.best:
+            self.best, self.improved = float(fitness.max()), self.generation
+        elif o.population_stagnation and self.generation - self.improved >= o.population_stagnation:
+            stagnant[np.argsort(-top, kind="stable")[2:]] = True  # the paper's delta coding, in its simple form
+            self.improved = self.generation
+        # Explicit fitness sharing: each species' share is the sum of its members' fitness
+        # over its size (fitness less the population's lowest where some is negative).
+        shifted = fitness - min(fitness.min(), 0.0)
+        share = np.array([shifted[g].sum() / g.size for g in groups])
+        share[stagnant] *= o.stagnation_penalty
+        if share.sum() <= 0:  # no fitness differences: offspring by size, stagnant species last
+            share = np.where(stagnant, 0.0, [g.size for g in groups]).astype(np.float64)
+            if share.sum() <= 0:
+                share = np.array([g.size for g in groups], dtype=np.float64)
+        counts = _largest_remainders(share, self.n_pop)
+        plan = self._plan(groups, counts, fitness)
+        children = np.empty((self.n_pop, self.n_genes))
+        ops.reproduce(genomes, fitness, plan, codec.max_nodes, codec.max_connections, codec.n_inputs,
+                      codec.n_outputs, self.attrs, self.rates, self.activations, self.rng, self.counters, children)
+        self.children = children
+        # The species that reproduce live on, each represented by a random member.
+        keep = counts > 0
+        self.species_id = ids[live[keep]]
+        self.species_rep = np.stack([genomes[g[self.rng.integers(0, g.size)]] for g, k in zip(groups, keep,
+                                                                                               strict=True) if k]) \
+            if keep.any() else np.empty((0, self.n_genes))
+        self.species_best, self.species_improved = best[live[keep]], improved[live[keep]]
+        rows = np.column_stack([np.full(live.size, self.generation), ids[live], [g.size for g in groups], top])
+        self.species_history = np.concatenate([self.species_history, rows])
+        if o.species_target:
+            if live.size < o.species_target:
+                self.threshold = max(o.threshold_min, self.threshold - o.threshold_step)
+            elif live.size > o.species_target:
+                self.threshold += o.threshold_step
+        hidden, connections = codec.size(genomes, check=False)
+        self._last_record = {"species": int(live.size), "threshold": self.threshold,
+                             "mean_hidden": float(hidden.mean()), "mean_connections": float(connections.mean()),
+                             "capacity_skipped": int(self.counters[2])}
+        self.generation += 1
+
+    def _plan(self, groups, counts, fitness) -> np.ndarray:
+        """(kind, parent a, parent b) of every child (see :func:`evornn.neat.operators.reproduce`)."""
+        o, rng = self.options, self.rng
+        ranked = [g[np.argsort(-fitness[g], kind="stable")] for g in groups]
+        survivors = [r[:max(1, math.ceil(o.survival_threshold * r.size))] for r in ranked]
+        blocks = []
+        for s, (r, k) in enumerate(zip(ranked, counts, strict=True)):
+            n_elite = min(k, o.elitism) if r.size > o.elitism_min_size else 0
+            elite = np.repeat(r[:n_elite, None], 3, axis=1)
+            elite[:, 0] = 0
+            m = k - n_elite
+            pool = survivors[s]
+            a = pool[rng.integers(0, pool.size, m)]
+            cross = rng.random(m) < o.crossover_rate
+            b = pool[rng.integers(0, pool.size, m)]
+            if len(groups) > 1:
+                away = cross & (rng.random(m) < o.interspecies_rate)
+                for c in np.flatnonzero(away):  # rare: a survivor of another species
+                    t = int(rng.integers(0, len(groups) - 1))
+                    other = survivors[t + (t >= s)]
+                    b[c] = other[rng.integers(0, other.size)]
+            children = np.column_stack([np.where(cross, 2, 1), a, np.where(cross, b, a)])
+            blocks.extend([elite, children])
+        return np.ascontiguousarray(np.concatenate(blocks), dtype=np.int64)
+
+    def record(self) -> dict:
+        return dict(self._last_record)
+
+    def population(self):
+        return self.last_genomes, self.last_fitness
+
+    def species_table(self) -> dict[str, np.ndarray]:
+        """Every generation's species: ``generation``, ``species`` (its id), ``size`` and
+        ``best`` (its best fitness that generation), one row per species and generation."""
+        h = self.species_history
+        return {"generation": h[:, 0].astype(np.int64), "species": h[:, 1].astype(np.int64),
+                "size": h[:, 2].astype(np.int64), "best": h[:, 3]}
+
+    def restore(self, state: dict) -> None:
+        super().restore(state)
+        for name in ("species_id", "species_improved", "counters"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
+        self.threshold, self.generation = float(self.threshold), int(self.generation)
+        self.best, self.improved = float(self.best), int(self.improved)
+
+
+def _largest_remainders(share: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers proportional to `share` summing to `total` (Hamilton's method; ties to
+    the earlier species)."""
+    exact = share / share.sum() * total
+    counts = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[:total - counts.sum()]] += 1
+    return counts

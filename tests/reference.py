@@ -352,3 +352,54 @@ def crossings_and_range(t, x, n_tail):
     period = (times[-1] - times[0]) / (len(times) - 1) if len(times) >= 2 else math.nan
     tail = x[len(x) - n_tail:] if n_tail else []
     return period, (max(tail) - min(tail)) if tail else math.nan
+
+
+NEAT_ACTIVATIONS = {
+    "identity": lambda z: z,
+    "sigmoid": lambda z: 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, 5.0 * z)))),
+    "tanh": lambda z: math.tanh(max(-60.0, min(60.0, 2.5 * z))),
+    "relu": lambda z: max(z, 0.0),
+    "sin": lambda z: math.sin(max(-60.0, min(60.0, 5.0 * z))),
+    "gauss": lambda z: math.exp(-5.0 * max(-3.4, min(3.4, z)) ** 2),
+    "abs": abs,
+    "clamped": lambda z: max(-1.0, min(1.0, z)),
+    "square": lambda z: z * z,
+    "steepened_sigmoid": lambda z: 1.0 / (1.0 + math.exp(-4.9 * z)),
+    "hat": lambda z: max(0.0, 1.0 - abs(z)),
+    "softplus": lambda z: 0.2 * math.log(1.0 + math.exp(max(-60.0, min(60.0, 5.0 * z)))),
+    "cube": lambda z: z ** 3,
+    "logistic": lambda z: 1.0 / (1.0 + math.exp(-z)),
+}
+
+
+def neat_network_reference(nodes, connections, inputs, n_outputs, mode):
+    """A NEAT network written out node by node (one individual), as neat-python evaluates
+    its networks: `nodes` maps key -> (bias, response, activation name), `connections` is a
+    list of (in key, out key, weight, enabled) with inputs ``-1, -2, ...``; `inputs` has
+    shape (n_steps, n_inputs). ``"synchronous"``: every node from the previous step's
+    values (neat-python's RecurrentNetwork); ``"feed_forward"``: each step evaluates the
+    outputs recursively from the inputs (its FeedForwardNetwork; acyclic networks only).
+    Returns the outputs (nodes 0 ... n_outputs - 1) after each step."""
+    incoming = {key: [(a, w) for a, b, w, on in connections if on and b == key] for key in nodes}
+    values = dict.fromkeys(nodes, 0.0)
+    out = []
+    for u in inputs:
+        def source(a, table):
+            return u[-a - 1] if a < 0 else table[a]
+
+        if mode == "synchronous":
+            values = {k: NEAT_ACTIVATIONS[nodes[k][2]](nodes[k][0] + nodes[k][1] * sum(
+                w * source(a, values) for a, w in incoming[k])) for k in nodes}
+        else:
+            memo = {}
+
+            def value(k, memo=memo):
+                if k not in memo:
+                    bias, response, name = nodes[k]
+                    memo[k] = NEAT_ACTIVATIONS[name](bias + response * sum(
+                        w * (u[-a - 1] if a < 0 else value(a)) for a, w in incoming[k]))
+                return memo[k]
+
+            values = {k: value(k) for k in nodes}
+        out.append([values[m] for m in range(n_outputs)])
+    return np.array(out)

@@ -3,5 +3,6 @@ growing networks (:class:`NEATCodec`), their operators (:mod:`evornn.neat.operat
 the method ``evolve(problem, "neat")`` (:mod:`evornn.optim.neat`)."""
 
 from .genome import NEATCodec
+from .neat_python import read_neat_config
 
-__all__ = ["NEATCodec"]
+__all__ = ["NEATCodec", "read_neat_config"]

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..models.neat_net import ACTIVATIONS
 from ..neat import operators as ops
-from .base import Strategy, check_flag, check_range
+from .base import Strategy, check_choice, check_flag, check_range
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,10 @@ class NEATOptions:
         the dynamic threshold's step and floor
     max_stagnation
         generations without improvement after which a species stops reproducing (15)
+    species_fitness_func
+        a species' fitness for stagnation: its members' "max" (the paper) or "mean"
+    min_species_size
+        offspring at least this many for every species that reproduces (neat-python: 1)
     stagnation_penalty
         a stagnant species' share of offspring is multiplied by this (neat-python: 0, it
         dies; NEAT's reference code: 0.01, it fades)
@@ -97,6 +101,8 @@ class NEATOptions:
     threshold_step: float = 0.3
     threshold_min: float = 0.3
     max_stagnation: int = 15
+    species_fitness_func: str = "max"
+    min_species_size: int = 0
     population_stagnation: int = 20
     stagnation_penalty: float = 0.0
     species_elitism: int = 1
@@ -148,7 +154,7 @@ class NEATOptions:
         if self.compatibility_threshold <= 0:
             raise ConfigError(f"option compatibility_threshold must be > 0, got {self.compatibility_threshold}")
         for name in ("normalize_min_genes", "species_target", "species_elitism", "elitism", "elitism_min_size",
-                     "population_stagnation"):
+                     "population_stagnation", "min_species_size"):
             check_range(name, getattr(self, name), 0, 10**6, integer=True)
         check_range("max_stagnation", self.max_stagnation, 1, 10**9, integer=True)
         for name in ("survival_threshold", "crossover_rate", "interspecies_rate", "node_add_prob", "node_delete_prob",
@@ -157,6 +163,7 @@ class NEATOptions:
             check_range(name, getattr(self, name), 0.0, 1.0)
         if self.survival_threshold <= 0:
             raise ConfigError("option survival_threshold must be > 0 (some members must reproduce)")
+        check_choice("species_fitness_func", self.species_fitness_func, ("max", "mean"))
         check_flag("single_structural_mutation", self.single_structural_mutation)
         check_flag("structural_mutation_surer", self.structural_mutation_surer)
         for value in ("weight", "bias", "response", "tau", "gain"):
@@ -258,7 +265,8 @@ class NEAT(Strategy):
         live = np.unique(member)  # species with members this generation, in species order
         groups = [np.flatnonzero(member == s) for s in live]
         top = np.array([fitness[g].max() for g in groups])
-        for s, value in zip(live, top, strict=True):
+        score = top if o.species_fitness_func == "max" else np.array([fitness[g].mean() for g in groups])
+        for s, value in zip(live, score, strict=True):
             if value > best[s]:
                 best[s], improved[s] = value, self.generation
         stagnant = self.generation - improved[live] >= o.max_stagnation
@@ -279,7 +287,7 @@ class NEAT(Strategy):
             share = np.where(stagnant, 0.0, [g.size for g in groups]).astype(np.float64)
             if share.sum() <= 0:
                 share = np.array([g.size for g in groups], dtype=np.float64)
-        counts = _largest_remainders(share, self.n_pop)
+        counts = _allot(share, self.n_pop, o.min_species_size)
         plan = self._plan(groups, counts, fitness)
         children = np.empty((self.n_pop, self.n_genes))
         ops.reproduce(genomes, fitness, plan, codec.max_nodes, codec.max_connections, codec.n_inputs,
@@ -351,11 +359,18 @@ class NEAT(Strategy):
         self.best, self.improved = float(self.best), int(self.improved)
 
 
-def _largest_remainders(share: np.ndarray, total: int) -> np.ndarray:
-    """Whole numbers proportional to `share` summing to `total` (Hamilton's method; ties to
-    the earlier species)."""
+def _allot(share: np.ndarray, total: int, minimum: int) -> np.ndarray:
+    """Whole numbers proportional to `share` summing to `total` (Hamilton's method: floors,
+    then the largest remainders; ties to the earlier species), at least `minimum` for every
+    species with a share (taken from the largest allotments) where `total` allows."""
     exact = share / share.sum() * total
     counts = np.floor(exact).astype(np.int64)
     order = np.argsort(-(exact - counts), kind="stable")
     counts[order[:total - counts.sum()]] += 1
+    eligible = np.flatnonzero(share > 0)
+    if minimum and eligible.size * minimum <= total:
+        for s in eligible:
+            while counts[s] < minimum:
+                counts[int(np.argmax(np.where(counts > minimum, counts, -1)))] -= 1
+                counts[s] += 1
     return counts

@@ -1,0 +1,352 @@
+"""NEAT: genomes, operators and decoding against hand computations and slow references
+(tests/reference.py), the NEAT paper's worked example of crossover, and the method in the
+evolution loop (its checkpoints, threads and Dask runs are tested with every method in
+tests/optim and tests/sweep)."""
+
+import random
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import evornn
+from evornn.errors import ConfigError
+from evornn.neat import NEATCodec
+from evornn.neat import operators as ops
+from evornn.neat.genome import CONN_FIELDS, HEADER, NODE_FIELDS
+from evornn.optim import METHODS
+from evornn.tasks import FunctionTask
+from tests.reference import neat_network_reference
+
+ACT_NAMES = {code: name for name, code in evornn.models.neat_net.ACTIVATIONS.items()}
+
+
+def genome(codec, nodes, connections):
+    """One genome row from node genes (key, bias, response, activation, tau, gain) and
+    connection genes (innovation, in, out, weight, enabled)."""
+    row = np.zeros(codec.n_genes)
+    row[0], row[1] = len(nodes), len(connections)
+    node_block = row[HEADER:HEADER + codec.max_nodes * NODE_FIELDS].reshape(codec.max_nodes, NODE_FIELDS)
+    conn_block = row[HEADER + codec.max_nodes * NODE_FIELDS:].reshape(codec.max_connections, CONN_FIELDS)
+    node_block[:len(nodes)] = nodes
+    conn_block[:len(connections)] = connections
+    return row
+
+
+def strategy_for(codec, n_pop=10, seed=0, **options):
+    strategy = METHODS["neat"](codec.n_genes, n_pop, 100, np.random.default_rng(seed), random.Random(seed), **options)
+    strategy.attach(SimpleNamespace(codec=codec))
+    return strategy
+
+
+def grown(codec, n_pop, seed, rounds=8):
+    """Genomes grown by rounds of structural mutation (hidden nodes, new connections)."""
+    strategy = strategy_for(codec, n_pop, seed, node_add_prob=0.5, conn_add_prob=0.9, bias_mutate_rate=0.5,
+                            activation_mutate_rate=0.3)
+    genomes = strategy.ask()
+    for _ in range(rounds):
+        out = np.empty_like(genomes)
+        plan = np.column_stack([np.ones(n_pop), np.arange(n_pop), np.arange(n_pop)]).astype(np.int64)
+        ops.reproduce(genomes, np.zeros(n_pop), plan, codec.max_nodes, codec.max_connections, codec.n_inputs,
+                      codec.n_outputs, strategy.attrs, strategy.rates, strategy.activations, strategy.rng,
+                      strategy.counters, out)
+        genomes = out
+    return genomes
+
+
+def as_reference(codec, row):
+    nodes, conns = codec.genes(row)
+    return ({int(k): (b, r, ACT_NAMES[int(a)]) for k, b, r, a, _, _ in nodes},
+            [(int(a), int(b), w, bool(on)) for _, a, b, w, on in conns])
+
+
+@pytest.mark.parametrize("mode, feed_forward", [("sequential", True), ("synchronous", False)])
+def test_a_padded_population_steps_as_each_network_alone_and_as_the_python_reference(mode, feed_forward):
+    """Sequential activation of an acyclic network is neat-python's feed-forward pass;
+    synchronous activation of any network is its RecurrentNetwork."""
+    codec = NEATCodec(3, 2, mode=mode, feed_forward=feed_forward,
+                      activation_options=["sigmoid", "tanh", "relu", "sin", "gauss", "steepened_sigmoid", "identity"])
+    genomes = grown(codec, 12, seed=1)
+    hidden, _ = codec.size(genomes)
+    assert hidden.min() < hidden.max() and hidden.max() >= 3  # different topologies, padded to the largest
+    inputs = np.random.default_rng(2).uniform(-1, 1, (15, 3))
+    population = codec.decode(genomes).stepper()
+    together = np.array([population.step(np.repeat(u[None], 12, axis=0)) for u in inputs])
+    for p in range(12):
+        alone = codec.network(genomes[p]).stepper()
+        one = np.array([alone.step(u[None])[0] for u in inputs])
+        np.testing.assert_array_equal(together[:, p], one)
+        nodes, conns = as_reference(codec, genomes[p])
+        expected = neat_network_reference(nodes, conns, inputs, 2, "synchronous" if mode == "synchronous"
+                                          else "feed_forward")
+        np.testing.assert_allclose(one, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_ctrnn_genomes_decode_into_the_ctrnn_their_genes_describe():
+    codec = NEATCodec(2, 2, model="ctrnn", tau_range=(0.5, 5.0))
+    genomes = grown(codec, 6, seed=3)
+    net = codec.decode(genomes)
+    assert net.n_neurons == max(codec.size(genomes)[0]) + 2
+    for p in range(6):
+        nodes, conns = codec.genes(genomes[p])
+        n = net.n_neurons
+        weights, inputs = np.zeros((n, n)), np.zeros((n, 2))
+        index = {int(k): i for i, k in enumerate(nodes[:, 0])}
+        for _, a, b, w, on in conns:
+            if on:
+                if a < 0:
+                    inputs[index[int(b)], int(-a - 1)] += w
+                else:
+                    weights[index[int(b)], index[int(a)]] += w
+        np.testing.assert_array_equal(net.weights[p], weights)
+        np.testing.assert_array_equal(net.input_weights[p], inputs)
+        np.testing.assert_array_equal(net.tau[p, :len(nodes)], nodes[:, 4])
+        alone = codec.network(genomes[p])
+        u = np.random.default_rng(p).uniform(-1, 1, (40, 1, 2))
+        padded = evornn.simulate(net.take([p]), dt=0.05, n_steps=40, inputs=u).y[:, 0, :len(nodes)]
+        np.testing.assert_allclose(padded, evornn.simulate(alone, dt=0.05, n_steps=40, inputs=u).y[:, 0], rtol=1e-12,
+                                   atol=1e-14)
+
+
+def paper_parents(codec):
+    """The two parents of the NEAT paper's Figure 4 (inputs 1, 2, 3 are keys -1, -2, -3,
+    output 4 is key 0, hidden 5 and 6 are keys 1 and 2)."""
+    node = [[0, 0, 1, 1, 1, 1], [1, 0, 1, 1, 1, 1]]
+    parent1 = genome(codec, node, [[1, -1, 0, 0.1, 1], [2, -2, 0, 0.2, 0], [3, -3, 0, 0.3, 1], [4, -2, 1, 0.4, 1],
+                                   [5, 1, 0, 0.5, 1], [8, -1, 1, 0.8, 1]])
+    parent2 = genome(codec, node + [[2, 0, 1, 1, 1, 1]],
+                     [[1, -1, 0, -0.1, 1], [2, -2, 0, -0.2, 0], [3, -3, 0, -0.3, 1], [4, -2, 1, -0.4, 1],
+                      [5, 1, 0, -0.5, 0], [6, 1, 2, -0.6, 1], [7, 2, 0, -0.7, 1], [9, -3, 1, -0.9, 1],
+                      [10, -1, 2, -1.0, 1]])
+    return parent1, parent2
+
+
+def test_crossover_aligns_genes_by_innovation_as_in_the_papers_figure_4():
+    codec = NEATCodec(3, 1)
+    parent1, parent2 = paper_parents(codec)
+    rng = np.random.default_rng(0)
+    child = np.empty(codec.n_genes)
+    from_2, disabled = np.zeros(5), np.zeros(6)
+    for _ in range(4000):
+        ops.crossover(parent1, parent2, codec.max_nodes, rng, child)  # parent 1 the fitter: its genes only
+        nodes, conns = codec.genes(child)
+        np.testing.assert_array_equal(conns[:, 0], [1, 2, 3, 4, 5, 8])
+        np.testing.assert_array_equal(conns[:, 1:3], codec.genes(parent1)[1][:, 1:3])
+        np.testing.assert_array_equal(nodes[:, 0], [0, 1])
+        from_2 += conns[:5, 3] < 0
+        assert conns[5, 3] == 0.8  # disjoint gene 8 from the fitter parent
+        disabled += conns[:, 4] == 0
+    np.testing.assert_allclose(from_2 / 4000, 0.5, atol=0.03)  # matching genes from either parent
+    # Disabled in either parent (genes 2 and 5): disabled with probability 0.75; else enabled.
+    np.testing.assert_allclose(disabled / 4000, [0, 0.75, 0, 0, 0.75, 0], atol=0.03)
+
+
+def test_the_compatibility_distance_is_the_papers_equation_by_hand():
+    """Figure 4's parents: matching genes 1-5, disjoint 6, 7 and 8, excess 9 and 10; the
+    mean weight difference of the matching genes is (0.2 + 0.4 + ... + 1.0) / 5 = 0.6."""
+    codec = NEATCodec(3, 1)
+    parent1, parent2 = paper_parents(codec)
+    c1, c2, c3 = 1.5, 0.7, 0.4
+    for normalize_min, n in ((20, 1), (5, 9)):  # fewer than 20 genes: N = 1; else the larger genome's 9
+        expected = c1 * 2 / n + c2 * 3 / n + c3 * 0.6
+        for a, b in ((parent1, parent2), (parent2, parent1)):
+            assert ops.distance(a, b, codec.max_nodes, c1, c2, c3, normalize_min) == pytest.approx(expected, rel=1e-12)
+    assert ops.distance(parent1, parent1, codec.max_nodes, c1, c2, c3, 20) == 0.0
+
+
+def test_the_same_structural_mutation_in_one_generation_gets_the_same_innovation_number():
+    """Twenty copies of one genome each add a connection and a node: every copy that
+    makes the same new connection, or splits the same one, gets the same innovation
+    numbers and node key; the next generation numbers the same mutations afresh."""
+    codec = NEATCodec(2, 1, initial_connection="full")
+    strategy = strategy_for(codec, 20, node_add_prob=1.0, conn_add_prob=1.0)
+    parents = np.repeat(strategy.ask()[:1], 20, axis=0)
+    plan = np.column_stack([np.ones(20), np.arange(20), np.arange(20)]).astype(np.int64)
+
+    def generation(parents):
+        out = np.empty_like(parents)
+        ops.reproduce(parents, np.zeros(20), plan, codec.max_nodes, codec.max_connections, 2, 1, strategy.attrs,
+                      strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
+        numbers, splits = {}, {}
+        for row in out:
+            nodes, conns = codec.genes(row)
+            for innovation, a, b, _, _ in conns:
+                numbers.setdefault((a, b), set()).add(innovation)
+            split = conns[(conns[:, 4] == 0) & (conns[:, 0] <= 2), 0]  # the initial connection it split
+            splits.setdefault(split[0], set()).add(nodes[1, 0])  # and the new node's key
+        return numbers, splits
+
+    numbers, splits = generation(parents)
+    assert all(len(n) == 1 for n in numbers.values()) and len(numbers) > 4  # one number per structure
+    assert set(splits) == {1.0, 2.0} and all(len(keys) == 1 for keys in splits.values())  # one node per split
+    again, splits_again = generation(parents)
+    for split, keys in splits_again.items():  # the same splits a generation later: new nodes, new numbers
+        assert len(keys) == 1 and keys.isdisjoint(splits[split])
+    assert min(min(n) for n in again.values() if min(n) > 2) > max(max(n) for n in numbers.values())
+
+
+def test_genomes_from_anywhere_are_checked_before_decoding():
+    codec = NEATCodec(2, 1)
+    good = codec.random(3, rng=0)
+    with pytest.raises(ValueError, match=r"shape \(n_pop, "):
+        codec.decode(good[:, :-1])
+    for corrupt in (lambda g: g.__setitem__((1, 0), 99), lambda g: g.__setitem__((2, HEADER + 3), 3.5),
+                    lambda g: g.__setitem__((0, HEADER + codec.max_nodes * NODE_FIELDS + 1), -7)):
+        bad = good.copy()
+        corrupt(bad)
+        with pytest.raises(ValueError, match="is not a valid NEAT genome"):
+            codec.decode(bad)
+    with pytest.raises(ValueError, match="model must be one of"):
+        NEATCodec(2, 1, model="lstm")
+    with pytest.raises(ValueError, match="activation must be one of"):
+        NEATCodec(2, 1, activation="swish")
+    with pytest.raises(ValueError, match="must hold the initial genome"):
+        NEATCodec(20, 20, max_connections=100)
+    with pytest.raises(ConfigError, match="go with method 'neat' and only with it"):
+        evornn.evolve(evornn.Problem(codec, FunctionTask(lambda m, r: np.zeros(m.n_pop))), "ga", n_pop=4,
+                      n_generations=1, progress=False)
+    with pytest.raises(ConfigError, match="go with method 'neat'"):
+        evornn.evolve(evornn.Problem(evornn.CTRNN.codec(1), FunctionTask(lambda m, r: np.zeros(m.n_pop))), "neat",
+                      n_pop=4, n_generations=1, progress=False)
+    with pytest.raises(ConfigError, match="weight_mutate_rate \\+ weight_replace_rate"):
+        strategy_for(codec, weight_mutate_rate=0.8, weight_replace_rate=0.5)
+
+
+XOR_IN = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+XOR_OUT = np.array([0, 1, 1, 0], dtype=float)
+
+
+def xor_fitness(model, rng):
+    """The NEAT paper's XOR: (4 - sum of errors)^2; solved when every output is on the
+    right side of 0.5. Inputs: the two bits and a bias input of 1."""
+    n = model.n_pop
+    out = model.take(np.repeat(np.arange(n), 4)).stepper().step(np.tile(XOR_IN, (n, 1)))[:, 0].reshape(n, 4)
+    solved = ((out > 0.5) == (XOR_OUT > 0.5)).all(axis=1)
+    return (4 - np.abs(out - XOR_OUT).sum(axis=1)) ** 2, {"solved": solved.astype(float)}
+
+
+def xor_problem():
+    return evornn.Problem(NEATCodec(3, 1, activation="steepened_sigmoid", feed_forward=True),
+                          FunctionTask(xor_fitness))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_neat_grows_hidden_nodes_and_solves_xor(seed):
+    result = evornn.evolve(xor_problem(), "neat", n_pop=150, n_generations=100, rng=seed, target_solved=1,
+                           progress=False, conn_add_prob=0.2, bias_init_stdev=0.0, bias_mutate_rate=0.0,
+                           bias_replace_rate=0.0)
+    assert result.stop_reason == "target_solved"
+    best = result.best_model
+    assert ((best.take([0] * 4).stepper().step(XOR_IN)[:, 0] > 0.5) == (XOR_OUT > 0.5)).all()
+    hidden, _ = xor_problem().codec.size(result.best_genome)
+    assert hidden[0] >= 1  # XOR needs a hidden node
+    table = result.species
+    assert set(table) == {"generation", "species", "size", "best"}
+    for gen in range(result.n_generations):
+        assert table["size"][table["generation"] == gen].sum() == 150  # every genome in one species
+    assert {"species", "threshold", "mean_hidden", "mean_connections"} <= set(result.history[-1])
+
+
+def test_species_are_the_same_on_one_thread_and_two():
+    runs = []
+    for threads in (1, 2):
+        result = evornn.evolve(xor_problem(), "neat", n_pop=60, n_generations=15, rng=4, progress=False,
+                               n_threads=threads, conn_add_prob=0.3, node_add_prob=0.2)
+        runs.append(result)
+    for name in ("generation", "species", "size", "best"):
+        np.testing.assert_array_equal(runs[0].species[name], runs[1].species[name])
+    assert runs[0].species["species"].max() >= 3
+    np.testing.assert_array_equal(runs[0].population, runs[1].population)
+
+
+NEAT_PYTHON_CONFIG = """
+[NEAT]
+fitness_criterion     = max
+fitness_threshold     = 3.9
+pop_size              = 150
+reset_on_extinction   = False
+
+[DefaultGenome]
+activation_default      = sigmoid
+activation_mutate_rate  = 0.1
+activation_options      = sigmoid tanh
+aggregation_default     = sum
+aggregation_mutate_rate = 0.0
+aggregation_options     = sum
+bias_init_mean          = 0.0
+bias_init_stdev         = 1.0
+bias_max_value          = 30.0
+bias_min_value          = -30.0
+bias_mutate_power       = 0.5
+bias_mutate_rate        = 0.7
+bias_replace_rate       = 0.1
+compatibility_disjoint_coefficient = 1.0
+compatibility_weight_coefficient   = 0.5
+conn_add_prob           = 0.5
+conn_delete_prob        = 0.5
+enabled_default         = True
+enabled_mutate_rate     = 0.01
+feed_forward            = True
+initial_connection      = full_direct
+node_add_prob           = 0.2
+node_delete_prob        = 0.2
+num_hidden              = 0
+num_inputs              = 2
+num_outputs             = 1
+response_init_mean      = 1.0
+response_init_stdev     = 0.0
+response_max_value      = 30.0
+response_min_value      = -30.0
+response_mutate_power   = 0.0
+response_mutate_rate    = 0.0
+response_replace_rate   = 0.0
+weight_init_mean        = 0.0
+weight_init_stdev       = 1.0
+weight_max_value        = 30
+weight_min_value        = -30
+weight_mutate_power     = 0.5
+weight_mutate_rate      = 0.8
+weight_replace_rate     = 0.1
+
+[DefaultSpeciesSet]
+compatibility_threshold = 3.0
+
+[DefaultStagnation]
+species_fitness_func = max
+max_stagnation       = 20
+species_elitism      = 2
+
+[DefaultReproduction]
+elitism            = 2
+survival_threshold = 0.2
+"""
+
+
+def test_a_neat_python_configuration_file_becomes_the_same_settings(tmp_path):
+    from evornn.neat import read_neat_config
+
+    path = tmp_path / "config-feedforward"
+    path.write_text(NEAT_PYTHON_CONFIG)
+    settings = read_neat_config(path)
+    assert settings["n_pop"] == 150 and settings["target_fitness"] == 3.9
+    assert settings["codec"] == {"n_inputs": 2, "n_outputs": 1, "num_hidden": 0, "feed_forward": True,
+                                 "initial_connection": "full", "activation": "sigmoid",
+                                 "activation_options": ["sigmoid", "tanh"], "weight_range": (-30.0, 30.0),
+                                 "bias_range": (-30.0, 30.0), "response_range": (-30.0, 30.0)}
+    o = settings["options"]
+    assert (o["compatibility_threshold"], o["compatibility_disjoint_coefficient"],
+            o["compatibility_excess_coefficient"], o["compatibility_weight_coefficient"]) == (3.0, 1.0, 1.0, 0.5)
+    assert (o["conn_add_prob"], o["conn_delete_prob"], o["node_add_prob"], o["node_delete_prob"]) == (0.5, 0.5, 0.2,
+                                                                                                        0.2)
+    assert (o["weight_mutate_rate"], o["weight_mutate_power"], o["weight_replace_rate"]) == (0.8, 0.5, 0.1)
+    assert (o["bias_mutate_rate"], o["activation_mutate_rate"], o["enabled_mutate_rate"]) == (0.7, 0.1, 0.01)
+    assert (o["max_stagnation"], o["species_elitism"], o["elitism"], o["survival_threshold"]) == (20, 2, 2, 0.2)
+    assert o["species_fitness_func"] == "max" and o["crossover_rate"] == 1.0 and o["elitism_min_size"] == 0
+    codec = NEATCodec(**settings["codec"])
+    task = FunctionTask(lambda m, r: np.zeros(m.n_pop))
+    result = evornn.evolve(evornn.Problem(codec, task), "neat", n_pop=20, n_generations=3, rng=0, progress=False,
+                           **settings["options"])
+    assert result.n_generations == 3
+    path.write_text(NEAT_PYTHON_CONFIG.replace("aggregation_default     = sum", "aggregation_default     = max"))
+    with pytest.raises(ConfigError, match="aggregation must be 'sum'"):
+        read_neat_config(path)

@@ -384,7 +384,7 @@ def neat_network_reference(nodes, connections, inputs, n_outputs, mode):
     values = dict.fromkeys(nodes, 0.0)
     out = []
     for u in inputs:
-        def source(a, table):
+        def source(a, table, u=u):
             return u[-a - 1] if a < 0 else table[a]
 
         if mode == "synchronous":
@@ -393,7 +393,7 @@ def neat_network_reference(nodes, connections, inputs, n_outputs, mode):
         else:
             memo = {}
 
-            def value(k, memo=memo):
+            def value(k, memo=memo, u=u):
                 if k not in memo:
                     bias, response, name = nodes[k]
                     memo[k] = NEAT_ACTIVATIONS[name](bias + response * sum(

@@ -4,7 +4,9 @@ An experiment file has these tables (unknown tables and keys are errors)::
 
     [experiment]   name, seed, description
     [model]        type = "ctrnn" | "mtrnn" | "esn" | "hopfield" | "memristive" | "elman" |
-                   "jordan" | "fully_recurrent" | "indrnn" | "gru" | "lstm" | "second_order",
+                   "jordan" | "fully_recurrent" | "indrnn" | "gru" | "lstm" | "second_order" |
+                   "neat" (NEAT genomes: the keywords of evornn.neat.NEATCodec, with
+                   [evolve] method = "neat"),
                    then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...),
                    CTRNN.multiple_timescale_codec (groups = [[n, tau], ...]), ESN.codec
                    (n_units, hyperparameter ranges ...), Hopfield.codec (n_units, weight_range,
@@ -12,7 +14,7 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    ranges) or RNN.codec (n_hidden, n_inputs, n_outputs, weight_range,
                    output_activation and the model's options: decay, outputs, relu, peepholes)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
-                   "wheeled" | "maze" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
+                   "wheeled" | "maze" | "xor" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
                    "anbncn" | "classification" | "prediction" | "body", then that task's keywords
                    (for "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
                    RecallTask.random, for the sequence tasks of the SequenceTask factories, for
@@ -50,6 +52,7 @@ import numpy as np
 from ._imports import allow_imports  # noqa: F401 (public here: evornn.config.allow_imports)
 from .errors import ConfigError
 from .models import CTRNN, ESN, GRU, LSTM, Elman, FullyRecurrent, Hopfield, IndRNN, Jordan, SecondOrder
+from .neat import NEATCodec
 from .optim import METHODS, Problem
 from .tasks import (
     BodyTask,
@@ -63,6 +66,7 @@ from .tasks import (
     TimeSeriesTask,
     WalkerTask,
     WheeledRobotTask,
+    XORTask,
 )
 
 
@@ -94,10 +98,11 @@ def _memristive_reservoir(*, graph: str = "random_regular", n_nodes: int = 30, d
 MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": ESN.codec,
           "hopfield": Hopfield.codec, "memristive": _memristive_reservoir,
           "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
-          "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec}
+          "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec,
+          "neat": NEATCodec}
 TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTask, "sequence": SequenceTask,
          "cartpole": CartPoleTask, "walker": WalkerTask,
-         "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "maze": MazeTask,
+         "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "maze": MazeTask, "xor": XORTask,
          "timeseries": TimeSeriesTask.from_dataset,
          "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
          "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,
@@ -560,7 +565,7 @@ def build_problem(config: dict) -> Problem:
     codec = build("model", {kind: _without_dtype(factory) for kind, factory in MODELS.items()})
     task = build("task", TASKS)
     if dtype is not None:
-        decoded = codec.decode(np.full((1, codec.n_genes), 0.5))
+        decoded = codec.decode(codec.extremes()[:1] if hasattr(codec, "extremes") else np.full((1, codec.n_genes), 0.5))
         if np.dtype(dtype) not in decoded.dtypes:
             offered = ", ".join(d.name for d in decoded.dtypes)
             raise ConfigError(f"[model] dtype = {dtype!r}: {type(decoded).__name__} computes in {offered} only "

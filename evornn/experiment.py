@@ -464,6 +464,22 @@ def _write_results(out: Path, problem, result) -> None:
     write_behaviour(problem.task, result.best_model, out, float(np.max(result.best_fitness)))
     if result.archive is not None:
         write_archive(result.archive, out, title=f"{result.method}: the archive of elites")
+    if result.species is not None:
+        write_species(result.species, problem.codec, result.best_genome, out)
+
+
+def write_species(species: dict, codec, genome, out: Path) -> None:
+    """A NEAT run's species and champion: ``species.csv`` (generation, species, size, best),
+    ``species.png`` (sizes over generations) and ``network.png`` (the best network)."""
+    from .plotting import plot_neat_network, plot_species, save_png
+
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(list(species))
+    writer.writerows(zip(*(c.tolist() for c in species.values()), strict=True))
+    atomic_write_text(out / "species.csv", text.getvalue())
+    save_png(plot_species(species, title="neat: species over generations"), out / "species.png")
+    save_png(plot_neat_network(codec, genome), out / "network.png")
 
 
 def write_archive(archive, out: Path, *, title=None) -> None:

@@ -1210,3 +1210,103 @@ def plot_comparison(runs: list[dict], *, metric: str | None = None, title=None):
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_species(species: dict, *, ax=None, title=None):
+    """NEAT's speciation over a run: each species a band whose height is its size, stacked,
+    over generations (the NEAT paper's Figure 7). `species` is
+    :attr:`EvolutionResult.species <evornn.optim.EvolutionResult>` (columns ``generation``,
+    ``species``, ``size``)."""
+    fig, ax = _figure(ax, figsize=(8, 4))
+    generations = np.unique(species["generation"])
+    ids = np.unique(species["species"])
+    sizes = np.zeros((ids.size, generations.size))
+    sizes[np.searchsorted(ids, species["species"]), np.searchsorted(generations, species["generation"])] = \
+        species["size"]
+    colours = [plt_colour(k) for k in range(ids.size)]
+    ax.stackplot(generations, sizes, colors=colours, edgecolor="white", linewidth=0.3)
+    ax.set_xlim(generations[0], generations[-1] if generations.size > 1 else generations[0] + 1)
+    ax.set_ylim(0, sizes.sum(axis=0).max())
+    ax.set_xlabel("generation")
+    ax.set_ylabel("individuals per species")
+    ax.set_title(title or f"species ({ids.size} over the run; oldest at the bottom)", fontsize=10)
+    return fig
+
+
+def plt_colour(k: int):
+    """The k-th colour of a cycle of 20 (matplotlib's tab20)."""
+    import matplotlib
+
+    return matplotlib.colormaps["tab20"](k % 20)
+
+
+def plot_neat_network(codec, genome, *, ax=None, title=None):
+    """One NEAT genome's network (:class:`evornn.neat.NEATCodec`): inputs at the bottom,
+    outputs at the top, hidden nodes between them at their depth from the inputs; enabled
+    connections as arrows, blue positive and red negative, width growing with the weight;
+    recurrent connections (against the firing order, self-loops included) dashed and curved,
+    connections that skip a level bent."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
+
+    from .neat.genome import firing_order
+
+    fig, ax = _figure(ax, figsize=(6.4, 5))
+    nodes, conns = codec.genes(genome)
+    keys = [int(k) for k in nodes[:, 0]]
+    index = {k: i for i, k in enumerate(keys)}
+    enabled = conns[conns[:, 4] != 0]
+    adjacency = np.zeros((len(keys), len(keys)), dtype=bool)
+    for _, a, b, _, _ in enabled:
+        if a >= 0:
+            adjacency[index[int(b)], index[int(a)]] = True
+    order = np.empty(len(keys), dtype=np.int64)
+    firing_order(len(keys), adjacency, order)
+    position = np.empty(len(keys), dtype=np.int64)
+    position[order] = np.arange(len(keys))
+    depth = np.zeros(len(keys), dtype=np.int64)
+    for i in order:
+        sources = [index[int(a)] for _, a, b, _, _ in enabled if int(b) == keys[i] and a >= 0
+                   and position[index[int(a)]] < position[i]]
+        depth[i] = 1 + max((depth[j] for j in sources), default=0)
+    top = max(int(depth.max()) + 1, 2)
+    level = {k: (top if k < codec.n_outputs else int(depth[index[k]])) for k in keys}
+    level.update({-1 - k: 0 for k in range(codec.n_inputs)})
+    xy = {}
+    for lv in sorted(set(level.values())):
+        members = sorted(k for k in level if level[k] == lv)
+        for q, k in enumerate(members):
+            xy[k] = ((q + 1) / (len(members) + 1), lv / top)
+    scale = max(1e-12, float(np.abs(enabled[:, 3]).max())) if len(enabled) else 1.0
+    for _, a, b, w, _ in enabled:
+        a, b = int(a), int(b)
+        recurrent = a >= 0 and position[index[a]] >= position[index[b]]
+        style = dict(color="tab:blue" if w > 0 else "tab:red", lw=0.5 + 2.5 * abs(w) / scale, alpha=0.8,
+                     arrowstyle="-|>", mutation_scale=10, shrinkA=9, shrinkB=9)
+        if a == b:
+            x, y = xy[a]
+            ax.add_patch(FancyArrowPatch((x - 0.02, y + 0.03), (x + 0.02, y + 0.03), connectionstyle="arc3,rad=-2.5",
+                                         linestyle="--", **style))
+        else:
+            # Connections that skip a level bend, so as not to run through the nodes between.
+            skips = abs(level[b] - level[a]) > 1
+            bend = 0.35 if recurrent else (0.2 if skips else 0.0)
+            ax.add_patch(FancyArrowPatch(xy[a], xy[b], connectionstyle=f"arc3,rad={bend}",
+                                         linestyle="--" if recurrent else "-", **style))
+    for k, (x, y) in xy.items():
+        kind = "input" if k < 0 else ("output" if k < codec.n_outputs else "hidden")
+        colour = {"input": "0.85", "output": "tab:green", "hidden": "white"}[kind]
+        ax.scatter([x], [y], s=420, color=colour, edgecolors="black", zorder=3)
+        label = f"in{-k - 1}" if k < 0 else (f"out{k}" if k < codec.n_outputs else str(k))
+        ax.annotate(label, (x, y), ha="center", va="center", fontsize=7, zorder=4)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.1, 1.1)
+    ax.axis("off")
+    hidden, connections = codec.size(genome)
+    ax.set_title(title or f"network: {int(hidden[0])} hidden nodes, {int(connections[0])} enabled connections",
+                 fontsize=10)
+    handles = [Line2D([], [], color="tab:blue", label="positive weight"),
+               Line2D([], [], color="tab:red", label="negative weight"),
+               Line2D([], [], color="0.3", linestyle="--", label="recurrent")]
+    ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
+    return fig

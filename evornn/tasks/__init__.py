@@ -12,8 +12,9 @@ from .recall import RecallTask
 from .sequence import SequenceTask
 from .timeseries import TimeSeriesTask, nrmse
 from .walker import Walker, WalkerTask
+from .xor import XORTask
 
 __all__ = ["Body", "BodyTask", "CartPole", "CartPoleTask", "CategorizationTask", "Categorizer", "Descriptor",
            "Evaluation", "FunctionTask", "GymTask", "Maze", "MazeTask", "OscillatorTask", "RecallTask", "SequenceTask",
            "Task", "TimeSeriesTask", "Trials", "Walker", "WalkerTask", "WheeledRobot", "WheeledRobotTask",
-           "error_fitness", "nrmse", "register_body", "run_body", "unit"]
+           "XORTask", "error_fitness", "nrmse", "register_body", "run_body", "unit"]

@@ -4,6 +4,7 @@ evolution loop (its checkpoints, threads and Dask runs are tested with every met
 tests/optim and tests/sweep)."""
 
 import random
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,6 +19,7 @@ from evornn.optim import METHODS
 from evornn.tasks import FunctionTask
 from tests.reference import neat_network_reference
 
+ROOT = Path(__file__).resolve().parents[2]
 ACT_NAMES = {code: name for name, code in evornn.models.neat_net.ACTIVATIONS.items()}
 
 
@@ -350,3 +352,36 @@ def test_a_neat_python_configuration_file_becomes_the_same_settings(tmp_path):
     path.write_text(NEAT_PYTHON_CONFIG.replace("aggregation_default     = sum", "aggregation_default     = max"))
     with pytest.raises(ConfigError, match="aggregation must be 'sum'"):
         read_neat_config(path)
+
+
+def test_evornn_run_writes_the_species_and_the_best_network_and_load_run_replays_it(tmp_path):
+    """A NEAT experiment file runs end to end: species.csv holds every genome of every
+    generation, the pictures have one band per species and one arrow per enabled
+    connection of the champion, and the loaded champion scores as it did."""
+    import csv
+    import json
+
+    from matplotlib.patches import FancyArrowPatch
+
+    from evornn import plotting
+    from evornn.experiment import run
+
+    path = tmp_path / "xor.toml"
+    text = (ROOT / "experiments" / "neat_xor.toml").read_text().replace("n_generations = 100", "n_generations = 6")
+    path.write_text(text)
+    out = run(path, out=tmp_path / "run", progress=False)
+    assert {"species.csv", "species.png", "network.png"} <= {p.name for p in out.iterdir()}
+    with open(out / "species.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    generations = {int(r["generation"]) for r in rows}
+    assert all(sum(int(r["size"]) for r in rows if int(r["generation"]) == g) == 150 for g in generations)
+    loaded = evornn.load_run(out)
+    best = json.loads((out / "best.json").read_text())
+    assert loaded.task.evaluate(loaded.model).fitness[0] == pytest.approx(best["fitness"], rel=1e-12)
+    codec = loaded.codec
+    fig = plotting.plot_neat_network(codec, loaded.best_genome)
+    arrows = [p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)]
+    assert len(arrows) == codec.size(loaded.best_genome)[1][0]
+    species = {name: np.array([float(r[name]) for r in rows]) for name in ("generation", "species", "size")}
+    bands = plotting.plot_species(species).axes[0].collections
+    assert len(bands) == len({r["species"] for r in rows})

@@ -8,9 +8,9 @@ user brings their experiment over unchanged.
 
 What does not carry over raises ValueError naming the key: aggregations other than
 ``sum``, initial connections other than full or none, ``uniform`` initial values, and
-genes that start disabled. The compatibility distance is the NEAT paper's (c1 = c2 =
-``compatibility_disjoint_coefficient``, c3 = ``compatibility_weight_coefficient``), not
-neat-python's variant with node genes.
+genes that start disabled. The compatibility distance is neat-python's (node and
+connection genes; ``compatibility_formula="neat-python"``), its connection genes aligned by
+innovation number.
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ def read_neat_config(path) -> dict:
     surer = genome.get("structural_mutation_surer", "default").strip().lower()
     options["structural_mutation_surer"] = single if surer == "default" else _bool(surer, "structural_mutation_surer")
     disjoint = number(genome, "compatibility_disjoint_coefficient")
-    options.update(compatibility_disjoint_coefficient=disjoint, compatibility_excess_coefficient=disjoint,
+    options.update(compatibility_formula="neat-python", compatibility_disjoint_coefficient=disjoint,
+                   compatibility_excess_coefficient=disjoint,
                    compatibility_weight_coefficient=number(genome, "compatibility_weight_coefficient"),
                    compatibility_threshold=number(parser["DefaultSpeciesSet"], "compatibility_threshold"))
     stagnation, reproduction = parser["DefaultStagnation"], parser["DefaultReproduction"]

@@ -21,6 +21,7 @@ connection genes (1 when both have fewer than `normalize_min`, as the paper allo
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, types
 from numba.typed import Dict
 
@@ -95,15 +96,73 @@ def distance(a, b, mn, c1, c2, c3, normalize_min):
 
 
 @njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
-def speciate(genomes, reps, n_reps, mn, threshold, c1, c2, c3, normalize_min, out):
+def distance_neat_python(a, b, mn, c_disjoint, c_weight):
+    """neat-python's distance: node genes (matching ones by |bias|, |response| and |tau|
+    differences and a differing activation, times `c_weight`; others `c_disjoint` each) over
+    the larger node count, plus connection genes (matching ones by |weight| difference and
+    a differing enabled flag, times `c_weight`; others `c_disjoint` each) over the larger
+    connection count. Genes match by key (nodes) and innovation number (connections)."""
+    total = 0.0
+    na, nb = int(a[0]), int(b[0])
+    i = j = 0
+    nodes, disjoint = 0.0, 0
+    while i < na or j < nb:
+        ka = a[node_at(mn, i, KEY)] if i < na else np.inf
+        kb = b[node_at(mn, j, KEY)] if j < nb else np.inf
+        if ka < kb:
+            disjoint += 1
+            i += 1
+        elif kb < ka:
+            disjoint += 1
+            j += 1
+        else:
+            d = (abs(a[node_at(mn, i, BIAS)] - b[node_at(mn, j, BIAS)])
+                 + abs(a[node_at(mn, i, RESPONSE)] - b[node_at(mn, j, RESPONSE)])
+                 + abs(a[node_at(mn, i, TAU)] - b[node_at(mn, j, TAU)])
+                 + (1.0 if a[node_at(mn, i, ACT)] != b[node_at(mn, j, ACT)] else 0.0))
+            nodes += d * c_weight
+            i += 1
+            j += 1
+    if max(na, nb) > 0:
+        total += (nodes + c_disjoint * disjoint) / max(na, nb)
+    na, nb = int(a[1]), int(b[1])
+    i = j = 0
+    conns, disjoint = 0.0, 0
+    while i < na or j < nb:
+        ia = a[conn_at(mn, i, INNOVATION)] if i < na else np.inf
+        ib = b[conn_at(mn, j, INNOVATION)] if j < nb else np.inf
+        if ia < ib:
+            disjoint += 1
+            i += 1
+        elif ib < ia:
+            disjoint += 1
+            j += 1
+        else:
+            d = abs(a[conn_at(mn, i, WEIGHT)] - b[conn_at(mn, j, WEIGHT)])
+            d += 1.0 if (a[conn_at(mn, i, ENABLED)] != 0.0) != (b[conn_at(mn, j, ENABLED)] != 0.0) else 0.0
+            conns += d * c_weight
+            i += 1
+            j += 1
+    if max(na, nb) > 0:
+        total += (conns + c_disjoint * disjoint) / max(na, nb)
+    return total
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def speciate(genomes, reps, n_reps, mn, threshold, c1, c2, c3, normalize_min, formula, out):
     """Put each genome in the first species (in order) whose representative is within
     `threshold`, else found a new species with it as representative (appended to `reps`,
-    which has room for every genome). Writes species indices into `out`; returns the
-    number of representatives."""
+    which has room for every genome). `formula` 0 is the paper's :func:`distance`, 1
+    neat-python's (:func:`distance_neat_python`, with c2 and c3). Writes species indices
+    into `out`; returns the number of representatives."""
     for p in range(genomes.shape[0]):
         found = -1
         for s in range(n_reps):
-            if distance(genomes[p], reps[s], mn, c1, c2, c3, normalize_min) < threshold:
+            if formula == 0:
+                d = distance(genomes[p], reps[s], mn, c1, c2, c3, normalize_min)
+            else:
+                d = distance_neat_python(genomes[p], reps[s], mn, c2, c3)
+            if d < threshold:
                 found = s
                 break
         if found < 0:

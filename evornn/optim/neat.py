@@ -39,8 +39,11 @@ class NEATOptions:
     ----------
     compatibility_threshold
         species threshold on the compatibility distance (paper: 3.0)
+    compatibility_formula
+        "paper" (its equation over connection genes, see :mod:`evornn.neat.operators`) or
+        "neat-python" (node and connection genes, each part over the larger genome's count)
     compatibility_excess_coefficient, compatibility_disjoint_coefficient, compatibility_weight_coefficient
-        c1, c2, c3 of the distance (paper: 1, 1, 0.4)
+        c1, c2, c3 of the distance (paper: 1, 1, 0.4; neat-python's formula has no c1)
     normalize_min_genes
         genomes with fewer connection genes are not normalised by their size (paper: 20)
     species_target
@@ -93,6 +96,7 @@ class NEATOptions:
     """
 
     compatibility_threshold: float = 3.0
+    compatibility_formula: str = "paper"
     compatibility_excess_coefficient: float = 1.0
     compatibility_disjoint_coefficient: float = 1.0
     compatibility_weight_coefficient: float = 0.4
@@ -163,6 +167,7 @@ class NEATOptions:
             check_range(name, getattr(self, name), 0.0, 1.0)
         if self.survival_threshold <= 0:
             raise ConfigError("option survival_threshold must be > 0 (some members must reproduce)")
+        check_choice("compatibility_formula", self.compatibility_formula, ("paper", "neat-python"))
         check_choice("species_fitness_func", self.species_fitness_func, ("max", "mean"))
         check_flag("single_structural_mutation", self.single_structural_mutation)
         check_flag("structural_mutation_surer", self.structural_mutation_surer)
@@ -256,7 +261,8 @@ class NEAT(Strategy):
         member = np.empty(n, dtype=np.int64)
         n_reps = ops.speciate(genomes, reps, self.species_rep.shape[0], codec.max_nodes, self.threshold,
                               o.compatibility_excess_coefficient, o.compatibility_disjoint_coefficient,
-                              o.compatibility_weight_coefficient, o.normalize_min_genes, member)
+                              o.compatibility_weight_coefficient, o.normalize_min_genes,
+                              0 if o.compatibility_formula == "paper" else 1, member)
         n_old = self.species_id.shape[0]
         ids = np.concatenate([self.species_id, self.counters[3] + np.arange(n_reps - n_old)])
         self.counters[3] += n_reps - n_old
@@ -320,7 +326,7 @@ class NEAT(Strategy):
         survivors = [r[:max(1, math.ceil(o.survival_threshold * r.size))] for r in ranked]
         blocks = []
         for s, (r, k) in enumerate(zip(ranked, counts, strict=True)):
-            n_elite = min(k, o.elitism) if r.size > o.elitism_min_size else 0
+            n_elite = min(k, o.elitism, r.size) if r.size > o.elitism_min_size else 0
             elite = np.repeat(r[:n_elite, None], 3, axis=1)
             elite[:, 0] = 0
             m = k - n_elite

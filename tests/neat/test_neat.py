@@ -385,3 +385,15 @@ def test_evornn_run_writes_the_species_and_the_best_network_and_load_run_replays
     species = {name: np.array([float(r[name]) for r in rows]) for name in ("generation", "species", "size")}
     bands = plotting.plot_species(species).axes[0].collections
     assert len(bands) == len({r["species"] for r in rows})
+
+
+def test_every_child_is_planned_when_a_species_is_smaller_than_its_elite():
+    """neat-python's settings copy two elites per species; a species of one genome that
+    earns three children gets one copy and two offspring (not one child too few)."""
+    codec = NEATCodec(2, 1)
+    strategy = strategy_for(codec, 10, elitism=2, elitism_min_size=0)
+    fitness = np.arange(10.0)
+    plan = strategy._plan([np.array([0]), np.arange(1, 10)], np.array([3, 7]), fitness)
+    assert plan.shape == (10, 3)
+    np.testing.assert_array_equal(plan[plan[:, 0] == 0][:, 1], [0, 9, 8])  # elites: the lone one, then the best two
+    assert (plan[:3, 1] == 0).all() and (plan[3:, 1] >= 1).all()

@@ -1,0 +1,294 @@
+"""NEAT: the NEAT paper's benchmarks, and evornn against neat-python in the same run.
+
+a. ``--xor``: XOR as in the NEAT paper (Stanley and Miikkulainen 2002): population 150,
+   c1 = c2 = 1, c3 = 0.4, threshold 3.0, the steepened sigmoid, inputs two bits and a bias
+   input, no node biases, add-node 0.03, add-connection 0.2 (the paper's 0.05 solves
+   three runs in four within 100 generations here), at most 100 generations, `--seeds`
+   seeds (100): runs solved, evaluations (mean, sd, worst), hidden nodes and enabled
+   connections of the solutions (means), beside the paper's 100 of 100, 4,755 (sd 2,553),
+   2.35 and 7.48.
+b. ``--peers``: evornn and neat-python 2.0 on the same neat-python configuration file
+   (neat-python's XOR example; evornn reads it with ``read_neat_config``), on XOR (two
+   inputs, fitness 4 - sum of squared errors, threshold 3.9) and on the single pole with
+   velocities (evornn's cart-pole physics for both: neat-python steps the compiled
+   ``cartpole_rk4`` per step from its Python loop; 1,000 steps from 4.5 degrees, fitness
+   the fraction balanced, threshold 1). Whole generations per second (evaluation,
+   reproduction and speciation, 30 generations without stopping; median of `--repeats`)
+   for evornn, neat-python's serial loop and its ``ParallelEvaluator`` on 2 processes; and
+   evaluations to solve over `--seeds` seeds each, with a one-sided Mann-Whitney test of
+   whether evornn needs more.
+c. ``--double-pole``: the double pole with velocities (evornn's ``CartPoleTask``: 100,000
+   steps balanced; NEAT's discrete networks, steepened sigmoid, node biases instead of a
+   bias input), population 150, mean evaluations over `--seeds` seeds beside the paper's
+   3,600; and without velocities (Gruau's fitness and the generalisation test), beside the
+   paper's 33,184.
+
+    python benchmarks/bench_neat.py --xor [--seeds 100]
+    python benchmarks/bench_neat.py --peers [--seeds 20] [--repeats 3]
+    python benchmarks/bench_neat.py --double-pole [--seeds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import evornn
+from evornn.environment import header as environment_header
+from evornn.neat import NEATCodec, read_neat_config
+from evornn.tasks import CartPoleTask, FunctionTask, XORTask
+
+PAPER_XOR = {"bias_init_stdev": 0.0, "bias_mutate_rate": 0.0, "bias_replace_rate": 0.0, "conn_add_prob": 0.2}
+
+NEAT_PYTHON_XOR = """
+[NEAT]
+fitness_criterion     = max
+fitness_threshold     = {threshold}
+pop_size              = 150
+reset_on_extinction   = False
+no_fitness_termination = {no_termination}
+
+[DefaultGenome]
+activation_default      = sigmoid
+activation_mutate_rate  = 0.0
+activation_options      = sigmoid
+aggregation_default     = sum
+aggregation_mutate_rate = 0.0
+aggregation_options     = sum
+bias_init_mean          = 0.0
+bias_init_stdev         = 1.0
+bias_max_value          = 30.0
+bias_min_value          = -30.0
+bias_mutate_power       = 0.5
+bias_mutate_rate        = 0.7
+bias_replace_rate       = 0.1
+compatibility_disjoint_coefficient = 1.0
+compatibility_weight_coefficient   = 0.5
+conn_add_prob           = 0.5
+conn_delete_prob        = 0.5
+enabled_default         = True
+enabled_mutate_rate     = 0.01
+feed_forward            = True
+initial_connection      = full
+node_add_prob           = 0.2
+node_delete_prob        = 0.2
+num_hidden              = 0
+num_inputs              = {n_inputs}
+num_outputs             = 1
+response_init_mean      = 1.0
+response_init_stdev     = 0.0
+response_max_value      = 30.0
+response_min_value      = -30.0
+response_mutate_power   = 0.0
+response_mutate_rate    = 0.0
+response_replace_rate   = 0.0
+weight_init_mean        = 0.0
+weight_init_stdev       = 1.0
+weight_max_value        = 30
+weight_min_value        = -30
+weight_mutate_power     = 0.5
+weight_mutate_rate      = 0.8
+weight_replace_rate     = 0.1
+
+[DefaultSpeciesSet]
+compatibility_threshold = 3.0
+
+[DefaultStagnation]
+species_fitness_func = max
+max_stagnation       = 20
+species_elitism      = 2
+
+[DefaultReproduction]
+elitism            = 2
+survival_threshold = 0.2
+"""
+
+XOR_X = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
+XOR_T = [0.0, 1.0, 1.0, 0.0]
+POLE_STEPS = 1000
+
+
+# ---------------------------------------------------------------------- a. the paper's XOR
+def paper_xor(n_seeds: int) -> None:
+    codec = NEATCodec(3, 1, activation="steepened_sigmoid", feed_forward=True)
+    problem = evornn.Problem(codec, XORTask())
+    evals, hidden, connections, start = [], [], [], time.perf_counter()
+    for seed in range(n_seeds):
+        result = evornn.evolve(problem, "neat", n_pop=150, n_generations=100, rng=seed, target_solved=1,
+                               progress=False, **PAPER_XOR)
+        if result.stop_reason == "target_solved":
+            evals.append(result.n_evaluations)
+            h, c = codec.size(result.best_genome)
+            hidden.append(h[0])
+            connections.append(c[0])
+    evals = np.array(evals, dtype=float)
+    print(f"\na. XOR, the NEAT paper's settings (add-connection 0.2), population 150, at most 100 generations, "
+          f"{n_seeds} seeds ({time.perf_counter() - start:.0f} s)")
+    print(f"{'':<8}{'solved':>10}{'mean evals':>12}{'sd':>8}{'worst':>8}{'hidden nodes':>14}{'connections':>13}")
+    print(f"{'evornn':<8}{f'{evals.size}/{n_seeds}':>10}{evals.mean():>12,.0f}{evals.std(ddof=1):>8,.0f}"
+          f"{evals.max():>8,.0f}{np.mean(hidden):>14.2f}{np.mean(connections):>13.2f}")
+    print(f"{'paper':<8}{'100/100':>10}{4755:>12,}{2553:>8,}{'':>8}{2.35:>14.2f}{7.48:>13.2f}")
+
+
+# ---------------------------------------------------------------------- b. against neat-python
+def xor_fitness_np(genome, config):
+    import neat
+
+    net = neat.nn.FeedForwardNetwork.create(genome, config)
+    return 4.0 - sum((net.activate(x)[0] - t) ** 2 for x, t in zip(XOR_X, XOR_T, strict=True))
+
+
+def pole_fitness_np(genome, config):
+    """The single pole in neat-python's usual style: a Python loop over the steps, the
+    network activated per step, the physics evornn's compiled RK4 (two steps of 0.01 s)."""
+    import neat
+
+    from evornn.tasks.cartpole import ANGLE_LIMIT, SCALE, TRACK_LIMIT, cartpole_rk4
+
+    net = neat.nn.FeedForwardNetwork.create(genome, config)
+    state = np.array([0.0, 0.0, 4.5 * np.pi / 180, 0.0, 0.0, 0.0])
+    for step in range(POLE_STEPS):
+        z = net.activate([state[q] / SCALE[q] for q in range(4)])[0]
+        force = 20.0 * (min(max(z, 0.0), 1.0) - 0.5)
+        cartpole_rk4(state, force, 1, 5e-4, 2e-6, 0.01)
+        cartpole_rk4(state, force, 1, 5e-4, 2e-6, 0.01)
+        if abs(state[0]) > TRACK_LIMIT or abs(state[2]) > ANGLE_LIMIT:
+            return step / POLE_STEPS
+    return 1.0
+
+
+def _serial(function):
+    def evaluate(genomes, config):
+        for _, genome in genomes:
+            genome.fitness = function(genome, config)
+    return evaluate
+
+
+def xor_fitness_evornn(model, rng):
+    n = model.n_pop
+    x = np.tile(np.array(XOR_X), (n, 1))
+    out = model.take(np.repeat(np.arange(n), 4)).stepper().step(x)[:, 0].reshape(n, 4)
+    return 4.0 - ((out - np.array(XOR_T)) ** 2).sum(axis=1)
+
+
+def run_neat_python(path: Path, function, generations: int, seed: int, workers: int = 0):
+    """(generations run, seconds) of neat-python on config `path`."""
+    import neat
+
+    config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet, neat.DefaultStagnation,
+                         str(path))
+    population = neat.Population(config, seed=seed)
+    start = time.perf_counter()
+    if workers:
+        evaluator = neat.ParallelEvaluator(workers, function)
+        try:
+            population.run(evaluator.evaluate, generations)
+        finally:
+            evaluator.close() if hasattr(evaluator, "close") else None
+    else:
+        population.run(_serial(function), generations)
+    return population.generation + 1, time.perf_counter() - start
+
+
+def run_evornn(path: Path, task, generations: int, seed: int, stop: bool):
+    settings = read_neat_config(path)
+    problem = evornn.Problem(NEATCodec(**settings["codec"]), task)
+    start = time.perf_counter()
+    result = evornn.evolve(problem, "neat", n_pop=settings["n_pop"], n_generations=generations, rng=seed,
+                           progress=False, target_fitness=settings["target_fitness"] if stop else None,
+                           **settings["options"])
+    return result.n_generations, time.perf_counter() - start, result.stop_reason == "target_fitness"
+
+
+def peers(n_seeds: int, repeats: int) -> None:
+    from scipy.stats import mannwhitneyu
+
+    try:
+        import neat
+    except ImportError:
+        print("neat-python is not installed: pip install '.[bench]'")
+        return
+    print(f"\nb. evornn and neat-python {getattr(neat, '__version__', '')} on one neat-python configuration "
+          f"(its XOR example), population 150")
+    tasks = {"XOR": (2, 3.9, xor_fitness_np, FunctionTask(xor_fitness_evornn)),
+             "single pole": (4, 1.0, pole_fitness_np,
+                             CartPoleTask(1, max_steps=POLE_STEPS, controller_dt=0.5))}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (n_inputs, threshold, np_fitness, task) in tasks.items():
+            endless = Path(tmp) / f"{name}-endless"
+            endless.write_text(NEAT_PYTHON_XOR.format(threshold=threshold, no_termination="True", n_inputs=n_inputs))
+            stopping = Path(tmp) / f"{name}-stopping"
+            stopping.write_text(NEAT_PYTHON_XOR.format(threshold=threshold, no_termination="False", n_inputs=n_inputs))
+            run_evornn(endless, task, 2, 0, False)  # compile
+            speed = {"evornn": [], "neat-python": [], "neat-python, 2 processes": []}
+            for r in range(repeats):
+                gens, seconds, _ = run_evornn(endless, task, 30, r, False)
+                speed["evornn"].append(gens / seconds)
+                gens, seconds = run_neat_python(endless, np_fitness, 30, r)
+                speed["neat-python"].append(gens / seconds)
+                gens, seconds = run_neat_python(endless, np_fitness, 30, r, workers=2)
+                speed["neat-python, 2 processes"].append(gens / seconds)
+            base = np.median(speed["evornn"])
+            print(f"\n{name}: whole generations per second (30 generations, median of {repeats})")
+            for label, values in speed.items():
+                print(f"  {label:<28}{np.median(values):>10.1f}   evornn / this = {base / np.median(values):.1f}")
+            evals = {"evornn": [], "neat-python": []}
+            for seed in range(n_seeds):
+                gens, _, solved = run_evornn(stopping, task, 300, seed, True)
+                evals["evornn"].append(gens * 150 if solved else np.inf)
+                gens, _ = run_neat_python(stopping, np_fitness, 300, seed)
+                evals["neat-python"].append(gens * 150 if gens <= 300 else np.inf)
+            print(f"{name}: evaluations to reach the threshold, {n_seeds} seeds (at most 300 generations)")
+            for label, values in evals.items():
+                values = np.array(values)
+                q1, med, q3 = np.percentile(values, [25, 50, 75], method="lower")
+                print(f"  {label:<28}solved {np.isfinite(values).sum()}/{n_seeds}, median {med:,.0f} "
+                      f"(quartiles {q1:,.0f}-{q3:,.0f})")
+            test = mannwhitneyu(evals["evornn"], evals["neat-python"], alternative="greater")
+            print(f"  one-sided Mann-Whitney, evornn needs more: p = {test.pvalue:.3f}")
+
+
+# ---------------------------------------------------------------------- c. double pole
+def double_pole(n_seeds: int) -> None:
+    print(f"\nc. Double pole, population 150, {n_seeds} seeds")
+    for velocities, budget, paper in ((True, 100, "mean 3,600"), (False, 300, "mean 33,184")):
+        task = CartPoleTask(2, velocities=velocities, controller_dt=0.5)
+        codec = NEATCodec(task.n_inputs, 1, activation="steepened_sigmoid")
+        problem = evornn.Problem(codec, task)
+        evals, start = [], time.perf_counter()
+        for seed in range(n_seeds):
+            result = evornn.evolve(problem, "neat", n_pop=150, n_generations=budget, rng=seed, target_solved=1,
+                                   progress=False, conn_add_prob=0.2)
+            evals.append(result.n_evaluations if result.stop_reason == "target_solved" else np.inf)
+        evals = np.array(evals, dtype=float)
+        solved = evals[np.isfinite(evals)]
+        q1, med, q3 = np.percentile(evals, [25, 50, 75], method="lower")
+        what = "with velocities" if velocities else "without velocities (Gruau's fitness, generalisation test)"
+        print(f"{what}: solved {solved.size}/{n_seeds}, mean of the solved {solved.mean() if solved.size else 0:,.0f}, "
+              f"median {med:,.0f} (quartiles {q1:,.0f}-{q3:,.0f}); paper: {paper} "
+              f"({time.perf_counter() - start:.0f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--xor", action="store_true")
+    parser.add_argument("--peers", action="store_true")
+    parser.add_argument("--double-pole", action="store_true")
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(environment_header())
+    if args.xor:
+        paper_xor(args.seeds or 100)
+    if args.peers:
+        peers(args.seeds or 20, args.repeats)
+    if args.double_pole:
+        double_pole(args.seeds or 20)
+
+
+if __name__ == "__main__":
+    main()

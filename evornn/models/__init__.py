@@ -8,6 +8,7 @@ from .ctrnn import CTRNN, CTRNNParams
 from .esn import ESN, ESNParams
 from .hopfield import Hopfield, HopfieldParams
 from .memristive import MemristiveCircuit, MemristiveParams, Memristor, MemristorParams
+from .neat_net import NEATNetParams, NEATNetwork
 from .readout import RidgeStatistics
 from .reservoir import Topology, spectral_radius
 from .rnn import GRU, LSTM, RNN, Elman, FullyRecurrent, IndRNN, Jordan, SecondOrder
@@ -39,6 +40,8 @@ __all__ = [
     "Memristor",
     "MemristorParams",
     "Model",
+    "NEATNetParams",
+    "NEATNetwork",
     "RidgeStatistics",
     "SecondOrder",
     "System",

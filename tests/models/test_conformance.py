@@ -49,6 +49,28 @@ def _rnn(cls):
     return lambda rng: cls.random(N_POP, 3, 2, 2, rng=rng)
 
 
+def _neat(rng):
+    """NEAT networks of different topologies (hidden nodes, recurrent connections), padded."""
+    import random
+
+    from evornn.neat import NEATCodec
+    from evornn.neat import operators as ops
+    from evornn.optim import METHODS
+
+    codec = NEATCodec(2, 2, activation="tanh", activation_options=["tanh", "sigmoid", "sin"])
+    strategy = METHODS["neat"](codec.n_genes, N_POP, 10, rng, random.Random(0), node_add_prob=0.7,
+                               conn_add_prob=0.9, activation_mutate_rate=0.5, bias_mutate_rate=0.9)
+    strategy.attach(type("P", (), {"codec": codec})())
+    genomes = strategy.ask()
+    plan = np.column_stack([np.ones(N_POP), np.arange(N_POP), np.arange(N_POP)]).astype(np.int64)
+    for _ in range(5):
+        out = np.empty_like(genomes)
+        ops.reproduce(genomes, np.zeros(N_POP), plan, codec.max_nodes, codec.max_connections, 2, 2, strategy.attrs,
+                      strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
+        genomes = out
+    return codec.decode(genomes)
+
+
 # name -> (model from an rng, codec or None, discontinuous map (no Jacobian to check))
 MODELS = {
     "ctrnn": (lambda rng: CTRNN.random(N_POP, 3, n_inputs=2, rng=rng), lambda: CTRNN.codec(3, n_inputs=2), False),
@@ -67,6 +89,7 @@ MODELS = {
                                                  sources=rng.uniform(-1, 1, (N_POP, 4))), None, False),
     "memristor": (lambda rng: Memristor(n_pop=N_POP), None, False),
     "system": (lambda rng: systems.lorenz(sigma=rng.uniform(9, 11, N_POP)), None, False),
+    "neat": (_neat, None, False),
 }
 DEFAULT = {"ctrnn"}
 CASES = [pytest.param(name, marks=() if name in DEFAULT else pytest.mark.slow) for name in MODELS]

@@ -28,7 +28,8 @@ import numpy as np
 from ..errors import ConfigError
 from ..models.neat_net import ACTIVATIONS
 from ..neat import operators as ops
-from .base import Strategy, check_choice, check_flag, check_range
+from .base import Strategy, check_choice, check_flag, check_range, task_descriptors
+from .novelty import novelty, threshold_archive
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,15 @@ class NEATOptions:
     bias_*, response_*, tau_*, gain_*
         the same for node biases, responses (neat-python's multiplier of the summed input),
         and a CTRNN node's time constant and gain
+    objective
+        "fitness", or "novelty": NEAT selects for the novelty of the task's behaviour
+        descriptors (Lehman and Stanley 2011, who ran novelty search with NEAT; see
+        :mod:`evornn.optim.novelty`), the history and result keeping the task's fitness
+    descriptors
+        novelty: which of the task's descriptors (default all)
+    novelty_k, novelty_threshold
+        novelty: the nearest neighbours averaged (15) and the archive's initial threshold,
+        in the descriptors' unit box (it adapts as in the paper)
     """
 
     compatibility_threshold: float = 3.0
@@ -149,6 +159,10 @@ class NEATOptions:
     gain_mutate_rate: float = 0.0
     gain_mutate_power: float = 0.0
     gain_replace_rate: float = 0.0
+    objective: str = "fitness"
+    descriptors: list | None = None
+    novelty_k: int = 15
+    novelty_threshold: float = 0.03
 
     def check(self, n_genes: int) -> None:
         for name in ("compatibility_threshold", "compatibility_excess_coefficient",
@@ -167,6 +181,12 @@ class NEATOptions:
             check_range(name, getattr(self, name), 0.0, 1.0)
         if self.survival_threshold <= 0:
             raise ConfigError("option survival_threshold must be > 0 (some members must reproduce)")
+        check_choice("objective", self.objective, ("fitness", "novelty"))
+        check_range("novelty_k", self.novelty_k, 1, 10**6, integer=True)
+        check_range("novelty_threshold", self.novelty_threshold, 0.0, 1e6)
+        if self.descriptors is not None and not (isinstance(self.descriptors, list | tuple) and self.descriptors
+                                                 and all(isinstance(n, str) for n in self.descriptors)):
+            raise ConfigError(f"option descriptors must be a list of descriptor names, got {self.descriptors!r}")
         check_choice("compatibility_formula", self.compatibility_formula, ("paper", "neat-python"))
         check_choice("species_fitness_func", self.species_fitness_func, ("max", "mean"))
         check_flag("single_structural_mutation", self.single_structural_mutation)
@@ -190,7 +210,8 @@ class NEAT(Strategy):
     options_type = NEATOptions
     low, high = -np.inf, np.inf  # genome rows hold keys and counts, not genes in [-1, 1]
     STATE = ("children", "last_genomes", "last_fitness", "species_id", "species_rep", "species_best",
-             "species_improved", "counters", "threshold", "generation", "species_history", "best", "improved")
+             "species_improved", "counters", "threshold", "generation", "species_history", "best", "improved",
+             "novelty_archive", "novelty_threshold", "quiet")
     NONFINITE_STATE = ("best",)
 
     def __init__(self, *args, **kwargs):
@@ -207,6 +228,7 @@ class NEAT(Strategy):
         self.species_history = np.empty((0, 4))  # generation, species id, size, best fitness
         self.counters = np.zeros(4, dtype=np.int64)  # innovation, node key, skipped, species id
         self.best, self.improved = -np.inf, 0  # the population's best fitness, and when it last rose
+        self.novelty_archive, self.novelty_threshold, self.quiet = np.empty((0, 0)), self.options.novelty_threshold, 0
         self._last_record = {}
 
     def attach(self, problem) -> None:
@@ -232,6 +254,12 @@ class NEAT(Strategy):
                                     dtype=np.float64)
         if not self.started:
             self.counters[:] = [codec.initial_innovations + 1, codec.initial_nodes, 0, 0]
+        if o.objective == "novelty":
+            self.descriptors = task_descriptors(self.name, problem.task, o.descriptors)
+            self.desc_low = np.array([d.low for d in self.descriptors])
+            self.desc_span = np.array([d.high for d in self.descriptors]) - self.desc_low
+            if self.novelty_archive.size == 0:
+                self.novelty_archive = np.empty((0, len(self.descriptors)))
 
     # ------------------------------------------------------------------ ask / tell
     def _draw(self, which: int, shape) -> np.ndarray:
@@ -248,6 +276,19 @@ class NEAT(Strategy):
                 gains=self._draw(ops.A_GAIN, nodes))
             self.started = True
         return self.children
+
+    def tell_evaluation(self, genomes: np.ndarray, evaluation) -> None:
+        if self.options.objective == "fitness":
+            return self.tell(genomes, evaluation.fitness)
+        behaviours = (np.stack([evaluation.metrics[d.name] for d in self.descriptors], axis=1)
+                      - self.desc_low) / self.desc_span
+        scores = novelty(behaviours, self.novelty_archive, self.options.novelty_k)
+        self.novelty_archive, self.novelty_threshold, self.quiet = threshold_archive(
+            self.novelty_archive, behaviours, scores, self.novelty_threshold, self.quiet)
+        self.tell(genomes, scores)
+        self.last_fitness = evaluation.fitness.copy()  # the result keeps the task's fitness
+        self._last_record.update(archive_size=int(self.novelty_archive.shape[0]),
+                                 novelty_threshold=float(self.novelty_threshold), mean_novelty=float(scores.mean()))
 
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
         o, codec = self.options, self.codec
@@ -363,6 +404,7 @@ class NEAT(Strategy):
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
         self.threshold, self.generation = float(self.threshold), int(self.generation)
         self.best, self.improved = float(self.best), int(self.improved)
+        self.novelty_threshold, self.quiet = float(self.novelty_threshold), int(self.quiet)
 
 
 def _allot(share: np.ndarray, total: int, minimum: int) -> np.ndarray:

@@ -54,6 +54,22 @@ def novelty(behaviours: np.ndarray, archive: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+def threshold_archive(archive: np.ndarray, behaviours: np.ndarray, scores: np.ndarray, threshold: float,
+                      quiet: int) -> tuple[np.ndarray, float, int]:
+    """The paper's archive: behaviours whose novelty `scores` exceed `threshold` join it; the
+    threshold rises by 20% after a generation that added more than four and falls by 5%
+    after 2,500 evaluations (`quiet` counts them) that added none. Returns the archive, the
+    threshold and the quiet count."""
+    added = np.isfinite(behaviours).all(axis=1) & (scores > threshold)
+    quiet = 0 if added.any() else quiet + behaviours.shape[0]
+    if added.sum() > 4:
+        threshold *= 1.2
+    elif quiet >= 2500:
+        threshold *= 0.95
+        quiet = 0
+    return np.concatenate([archive, behaviours[added]]), threshold, quiet
+
+
 @dataclass(frozen=True)
 class NoveltyOptions:
     """Options of ``method="novelty"`` (see :mod:`evornn.optim.novelty`).
@@ -187,18 +203,13 @@ class NoveltySearch(Strategy):
         self.started = True
 
     def _archive(self, behaviours: np.ndarray, scores: np.ndarray) -> None:
-        finite = np.isfinite(behaviours).all(axis=1)
         if self.options.archive_add == "random":
-            added = finite & (self.rng.random(behaviours.shape[0]) < self.options.add_probability)
+            added = np.isfinite(behaviours).all(axis=1) & (self.rng.random(behaviours.shape[0])
+                                                          < self.options.add_probability)
+            self.novelty_archive = np.concatenate([self.novelty_archive, behaviours[added]])
         else:
-            added = finite & (scores > self.threshold)
-            self.quiet = 0 if added.any() else self.quiet + behaviours.shape[0]
-            if added.sum() > 4:
-                self.threshold *= 1.2
-            elif self.quiet >= 2500:
-                self.threshold *= 0.95
-                self.quiet = 0
-        self.novelty_archive = np.concatenate([self.novelty_archive, behaviours[added]])
+            self.novelty_archive, self.threshold, self.quiet = threshold_archive(
+                self.novelty_archive, behaviours, scores, self.threshold, self.quiet)
 
     def record(self) -> dict:
         finite = self.last_novelty[np.isfinite(self.last_novelty)]

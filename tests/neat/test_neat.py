@@ -397,3 +397,24 @@ def test_every_child_is_planned_when_a_species_is_smaller_than_its_elite():
     assert plan.shape == (10, 3)
     np.testing.assert_array_equal(plan[plan[:, 0] == 0][:, 1], [0, 9, 8])  # elites: the lone one, then the best two
     assert (plan[:3, 1] == 0).all() and (plan[3:, 1] >= 1).all()
+
+
+def test_neat_under_novelty_search_explores_the_maze_and_resumes_to_the_same_bits(tmp_path):
+    """objective="novelty": NEAT selects for new final positions in the hard maze; the
+    archive grows, the result keeps the maze's own fitness, and a run stopped and resumed
+    from its checkpoint ends as the uninterrupted run does."""
+    from evornn.tasks import MazeTask
+
+    problem = evornn.Problem(NEATCodec(10, 2, model="ctrnn", tau_range=(5.0, 20.0)), MazeTask("hard", max_steps=100))
+    settings = dict(n_pop=40, rng=5, progress=False, objective="novelty", conn_add_prob=0.3, tau_init_mean=10.0)
+    whole = evornn.evolve(problem, "neat", n_generations=6, **settings)
+    assert whole.history[-1]["archive_size"] > 0 and "mean_novelty" in whole.history[-1]
+    assert whole.best_fitness == max(r["max"] for r in whole.history)  # the task's fitness, not novelty
+    path = tmp_path / "run.npz"
+    evornn.evolve(problem, "neat", n_generations=3, checkpoint_path=path, checkpoint_every=3, **settings)
+    resumed = evornn.evolve(problem, "neat", n_generations=6, checkpoint_path=path, resume=True, extend=True,
+                            **settings)
+    np.testing.assert_array_equal(resumed.population, whole.population)
+    np.testing.assert_array_equal(resumed.best_genome, whole.best_genome)
+    for name in ("generation", "species", "size", "best"):
+        np.testing.assert_array_equal(resumed.species[name], whole.species[name])

@@ -235,8 +235,8 @@ def xor_problem():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_neat_grows_hidden_nodes_and_solves_xor(seed):
     result = evornn.evolve(xor_problem(), "neat", n_pop=150, n_generations=100, rng=seed, target_solved=1,
-                           progress=False, conn_add_prob=0.2, bias_init_stdev=0.0, bias_mutate_rate=0.0,
-                           bias_replace_rate=0.0)
+                           progress=False, conn_add_prob=0.2, species_target=15, bias_init_stdev=0.0,
+                           bias_mutate_rate=0.0, bias_replace_rate=0.0)
     assert result.stop_reason == "target_solved"
     best = result.best_model
     assert ((best.take([0] * 4).stepper().step(XOR_IN)[:, 0] > 0.5) == (XOR_OUT > 0.5)).all()
@@ -261,67 +261,7 @@ def test_species_are_the_same_on_one_thread_and_two():
     np.testing.assert_array_equal(runs[0].population, runs[1].population)
 
 
-NEAT_PYTHON_CONFIG = """
-[NEAT]
-fitness_criterion     = max
-fitness_threshold     = 3.9
-pop_size              = 150
-reset_on_extinction   = False
-
-[DefaultGenome]
-activation_default      = sigmoid
-activation_mutate_rate  = 0.1
-activation_options      = sigmoid tanh
-aggregation_default     = sum
-aggregation_mutate_rate = 0.0
-aggregation_options     = sum
-bias_init_mean          = 0.0
-bias_init_stdev         = 1.0
-bias_max_value          = 30.0
-bias_min_value          = -30.0
-bias_mutate_power       = 0.5
-bias_mutate_rate        = 0.7
-bias_replace_rate       = 0.1
-compatibility_disjoint_coefficient = 1.0
-compatibility_weight_coefficient   = 0.5
-conn_add_prob           = 0.5
-conn_delete_prob        = 0.5
-enabled_default         = True
-enabled_mutate_rate     = 0.01
-feed_forward            = True
-initial_connection      = full_direct
-node_add_prob           = 0.2
-node_delete_prob        = 0.2
-num_hidden              = 0
-num_inputs              = 2
-num_outputs             = 1
-response_init_mean      = 1.0
-response_init_stdev     = 0.0
-response_max_value      = 30.0
-response_min_value      = -30.0
-response_mutate_power   = 0.0
-response_mutate_rate    = 0.0
-response_replace_rate   = 0.0
-weight_init_mean        = 0.0
-weight_init_stdev       = 1.0
-weight_max_value        = 30
-weight_min_value        = -30
-weight_mutate_power     = 0.5
-weight_mutate_rate      = 0.8
-weight_replace_rate     = 0.1
-
-[DefaultSpeciesSet]
-compatibility_threshold = 3.0
-
-[DefaultStagnation]
-species_fitness_func = max
-max_stagnation       = 20
-species_elitism      = 2
-
-[DefaultReproduction]
-elitism            = 2
-survival_threshold = 0.2
-"""
+NEAT_PYTHON_CONFIG = (ROOT / "experiments" / "neat-python-xor.cfg").read_text()
 
 
 def test_a_neat_python_configuration_file_becomes_the_same_settings(tmp_path):
@@ -418,3 +358,13 @@ def test_neat_under_novelty_search_explores_the_maze_and_resumes_to_the_same_bit
     np.testing.assert_array_equal(resumed.best_genome, whole.best_genome)
     for name in ("generation", "species", "size", "best"):
         np.testing.assert_array_equal(resumed.species[name], whole.species[name])
+
+
+def test_a_ctrnn_genome_alone_writes_and_reads_back_as_a_beer_ns_file(tmp_path):
+    codec = NEATCodec(0, 2, model="ctrnn")
+    genomes = grown(codec, 3, seed=6)
+    net = codec.network(genomes[1])
+    assert net.n_pop == 1 and net.n_neurons == codec.size(genomes[1])[0][0] + 2
+    again = evornn.CTRNN.from_ns(net.to_ns(tmp_path / "champion.ns"))
+    for a, b in zip(net.params, again.params, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -254,6 +254,15 @@ def _outputs_batch(y, params, out):
         output(y[r, p], params, p, out[r, p])
 
 
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _outputs_batch_serial(y, params, out):
+    """:func:`_outputs_batch` on the calling thread, for small work (waking the thread pool
+    costs more there, much more on a busy machine). Numba-compiled."""
+    for r in range(y.shape[0]):
+        for p in range(y.shape[1]):
+            output(y[r, p], params, p, out[r, p])
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _jac_batch(t, y, params, u, out):
     """out[p] = jac(t, y[p], u[p]) for every individual p. Numba-compiled."""

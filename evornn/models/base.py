@@ -20,6 +20,7 @@ from .._kernels import (  # noqa: F401 (the interface's kernels and registries, 
     _jac_batch,
     _jac_one,
     _outputs_batch,
+    _outputs_batch_serial,
     _rhs_batch,
     _rhs_one,
     fast_path,
@@ -225,7 +226,9 @@ class Model:
                 f"(n_rec, n_pop, n_state), got {y.shape}"
             )
         out = np.empty((y3.shape[0], self.n_pop, self.n_outputs))
-        for_params(_outputs_batch, self._params)(y3, self._params, out)
+        # Outputs are cheap: below ~100,000 values one thread is faster than waking the pool.
+        small = y3.shape[0] * self.n_pop * max(self.n_state, 1) < 100_000
+        for_params(_outputs_batch_serial if small else _outputs_batch, self._params)(y3, self._params, out)
         return out[0] if single else out
 
     def jacobian(self, y, t: float = 0.0, inputs=None) -> np.ndarray:

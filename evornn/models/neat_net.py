@@ -169,9 +169,9 @@ class NEATNetwork(DiscreteModel):
             raise ValueError("every individual must have the same numbers of inputs and outputs (sizes[:, 1:3])")
         if (firing < 0).any() or (firing > n_nodes).any() or k_in[0] < 0 or not 0 <= m_out[0] <= n_nodes:
             raise ValueError(f"sizes hold firing nodes in [0, {n_nodes}], inputs >= 0 and outputs in [0, {n_nodes}]")
-        if not np.isin(mode, list(MODES.values())).all():
+        if mode.min() < 0 or mode.max() >= len(MODES):  # the codes are 0 ... len - 1
             raise ValueError(f"sizes[:, 3] must hold mode codes {MODES}")
-        if not np.isin(p.act, list(ACTIVATIONS.values())).all():
+        if p.act.min() < 0 or p.act.max() >= len(ACTIVATIONS):
             raise ValueError(f"act must hold activation codes {ACTIVATIONS}")
         used = np.arange(n_nodes)[None, :] < firing[:, None]
         if ((p.order < 0) | (p.order >= n_nodes))[used].any():

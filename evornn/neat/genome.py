@@ -21,10 +21,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .._checks import as_float_array, one_of, positive_int
+from .._checks import as_float_array, frozen, one_of, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from ..genome import parse_bounds
-from ..models.neat_net import ACTIVATIONS, MODES, NEATNetwork
+from ..models.neat_net import ACTIVATIONS, MODES, NEATNetParams, NEATNetwork
 from ..random import as_rng
 
 HEADER = 2
@@ -401,7 +401,8 @@ class NEATCodec:
                   "offsets": np.empty((n_pop, n + 1), dtype=np.int64), "source": np.empty((n_pop, c), dtype=np.int64),
                   "weight": np.empty((n_pop, c)), "sizes": np.empty((n_pop, 4), dtype=np.int64)}
         decode_network(g, self.max_nodes, self.n_inputs, self.n_outputs, MODES[self.mode], *arrays.values())
-        return NEATNetwork(**arrays)
+        # The arrays are new and of the right types: the model's checks run, not its conversions.
+        return NEATNetwork._from_checked_params(NEATNetParams(**{k: frozen(v) for k, v in arrays.items()}))
 
     def values(self, genomes) -> dict[str, np.ndarray]:
         """The decoded model's parameter arrays (padded), for saving a run's champion."""

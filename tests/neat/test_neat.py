@@ -198,6 +198,12 @@ def test_genomes_from_anywhere_are_checked_before_decoding():
         corrupt(bad)
         with pytest.raises(ValueError, match="is not a valid NEAT genome"):
             codec.decode(bad)
+    arrays = {k: np.array(v) for k, v in codec.decode(good).params._asdict().items()}
+    for field, value, message in (("act", 99, "activation codes"), ("source", 50, "source must hold inputs"),
+                                  ("order", -1, "order must hold node indices")):
+        broken = dict(arrays, **{field: np.full_like(arrays[field], value)})
+        with pytest.raises(ValueError, match=message):
+            evornn.models.NEATNetwork(**broken)
     with pytest.raises(ValueError, match="model must be one of"):
         NEATCodec(2, 1, model="lstm")
     with pytest.raises(ValueError, match="activation must be one of"):

@@ -1274,7 +1274,7 @@ def plot_neat_network(codec, genome, *, ax=None, title=None):
     level.update({-1 - k: 0 for k in range(codec.n_inputs)})
     xy = {}
     for lv in sorted(set(level.values())):
-        members = sorted(k for k in level if level[k] == lv)
+        members = sorted((k for k in level if level[k] == lv), key=lambda k: (k < 0, -k if k < 0 else k))
         for q, k in enumerate(members):
             xy[k] = ((q + 1) / (len(members) + 1), lv / top)
     scale = max(1e-12, float(np.abs(enabled[:, 3]).max())) if len(enabled) else 1.0
@@ -1308,5 +1308,5 @@ def plot_neat_network(codec, genome, *, ax=None, title=None):
     handles = [Line2D([], [], color="tab:blue", label="positive weight"),
                Line2D([], [], color="tab:red", label="negative weight"),
                Line2D([], [], color="0.3", linestyle="--", label="recurrent")]
-    ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7, frameon=False)
     return fig

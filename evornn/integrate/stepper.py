@@ -26,11 +26,11 @@ SERIAL_WORK = 200_000
 
 
 @njit(inline="always", fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _step_one(method, params, y, t, dt, u, active, out, p):
+def _step_one(method, params, y, t, dt, u, active, out, p, scratch):
+    """Individual `p`'s step, its stages in the rows of `scratch` (5, n_state)."""
     if active[p]:
-        k1, k2, k3, k4, tmp = (np.empty_like(y[p]), np.empty_like(y[p]), np.empty_like(y[p]),
-                               np.empty_like(y[p]), np.empty_like(y[p]))
-        rk_step(method, t, y[p], params, p, u[p], u[p], u[p], dt, k1, k2, k3, k4, tmp)
+        rk_step(method, t, y[p], params, p, u[p], u[p], u[p], dt, scratch[0], scratch[1], scratch[2], scratch[3],
+                scratch[4])
     output(y[p], params, p, out[p])
 
 
@@ -40,14 +40,15 @@ def step_population(method, params, y, t, dt, u, active, out):
     over the step), then the outputs of every individual into ``out[p]``. Numba-compiled;
     no validation."""
     for p in prange(y.shape[0]):
-        _step_one(method, params, y, t, dt, u, active, out, p)
+        _step_one(method, params, y, t, dt, u, active, out, p, np.empty((5, y.shape[1]), y.dtype))
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def step_population_serial(method, params, y, t, dt, u, active, out):
     """:func:`step_population` on the calling thread (the same arithmetic), for small work."""
+    scratch = np.empty((5, y.shape[1]), y.dtype)  # one set of stages, reused
     for p in range(y.shape[0]):
-        _step_one(method, params, y, t, dt, u, active, out, p)
+        _step_one(method, params, y, t, dt, u, active, out, p, scratch)
 
 
 class Stepper:

@@ -25,7 +25,8 @@ c. ``--double-pole``: the double pole with velocities (evornn's ``CartPoleTask``
    bias input), population 150, mean evaluations over `--seeds` seeds beside the paper's
    3,600 (at most 100 generations); and without velocities (Gruau's fitness and the
    generalisation test; the threshold adjusted towards 10 species, at most 1,000
-   generations), beside the paper's 33,184.
+   generations), NEAT's discrete networks and NEAT CTRNNs (node time constants evolved
+   from 2 +- 1), beside the paper's 33,184.
 
     python benchmarks/bench_neat.py --xor [--seeds 100]
     python benchmarks/bench_neat.py --peers [--seeds 20] [--repeats 3]
@@ -213,12 +214,19 @@ def peers(n_seeds: int, repeats: int) -> None:
 
 
 # ---------------------------------------------------------------------- c. double pole
+CTRNN_NODES = {"tau_init_mean": 2.0, "tau_init_stdev": 1.0, "tau_mutate_rate": 0.3, "tau_mutate_power": 0.5}
+
+
 def double_pole(n_seeds: int) -> None:
     print(f"\nc. Double pole, population 150, {n_seeds} seeds")
-    for velocities, budget, paper, options in ((True, 100, "mean 3,600", {}),
-                                               (False, 1000, "mean 33,184", {"species_target": 10})):
+    setups = (("with velocities, NEAT networks", True, 100, "mean 3,600", "network", {}),
+              ("without velocities, NEAT networks", False, 1000, "mean 33,184", "network", {"species_target": 10}),
+              ("without velocities, NEAT CTRNNs", False, 1000, "mean 33,184", "ctrnn",
+               {"species_target": 10, **CTRNN_NODES}))
+    for what, velocities, budget, paper, model, options in setups:
         task = CartPoleTask(2, velocities=velocities, controller_dt=0.5)
-        codec = NEATCodec(task.n_inputs, 1, activation="steepened_sigmoid")
+        codec = (NEATCodec(task.n_inputs, 1, model="ctrnn", tau_range=(0.5, 10.0)) if model == "ctrnn"
+                 else NEATCodec(task.n_inputs, 1, activation="steepened_sigmoid"))
         problem = evornn.Problem(codec, task)
         evals, start = [], time.perf_counter()
         for seed in range(n_seeds):
@@ -228,11 +236,9 @@ def double_pole(n_seeds: int) -> None:
         evals = np.array(evals, dtype=float)
         solved = evals[np.isfinite(evals)]
         q1, med, q3 = np.percentile(evals, [25, 50, 75], method="lower")
-        what = ("with velocities" if velocities else "without velocities (Gruau's fitness, generalisation test, "
-                                                     "10 species targeted)")
-        print(f"{what}: solved {solved.size}/{n_seeds}, mean of the solved {solved.mean() if solved.size else 0:,.0f}, "
-              f"median {med:,.0f} (quartiles {q1:,.0f}-{q3:,.0f}); paper: {paper} "
-              f"({time.perf_counter() - start:.0f} s)")
+        print(f"{what} (at most {budget} generations): solved {solved.size}/{n_seeds}, mean of the solved "
+              f"{solved.mean() if solved.size else 0:,.0f}, median {med:,.0f} (quartiles {q1:,.0f}-{q3:,.0f}); "
+              f"paper: {paper} ({time.perf_counter() - start:.0f} s)", flush=True)
 
 
 def main() -> None:

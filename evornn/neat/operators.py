@@ -96,19 +96,34 @@ def distance(a, b, mn, c1, c2, c3, normalize_min):
 
 
 @njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
-def distance_neat_python(a, b, mn, c_disjoint, c_weight):
-    """neat-python's distance: node genes (matching ones by |bias|, |response| and |tau|
-    differences and a differing activation, times `c_weight`; others `c_disjoint` each) over
-    the larger node count, plus connection genes (matching ones by |weight| difference and
-    a differing enabled flag, times `c_weight`; others `c_disjoint` each) over the larger
-    connection count. Genes match by key (nodes) and innovation number (connections)."""
-    total = 0.0
-    na, nb = int(a[0]), int(b[0])
+def _gene_difference(a, b, mn, i, j, nodes):
+    """neat-python's distance of matching genes `i` of `a` and `j` of `b` (before its weight
+    coefficient): nodes by |bias|, |response|, |tau| and a differing activation,
+    connections by |weight| and a differing enabled flag."""
+    if nodes:
+        return (abs(a[node_at(mn, i, BIAS)] - b[node_at(mn, j, BIAS)])
+                + abs(a[node_at(mn, i, RESPONSE)] - b[node_at(mn, j, RESPONSE)])
+                + abs(a[node_at(mn, i, TAU)] - b[node_at(mn, j, TAU)])
+                + (1.0 if a[node_at(mn, i, ACT)] != b[node_at(mn, j, ACT)] else 0.0))
+    return (abs(a[conn_at(mn, i, WEIGHT)] - b[conn_at(mn, j, WEIGHT)])
+            + (1.0 if (a[conn_at(mn, i, ENABLED)] != 0.0) != (b[conn_at(mn, j, ENABLED)] != 0.0) else 0.0))
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def _aligned_part(a, b, mn, nodes, c_disjoint, c_weight):
+    """One part of neat-python's distance: node genes aligned by key (`nodes`) or connection
+    genes by innovation number, over the larger count."""
+    count = 0 if nodes else 1
+    na, nb = int(a[count]), int(b[count])
     i = j = 0
-    nodes, disjoint = 0.0, 0
+    total, disjoint = 0.0, 0
     while i < na or j < nb:
-        ka = a[node_at(mn, i, KEY)] if i < na else np.inf
-        kb = b[node_at(mn, j, KEY)] if j < nb else np.inf
+        if nodes:
+            ka = a[node_at(mn, i, KEY)] if i < na else np.inf
+            kb = b[node_at(mn, j, KEY)] if j < nb else np.inf
+        else:
+            ka = a[conn_at(mn, i, INNOVATION)] if i < na else np.inf
+            kb = b[conn_at(mn, j, INNOVATION)] if j < nb else np.inf
         if ka < kb:
             disjoint += 1
             i += 1
@@ -116,36 +131,21 @@ def distance_neat_python(a, b, mn, c_disjoint, c_weight):
             disjoint += 1
             j += 1
         else:
-            d = (abs(a[node_at(mn, i, BIAS)] - b[node_at(mn, j, BIAS)])
-                 + abs(a[node_at(mn, i, RESPONSE)] - b[node_at(mn, j, RESPONSE)])
-                 + abs(a[node_at(mn, i, TAU)] - b[node_at(mn, j, TAU)])
-                 + (1.0 if a[node_at(mn, i, ACT)] != b[node_at(mn, j, ACT)] else 0.0))
-            nodes += d * c_weight
+            total += c_weight * _gene_difference(a, b, mn, i, j, nodes)
             i += 1
             j += 1
-    if max(na, nb) > 0:
-        total += (nodes + c_disjoint * disjoint) / max(na, nb)
-    na, nb = int(a[1]), int(b[1])
-    i = j = 0
-    conns, disjoint = 0.0, 0
-    while i < na or j < nb:
-        ia = a[conn_at(mn, i, INNOVATION)] if i < na else np.inf
-        ib = b[conn_at(mn, j, INNOVATION)] if j < nb else np.inf
-        if ia < ib:
-            disjoint += 1
-            i += 1
-        elif ib < ia:
-            disjoint += 1
-            j += 1
-        else:
-            d = abs(a[conn_at(mn, i, WEIGHT)] - b[conn_at(mn, j, WEIGHT)])
-            d += 1.0 if (a[conn_at(mn, i, ENABLED)] != 0.0) != (b[conn_at(mn, j, ENABLED)] != 0.0) else 0.0
-            conns += d * c_weight
-            i += 1
-            j += 1
-    if max(na, nb) > 0:
-        total += (conns + c_disjoint * disjoint) / max(na, nb)
-    return total
+    return (total + c_disjoint * disjoint) / max(na, nb) if max(na, nb) > 0 else 0.0
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def distance_neat_python(a, b, mn, c_disjoint, c_weight):
+    """neat-python's distance: node genes (matching ones by |bias|, |response| and |tau|
+    differences and a differing activation, times `c_weight`; others `c_disjoint` each) over
+    the larger node count, plus connection genes (matching ones by |weight| difference and
+    a differing enabled flag, times `c_weight`; others `c_disjoint` each) over the larger
+    connection count. Genes match by key (nodes) and innovation number (connections)."""
+    return (_aligned_part(a, b, mn, True, c_disjoint, c_weight)
+            + _aligned_part(a, b, mn, False, c_disjoint, c_weight))
 
 
 @njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)

@@ -374,3 +374,16 @@ def test_a_ctrnn_genome_alone_writes_and_reads_back_as_a_beer_ns_file(tmp_path):
     again = evornn.CTRNN.from_ns(net.to_ns(tmp_path / "champion.ns"))
     for a, b in zip(net.params, again.params, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_neat_pythons_distance_by_hand():
+    """Figure 4's parents under neat-python's formula: nodes {0, 1} against {0, 1, 2} (one
+    disjoint; matching nodes identical), over 3 nodes; connections: matching 1-5 differ by
+    |w| 0.2 + 0.4 + 0.6 + 0.8 + 1.0 = 3.0 and one enabled flag (gene 5), 5 genes disjoint
+    or excess, over the larger 9 genes."""
+    codec = NEATCodec(3, 1)
+    parent1, parent2 = paper_parents(codec)
+    c_disjoint, c_weight = 1.2, 0.5
+    expected = c_disjoint * 1 / 3 + (c_weight * (3.0 + 1.0) + c_disjoint * 5) / 9
+    assert ops.distance_neat_python(parent1, parent2, codec.max_nodes, c_disjoint, c_weight) == pytest.approx(
+        expected, rel=1e-12)

@@ -430,18 +430,19 @@ def mutate(g, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, split
 def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, counters, out):
     """The next generation: child `c` is ``plan[c] = (kind, a, b)``: kind 0 copies parent
     `a` unchanged (an elite), 1 mutates a copy of `a`, 2 mutates the crossover of `a` and
-    `b` (the fitter one's genes first; equal fitness keeps the order given). One innovation
-    registry serves the whole generation. Writes into `out`."""
+    `b` (the fitter one's genes first; equal fitness keeps the order given), 3 is that
+    crossover unmutated. One innovation registry serves the whole generation. Writes into
+    `out`."""
     splits = Dict.empty(key_type=types.float64, value_type=types.float64)
     links = Dict.empty(key_type=types.float64, value_type=types.float64)
     for c in range(plan.shape[0]):
         kind, a, b = plan[c, 0], plan[c, 1], plan[c, 2]
         child = out[c]
-        if kind == 2:
+        if kind >= 2:
             if fitness[b] > fitness[a]:
                 a, b = b, a
             crossover(parents[a], parents[b], mn, rng, child)
         else:
             child[:] = parents[a]
-        if kind != 0:
+        if kind == 1 or kind == 2:
             mutate(child, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters)

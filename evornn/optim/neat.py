@@ -72,6 +72,9 @@ class NEATOptions:
         fraction of each species allowed to reproduce (0.2)
     crossover_rate
         fraction of children made by crossover (paper: 0.75)
+    mate_only_prob
+        probability that a crossover child is not mutated (NEAT's reference code: 0.2;
+        neat-python: 0)
     interspecies_rate
         probability that a crossover takes its second parent from another species (0.001)
     node_add_prob, node_delete_prob, conn_add_prob, conn_delete_prob
@@ -124,6 +127,7 @@ class NEATOptions:
     elitism_min_size: int = 5
     survival_threshold: float = 0.2
     crossover_rate: float = 0.75
+    mate_only_prob: float = 0.0
     interspecies_rate: float = 0.001
     node_add_prob: float = 0.03
     node_delete_prob: float = 0.0
@@ -177,7 +181,7 @@ class NEATOptions:
         check_range("max_stagnation", self.max_stagnation, 1, 10**9, integer=True)
         for name in ("survival_threshold", "crossover_rate", "interspecies_rate", "node_add_prob", "node_delete_prob",
                      "conn_add_prob", "conn_delete_prob", "enabled_mutate_rate", "activation_mutate_rate",
-                     "values_mutate_prob", "stagnation_penalty"):
+                     "values_mutate_prob", "stagnation_penalty", "mate_only_prob"):
             check_range(name, getattr(self, name), 0.0, 1.0)
         if self.survival_threshold <= 0:
             raise ConfigError("option survival_threshold must be > 0 (some members must reproduce)")
@@ -381,7 +385,10 @@ class NEAT(Strategy):
                     t = int(rng.integers(0, len(groups) - 1))
                     other = survivors[t + (t >= s)]
                     b[c] = other[rng.integers(0, other.size)]
-            children = np.column_stack([np.where(cross, 2, 1), a, np.where(cross, b, a)])
+            kind = np.where(cross, 2, 1)
+            if o.mate_only_prob:  # drawn only when asked for: other runs keep their streams
+                kind[cross & (rng.random(m) < o.mate_only_prob)] = 3
+            children = np.column_stack([kind, a, np.where(cross, b, a)])
             blocks.extend([elite, children])
         return np.ascontiguousarray(np.concatenate(blocks), dtype=np.int64)
 

@@ -387,3 +387,22 @@ def test_neat_pythons_distance_by_hand():
     expected = c_disjoint * 1 / 3 + (c_weight * (3.0 + 1.0) + c_disjoint * 5) / 9
     assert ops.distance_neat_python(parent1, parent2, codec.max_nodes, c_disjoint, c_weight) == pytest.approx(
         expected, rel=1e-12)
+
+
+def test_crossover_children_can_go_unmutated_as_in_neats_reference_code():
+    """mate_only_prob = 1: every crossover child is planned as crossover only (kind 3), and
+    the crossover of a genome with itself, unmutated, is that genome."""
+    codec = NEATCodec(2, 1)
+    strategy = strategy_for(codec, 8, crossover_rate=1.0, mate_only_prob=1.0, elitism=0, weight_mutate_rate=0.9)
+    parents = strategy.ask()
+    plan = strategy._plan([np.arange(8)], np.array([8]), np.arange(8.0))
+    assert (plan[:, 0] == 3).all()
+    same = np.column_stack([np.full(8, 3), np.arange(8), np.arange(8)]).astype(np.int64)
+    out = np.empty_like(parents)
+    ops.reproduce(parents, np.zeros(8), same, codec.max_nodes, codec.max_connections, 2, 1, strategy.attrs,
+                  strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
+    np.testing.assert_array_equal(out, parents)
+    same[:, 0] = 2  # crossed and mutated: the weights move
+    ops.reproduce(parents, np.zeros(8), same, codec.max_nodes, codec.max_connections, 2, 1, strategy.attrs,
+                  strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
+    assert not np.array_equal(out, parents)

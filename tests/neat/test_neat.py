@@ -406,3 +406,21 @@ def test_crossover_children_can_go_unmutated_as_in_neats_reference_code():
     ops.reproduce(parents, np.zeros(8), same, codec.max_nodes, codec.max_connections, 2, 1, strategy.attrs,
                   strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
     assert not np.array_equal(out, parents)
+
+
+def test_a_neat_population_plays_a_gymnasium_environment_as_each_network_alone():
+    """GymTask steps a padded population of NEAT networks together; each network's returns
+    equal a plain loop over env.step with that network alone."""
+    pytest.importorskip("gymnasium")
+    from evornn.tasks import GymTask
+    from tests.tasks.test_gym import episode_seeds, python_returns
+
+    codec = NEATCodec(4, 2, activation_options=["sigmoid", "tanh", "relu"])
+    genomes = grown(codec, 5, seed=9)
+    population = codec.decode(genomes)
+    task = GymTask("CartPole-v1", n_episodes=2, num_envs=4)
+    runs = task.episodes_of(population, rng=3)
+    expected = np.concatenate([python_returns(codec.network(g), "CartPole-v1", episode_seeds(3, 2),
+                                              action=lambda z: int(np.argmax(z[:2]))) for g in genomes])
+    np.testing.assert_array_equal(runs["return"], expected)
+    assert np.ptp(expected) > 0

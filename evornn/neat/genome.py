@@ -364,10 +364,14 @@ class NEATCodec:
         return genomes
 
     def check_genomes(self, genomes) -> np.ndarray:
-        """Genome rows, shape (n_pop, n_genes), checked for what decoding relies on (counts
-        within the capacity, node keys sorted and unique, connection ends that exist,
-        activation codes); raise ValueError naming the first bad row."""
-        g = as_float_array("genomes", genomes)
+        """Genome rows, shape (n_pop, n_genes), checked for what decoding relies on (finite
+        genes, counts within the capacity, node keys sorted and unique, connection ends that
+        exist, activation codes); raise ValueError naming the first bad row. Unused slots
+        are not read."""
+        if isinstance(genomes, np.ndarray) and genomes.dtype == np.float64 and genomes.flags.c_contiguous:
+            g = genomes  # read only, never written: no copy (the rows' values are checked below)
+        else:
+            g = as_float_array("genomes", genomes, finite=False)
         if g.ndim == 1:
             g = g[None, :]
         if g.ndim != 2 or g.shape[1] != self.n_genes:
@@ -452,9 +456,17 @@ def _first_bad_genome(genomes, mn, mc, n_inputs, n_outputs, codes):
     for p in range(genomes.shape[0]):
         g = genomes[p]
         n_nodes, n_conns = g[0], g[1]
-        if not (n_nodes == int(n_nodes) and n_outputs <= n_nodes <= mn and n_conns == int(n_conns)
-                and 0 <= n_conns <= mc):
+        if not (np.isfinite(n_nodes) and np.isfinite(n_conns) and n_nodes == int(n_nodes)
+                and n_outputs <= n_nodes <= mn and n_conns == int(n_conns) and 0 <= n_conns <= mc):
             return p
+        for i in range(int(n_nodes)):
+            for f in range(NODE_FIELDS):
+                if not np.isfinite(g[node_at(mn, i, f)]):
+                    return p
+        for j in range(int(n_conns)):
+            for f in range(CONN_FIELDS):
+                if not np.isfinite(g[conn_at(mn, j, f)]):
+                    return p
         for i in range(int(n_nodes)):
             key = g[node_at(mn, i, KEY)]
             if key != int(key) or (i < n_outputs and key != i) or (i > 0 and key <= g[node_at(mn, i - 1, KEY)]):

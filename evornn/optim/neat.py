@@ -299,7 +299,9 @@ class NEAT(Strategy):
         genomes = np.ascontiguousarray(genomes, dtype=np.float64)
         fitness = np.asarray(fitness, dtype=np.float64)
         n = genomes.shape[0]
-        self.last_genomes, self.last_fitness = genomes.copy(), fitness.copy()
+        # The rows asked for are never written again (each generation's children are a new
+        # array), so they are kept without a copy.
+        self.last_genomes, self.last_fitness = genomes, fitness.copy()
         # Species: the previous representatives first, new species after them.
         reps = np.zeros((self.species_rep.shape[0] + n, self.n_genes))
         reps[:self.species_rep.shape[0]] = self.species_rep

@@ -193,11 +193,15 @@ def test_genomes_from_anywhere_are_checked_before_decoding():
     with pytest.raises(ValueError, match=r"shape \(n_pop, "):
         codec.decode(good[:, :-1])
     for corrupt in (lambda g: g.__setitem__((1, 0), 99), lambda g: g.__setitem__((2, HEADER + 3), 3.5),
-                    lambda g: g.__setitem__((0, HEADER + codec.max_nodes * NODE_FIELDS + 1), -7)):
+                    lambda g: g.__setitem__((0, HEADER + codec.max_nodes * NODE_FIELDS + 1), -7),
+                    lambda g: g.__setitem__((1, HEADER + codec.max_nodes * NODE_FIELDS + 3), np.nan)):
         bad = good.copy()
         corrupt(bad)
         with pytest.raises(ValueError, match="is not a valid NEAT genome"):
             codec.decode(bad)
+    unused = good.copy()
+    unused[:, -1] = np.nan  # the last connection slot, unused: not read
+    np.testing.assert_array_equal(codec.decode(unused).params.weight, codec.decode(good).params.weight)
     arrays = {k: np.array(v) for k, v in codec.decode(good).params._asdict().items()}
     for field, value, message in (("act", 99, "activation codes"), ("source", 50, "source must hold inputs"),
                                   ("order", -1, "order must hold node indices")):

@@ -4,8 +4,8 @@ a. ``--xor``: XOR as in the NEAT paper (Stanley and Miikkulainen 2002): populati
    c1 = c2 = 1, c3 = 0.4, the steepened sigmoid, inputs two bits and a bias input, no node
    biases, add-node 0.03, at most 100 generations, `--seeds` seeds (100); two departures:
    add-connection 0.2 (the paper's 0.05 solves three runs in four within 100 generations
-   here) and the threshold adjusted each generation towards 15 species (from 3.0, as
-   NEAT's reference code can; with the threshold fixed, 2 to 3 runs in 100 lose their
+   here) and the threshold adjusted each generation towards 15 species (from 3.0, a
+   common NEAT option; with the threshold fixed, 2 to 3 runs in 100 lose their
    species and stall). Printed: runs solved, evaluations (mean, sd, worst), hidden nodes
    and enabled connections of the solutions (means), beside the paper's 100 of 100, 4,755
    (sd 2,553), 2.35 and 7.48.

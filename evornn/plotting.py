@@ -1214,7 +1214,7 @@ def plot_comparison(runs: list[dict], *, metric: str | None = None, title=None):
 
 def plot_species(species: dict, *, ax=None, title=None):
     """NEAT's speciation over a run: each species a band whose height is its size, stacked,
-    over generations (the NEAT paper's Figure 7). `species` is
+    over generations (as the NEAT paper draws them). `species` is
     :attr:`EvolutionResult.species <evornn.optim.EvolutionResult>` (columns ``generation``,
     ``species``, ``size``)."""
     fig, ax = _figure(ax, figsize=(8, 4))

@@ -1223,7 +1223,7 @@ def plot_species(species: dict, *, ax=None, title=None):
     sizes = np.zeros((ids.size, generations.size))
     sizes[np.searchsorted(ids, species["species"]), np.searchsorted(generations, species["generation"])] = \
         species["size"]
-    colours = [plt_colour(k) for k in range(ids.size)]
+    colours = [_tab20(k) for k in range(ids.size)]
     ax.stackplot(generations, sizes, colors=colours, edgecolor="white", linewidth=0.3)
     ax.set_xlim(generations[0], generations[-1] if generations.size > 1 else generations[0] + 1)
     ax.set_ylim(0, sizes.sum(axis=0).max())
@@ -1233,7 +1233,7 @@ def plot_species(species: dict, *, ax=None, title=None):
     return fig
 
 
-def plt_colour(k: int):
+def _tab20(k: int):
     """The k-th colour of a cycle of 20 (matplotlib's tab20)."""
     import matplotlib
 

@@ -228,18 +228,27 @@ XOR_IN = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
 XOR_OUT = np.array([0, 1, 1, 0], dtype=float)
 
 
-def xor_fitness(model, rng):
-    """The NEAT paper's XOR: (4 - sum of errors)^2; solved when every output is on the
-    right side of 0.5. Inputs: the two bits and a bias input of 1."""
-    n = model.n_pop
-    out = model.take(np.repeat(np.arange(n), 4)).stepper().step(np.tile(XOR_IN, (n, 1)))[:, 0].reshape(n, 4)
-    solved = ((out > 0.5) == (XOR_OUT > 0.5)).all(axis=1)
-    return (4 - np.abs(out - XOR_OUT).sum(axis=1)) ** 2, {"solved": solved.astype(float)}
+def test_xor_task_scores_the_papers_fitness_of_the_reference_networks_outputs():
+    """XORTask's fitness (4 - sum |o - t|)^2 and "solved", from outputs computed node by node
+    by the slow reference network, one case at a time from a zero state."""
+    from evornn.tasks import XORTask
+
+    codec = NEATCodec(3, 1, activation="steepened_sigmoid", feed_forward=True)
+    genomes = grown(codec, 10, seed=11)
+    evaluation = XORTask().evaluate(codec.decode(genomes))
+    for p in range(10):
+        nodes, conns = as_reference(codec, genomes[p])
+        out = np.array([neat_network_reference(nodes, conns, x[None], 1, "feed_forward")[0, 0] for x in XOR_IN])
+        assert evaluation.fitness[p] == pytest.approx((4 - np.abs(out - XOR_OUT).sum()) ** 2, rel=1e-12)
+        assert evaluation.metrics["solved"][p] == float(((out > 0.5) == (XOR_OUT > 0.5)).all())
+        assert evaluation.metrics["errors"][p] == ((out > 0.5) != (XOR_OUT > 0.5)).sum()
+    assert np.ptp(evaluation.fitness) > 0
 
 
 def xor_problem():
-    return evornn.Problem(NEATCodec(3, 1, activation="steepened_sigmoid", feed_forward=True),
-                          FunctionTask(xor_fitness))
+    from evornn.tasks import XORTask
+
+    return evornn.Problem(NEATCodec(3, 1, activation="steepened_sigmoid", feed_forward=True), XORTask())
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -51,9 +51,10 @@ A_WEIGHT, A_BIAS, A_RESPONSE, A_TAU, A_GAIN = range(5)
 INIT_MEAN, INIT_STDEV, MIN, MAX, MUTATE_RATE, MUTATE_POWER, REPLACE_RATE = range(7)
 # Structural rates `rates`: add node, delete node, add connection, delete connection,
 # enabled mutate rate, activation mutate rate, single structural mutation (0/1),
-# feed forward (0/1), structural mutation surer (0/1), probability that values mutate.
+# feed forward (0/1), structural mutation surer (0/1), probability that values mutate,
+# uniform perturbations (0/1).
 R_NODE_ADD, R_NODE_DELETE, R_CONN_ADD, R_CONN_DELETE, R_ENABLED, R_ACTIVATION, R_SINGLE, R_FEED_FORWARD, \
-    R_SURER, R_VALUES = range(10)
+    R_SURER, R_VALUES, R_UNIFORM = range(11)
 # Counters: next innovation number, next node key, structural mutations skipped for lack
 # of capacity.
 C_INNOVATION, C_NODE, C_SKIPPED = range(3)
@@ -210,10 +211,11 @@ def _new_value(attrs, row, rng):
 
 
 @njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
-def _mutate_value(value, attrs, row, rng):
+def _mutate_value(value, attrs, row, uniform, rng):
     r = rng.random()
     if r < attrs[row, MUTATE_RATE]:
-        value = value + attrs[row, MUTATE_POWER] * rng.standard_normal()
+        step = 2.0 * rng.random() - 1.0 if uniform else rng.standard_normal()
+        value = value + attrs[row, MUTATE_POWER] * step
     elif r < attrs[row, MUTATE_RATE] + attrs[row, REPLACE_RATE]:
         return _new_value(attrs, row, rng)
     return min(max(value, attrs[row, MIN]), attrs[row, MAX])
@@ -413,15 +415,16 @@ def mutate(g, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, split
             _remove_connection(g, mn, int(rng.integers(0, int(g[1]))))
     if rng.random() >= rates[R_VALUES]:
         return
+    uniform = rates[R_UNIFORM] != 0.0
     for j in range(int(g[1])):
-        g[conn_at(mn, j, WEIGHT)] = _mutate_value(g[conn_at(mn, j, WEIGHT)], attrs, A_WEIGHT, rng)
+        g[conn_at(mn, j, WEIGHT)] = _mutate_value(g[conn_at(mn, j, WEIGHT)], attrs, A_WEIGHT, uniform, rng)
         if rng.random() < rates[R_ENABLED]:
             g[conn_at(mn, j, ENABLED)] = 1.0 if rng.random() < 0.5 else 0.0
     for i in range(int(g[0])):
-        g[node_at(mn, i, BIAS)] = _mutate_value(g[node_at(mn, i, BIAS)], attrs, A_BIAS, rng)
-        g[node_at(mn, i, RESPONSE)] = _mutate_value(g[node_at(mn, i, RESPONSE)], attrs, A_RESPONSE, rng)
-        g[node_at(mn, i, TAU)] = _mutate_value(g[node_at(mn, i, TAU)], attrs, A_TAU, rng)
-        g[node_at(mn, i, GAIN)] = _mutate_value(g[node_at(mn, i, GAIN)], attrs, A_GAIN, rng)
+        g[node_at(mn, i, BIAS)] = _mutate_value(g[node_at(mn, i, BIAS)], attrs, A_BIAS, uniform, rng)
+        g[node_at(mn, i, RESPONSE)] = _mutate_value(g[node_at(mn, i, RESPONSE)], attrs, A_RESPONSE, uniform, rng)
+        g[node_at(mn, i, TAU)] = _mutate_value(g[node_at(mn, i, TAU)], attrs, A_TAU, uniform, rng)
+        g[node_at(mn, i, GAIN)] = _mutate_value(g[node_at(mn, i, GAIN)], attrs, A_GAIN, uniform, rng)
         if activations.shape[0] > 1 and rng.random() < rates[R_ACTIVATION]:
             g[node_at(mn, i, ACT)] = activations[int(rng.integers(0, activations.shape[0]))]
 

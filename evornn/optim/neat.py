@@ -90,9 +90,12 @@ class NEATOptions:
     values_mutate_prob
         probability that a child's weights and node values are mutated at all (the NEAT
         paper: 0.8; neat-python: 1)
+    perturbation
+        "gaussian" (a value moves by N(0, power), as in neat-python) or "uniform" (by
+        U(-power, power), as in NEAT's reference code)
     weight_init_mean, weight_init_stdev, weight_mutate_rate, weight_mutate_power, weight_replace_rate
         new weights ~ N(mean, stdev); in a child whose values mutate, each weight is
-        perturbed by N(0, power) with the mutate rate or redrawn with the replace rate
+        perturbed (see `perturbation`) with the mutate rate or redrawn with the replace rate
         (clipped to the codec's range)
     bias_*, response_*, tau_*, gain_*
         the same for node biases, responses (neat-python's multiplier of the summed input),
@@ -138,6 +141,7 @@ class NEATOptions:
     enabled_mutate_rate: float = 0.0
     activation_mutate_rate: float = 0.0
     values_mutate_prob: float = 1.0
+    perturbation: str = "gaussian"
     weight_init_mean: float = 0.0
     weight_init_stdev: float = 1.0
     weight_mutate_rate: float = 0.8
@@ -195,6 +199,7 @@ class NEATOptions:
         check_choice("species_fitness_func", self.species_fitness_func, ("max", "mean"))
         check_flag("single_structural_mutation", self.single_structural_mutation)
         check_flag("structural_mutation_surer", self.structural_mutation_surer)
+        check_choice("perturbation", self.perturbation, ("gaussian", "uniform"))
         for value in ("weight", "bias", "response", "tau", "gain"):
             check_range(f"{value}_init_mean", getattr(self, f"{value}_init_mean"), -1e6, 1e6)
             for part in ("init_stdev", "mutate_power"):
@@ -251,7 +256,8 @@ class NEAT(Strategy):
         self.attrs = np.array(table, dtype=np.float64)
         self.rates = np.array([o.node_add_prob, o.node_delete_prob, o.conn_add_prob, o.conn_delete_prob,
                                o.enabled_mutate_rate, o.activation_mutate_rate, float(o.single_structural_mutation),
-                               float(codec.feed_forward), float(o.structural_mutation_surer), o.values_mutate_prob])
+                               float(codec.feed_forward), float(o.structural_mutation_surer), o.values_mutate_prob,
+                               float(o.perturbation == "uniform")])
         names = codec.activation_options if codec.model == "network" else ("logistic",)
         default = codec.activation if codec.model == "network" else "logistic"
         self.activations = np.array([ACTIVATIONS[default]] + [ACTIVATIONS[n] for n in names if n != default],

@@ -229,20 +229,38 @@ XOR_OUT = np.array([0, 1, 1, 0], dtype=float)
 
 
 def test_xor_task_scores_the_papers_fitness_of_the_reference_networks_outputs():
-    """XORTask's fitness (4 - sum |o - t|)^2 and "solved", from outputs computed node by node
+    """XORTask's fitness (4 - sum |o - t|)^2 (and neat-python's 4 - sum (o - t)^2) and "solved",
+    from outputs computed node by node
     by the slow reference network, one case at a time from a zero state."""
     from evornn.tasks import XORTask
 
     codec = NEATCodec(3, 1, activation="steepened_sigmoid", feed_forward=True)
     genomes = grown(codec, 10, seed=11)
     evaluation = XORTask().evaluate(codec.decode(genomes))
+    squared = XORTask(fitness="squared_error").evaluate(codec.decode(genomes))
     for p in range(10):
         nodes, conns = as_reference(codec, genomes[p])
         out = np.array([neat_network_reference(nodes, conns, x[None], 1, "feed_forward")[0, 0] for x in XOR_IN])
         assert evaluation.fitness[p] == pytest.approx((4 - np.abs(out - XOR_OUT).sum()) ** 2, rel=1e-12)
         assert evaluation.metrics["solved"][p] == float(((out > 0.5) == (XOR_OUT > 0.5)).all())
         assert evaluation.metrics["errors"][p] == ((out > 0.5) != (XOR_OUT > 0.5)).sum()
+        assert squared.fitness[p] == pytest.approx(4 - ((out - XOR_OUT) ** 2).sum(), rel=1e-12)
     assert np.ptp(evaluation.fitness) > 0
+
+
+def test_xor_task_runs_a_continuous_model_as_its_stepper_does():
+    """Each case of a CTRNN population: `steps` Euler steps from the initial state, equal to
+    the population's stepper run case by case."""
+    from evornn.tasks import XORTask
+
+    codec = NEATCodec(3, 2, model="ctrnn", tau_range=(0.5, 5.0))
+    model = codec.decode(grown(codec, 6, seed=5))
+    task = XORTask(steps=7, controller_dt=0.05)
+    for c, x in enumerate(XOR_IN):
+        stepper = model.stepper(dt=0.05)
+        for _ in range(7):
+            z = stepper.step(np.tile(x, (6, 1)))
+        np.testing.assert_allclose(task.outputs(model)[:, c], z[:, 0], rtol=1e-13, atol=1e-15)
 
 
 def xor_problem():
@@ -437,3 +455,30 @@ def test_a_neat_population_plays_a_gymnasium_environment_as_each_network_alone()
                                               action=lambda z: int(np.argmax(z[:2]))) for g in genomes])
     np.testing.assert_array_equal(runs["return"], expected)
     assert np.ptp(expected) > 0
+
+
+@pytest.mark.parametrize("perturbation, reference", [("gaussian", "norm"), ("uniform", "uniform")])
+def test_weight_perturbations_follow_the_named_distribution(perturbation, reference):
+    """Every weight of a mutated child moves by N(0, power) or U(-power, power) (NEAT's
+    reference code), as SciPy's distributions say (Kolmogorov-Smirnov)."""
+    from scipy import stats
+
+    codec = NEATCodec(6, 4, weight_range=(-1e3, 1e3))
+    strategy = strategy_for(codec, 200, perturbation=perturbation, weight_mutate_rate=1.0, weight_replace_rate=0.0,
+                            weight_mutate_power=0.7, node_add_prob=0.0, conn_add_prob=0.0)
+    parents = strategy.ask()
+    mutate = np.column_stack([np.ones(200), np.arange(200), np.arange(200)]).astype(np.int64)
+    out = np.empty_like(parents)
+    ops.reproduce(parents, np.zeros(200), mutate, codec.max_nodes, codec.max_connections, 6, 4, strategy.attrs,
+                  strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
+    from evornn.neat.genome import CONN_FIELDS, HEADER, NODE_FIELDS, WEIGHT
+
+    def weights(g):
+        conns = g[:, HEADER + NODE_FIELDS * codec.max_nodes:].reshape(200, codec.max_connections, CONN_FIELDS)
+        return conns[:, :24, WEIGHT]  # the 6 x 4 initial connections
+
+    assert (parents[:, 1] == 24).all() and (out[:, 1] == 24).all()
+    step = (weights(out) - weights(parents)).ravel()
+    params = (0.0, 0.7) if reference == "norm" else (-0.7, 1.4)
+    assert stats.kstest(step, reference, args=params).pvalue > 1e-3
+    assert (np.abs(step) <= 0.7).all() == (perturbation == "uniform")

@@ -12,6 +12,7 @@ function              definition                                              co
 :func:`lorenz`        Lorenz 1963, sigma 10, rho 28, beta 8/3 (SciPy DOP853)  3
 :func:`henon`         Henon map, a 1.4, b 0.3                                 2
 :func:`mso`           multiple superimposed oscillators (Jaeger)              1
+:func:`narendra`      Narendra and Parthasarathy's plant, driven by inputs u  2 (u, y)
 ====================  ======================================================  ========
 
 :func:`train_test` cuts a series into the usual one-step-ahead prediction pairs.
@@ -125,6 +126,41 @@ def narma(n_steps: int, *, order: int = 10, n_discard: int = 200, rng=None) -> n
     y = np.zeros(total)
     _narma(u, order, y)
     return np.column_stack([u[n_discard:-1], y[n_discard + 1:]])
+
+
+def narendra(u, *, y0=(0.0, 0.0)) -> np.ndarray:
+    r"""Narendra and Parthasarathy's nonlinear plant (1990, Example 2), a classic of system
+    identification, driven by the inputs `u`:
+
+    .. math::
+
+        y(k+1) = \frac{y(k)\, y(k-1)\, (y(k) + 2.5)}{1 + y(k)^2 + y(k-1)^2} + u(k)
+
+    from ``y(0), y(-1) = y0``. They identified it with a random input uniform in [-2, 2]
+    and tested the model with ``u(k) = sin(2 pi k / 25)``.
+
+    Parameters
+    ----------
+    u : array_like, shape (n_steps,)
+
+    Returns
+    -------
+    ndarray, shape (n_steps, 2)
+        ``[:, 0]`` the input u(k), ``[:, 1]`` the plant's response y(k + 1) to it.
+
+    >>> data = narendra(np.sin(2 * np.pi * np.arange(100) / 25))
+    >>> data.shape, round(float(data[0, 1]), 12)
+    ((100, 2), 0.0)
+    """
+    u = as_float_array("u", u)
+    if u.ndim != 1 or u.size == 0:
+        raise ValueError(f"u must be a non-empty sequence of numbers, got shape {u.shape}")
+    y = np.empty(u.size + 2)
+    y[0], y[1] = y0[1], y0[0]  # y(-1), y(0)
+    for k in range(u.size):
+        a, b = y[k + 1], y[k]
+        y[k + 2] = a * b * (a + 2.5) / (1.0 + a * a + b * b) + u[k]
+    return np.column_stack([u, y[2:]])
 
 
 def lorenz(n_steps: int, *, dt: float = 0.02, sigma: float = 10.0, rho: float = 28.0, beta: float = 8.0 / 3.0,

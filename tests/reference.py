@@ -327,14 +327,38 @@ def rnn_step(kind, prm, p, y, x):
         return np.concatenate([o * np.tanh(c_new), c_new])
     if kind == "second":
         return _sigma(np.einsum("ijk,j,k->i", prm.w[p], y, x) + prm.bias[p])
+    if kind == "rmlp":
+        layers = y.reshape(prm.bias.shape[1], -1)
+        new, below = [], x
+        for layer, (h, w_rec, b) in enumerate(zip(layers, prm.w_rec[p], prm.bias[p], strict=True)):
+            w = prm.w_fwd[p, layer - 1] if layer else prm.w_in[p]
+            below = np.tanh(w @ below + w_rec @ h + b)
+            new.append(below)
+        return np.concatenate(new)
     raise ValueError(kind)
 
 
 def rnn_output(kind, prm, p, y):
     if kind in ("fully", "second"):
         return y[prm.outputs[p]]
-    h = {"jordan": y[prm.w_out.shape[1]:] if kind == "jordan" else None, "lstm": y[: y.size // 2]}.get(kind, y)
+    h = {"jordan": y[prm.w_out.shape[1]:] if kind == "jordan" else None, "lstm": y[: y.size // 2],
+         "rmlp": y[y.size - prm.bias.shape[-1]:]}.get(kind, y)
     return _out_act(prm.out_act[p], prm.w_out[p] @ h + prm.b_out[p])
+
+
+def narx_outputs(prm, p, x, y_past, x_past):
+    """Outputs y(0) ... y(T-1) of NARX individual `p` for inputs `x` (T, K), straight from
+    its equation y(t) = act(W_out tanh(sum_d V_d x(t-d) + sum_d F_d y(t-d) + b) + b_out)
+    over explicit histories: ``y_past[d]`` is y(-1-d), ``x_past[d]`` is x(-1-d)."""
+    w_in, w_fb = prm.w_in[p], prm.w_fb[p]
+    xs = {-1 - d: np.asarray(v) for d, v in enumerate(x_past)}
+    ys = {-1 - d: np.asarray(v) for d, v in enumerate(y_past)}
+    for t in range(len(x)):
+        xs[t] = x[t]
+        a = prm.bias[p] + sum(w_in[:, d, :] @ xs[t - d] for d in range(w_in.shape[1]))
+        a = a + sum(w_fb[:, d - 1, :] @ ys[t - d] for d in range(1, w_fb.shape[1] + 1))
+        ys[t] = _out_act(prm.out_act[p], prm.w_out[p] @ np.tanh(a) + prm.b_out[p])
+    return np.array([ys[t] for t in range(len(x))])
 
 
 def crossings_and_range(t, x, n_tail):
@@ -402,4 +426,69 @@ def neat_network_reference(nodes, connections, inputs, n_outputs, mode):
 
             values = {k: value(k) for k in nodes}
         out.append([values[m] for m in range(n_outputs)])
+    return np.array(out)
+
+
+def lif_network(prm, p, y0, inputs):
+    """A circuit of evornn.models.LSM (individual p) stepped in plain Python: each neuron's
+    (V, I_e, I_i) advanced by the matrix exponential of its linear equations (SciPy's expm,
+    not the closed form the kernel uses), threshold crossings found by brentq on that
+    solution; the same event rules (input spikes at a step's start, recurrent spikes at its
+    end, reset and refractory period from the crossing time). Returns the states after each
+    step, shape (n_steps, 6 N)."""
+    from scipy.linalg import expm
+    from scipy.optimize import brentq
+
+    n = prm.w.shape[1]
+    tau_e, tau_i, tau_r, dt = prm.taus[p]
+    y = np.array(y0, dtype=float)
+    out = []
+    for u in inputs:
+        trace, v, ie, ii, ref = (y[b * n:(b + 1) * n].copy() for b in range(5))
+        ie = ie + prm.w_in[p] @ u
+        spikes = np.zeros(n)
+        for i in range(n):
+            tm, r = prm.tau_m[p, i], prm.r_m[p, i]
+            a = np.array([[-1 / tm, r / tm, r / tm, (prm.v_rest[p, i] + r * prm.i_bias[p, i]) / tm],
+                          [0, -1 / tau_e, 0, 0], [0, 0, -1 / tau_i, 0], [0, 0, 0, 0]])
+
+            def at(s, z, a=a):
+                return expm(a * s) @ z
+
+            z = np.array([v[i], ie[i], ii[i], 1.0])
+            trace[i] *= np.exp(-dt / tau_r)
+            s = 0.0
+            if ref[i] > 0:
+                z[0] = prm.v_reset[p, i]
+                step = min(ref[i], dt)
+                z = at(step, z)
+                z[0] = prm.v_reset[p, i]
+                s = step
+                ref[i] = ref[i] - step
+            while s < dt:
+                end = at(dt - s, z)
+                if z[0] < prm.v_thresh[p, i] and end[0] < prm.v_thresh[p, i]:
+                    z = end
+                    s = dt
+                    break
+                theta = prm.v_thresh[p, i]
+                tc = 0.0 if z[0] >= theta else brentq(
+                    lambda h, z=z, theta=theta: at(h, z)[0] - theta, 0.0, dt - s, xtol=1e-15, rtol=1e-15)
+                spikes[i] += 1
+                trace[i] += np.exp(-(dt - s - tc) / tau_r)
+                z = at(tc, z)
+                z[0] = prm.v_reset[p, i]
+                free = s + tc + prm.t_ref[p, i]
+                z = at(min(free, dt) - (s + tc), z)
+                z[0] = prm.v_reset[p, i]
+                if free >= dt:
+                    ref[i] = free - dt
+                    s = dt
+                else:
+                    s = free
+            v[i], ie[i], ii[i] = z[0], z[1], z[2]
+        for j in np.flatnonzero(spikes):
+            (ii if prm.inhibitory[p, j] else ie)[:] += spikes[j] * prm.w[p, :, j]
+        y = np.concatenate([trace, v, ie, ii, ref, spikes])
+        out.append(y)
     return np.array(out)

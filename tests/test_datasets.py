@@ -47,6 +47,20 @@ def test_henon_and_mso():
     np.testing.assert_allclose(m[:, 0], np.sin(0.2 * n) + np.sin(0.311 * n) + np.sin(0.42 * n), atol=1e-14)
 
 
+def test_narendras_plant_by_hand_and_on_its_sine_test():
+    """y(1) = u(0); y(2) = y(1) y(0) (y(1) + 2.5) / (1 + y(1)^2 + y(0)^2) + u(1); ... from rest."""
+    data = datasets.narendra([1.0, 0.5, -0.3])
+    np.testing.assert_allclose(data[:, 1], [1.0, 0.5, 1.5 / 2.25 - 0.3], rtol=1e-15)
+    np.testing.assert_array_equal(data[:, 0], [1.0, 0.5, -0.3])
+    started = datasets.narendra([0.0], y0=(1.0, 2.0))  # y(0) = 1, y(-1) = 2
+    assert started[0, 1] == pytest.approx(1 * 2 * 3.5 / 6)
+    sine = datasets.narendra(np.sin(2 * np.pi * np.arange(500) / 25))
+    tail = sine[100:, 1]
+    assert np.allclose(tail[25:], tail[:-25], atol=1e-9)  # it settles on the input's period
+    with pytest.raises(ValueError, match="u must be a non-empty sequence"):
+        datasets.narendra([])
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="n_steps must be an integer >= 1"):
         datasets.narma(0)

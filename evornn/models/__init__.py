@@ -7,11 +7,12 @@ from .continuous_hopfield import ContinuousHopfield, ContinuousHopfieldParams
 from .ctrnn import CTRNN, CTRNNParams
 from .esn import ESN, ESNParams
 from .hopfield import Hopfield, HopfieldParams
+from .lsm import LSM, LSMParams
 from .memristive import MemristiveCircuit, MemristiveParams, Memristor, MemristorParams
 from .neat_net import NEATNetParams, NEATNetwork
 from .readout import RidgeStatistics
 from .reservoir import Topology, spectral_radius
-from .rnn import GRU, LSTM, RNN, Elman, FullyRecurrent, IndRNN, Jordan, SecondOrder
+from .rnn import GRU, LSTM, NARX, RMLP, RNN, Elman, FullyRecurrent, IndRNN, Jordan, SecondOrder
 from .system import System
 
 __all__ = [
@@ -19,7 +20,10 @@ __all__ = [
     "CTRNN",
     "ESN",
     "GRU",
+    "LSM",
     "LSTM",
+    "NARX",
+    "RMLP",
     "RNN",
     "BAMParams",
     "CTRNNParams",
@@ -35,6 +39,7 @@ __all__ = [
     "HopfieldParams",
     "IndRNN",
     "Jordan",
+    "LSMParams",
     "MemristiveCircuit",
     "MemristiveParams",
     "Memristor",

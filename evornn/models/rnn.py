@@ -20,6 +20,12 @@ model                     step (state -> next state, input x)
                           o = sigma(.. + p_o * c'), h' = o tanh(c'); state [h, c]; optional
                           peepholes p (Gers and Schmidhuber 2000)
 :class:`SecondOrder`      a'_i = sigma(sum_jk W_ijk a_j x_k + b_i); outputs are chosen units
+:class:`NARX`             y(t) = act(W_out tanh(sum_d V_d x(t-d) + sum_d F_d y(t-d) + b) + b_out),
+                          d = 0 .. D_u - 1 over the inputs and 1 .. D_y over the fed-back
+                          outputs (tapped delay lines; the state is the lines)
+:class:`RMLP`             h_1' = tanh(V x + R_1 h_1 + b_1), h_l' = tanh(W_l h_{l-1}' + R_l h_l
+                          + b_l): cascaded layers, each with its own feedback (Puskorius and
+                          Feldkamp 1994); the readout reads the last layer
 ========================  ==================================================================
 """
 
@@ -277,12 +283,103 @@ def second_order_rhs(t, a, prm, p, u, out):
 register_kernels(SecondOrderParams, rhs=second_order_rhs, output=chosen_units)
 
 
+# ---------------------------------------------------------------------- NARX
+class NARXParams(NamedTuple):
+    w_in: np.ndarray  # (n_pop, H, Du, K): input taps x(t), x(t-1), ..., x(t-Du+1)
+    w_fb: np.ndarray  # (n_pop, H, Dy, M): output taps y(t-1), ..., y(t-Dy)
+    bias: np.ndarray  # (n_pop, H)
+    w_out: np.ndarray  # (n_pop, M, H)
+    b_out: np.ndarray  # (n_pop, M)
+    out_act: np.ndarray  # (n_pop,) int
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def narx_rhs(t, s, prm, p, u, out):
+    """One step of the NARX network: the state ``s`` is the output line ``y(t-1) ...
+    y(t-Dy)`` (newest first, M values each) then the input line ``x(t-1) ... x(t-Du+1)``;
+    the next state holds ``y(t)`` first."""
+    w_in, w_fb = prm.w_in[p], prm.w_fb[p]
+    du, k = w_in.shape[1], w_in.shape[2]
+    dy, m = w_fb.shape[1], w_fb.shape[2]
+    n_y = dy * m
+    for q in range(m):
+        out[q] = prm.b_out[p, q]
+    for i in range(w_in.shape[0]):
+        a = prm.bias[p, i]
+        for j in range(k):
+            a += w_in[i, 0, j] * u[j]
+        for d in range(1, du):
+            for j in range(k):
+                a += w_in[i, d, j] * s[n_y + (d - 1) * k + j]
+        for d in range(dy):
+            for q in range(m):
+                a += w_fb[i, d, q] * s[d * m + q]
+        h = np.tanh(a)
+        for q in range(m):
+            out[q] += prm.w_out[p, q, i] * h
+    for q in range(m):
+        out[q] = _activate(out[q], prm.out_act[p])
+    for r in range(m, n_y):  # the output line moves on by one
+        out[r] = s[r - m]
+    if du > 1:  # and the input line
+        for j in range(k):
+            out[n_y + j] = u[j]
+        for r in range(n_y + k, s.shape[0]):
+            out[r] = s[r - k]
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def narx_output(s, prm, p, out):
+    for q in range(out.shape[0]):
+        out[q] = s[q]
+
+
+register_kernels(NARXParams, rhs=narx_rhs, output=narx_output)
+
+
+# ---------------------------------------------------------------------- RMLP
+class RMLPParams(NamedTuple):
+    w_in: np.ndarray  # (n_pop, H, K): input -> layer 1
+    w_fwd: np.ndarray  # (n_pop, L - 1, H, H): layer l -> layer l + 1
+    w_rec: np.ndarray  # (n_pop, L, H, H): each layer's feedback
+    bias: np.ndarray  # (n_pop, L, H)
+    w_out: np.ndarray  # (n_pop, M, H): readout of layer L
+    b_out: np.ndarray  # (n_pop, M)
+    out_act: np.ndarray  # (n_pop,) int
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def rmlp_rhs(t, s, prm, p, u, out):
+    """One step of the recurrent multilayer perceptron: layer by layer, each from the layer
+    below's new values and its own previous ones (state: the layers, first to last)."""
+    n_layers, n = prm.bias.shape[1], prm.bias.shape[2]
+    for layer in range(n_layers):
+        h = s[layer * n:(layer + 1) * n]
+        below = out[(layer - 1) * n:layer * n] if layer else u
+        w = prm.w_fwd[p, layer - 1] if layer else prm.w_in[p]
+        for i in range(n):
+            a = _affine(i, prm.w_rec[p, layer], h, prm.bias[p, layer, i])
+            out[layer * n + i] = np.tanh(_affine(i, w, below, a))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def rmlp_output(s, prm, p, out):
+    n = prm.bias.shape[2]
+    _readout(s[s.shape[0] - n:], prm.w_out[p], prm.b_out[p], prm.out_act[p], out)
+
+
+register_kernels(RMLPParams, rhs=rmlp_rhs, output=rmlp_output)
+
+
 # ---------------------------------------------------------------------- classes
 class RNN(DiscreteModel):
     """Base of the discrete-time family: construction from arrays, random initialisation,
     codecs and sizes. Subclasses declare their params type and field shapes."""
 
     params_type: ClassVar[type]
+    #: Options of :attr:`options` that change the fields' shapes (delays, layers): passed to
+    #: :meth:`shapes`, and read back from the arrays by :meth:`_layout`.
+    shape_options: ClassVar[tuple[str, ...]] = ()
     #: Fields that are not evolved (integer codes, flags, output choices).
     fixed_fields: ClassVar[tuple[str, ...]] = ("out_act", "relu", "outputs", "decay")
     #: The options of :meth:`random` and :meth:`codec` this model takes, with their defaults
@@ -310,12 +407,17 @@ class RNN(DiscreteModel):
         super().__init__(self.params_type(*fields))
 
     def _check_params(self) -> None:
-        for name, shape in self.shapes(1, 1, 1).items():  # the number of axes first: sizes are read from them
+        for name, shape in self.shapes(1, 1, 1, **{k: 1 for k in self.shape_options}).items():
+            # the number of axes first: sizes are read from them
             got = getattr(self.params, name).ndim - 1
             if got != len(shape):
                 raise ValueError(f"{type(self).__name__}: {name} must have {len(shape) + 1} axes (n_pop first), "
                                  f"got shape {getattr(self.params, name).shape}")
-        expected = self.shapes(self.n_hidden, self.n_inputs, self.n_outputs)
+        layout = self._layout()
+        for name, value in layout.items():
+            if value < 1:
+                raise ValueError(f"{type(self).__name__}: {name} must be at least 1, got {value}")
+        expected = self.shapes(self.n_hidden, self.n_inputs, self.n_outputs, **layout)
         for name, shape in expected.items():
             got = getattr(self.params, name).shape[1:]
             if got != shape:
@@ -329,8 +431,18 @@ class RNN(DiscreteModel):
                              f"[{chosen.min()}, {chosen.max()}]")
 
     @classmethod
-    def shapes(cls, n_hidden: int, n_inputs: int, n_outputs: int) -> dict[str, tuple[int, ...]]:
+    def shapes(cls, n_hidden: int, n_inputs: int, n_outputs: int, **layout) -> dict[str, tuple[int, ...]]:
+        """Each field's shape per network (`layout`: the :attr:`shape_options`)."""
         raise NotImplementedError
+
+    def _layout(self) -> dict[str, int]:
+        """The :attr:`shape_options` of this population, read from its arrays."""
+        return {}
+
+    @classmethod
+    def _shape_kwargs(cls, options: dict) -> dict[str, int]:
+        """The :attr:`shape_options` among `options` (defaults from :attr:`options`), checked."""
+        return {name: positive_int(name, options.get(name, cls.options[name])) for name in cls.shape_options}
 
     @classmethod
     def random(cls, n_pop: int, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, scale: float = 1.0,
@@ -342,7 +454,7 @@ class RNN(DiscreteModel):
         k, m = positive_int("n_inputs", n_inputs, minimum=0), positive_int("n_outputs", n_outputs, minimum=0)
         rng = as_rng(rng)
         arrays = {}
-        for name, shape in cls.shapes(h, k, m).items():
+        for name, shape in cls.shapes(h, k, m, **cls._shape_kwargs(options)).items():
             if name in cls.fixed_fields:
                 continue
             fan_in = max(1, shape[-1]) if name not in ("bias", "b_out", "peep") else 1
@@ -384,7 +496,7 @@ class RNN(DiscreteModel):
                              f"got {output_activation!r}")
         fixed = cls._fixed(1, h, m, output_activation, **options)
         fields = {}
-        for name, shape in cls.shapes(h, k, m).items():
+        for name, shape in cls.shapes(h, k, m, **cls._shape_kwargs(options)).items():
             if name in fixed:
                 continue
             if (name == "peep" and not options.get("peepholes", False)) or (
@@ -451,7 +563,7 @@ class Elman(RNN):
     fits_readout = True
 
     @classmethod
-    def shapes(cls, n_hidden, n_inputs, n_outputs):
+    def shapes(cls, n_hidden, n_inputs, n_outputs, **_):
         return {"w_rec": (n_hidden, n_hidden), "w_in": (n_hidden, n_inputs), "bias": (n_hidden,),
                 "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
 
@@ -464,7 +576,7 @@ class Jordan(RNN):
     options: ClassVar[dict] = {"decay": 0.5}
 
     @classmethod
-    def shapes(cls, n_hidden, n_inputs, n_outputs):
+    def shapes(cls, n_hidden, n_inputs, n_outputs, **_):
         return {"w_in": (n_hidden, n_inputs), "w_ctx": (n_hidden, n_outputs), "bias": (n_hidden,),
                 "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "decay": (), "out_act": ()}
 
@@ -485,7 +597,7 @@ class FullyRecurrent(RNN):
     options: ClassVar[dict] = {"outputs": None}
 
     @classmethod
-    def shapes(cls, n_hidden, n_inputs, n_outputs):
+    def shapes(cls, n_hidden, n_inputs, n_outputs, **_):
         return {"w_rec": (n_hidden, n_hidden), "w_in": (n_hidden, n_inputs), "bias": (n_hidden,),
                 "outputs": (n_outputs,)}
 
@@ -506,7 +618,7 @@ class IndRNN(RNN):
     options: ClassVar[dict] = {"relu": False}
 
     @classmethod
-    def shapes(cls, n_hidden, n_inputs, n_outputs):
+    def shapes(cls, n_hidden, n_inputs, n_outputs, **_):
         return {"w_rec": (n_hidden,), "w_in": (n_hidden, n_inputs), "bias": (n_hidden,),
                 "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "relu": (), "out_act": ()}
 
@@ -522,7 +634,7 @@ class GRU(RNN):
     fits_readout = True
 
     @classmethod
-    def shapes(cls, n_hidden, n_inputs, n_outputs):
+    def shapes(cls, n_hidden, n_inputs, n_outputs, **_):
         return {"w_in": (3, n_hidden, n_inputs), "w_rec": (3, n_hidden, n_hidden), "bias": (3, n_hidden),
                 "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
 
@@ -537,7 +649,7 @@ class LSTM(RNN):
     options: ClassVar[dict] = {"peepholes": False}
 
     @classmethod
-    def shapes(cls, n_hidden, n_inputs, n_outputs):
+    def shapes(cls, n_hidden, n_inputs, n_outputs, **_):
         return {"w_in": (4, n_hidden, n_inputs), "w_rec": (4, n_hidden, n_hidden), "bias": (4, n_hidden),
                 "peep": (3, n_hidden), "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
 
@@ -555,7 +667,83 @@ class SecondOrder(RNN):
     options: ClassVar[dict] = {"outputs": None}
 
     @classmethod
-    def shapes(cls, n_hidden, n_inputs, n_outputs):
+    def shapes(cls, n_hidden, n_inputs, n_outputs, **_):
         return {"w": (n_hidden, n_hidden, n_inputs), "bias": (n_hidden,), "outputs": (n_outputs,)}
 
     _fixed = FullyRecurrent._fixed
+
+
+class NARX(RNN):
+    """Nonlinear autoregressive network with exogenous inputs (Leontaritis and Billings 1985;
+    as a recurrent network: Narendra and Parthasarathy 1990, Lin, Horne, Tino and Giles
+    1996): a one-hidden-layer perceptron over tapped delay lines of the input (`input_delays`
+    taps: the current input and the ones before it) and of its own fed-back output
+    (`output_delays` taps), ``y(t) = act(W_out tanh(sum_d V_d x(t-d) + sum_d F_d y(t-d) +
+    b) + b_out)``.
+
+    The state is the delay lines: ``output_delays * n_outputs`` values ``y(t-1) ...
+    y(t-D_y)`` (newest first) then ``(input_delays - 1) * n_inputs`` values ``x(t-1) ...``;
+    the outputs are the newest output values. The hidden layer is computed within a step and
+    is not part of the state.
+
+    Examples
+    --------
+    >>> net = NARX.random(4, 8, 1, 1, input_delays=2, output_delays=2, rng=0)
+    >>> net.n_state, net.params.w_in.shape, net.params.w_fb.shape
+    (3, (4, 8, 2, 1), (4, 8, 2, 1))
+    """
+
+    params_type = NARXParams
+    options: ClassVar[dict] = {"input_delays": 2, "output_delays": 2}
+    shape_options = ("input_delays", "output_delays")
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs, *, input_delays=2, output_delays=2):
+        return {"w_in": (n_hidden, input_delays, n_inputs), "w_fb": (n_hidden, output_delays, n_outputs),
+                "bias": (n_hidden,), "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
+
+    def _layout(self):
+        return {"input_delays": self.params.w_in.shape[2], "output_delays": self.params.w_fb.shape[2]}
+
+    @property
+    def n_state(self) -> int:
+        layout = self._layout()
+        return layout["output_delays"] * self.n_outputs + (layout["input_delays"] - 1) * self.n_inputs
+
+
+class RMLP(RNN):
+    """Recurrent multilayer perceptron (Puskorius and Feldkamp 1994; Haykin, *Neural
+    Networks*, ch. 15): `n_layers` cascaded layers of `n_hidden` tanh units, each fed
+    forward by the layer below (the first by the input) within the step and back by its own
+    previous values; a readout ``act(W_out h_L + b_out)`` of the last layer. With one layer
+    it is Elman's network.
+
+    The state is the layers' values, first to last (``n_layers * n_hidden``).
+
+    Examples
+    --------
+    >>> net = RMLP.random(4, 5, 2, 1, n_layers=3, rng=0)
+    >>> net.n_state, net.params.w_fwd.shape, net.params.w_rec.shape
+    (15, (4, 2, 5, 5), (4, 3, 5, 5))
+    """
+
+    params_type = RMLPParams
+    options: ClassVar[dict] = {"n_layers": 2}
+    shape_options = ("n_layers",)
+
+    @classmethod
+    def shapes(cls, n_hidden, n_inputs, n_outputs, *, n_layers=2):
+        return {"w_in": (n_hidden, n_inputs), "w_fwd": (n_layers - 1, n_hidden, n_hidden),
+                "w_rec": (n_layers, n_hidden, n_hidden), "bias": (n_layers, n_hidden),
+                "w_out": (n_outputs, n_hidden), "b_out": (n_outputs,), "out_act": ()}
+
+    def _layout(self):
+        return {"n_layers": self.params.bias.shape[1]}
+
+    @property
+    def n_layers(self) -> int:
+        return self.params.bias.shape[1]
+
+    @property
+    def n_state(self) -> int:
+        return self.n_layers * self.n_hidden

@@ -9,6 +9,7 @@ import numpy as np
 from .. import datasets
 from .._checks import as_float_array, one_of, positive_float, positive_int
 from ..integrate.simulate import simulate_quietly as run
+from ..random import as_rng
 from ._simulation import check_step, task_dt
 from .base import Evaluation, Task, error_fitness
 
@@ -72,8 +73,9 @@ class SequenceTask(Task):
     :meth:`parity` (temporal XOR and parity k steps back), :meth:`delayed_recall`,
     :meth:`reber` (next-symbol prediction in the embedded Reber grammar), :meth:`anbncn`
     (the context-sensitive language a^n b^n c^n, with :meth:`largest_n` for the
-    generalisation test), :meth:`classification` (waveforms) and :meth:`prediction`
-    (one-step prediction of a generated time series). They pass further keywords (``dt``,
+    generalisation test), :meth:`classification` (waveforms), :meth:`prediction`
+    (one-step prediction of a generated time series) and :meth:`identification` (a
+    nonlinear plant's response to its input). They pass further keywords (``dt``,
     ``steps_per_sample``, ``method``, ``fit_readout``, ``ridge``) to the constructor.
 
     Parameters
@@ -339,6 +341,24 @@ class SequenceTask(Task):
             return cls(x[part], y[part], washout=washout, tolerance=tolerance, **options)
 
         return make(slice(0, n_seq))._with_test(make(slice(n_seq, None)))
+
+    @classmethod
+    def identification(cls, *, n_seq: int = 4, n_steps: int = 200, test_steps: int = 500, washout: int = 0,
+                       seed: int = 0, tolerance: float = 0.1, **options):
+        """System identification of Narendra and Parthasarathy's plant
+        (:func:`evornn.datasets.narendra`): `n_seq` sequences of `n_steps` inputs uniform in
+        [-2, 2], each from the plant at rest, with the plant's response ``y(k + 1)`` as the
+        target of step k; the held-out test (:meth:`report`) is theirs, ``u(k) = sin(2 pi k
+        / 25)`` for `test_steps` steps. The model runs free: whatever it feeds back is its
+        own output (a parallel model, in their terms)."""
+        n_seq, n_steps = positive_int("n_seq", n_seq), positive_int("n_steps", n_steps)
+        test_steps = positive_int("test_steps", test_steps)
+        u = as_rng(seed).uniform(-2.0, 2.0, (n_seq, n_steps))
+        data = np.stack([datasets.narendra(row) for row in u])
+        test = datasets.narendra(np.sin(2 * np.pi * np.arange(test_steps) / 25))
+        train = cls(data[:, :, :1], data[:, :, 1:], washout=washout, tolerance=tolerance, **options)
+        return train._with_test(cls(test[None, :, :1], test[None, :, 1:], washout=min(washout, test_steps - 1),
+                                    tolerance=tolerance, **options))
 
     @property
     def n_inputs(self) -> int:

@@ -36,6 +36,8 @@ from evornn.models import (
 )
 from evornn.models.base import _rhs_batch
 from evornn.models.circuits import Circuit
+from evornn.models.lsm import LSM
+from evornn.models.rnn import NARX, RMLP
 from evornn.tasks import Body, register_body, run_body
 
 N_POP = 4
@@ -82,6 +84,10 @@ MODELS = {
     "gru": (_rnn(GRU), lambda: GRU.codec(3, 2, 2), False),
     "lstm": (_rnn(LSTM), lambda: LSTM.codec(3, 2, 2), False),
     "second_order": (_rnn(SecondOrder), lambda: SecondOrder.codec(3, 2, 2), False),
+    "narx": (lambda rng: NARX.random(N_POP, 3, 2, 2, input_delays=3, output_delays=2, rng=rng),
+             lambda: NARX.codec(3, 2, 2, input_delays=3, output_delays=2), False),
+    "rmlp": (lambda rng: RMLP.random(N_POP, 3, 2, 2, n_layers=2, rng=rng), lambda: RMLP.codec(3, 2, 2, n_layers=2),
+             False),
     "hopfield": (lambda rng: Hopfield(rng.normal(size=(N_POP, 5, 5))), lambda: Hopfield.codec(5), True),
     "bam": (lambda rng: BAM(rng.normal(size=(N_POP, 4, 3))), None, True),
     "continuous_hopfield": (lambda rng: ContinuousHopfield(rng.normal(size=(N_POP, 4, 4))), None, False),
@@ -90,6 +96,8 @@ MODELS = {
     "memristor": (lambda rng: Memristor(n_pop=N_POP), None, False),
     "system": (lambda rng: systems.lorenz(sigma=rng.uniform(9, 11, N_POP)), None, False),
     "neat": (_neat, None, False),
+    "lsm": (lambda rng: LSM.column(N_POP, shape=(3, 2, 2), n_inputs=2, n_outputs=2, weight_scale=3.0, rng=rng),
+            None, True),  # its codec is over hyperparameters: tests/models/test_lsm.py
 }
 DEFAULT = {"ctrnn"}
 CASES = [pytest.param(name, marks=() if name in DEFAULT else pytest.mark.slow) for name in MODELS]
@@ -152,7 +160,7 @@ def test_the_codec_round_trips(name):
 @pytest.mark.parametrize("name", CASES)
 def test_the_jacobian_is_the_derivative_of_the_rhs(name):
     if MODELS[name][2]:
-        pytest.skip(f"{name} is a map of sign functions: no derivative to check")
+        pytest.skip(f"{name} is discontinuous (signs or spikes): no derivative to check")
     model = make(name)
     y = start(model)
     u = np.random.default_rng(4).uniform(-1, 1, (model.n_pop, model.n_inputs))

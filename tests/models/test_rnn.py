@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import evornn
-from evornn.models.rnn import GRU, LSTM, Elman, FullyRecurrent, IndRNN, Jordan, SecondOrder
+from evornn.models.rnn import GRU, LSTM, NARX, RMLP, Elman, FullyRecurrent, IndRNN, Jordan, SecondOrder
 from tests import reference
 
 MODELS = [
@@ -16,6 +16,7 @@ MODELS = [
     ("gru", GRU, {}),
     ("lstm", LSTM, {"peepholes": True}),
     ("second", SecondOrder, {}),
+    ("rmlp", RMLP, {"n_layers": 3, "output_activation": "tanh"}),
 ]
 
 
@@ -44,6 +45,59 @@ def test_codecs_round_trip(kind, cls, options):
     model = codec.decode(genomes)
     assert isinstance(model, cls) and model.n_pop == 3 and model.n_hidden == 4
     np.testing.assert_allclose(codec.encode(model), genomes, atol=1e-12)
+
+
+@pytest.mark.parametrize(("input_delays", "output_delays"), [(1, 2), (3, 1), (2, 3)])
+def test_narx_outputs_follow_its_equation_over_explicit_delay_lines(input_delays, output_delays):
+    """A NARX population's outputs at every step equal y(t) computed from the equation over
+    the whole input and output histories (tests/reference.py), from a state that holds
+    arbitrary past outputs and inputs."""
+    rng = np.random.default_rng(3)
+    net = NARX.random(3, 6, 2, 2, scale=2.0, input_delays=input_delays, output_delays=output_delays,
+                      output_activation="tanh", rng=rng)
+    y0 = rng.uniform(-1, 1, (3, net.n_state))
+    u = rng.normal(size=(25, 3, 2))
+    outputs = net.outputs(evornn.simulate(net, y0, inputs=u).y[1:])
+    for p in range(3):
+        y_past = y0[p, :2 * output_delays].reshape(output_delays, 2)
+        x_past = y0[p, 2 * output_delays:].reshape(input_delays - 1, 2)
+        expected = reference.narx_outputs(net.params, p, u[:, p], y_past, x_past)
+        np.testing.assert_allclose(outputs[:, p], expected, rtol=0, atol=1e-12)
+
+
+def test_narx_and_rmlp_codecs_round_trip_with_their_layout():
+    for codec, shape in ((NARX.codec(4, 2, 1, input_delays=3, output_delays=2), (3, 4, 3, 2)),
+                         (RMLP.codec(4, 2, 1, n_layers=3), (3, 2, 4, 4))):
+        genomes = codec.random(3, rng=1)
+        model = codec.decode(genomes)
+        assert (model.params.w_in if isinstance(model, NARX) else model.params.w_fwd).shape == shape
+        np.testing.assert_allclose(codec.encode(model), genomes, atol=1e-12)
+
+
+def test_a_one_layer_rmlp_is_elmans_network():
+    rng = np.random.default_rng(4)
+    rmlp = RMLP.random(3, 5, 2, 2, n_layers=1, scale=2.0, rng=rng)
+    prm = rmlp.params
+    elman = Elman(w_rec=prm.w_rec[:, 0], w_in=prm.w_in, bias=prm.bias[:, 0], w_out=prm.w_out, b_out=prm.b_out,
+                  out_act=prm.out_act)
+    u = rng.normal(size=(20, 3, 2))
+    np.testing.assert_allclose(evornn.simulate(rmlp, inputs=u).y, evornn.simulate(elman, inputs=u).y, atol=1e-14)
+
+
+def test_narx_and_rmlp_reject_bad_layouts():
+    with pytest.raises(ValueError, match="input_delays"):
+        NARX.random(2, 3, 1, 1, input_delays=0)
+    with pytest.raises(ValueError, match="n_layers"):
+        RMLP.codec(3, 1, 1, n_layers=0)
+    net = NARX.random(2, 3, 1, 1)
+    arrays = net.params._asdict()
+    arrays["w_fb"] = np.zeros((2, 3, 0, 1))
+    with pytest.raises(ValueError, match="output_delays must be at least 1"):
+        NARX(**arrays)
+    arrays = RMLP.random(2, 3, 1, 1, n_layers=2).params._asdict()
+    arrays["w_rec"] = np.zeros((2, 3, 3, 3))
+    with pytest.raises(ValueError, match="w_rec must have shape"):
+        RMLP(**arrays)
 
 
 def test_hand_set_elman_network_computes_parity():

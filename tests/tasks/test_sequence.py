@@ -260,3 +260,18 @@ def test_fitted_readouts_need_a_separate_readout_and_a_valid_ridge():
         GRU.codec(3, 1, 1, evolve_readout=False, output_activation="logistic")
     with pytest.raises(ValueError, match="w_out must have shape"):
         GRU.random(2, 3, 1, 1, rng=0).with_readout(np.zeros((2, 1, 4)), np.zeros((2, 1)))
+
+
+def test_identification_drives_the_plant_with_random_inputs_and_tests_on_the_sine():
+    """Each training sequence is the plant's response to inputs uniform in [-2, 2] from rest;
+    the held-out test is Narendra and Parthasarathy's sine."""
+    from evornn import datasets
+
+    task = SequenceTask.identification(n_seq=3, n_steps=60, test_steps=100, seed=2)
+    u = np.random.default_rng(2).uniform(-2, 2, (3, 60))
+    np.testing.assert_array_equal(task.inputs[:, :, 0], u)
+    for s in range(3):
+        np.testing.assert_array_equal(task.targets[s, :, 0], datasets.narendra(u[s])[:, 1])
+    sine = np.sin(2 * np.pi * np.arange(100) / 25)
+    np.testing.assert_allclose(task.test_task.inputs[0, :, 0], sine, rtol=0, atol=0)
+    np.testing.assert_array_equal(task.test_task.targets[0, :, 0], datasets.narendra(sine)[:, 1])

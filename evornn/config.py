@@ -16,7 +16,8 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    input_delays and output_delays (NARX), n_layers (RMLP))
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
                    "wheeled" | "maze" | "xor" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
-                   "anbncn" | "classification" | "prediction" | "identification" | "body", then that task's keywords
+                   "anbncn" | "classification" | "prediction" | "identification" |
+                   "spike_classification" | "body", then that task's keywords
                    (for "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
                    RecallTask.random, for the sequence tasks of the SequenceTask factories, for
                    "body" of BodyTask.from_spec: body = "file.py:Class", max_steps, n_trials,
@@ -107,7 +108,8 @@ TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTas
          "timeseries": TimeSeriesTask.from_dataset,
          "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
          "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,
-         "prediction": SequenceTask.prediction, "identification": SequenceTask.identification}
+         "prediction": SequenceTask.prediction, "identification": SequenceTask.identification,
+         "spike_classification": SequenceTask.spike_classification}
 
 _INT = "an integer"
 _NUMBER = "a number"

@@ -15,6 +15,9 @@ function              definition                                              co
 :func:`narendra`      Narendra and Parthasarathy's plant, driven by inputs u  2 (u, y)
 ====================  ======================================================  ========
 
+:func:`spike_templates` draws jittered copies of Poisson spike-train templates (Maass et
+al.'s classification task) as :class:`Sequences`.
+
 :func:`train_test` cuts a series into the usual one-step-ahead prediction pairs.
 """
 
@@ -467,3 +470,62 @@ def waveforms(n_seq: int, n_steps: int = 40, *, noise: float = 0.1, rng=None) ->
     mask = np.zeros((n_seq, n_steps), dtype=bool)
     mask[:, -1] = True
     return Sequences(x[:, :, None], targets, mask)
+
+
+def spike_templates(n_seq: int, *, n_templates: int = 2, n_channels: int = 4, duration: float = 100.0,
+                    n_segments: int = 1, query: int = 0, rate: float = 20.0, jitter: float = 4.0, dt: float = 0.5,
+                    template_seed: int = 0, rng=None) -> Sequences:
+    """Jittered spike-train templates, the classification tasks of Maass, Natschläger and
+    Markram (2002).
+
+    An input is `n_segments` segments of `duration` ms on `n_channels` channels; for each
+    segment position there are `n_templates` templates, Poisson spike trains of `rate` Hz
+    (drawn from `template_seed`, so training and test data share them). Each segment of an
+    input is a copy of one of its position's templates (chosen at random; in segment
+    `query`, template ``s % n_templates`` for sequence ``s``) with every spike moved by
+    Gaussian noise of standard deviation `jitter` ms (spikes moved out of their segment are
+    dropped), binned in steps of `dt` ms. The target is segment `query`'s template, asked at
+    the last step: with several segments, a readout at the end must remember an input from
+    ``(n_segments - query - 1) * duration`` ms before.
+
+    Returns
+    -------
+    Sequences
+        inputs ``(n_seq, n_segments * duration / dt, n_channels)`` spike counts per step;
+        targets ``(..., n_templates)``: segment `query`'s template one-hot at the last step,
+        which the mask selects.
+
+    >>> data = spike_templates(4, n_segments=2, rng=0)
+    >>> data.inputs.shape, data.targets[:, -1].argmax(axis=1).tolist()
+    ((4, 400, 4), [0, 1, 0, 1])
+    """
+    n_seq, n_templates = positive_int("n_seq", n_seq), positive_int("n_templates", n_templates)
+    n_channels, n_segments = positive_int("n_channels", n_channels), positive_int("n_segments", n_segments)
+    duration, rate, dt = positive_float("duration", duration), positive_float("rate", rate), positive_float("dt", dt)
+    if not 0 <= query < n_segments:
+        raise ValueError(f"query must be a segment index in [0, {n_segments}), got {query!r}")
+    if not (np.isfinite(jitter) and jitter >= 0):
+        raise ValueError(f"jitter must be a finite number >= 0, got {jitter!r}")
+    per_segment = int(round(duration / dt))
+    if per_segment < 1 or per_segment * n_segments > 10**7:
+        raise ValueError(f"n_segments * duration / dt must give 1 to 10^7 steps, got {n_segments} * {duration} / {dt}")
+    source = as_rng(template_seed)
+    templates = [[[np.sort(source.uniform(0.0, duration, source.poisson(rate * duration / 1000.0)))
+                   for _ in range(n_channels)] for _ in range(n_templates)] for _ in range(n_segments)]
+    rng = as_rng(rng)
+    inputs = np.zeros((n_seq, n_segments * per_segment, n_channels))
+    labels = np.arange(n_seq) % n_templates
+    for s in range(n_seq):
+        chosen = rng.integers(0, n_templates, n_segments)
+        chosen[query] = labels[s]
+        for g in range(n_segments):
+            for c, times in enumerate(templates[g][chosen[g]]):
+                moved = times + jitter * rng.standard_normal(times.size)
+                moved = moved[(moved >= 0.0) & (moved < duration)]
+                bins = g * per_segment + np.minimum((moved / dt).astype(np.int64), per_segment - 1)
+                np.add.at(inputs[s, :, c], bins, 1.0)
+    targets = np.zeros((n_seq, n_segments * per_segment, n_templates))
+    targets[np.arange(n_seq), -1, labels] = 1.0
+    mask = np.zeros((n_seq, n_segments * per_segment), dtype=bool)
+    mask[:, -1] = True
+    return Sequences(inputs, targets, mask)

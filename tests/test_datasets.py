@@ -61,6 +61,27 @@ def test_narendras_plant_by_hand_and_on_its_sine_test():
         datasets.narendra([])
 
 
+def test_spike_templates_are_jittered_copies_of_shared_templates():
+    """Without jitter every copy of a template equals it; with jitter each spike stays near
+    its template's (Gaussian moves of sd 4 ms, binned by 0.5 ms); segments other than the
+    queried one take either template; training and test data share the templates."""
+    exact = datasets.spike_templates(6, n_segments=2, query=1, jitter=0.0, rng=1)
+    first = exact.inputs[:, 200:]  # the queried segment
+    for s in range(2, 6):
+        np.testing.assert_array_equal(first[s], first[s % 2])
+    assert not np.array_equal(first[0], first[1])
+    assert exact.targets[:, -1].argmax(axis=1).tolist() == [0, 1, 0, 1, 0, 1]
+    assert exact.mask[:, -1].all() and exact.mask.sum() == 6
+    test = datasets.spike_templates(4, n_segments=2, query=1, jitter=0.0, rng=9)
+    np.testing.assert_array_equal(test.inputs[0, 200:], first[0])
+    jittered = datasets.spike_templates(200, n_segments=1, jitter=4.0, rng=2)
+    template = np.flatnonzero(datasets.spike_templates(1, jitter=0.0).inputs[0, :, 0]) * 0.5
+    moved = [np.flatnonzero(x[:, 0]) * 0.5 for x in jittered.inputs[::2]]
+    nearest = np.concatenate([np.abs(m[:, None] - template[None, :]).min(axis=1) for m in moved])
+    assert template.size > 0 and nearest.max() < 20  # five standard deviations
+    assert 2.0 < nearest.mean() < 4.5  # E|N(0, 4)| = 3.2 ms, less where another template spike is nearer
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="n_steps must be an integer >= 1"):
         datasets.narma(0)

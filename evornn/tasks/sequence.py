@@ -74,8 +74,9 @@ class SequenceTask(Task):
     :meth:`reber` (next-symbol prediction in the embedded Reber grammar), :meth:`anbncn`
     (the context-sensitive language a^n b^n c^n, with :meth:`largest_n` for the
     generalisation test), :meth:`classification` (waveforms), :meth:`prediction`
-    (one-step prediction of a generated time series) and :meth:`identification` (a
-    nonlinear plant's response to its input). They pass further keywords (``dt``,
+    (one-step prediction of a generated time series), :meth:`identification` (a
+    nonlinear plant's response to its input) and :meth:`spike_classification` (jittered
+    spike-train templates). They pass further keywords (``dt``,
     ``steps_per_sample``, ``method``, ``fit_readout``, ``ridge``) to the constructor.
 
     Parameters
@@ -341,6 +342,25 @@ class SequenceTask(Task):
             return cls(x[part], y[part], washout=washout, tolerance=tolerance, **options)
 
         return make(slice(0, n_seq))._with_test(make(slice(n_seq, None)))
+
+    @classmethod
+    def spike_classification(cls, *, n_seq: int = 200, n_templates: int = 2, n_channels: int = 4,
+                             duration: float = 100.0, n_segments: int = 1, query: int = 0, rate: float = 20.0,
+                             jitter: float = 4.0, dt: float = 0.5, seed: int = 0, tolerance: float = 0.5, **options):
+        """Which template was segment `query` of this jittered spike train a copy of?
+        (:func:`evornn.datasets.spike_templates`, Maass, Natschläger and Markram 2002): the
+        template one-hot at the last step; the held-out test is fresh jitter and fresh
+        choices of the same templates. For spiking models (:class:`evornn.models.LSM`) whose step is `dt` ms,
+        usually with ``fit_readout=True`` (a linear readout of the liquid's traces).
+        "solved" is the fraction classified (every output within `tolerance` of the
+        one-hot target)."""
+        def make(n, rng):
+            data = datasets.spike_templates(n, n_templates=n_templates, n_channels=n_channels, duration=duration,
+                                            n_segments=n_segments, query=query, rate=rate, jitter=jitter, dt=dt,
+                                            template_seed=seed, rng=rng)
+            return cls.from_data(data, tolerance=tolerance, **options)
+
+        return make(n_seq, seed + 1)._with_test(make(n_seq, seed + 2))
 
     @classmethod
     def identification(cls, *, n_seq: int = 4, n_steps: int = 200, test_steps: int = 500, washout: int = 0,

@@ -506,7 +506,7 @@ def spike_templates(n_seq: int, *, n_templates: int = 2, n_channels: int = 4, du
         raise ValueError(f"query must be a segment index in [0, {n_segments}), got {query!r}")
     if not (np.isfinite(jitter) and jitter >= 0):
         raise ValueError(f"jitter must be a finite number >= 0, got {jitter!r}")
-    per_segment = int(round(duration / dt))
+    per_segment = round(duration / dt)
     if per_segment < 1 or per_segment * n_segments > 10**7:
         raise ValueError(f"n_segments * duration / dt must give 1 to 10^7 steps, got {n_segments} * {duration} / {dt}")
     source = as_rng(template_seed)

@@ -5,7 +5,7 @@ An experiment file has these tables (unknown tables and keys are errors)::
     [experiment]   name, seed, description
     [model]        type = "ctrnn" | "mtrnn" | "esn" | "hopfield" | "memristive" | "elman" |
                    "jordan" | "fully_recurrent" | "indrnn" | "gru" | "lstm" | "second_order" |
-                   "narx" | "rmlp" | "neat" (NEAT genomes: the keywords of evornn.neat.NEATCodec, with
+                   "narx" | "rmlp" | "lsm" | "neat" (NEAT genomes: the keywords of evornn.neat.NEATCodec, with
                    [evolve] method = "neat"),
                    then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...),
                    CTRNN.multiple_timescale_codec (groups = [[n, tau], ...]), ESN.codec
@@ -13,7 +13,8 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    symmetric, threshold_range), a memristive reservoir (graph, n_nodes, degree,
                    ranges) or RNN.codec (n_hidden, n_inputs, n_outputs, weight_range,
                    output_activation and the model's options: decay, outputs, relu, peepholes,
-                   input_delays and output_delays (NARX), n_layers (RMLP))
+                   input_delays and output_delays (NARX), n_layers (RMLP)), LSM.codec (shape,
+                   n_inputs, n_outputs, seed, weight_scale, input_scale ...)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
                    "wheeled" | "maze" | "xor" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
                    "anbncn" | "classification" | "prediction" | "identification" |
@@ -53,7 +54,7 @@ import numpy as np
 
 from ._imports import allow_imports  # noqa: F401 (public here: evornn.config.allow_imports)
 from .errors import ConfigError
-from .models import CTRNN, ESN, GRU, LSTM, NARX, RMLP, Elman, FullyRecurrent, Hopfield, IndRNN, Jordan, SecondOrder
+from .models import CTRNN, ESN, GRU, LSM, LSTM, NARX, RMLP, Elman, FullyRecurrent, Hopfield, IndRNN, Jordan, SecondOrder
 from .neat import NEATCodec
 from .optim import METHODS, Problem
 from .tasks import (
@@ -101,7 +102,7 @@ MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": 
           "hopfield": Hopfield.codec, "memristive": _memristive_reservoir,
           "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
           "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec,
-          "narx": NARX.codec, "rmlp": RMLP.codec, "neat": NEATCodec}
+          "narx": NARX.codec, "rmlp": RMLP.codec, "lsm": LSM.codec, "neat": NEATCodec}
 TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTask, "sequence": SequenceTask,
          "cartpole": CartPoleTask, "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "maze": MazeTask, "xor": XORTask,

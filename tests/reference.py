@@ -434,19 +434,24 @@ def lif_network(prm, p, y0, inputs):
     (V, I_e, I_i) advanced by the matrix exponential of its linear equations (SciPy's expm,
     not the closed form the kernel uses), threshold crossings found by brentq on that
     solution; the same event rules (input spikes at a step's start, recurrent spikes at its
-    end, reset and refractory period from the crossing time). Returns the states after each
-    step, shape (n_steps, 6 N)."""
+    end, reset and refractory period from the crossing time); dynamic synapses by Markram,
+    Wang and Tsodyks's recursion over each neuron's spike times. Starts with no spike in
+    the past. Returns the states after each step, shape (n_steps, 10 N)."""
     from scipy.linalg import expm
     from scipy.optimize import brentq
 
     n = prm.w.shape[1]
     tau_e, tau_i, tau_r, dt = prm.taus[p]
+    big_u, d, f = prm.syn[p, :, :, 0], prm.syn[p, :, :, 1], prm.syn[p, :, :, 2]  # (n, 2) each
+    last_time = np.full(n, np.nan)  # each neuron's last spike
+    last_u, last_r = np.zeros((n, 2)), np.zeros((n, 2))
     y = np.array(y0, dtype=float)
     out = []
-    for u in inputs:
+    for k, u in enumerate(inputs):
         trace, v, ie, ii, ref = (y[b * n:(b + 1) * n].copy() for b in range(5))
         ie = ie + prm.w_in[p] @ u
         spikes = np.zeros(n)
+        efficacy = np.zeros((n, 2))
         for i in range(n):
             tm, r = prm.tau_m[p, i], prm.r_m[p, i]
             a = np.array([[-1 / tm, r / tm, r / tm, (prm.v_rest[p, i] + r * prm.i_bias[p, i]) / tm],
@@ -476,6 +481,15 @@ def lif_network(prm, p, y0, inputs):
                     lambda h, z=z, theta=theta: at(h, z)[0] - theta, 0.0, dt - s, xtol=1e-15, rtol=1e-15)
                 spikes[i] += 1
                 trace[i] += np.exp(-(dt - s - tc) / tau_r)
+                when = k * dt + s + tc
+                if np.isnan(last_time[i]):
+                    util, avail = big_u[i].copy(), np.ones(2)
+                else:
+                    gap = when - last_time[i]
+                    util = big_u[i] + last_u[i] * (1 - big_u[i]) * np.exp(-gap / f[i])
+                    avail = 1 + (last_r[i] - last_u[i] * last_r[i] - 1) * np.exp(-gap / d[i])
+                efficacy[i] += util * avail
+                last_time[i], last_u[i], last_r[i] = when, util, avail
                 z = at(tc, z)
                 z[0] = prm.v_reset[p, i]
                 free = s + tc + prm.t_ref[p, i]
@@ -487,8 +501,17 @@ def lif_network(prm, p, y0, inputs):
                 else:
                     s = free
             v[i], ie[i], ii[i] = z[0], z[1], z[2]
+        target = prm.inhibitory[p].astype(int)  # each neuron's type as a target
         for j in np.flatnonzero(spikes):
-            (ii if prm.inhibitory[p, j] else ie)[:] += spikes[j] * prm.w[p, :, j]
-        y = np.concatenate([trace, v, ie, ii, ref, spikes])
+            scale = efficacy[j, target] if prm.dynamic[p] else spikes[j]
+            (ii if prm.inhibitory[p, j] else ie)[:] += scale * prm.w[p, :, j]
+        now = (k + 1) * dt
+        seen = ~np.isnan(last_time)
+        since = np.where(seen, now - np.nan_to_num(last_time), 0.0)[:, None]
+        facil = np.where(seen[:, None], last_u * (1 - big_u) * np.exp(-since / f), 0.0)
+        depress = np.where(seen[:, None], (last_r - last_u * last_r - 1) * np.exp(-since / d), 0.0)
+        if not prm.dynamic[p]:
+            facil, depress = np.zeros_like(facil), np.zeros_like(depress)
+        y = np.concatenate([trace, v, ie, ii, ref, spikes, facil[:, 0], depress[:, 0], facil[:, 1], depress[:, 1]])
         out.append(y)
     return np.array(out)

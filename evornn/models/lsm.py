@@ -24,10 +24,26 @@ there, so a neuron under a constant current fires at exactly the closed-form rat
 Spikes reach their targets at the end of the step they are emitted in (a synaptic delay of
 less than one step) and input spikes at the start of the step they are given in.
 
-**State** (``6 N`` values per circuit, in this order): the filtered spike traces ``x``
+**Dynamic synapses** (optional, as in the paper; Markram, Wang and Tsodyks 1998): a spike
+of ``j`` reaches target ``i`` with ``w[i, j] u R``, where the utilisation ``u`` and the
+available fraction ``R`` follow the spike train of ``j``: for the first spike ``u = U``,
+``R = 1``, and for the next one after an interval ``Delta``
+
+.. math::
+
+    u_{n+1} = U + u_n (1 - U) e^{-\Delta / F}, \qquad
+    R_{n+1} = 1 + (R_n - u_n R_n - 1) e^{-\Delta / D}
+
+(facilitation time constant ``F``, recovery ``D``). ``U, D, F`` are per presynaptic neuron
+and target type (excitatory or inhibitory), so that one (u, R) pair per neuron and target
+type follows exactly what every synapse of that kind sees. Static synapses pass ``w[i, j]``.
+
+**State** (``10 N`` values per circuit, in this order): the filtered spike traces ``x``
 (each spike adds 1, decaying with ``tau_r``: the liquid state that readouts see), the
-potentials ``V``, the currents ``I^e`` and ``I^i``, the refractory time left, and the
-number of spikes of the last step. Units: ms, mV, nA, MOhm.
+potentials ``V``, the currents ``I^e`` and ``I^i``, the refractory time left, the number of
+spikes of the last step, and the dynamic synapses' ``u - U`` and ``R - 1`` after the last
+spike (decayed to now) toward excitatory and toward inhibitory targets. Units: ms, mV, nA,
+MOhm.
 
 **Outputs**: a linear readout of the traces, ``act(W_out x + b_out)``; a task may fit it
 (``SequenceTask(..., fit_readout=True)``, as for the echo state network).
@@ -52,7 +68,8 @@ from .base import DiscreteModel, register_kernels
 from .rnn import OUTPUT_ACTIVATIONS, _readout
 
 #: State blocks of a circuit of N neurons, each N long.
-TRACE, V, I_EXC, I_INH, REFRACTORY, SPIKES = range(6)
+TRACE, V, I_EXC, I_INH, REFRACTORY, SPIKES, FACIL_E, DEPRESS_E, FACIL_I, DEPRESS_I = range(10)
+N_BLOCKS = 10
 
 
 class LSMParams(NamedTuple):
@@ -67,6 +84,8 @@ class LSMParams(NamedTuple):
     v_reset: np.ndarray  # (n_pop, N) mV
     t_ref: np.ndarray  # (n_pop, N) refractory period (ms)
     taus: np.ndarray  # (n_pop, 4): tau_e, tau_i (synaptic currents), tau_r (traces), dt (the step), in ms
+    dynamic: np.ndarray  # (n_pop,) bool: dynamic synapses
+    syn: np.ndarray  # (n_pop, N, 2, 3): presynaptic neuron j toward E (0) and I (1) targets: U, D, F (ms)
     w_out: np.ndarray  # (n_pop, M, N)
     b_out: np.ndarray  # (n_pop, M)
     out_act: np.ndarray  # (n_pop,) int
@@ -101,6 +120,8 @@ def lsm_rhs(t, y, prm, p, u, out):
     n = prm.w.shape[1]
     tau_e, tau_i, tau_r, dt = prm.taus[p, 0], prm.taus[p, 1], prm.taus[p, 2], prm.taus[p, 3]
     decay_e, decay_i, decay_r = math.exp(-dt / tau_e), math.exp(-dt / tau_i), math.exp(-dt / tau_r)
+    dynamic = prm.dynamic[p]
+    efficacy = np.zeros((n, 2))  # this step's summed efficacies of each neuron's spikes, per target type
     for i in range(n):
         v, ie, ii, ref = y[V * n + i], y[I_EXC * n + i], y[I_INH * n + i], y[REFRACTORY * n + i]
         for k in range(u.shape[0]):
@@ -111,6 +132,7 @@ def lsm_rhs(t, y, prm, p, u, out):
         theta, v_reset, t_ref = prm.v_thresh[p, i], prm.v_reset[p, i], prm.t_ref[p, i]
         trace = y[TRACE * n + i] * decay_r
         spikes = 0.0
+        last = -1.0  # the time of this step's last spike (none yet)
         s = 0.0  # the time within the step that V has been advanced to
         if ref > 0.0:
             v = v_reset
@@ -121,10 +143,17 @@ def lsm_rhs(t, y, prm, p, u, out):
                 s = ref
                 ref = 0.0
         while s < dt:
-            ie_s, ii_s = ie * math.exp(-s / tau_e), ii * math.exp(-s / tau_i)
+            if s == 0.0:  # the common case: a whole step, whose current decays are known
+                ie_s, ii_s = ie, ii
+            else:
+                ie_s, ii_s = ie * math.exp(-s / tau_e), ii * math.exp(-s / tau_i)
             h = dt - s
             if v < theta:
-                v_end = _potential(h, v, v_inf, tau_m, ce, ie_s, tau_e, ci, ii_s, tau_i)
+                if s == 0.0:
+                    em = math.exp(-dt / tau_m)
+                    v_end = v_inf + (v - v_inf) * em + ce * ie * (decay_e - em) + ci * ii * (decay_i - em)
+                else:
+                    v_end = _potential(h, v, v_inf, tau_m, ce, ie_s, tau_e, ci, ii_s, tau_i)
                 if v_end < theta:
                     v = v_end
                     break
@@ -133,6 +162,9 @@ def lsm_rhs(t, y, prm, p, u, out):
                 tc = 0.0  # started at or above the threshold: it fires now
             spikes += 1.0
             trace += math.exp(-(h - tc) / tau_r)
+            if dynamic:
+                _synapse_spike(prm, p, i, y, out, n, s + tc, last, efficacy)
+            last = s + tc
             v = v_reset
             s += tc + t_ref
             if s >= dt:
@@ -143,12 +175,67 @@ def lsm_rhs(t, y, prm, p, u, out):
         out[I_INH * n + i] = ii * decay_i
         out[REFRACTORY * n + i] = ref
         out[SPIKES * n + i] = spikes
-    for j in range(n):  # the step's spikes reach their targets at its end
-        count = out[SPIKES * n + j]
-        if count > 0.0:
-            block = I_INH if prm.inhibitory[p, j] else I_EXC
-            for i in range(n):
-                out[block * n + i] += count * prm.w[p, i, j]
+        if dynamic:
+            _synapse_decay(prm, p, i, y, out, n, dt, last)
+        else:
+            for block in range(FACIL_E, N_BLOCKS):
+                out[block * n + i] = 0.0
+    # The step's spikes reach their targets at its end; each target's row of w is read once.
+    fired = np.empty(n, np.int64)
+    n_fired = 0
+    for j in range(n):
+        if out[SPIKES * n + j] > 0.0:
+            fired[n_fired] = j
+            n_fired += 1
+    if n_fired:
+        for i in range(n):
+            kind = 1 if prm.inhibitory[p, i] else 0
+            exc = 0.0
+            inh = 0.0
+            for q in range(n_fired):
+                j = fired[q]
+                scale = efficacy[j, kind] if dynamic else out[SPIKES * n + j]
+                if prm.inhibitory[p, j]:
+                    inh += scale * prm.w[p, i, j]
+                else:
+                    exc += scale * prm.w[p, i, j]
+            out[I_EXC * n + i] += exc
+            out[I_INH * n + i] += inh
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _synapse_spike(prm, p, j, y, out, n, at, last, efficacy):
+    """A spike of neuron `j` at time `at` in the step: its efficacy toward each target type
+    (u R, from the (u - U, R - 1) state decayed to `at`: from the step's start in `y`, or
+    from this step's previous spike at `last` >= 0 in `out`), then the state right after it
+    into `out`."""
+    for kind in range(2):
+        big_u, d, f = prm.syn[p, j, kind, 0], prm.syn[p, j, kind, 1], prm.syn[p, j, kind, 2]
+        facil, depress = (FACIL_E, DEPRESS_E) if kind == 0 else (FACIL_I, DEPRESS_I)
+        if last < 0.0:
+            a, c, since = y[facil * n + j], y[depress * n + j], at
+        else:
+            a, c, since = out[facil * n + j], out[depress * n + j], at - last
+        util = big_u + a * math.exp(-since / f)
+        avail = 1.0 + c * math.exp(-since / d)
+        efficacy[j, kind] += util * avail
+        out[facil * n + j] = util * (1.0 - big_u)
+        out[depress * n + j] = avail * (1.0 - util) - 1.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _synapse_decay(prm, p, j, y, out, n, dt, last):
+    """The (u - U, R - 1) states of neuron `j` decayed to the end of the step: from its last
+    spike at `last` (>= 0) in this step, else from the step's start."""
+    for kind in range(2):
+        d, f = prm.syn[p, j, kind, 1], prm.syn[p, j, kind, 2]
+        facil, depress = (FACIL_E, DEPRESS_E) if kind == 0 else (FACIL_I, DEPRESS_I)
+        if last >= 0.0:
+            a, c, span = out[facil * n + j], out[depress * n + j], dt - last
+        else:
+            a, c, span = y[facil * n + j], y[depress * n + j], dt
+        out[facil * n + j] = a * math.exp(-span / f)
+        out[depress * n + j] = c * math.exp(-span / d)
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -163,9 +250,10 @@ register_kernels(LSMParams, rhs=lsm_rhs, output=lsm_output)
 #: IE, II) the scale C of the connection probability and the mean synaptic weight A (nA).
 MAASS_C = {"EE": 0.3, "EI": 0.2, "IE": 0.4, "II": 0.1}
 MAASS_A = {"EE": 30.0, "EI": 60.0, "IE": -19.0, "II": -19.0}
-#: Their dynamic synapses' utilisation U per connection type: a static synapse here takes the
-#: efficacy of a dynamic one's first spike, A U.
-MAASS_U = {"EE": 0.5, "EI": 0.05, "IE": 0.25, "II": 0.32}
+#: Their dynamic synapses' mean U, D and F (ms) per connection type (after Markram et al.
+#: 1998 and Gupta et al. 2000). Static synapses take a dynamic one's first-spike efficacy, A U.
+MAASS_UDF = {"EE": (0.5, 1100.0, 50.0), "EI": (0.05, 125.0, 1200.0), "IE": (0.25, 700.0, 20.0),
+             "II": (0.32, 144.0, 60.0)}
 
 
 class LSM(DiscreteModel):
@@ -182,6 +270,11 @@ class LSM(DiscreteModel):
     tau_e, tau_i, tau_r, dt : float or array_like, shape (n_pop,)
         Synaptic time constants (must differ from every tau_m), the traces' time constant,
         and the step (ms).
+    dynamic : bool or array_like of bool, shape (n_pop,)
+        Dynamic synapses (see the module docstring).
+    syn : array_like, shape (n_pop, N, 2, 3), optional
+        With dynamic synapses: for presynaptic neuron j toward excitatory (0) and
+        inhibitory (1) targets, U (in (0, 1]), D and F (ms, > 0).
     w_out : array_like, shape (n_pop, M, N), optional
         Readout of the traces (default one output, zero weights).
     b_out : array_like, shape (n_pop, M), optional
@@ -191,8 +284,8 @@ class LSM(DiscreteModel):
     fits_readout = True
 
     def __init__(self, w, w_in, inhibitory, *, i_bias=13.5, tau_m=30.0, r_m=1.0, v_rest=0.0, v_thresh=15.0,
-                 v_reset=13.5, t_ref=3.0, tau_e=3.0, tau_i=6.0, tau_r=30.0, dt=0.5, w_out=None, b_out=None,
-                 output_activation: str = "identity"):
+                 v_reset=13.5, t_ref=3.0, tau_e=3.0, tau_i=6.0, tau_r=30.0, dt=0.5, dynamic=False, syn=None,
+                 w_out=None, b_out=None, output_activation: str = "identity"):
         w = as_float_array("w", w)
         if w.ndim != 3 or w.shape[1] != w.shape[2] or w.shape[1] == 0:
             raise ValueError(f"w must have shape (n_pop, N, N) with N >= 1, got {w.shape}")
@@ -224,13 +317,24 @@ class LSM(DiscreteModel):
             if (gap < 1e-6).any():
                 raise ValueError(f"{name} must differ from every tau_m (the exact solution divides by their "
                                  f"difference)")
+        dynamic = np.broadcast_to(np.asarray(dynamic), (n_pop,)).copy()
+        if dynamic.dtype != np.bool_:
+            raise ValueError(f"dynamic must be True, False or booleans of shape ({n_pop},), got {dynamic.dtype}")
+        if syn is None:
+            if dynamic.any():
+                raise ValueError("dynamic synapses need syn: U, D, F of shape (n_pop, N, 2, 3)")
+            syn = np.tile([1.0, 1.0, 1.0], (n_pop, n, 2, 1))
+        syn = batched("syn", syn, n_pop, (n, 2, 3))
+        if not ((syn[..., 0] > 0) & (syn[..., 0] <= 1)).all() or not (syn[..., 1:] > 0).all():
+            raise ValueError("syn must hold U in (0, 1] and D, F > 0 (ms)")
         one_of("output_activation", output_activation, OUTPUT_ACTIVATIONS)
         w_out = np.zeros((n_pop, 1, n)) if w_out is None else as_float_array("w_out", w_out)
         if w_out.ndim != 3 or w_out.shape[0] != n_pop or w_out.shape[2] != n:
             raise ValueError(f"w_out must have shape (n_pop, n_outputs, N) = ({n_pop}, M, {n}), got {w_out.shape}")
         b_out = np.zeros((n_pop, w_out.shape[1])) if b_out is None else batched("b_out", b_out, n_pop,
                                                                                  (w_out.shape[1],))
-        super().__init__(LSMParams(w, w_in, np.ascontiguousarray(inh), *per_neuron.values(), taus, w_out,
+        super().__init__(LSMParams(w, w_in, np.ascontiguousarray(inh), *per_neuron.values(), taus, dynamic,
+                                   np.ascontiguousarray(syn), w_out,
                                    np.ascontiguousarray(b_out),
                                    np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation], dtype=np.int64)))
 
@@ -249,7 +353,7 @@ class LSM(DiscreteModel):
 
     @property
     def n_state(self) -> int:
-        return 6 * self.n_neurons
+        return N_BLOCKS * self.n_neurons
 
     @property
     def n_inputs(self) -> int:
@@ -268,7 +372,7 @@ class LSM(DiscreteModel):
         an `rng` uniform between reset and threshold (as Maass et al. started theirs)."""
         prm = self.params
         n = self.n_neurons
-        y = np.zeros((self.n_pop, 6 * n))
+        y = np.zeros((self.n_pop, N_BLOCKS * n))
         if rng is None:
             y[:, V * n:(V + 1) * n] = prm.v_reset
         else:
@@ -276,7 +380,7 @@ class LSM(DiscreteModel):
         return y
 
     def spikes(self, y) -> np.ndarray:
-        """The spike counts of the step that ended in states `y` (..., n_pop, 6 N) -> (..., n_pop, N)."""
+        """The spike counts of the step that ended in states `y` (..., n_pop, 10 N) -> (..., n_pop, N)."""
         n = self.n_neurons
         return np.asarray(y)[..., SPIKES * n:(SPIKES + 1) * n]
 
@@ -288,10 +392,7 @@ class LSM(DiscreteModel):
         """A copy with a linear readout of the traces: `w_out` (n_pop, n_outputs, N), `b_out`
         (n_pop, n_outputs)."""
         prm = self.params
-        return LSM(prm.w, prm.w_in, prm.inhibitory, i_bias=prm.i_bias, tau_m=prm.tau_m, r_m=prm.r_m,
-                   v_rest=prm.v_rest, v_thresh=prm.v_thresh, v_reset=prm.v_reset, t_ref=prm.t_ref,
-                   tau_e=prm.taus[:, 0], tau_i=prm.taus[:, 1], tau_r=prm.taus[:, 2], dt=prm.taus[:, 3],
-                   w_out=w_out, b_out=b_out)
+        return _rebuilt(prm, w=prm.w, w_in=prm.w_in, w_out=w_out, b_out=b_out)
 
     @classmethod
     def codec(cls, shape=(15, 3, 3), n_inputs: int = 1, n_outputs: int = 1, *, seed: int = 0,
@@ -318,22 +419,26 @@ class LSM(DiscreteModel):
     @classmethod
     def column(cls, n_pop: int = 1, shape=(15, 3, 3), n_inputs: int = 1, n_outputs: int = 1, *,
                lam: float = 2.0, weight_scale: float = 1.0, input_scale: float = 1.0,
-               input_connectivity: float = 0.3, inhibitory_fraction: float = 0.2, dt: float = 0.5,
-               tau_r: float = 30.0, rng=None) -> LSM:
+               input_connectivity: float = 0.3, inhibitory_fraction: float = 0.2, dynamic: bool = True,
+               dt: float = 0.5, tau_r: float = 30.0, rng=None) -> LSM:
         """Maass, Natschläger and Markram's circuits (2002, Methods), one per individual.
 
         Neurons on an integer grid of `shape`, a fraction `inhibitory_fraction` inhibitory
         at random; ``j -> i`` connected with probability ``C exp(-(D / lam)^2)`` (``C`` per
         connection type, :data:`MAASS_C`; ``D`` the Euclidean distance), weights drawn from
-        a gamma distribution with mean ``A U`` (:data:`MAASS_A` and :data:`MAASS_U`: the
-        first-spike efficacy of the paper's dynamic synapses; times `weight_scale`) and
-        standard deviation 0.7 of it; each input channel reaches a fraction
+        a gamma distribution with mean ``A`` (:data:`MAASS_A`, times `weight_scale`) and
+        standard deviation 0.7 of it. Dynamic synapses: U, D and F drawn per presynaptic
+        neuron and target type from Gaussians around :data:`MAASS_UDF` with standard
+        deviation half the mean (values out of range redrawn uniformly between 0 and twice
+        the mean); with ``dynamic=False`` static synapses of the first-spike efficacy
+        ``A U``. Each input channel reaches a fraction
         `input_connectivity` of the neurons with 18 nA (excitatory targets) or 9 nA
         (inhibitory), times `input_scale`. Membranes: tau_m 30 ms, R 1 MOhm, threshold 15 mV,
         reset 13.5 mV, refractory 3 ms (excitatory) and 2 ms (inhibitory), background
         currents uniform in [13.5, 14.5] nA; synaptic currents tau 3 ms (excitatory) and 6 ms
         (inhibitory). Synaptic delays (1.5 and 0.8 ms in the paper) are one step here, and
-        synapses are static (the paper's are dynamic).
+        the paper's synapse parameters, drawn per synapse, are drawn per presynaptic neuron
+        and target type.
         """
         from scipy.spatial.distance import cdist
 
@@ -354,13 +459,15 @@ class LSM(DiscreteModel):
         w = np.zeros((n_pop, n, n))
         w_in = np.zeros((n_pop, n, n_inputs))
         inhibitory = np.zeros((n_pop, n), dtype=bool)
+        syn = np.empty((n_pop, n, 2, 3))
         for p in range(n_pop):
             inh = np.zeros(n, dtype=bool)
             inh[rng.permutation(n)[:round(inhibitory_fraction * n)]] = True
             kind = np.where(inh, "I", "E")
             pair = np.char.add(kind[None, :], kind[:, None])  # pair[i, j]: from j's type to i's
             c = np.vectorize(MAASS_C.get)(pair)
-            a = np.vectorize(MAASS_A.get)(pair) * np.vectorize(MAASS_U.get)(pair) * weight_scale
+            first = np.vectorize(lambda key: MAASS_UDF[key][0])(pair)
+            a = np.vectorize(MAASS_A.get)(pair) * (1.0 if dynamic else first) * weight_scale
             connected = (rng.random((n, n)) < c * np.exp(-(distance / lam) ** 2)) & ~np.eye(n, dtype=bool)
             # gamma with mean |a| and sd 0.7 |a|: shape 1 / 0.49, scale 0.49 |a|
             magnitude = rng.gamma(1 / 0.49, 0.49 * np.abs(a))
@@ -368,9 +475,17 @@ class LSM(DiscreteModel):
             reach = rng.random((n, n_inputs)) < input_connectivity
             w_in[p] = np.where(reach, np.where(inh, 9.0, 18.0)[:, None] * input_scale, 0.0)
             inhibitory[p] = inh
+            for target, to in enumerate("EI"):
+                mean = np.array([MAASS_UDF[k + to] for k in kind])  # (n, 3): U, D, F from each neuron
+                value = rng.normal(mean, 0.5 * mean)
+                bad = (value <= 0) | ((np.arange(3) == 0) & (value > 1))
+                value[bad] = rng.uniform(0.0, 2.0 * mean[bad])
+                value[:, 0] = np.clip(value[:, 0], 1e-3, 1.0)
+                value[:, 1:] = np.maximum(value[:, 1:], 1e-3)
+                syn[p, :, target] = value
         t_ref = np.where(inhibitory, 2.0, 3.0)
         return cls(w, w_in, inhibitory, i_bias=rng.uniform(13.5, 14.5, (n_pop, n)), t_ref=t_ref, dt=dt,
-                   tau_r=tau_r, w_out=np.zeros((n_pop, n_outputs, n)))
+                   tau_r=tau_r, dynamic=bool(dynamic), syn=syn, w_out=np.zeros((n_pop, n_outputs, n)))
 
 
 def _scaled(base: LSM, *, weight_scale, input_scale) -> LSM:
@@ -378,7 +493,13 @@ def _scaled(base: LSM, *, weight_scale, input_scale) -> LSM:
     weight_scale, input_scale = np.asarray(weight_scale, dtype=float), np.asarray(input_scale, dtype=float)
     n_pop = weight_scale.shape[0]
     prm = base.take(np.zeros(n_pop, dtype=np.int64)).params
-    return LSM(prm.w * weight_scale[:, None, None], prm.w_in * input_scale[:, None, None], prm.inhibitory,
-               i_bias=prm.i_bias, tau_m=prm.tau_m, r_m=prm.r_m, v_rest=prm.v_rest, v_thresh=prm.v_thresh,
-               v_reset=prm.v_reset, t_ref=prm.t_ref, tau_e=prm.taus[:, 0], tau_i=prm.taus[:, 1],
-               tau_r=prm.taus[:, 2], dt=prm.taus[:, 3], w_out=prm.w_out, b_out=prm.b_out)
+    return _rebuilt(prm, w=prm.w * weight_scale[:, None, None], w_in=prm.w_in * input_scale[:, None, None],
+                    w_out=prm.w_out, b_out=prm.b_out)
+
+
+def _rebuilt(prm: LSMParams, *, w, w_in, w_out, b_out) -> LSM:
+    """Circuits with `prm`'s neurons and synapse dynamics and the given weights."""
+    return LSM(w, w_in, prm.inhibitory, i_bias=prm.i_bias, tau_m=prm.tau_m, r_m=prm.r_m, v_rest=prm.v_rest,
+               v_thresh=prm.v_thresh, v_reset=prm.v_reset, t_ref=prm.t_ref, tau_e=prm.taus[:, 0],
+               tau_i=prm.taus[:, 1], tau_r=prm.taus[:, 2], dt=prm.taus[:, 3], dynamic=prm.dynamic, syn=prm.syn,
+               w_out=w_out, b_out=b_out)

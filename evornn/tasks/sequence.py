@@ -346,19 +346,22 @@ class SequenceTask(Task):
     @classmethod
     def spike_classification(cls, *, n_seq: int = 200, n_templates: int = 2, n_channels: int = 4,
                              duration: float = 100.0, n_segments: int = 1, query: int = 0, rate: float = 20.0,
-                             jitter: float = 4.0, dt: float = 0.5, seed: int = 0, tolerance: float = 0.5, **options):
+                             jitter: float = 4.0, bin_width: float = 0.5, seed: int = 0, tolerance: float = 0.5,
+                             score: str = "solved", **options):
         """Which template was segment `query` of this jittered spike train a copy of?
         (:func:`evornn.datasets.spike_templates`, Maass, Natschläger and Markram 2002): the
         template one-hot at the last step; the held-out test is fresh jitter and fresh
-        choices of the same templates. For spiking models (:class:`evornn.models.LSM`) whose step is `dt` ms,
-        usually with ``fit_readout=True`` (a linear readout of the liquid's traces).
+        choices of the same templates. Spikes are binned in steps of `bin_width` ms: for
+        spiking models (:class:`evornn.models.LSM`) whose step ``dt`` is the same, usually
+        with ``fit_readout=True`` (a linear readout of the liquid's traces).
         "solved" is the fraction classified (every output within `tolerance` of the
-        one-hot target)."""
+        one-hot target), and the fitness by default (`score`): a fitted readout's squared
+        error differs little between circuits that classify well and badly."""
         def make(n, rng):
             data = datasets.spike_templates(n, n_templates=n_templates, n_channels=n_channels, duration=duration,
-                                            n_segments=n_segments, query=query, rate=rate, jitter=jitter, dt=dt,
-                                            template_seed=seed, rng=rng)
-            return cls.from_data(data, tolerance=tolerance, **options)
+                                            n_segments=n_segments, query=query, rate=rate, jitter=jitter,
+                                            dt=bin_width, template_seed=seed, rng=rng)
+            return cls.from_data(data, tolerance=tolerance, score=score, **options)
 
         return make(n_seq, seed + 1)._with_test(make(n_seq, seed + 2))
 
@@ -425,24 +428,25 @@ class SequenceTask(Task):
                     parts.append(part)
         return [(np.sort(part), int(lengths[part].max())) for part in parts]
 
-    def _outputs(self, model) -> tuple[np.ndarray, np.ndarray]:
+    def _outputs(self, model, every_sample: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Outputs at the end of each sample, shape (n_samples, n_seq, n_pop, n_targets), and
         which individuals diverged, shape (n_pop,). Samples after a sequence's last scored one
-        are not simulated (their outputs are zero, or the fitted readout's bias)."""
+        are not simulated (their outputs are zero, or the fitted readout's bias), nor recorded
+        where only the last sample is scored, unless `every_sample`."""
         if not self.fit_readout:
-            return self._run(model, hidden=False)
-        hidden, diverged, w, b = self._fit(model)
+            return self._run(model, hidden=False, every_sample=every_sample)
+        hidden, diverged, w, b = self._fit(model, every_sample)
         with np.errstate(all="ignore"):
             return np.einsum("qspf,pmf->qspm", hidden, w) + b[None, None], diverged
 
-    def _fit(self, model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _fit(self, model, every_sample: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The hidden layer at the end of each sample (n_samples, n_seq, n_pop, n_hidden),
         which individuals diverged (n_pop,), and each one's ridge readout fitted on the scored
         samples: weights (n_pop, n_targets, n_hidden) and bias (n_pop, n_targets), NaN for
         diverged individuals."""
         from ..models.readout import RidgeStatistics
 
-        hidden, diverged = self._run(model, hidden=True)
+        hidden, diverged = self._run(model, hidden=True, every_sample=every_sample)
         scored = self.mask.T  # (n_samples, n_seq)
         stats = RidgeStatistics.zeros(model.n_pop, hidden.shape[3], self.targets.shape[2])
         stats.add(hidden[scored].transpose(1, 0, 2), self.targets.transpose(1, 0, 2)[scored], self.weights.T[scored])
@@ -466,7 +470,7 @@ class SequenceTask(Task):
         """Network 0 of `model`, with its fitted readout under `fit_readout` (what a run saves)."""
         return self.trained(model.take([0]))
 
-    def _run(self, model, hidden: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _run(self, model, hidden: bool, every_sample: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The selected outputs (or with `hidden` the hidden layer, the first ``n_hidden``
         state variables) at the end of each sample, and which individuals diverged."""
         n_seq, n_samples, _ = self.targets.shape
@@ -487,11 +491,16 @@ class SequenceTask(Task):
                 part = batch.run(u if u is not None else np.zeros((n_steps, seqs.size * n_pop, 0)))[:, :, self.output_units]
                 bad = ~np.isfinite(part).all(axis=(0, 2))
             else:
-                traj = run(batch, self.dt, n_steps=n_steps, inputs=u, record_every=self.steps_per_sample,
-                           method=self.method)
+                # Where only the last sample is scored (classification), only the end is recorded.
+                last_only = not every_sample and not self.mask[seqs, :length - 1].any()
+                traj = run(batch, self.dt, n_steps=n_steps, inputs=u,
+                           record_every=n_steps if last_only else self.steps_per_sample, method=self.method)
                 part = traj.y[1:, :, :width] if hidden else traj.outputs[1:, :, self.output_units]
                 bad = traj.diverged
-            out[:length, seqs] = part.reshape(length, seqs.size, n_pop, -1)
+            if model.time != "sequence" and last_only:
+                out[length - 1, seqs] = part.reshape(seqs.size, n_pop, -1)
+            else:
+                out[:length, seqs] = part.reshape(length, seqs.size, n_pop, -1)
             diverged[seqs] = bad.reshape(seqs.size, n_pop)
         return out, diverged.any(axis=0)
 
@@ -519,7 +528,7 @@ class SequenceTask(Task):
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """Network 0 on the longest sequence (up to its last scored sample)."""
-        out, _ = self._outputs(model.take([0]))
+        out, _ = self._outputs(model.take([0]), every_sample=True)
         lengths = self._lengths()
         q = int(np.argmax(lengths))
         n = int(lengths[q])

@@ -6,7 +6,7 @@ import pytest
 
 import evornn
 from evornn.models import LSM
-from evornn.models.lsm import REFRACTORY, SPIKES, V
+from evornn.models.lsm import I_EXC, REFRACTORY, SPIKES, V
 from tests import reference
 
 
@@ -59,23 +59,47 @@ def test_firing_follows_the_closed_form_f_i_curve(current):
     assert fired.size > 10
 
 
-def test_a_circuit_matches_the_slow_reference_spike_for_spike():
-    net = LSM.column(2, shape=(4, 3, 2), n_inputs=2, weight_scale=3.0, input_scale=2.0, dt=0.5, rng=7)
+@pytest.mark.parametrize("dynamic", [False, True], ids=["static", "dynamic"])
+def test_a_circuit_matches_the_slow_reference_spike_for_spike(dynamic):
+    net = LSM.column(2, shape=(4, 3, 2), n_inputs=2, weight_scale=3.0 if dynamic else 1.5, input_scale=2.0,
+                     dynamic=dynamic, dt=0.5, rng=7)
     y0 = net.initial_state(rng=3)
     u = (np.random.default_rng(5).random((120, 2, 2)) < 0.15).astype(float)
     y = evornn.simulate(net, y0, inputs=u).y[1:]
     n = net.n_neurons
     for p in range(2):
         ref = reference.lif_network(net.params, p, y0[p], u[:, p])
-        np.testing.assert_array_equal(net.spikes(y[:, p]), ref[:, SPIKES * n:])
+        np.testing.assert_array_equal(net.spikes(y[:, p]), ref[:, SPIKES * n:(SPIKES + 1) * n])
         np.testing.assert_allclose(y[:, p], ref, rtol=1e-9, atol=1e-9)
     assert net.spikes(y).sum() > 50  # the circuits did fire
+
+
+def test_dynamic_synapses_settle_to_the_closed_form_of_a_regular_train():
+    """A neuron firing regularly with interval T drives its target's current up by w u R per
+    spike, which tends to Markram et al.'s steady state u* = U / (1 - (1 - U) e^(-T/F)),
+    R* = (1 - e^(-T/D)) / (1 - (1 - u*) e^(-T/D))."""
+    n = 2
+    w = np.zeros((1, n, n))
+    w[0, 1, 0] = 5.0
+    syn = np.tile([0.3, 80.0, 40.0], (1, n, 2, 1))
+    net = LSM(w, np.zeros((1, n, 1)), np.zeros((1, n), dtype=bool), i_bias=[[20.0, 0.0]], t_ref=2.0, dt=0.1,
+              v_thresh=[[15.0, 1e6]], v_reset=[[13.5, -1e6]], dynamic=True, syn=syn)
+    y = evornn.simulate(net, net.initial_state(), n_steps=30000).y[1:, 0]
+    fired = np.flatnonzero(y[:, SPIKES * n] > 0)
+    jumps = y[fired, I_EXC * n + 1] - y[fired - 1, I_EXC * n + 1] * np.exp(-0.1 / 3.0)
+    period = 2.0 + 30.0 * np.log((20.0 - 13.5) / (20.0 - 15.0))
+    u_star = 0.3 / (1 - 0.7 * np.exp(-period / 40.0))
+    r_star = (1 - np.exp(-period / 80.0)) / (1 - (1 - u_star) * np.exp(-period / 80.0))
+    assert jumps[0] == pytest.approx(5.0 * 0.3, rel=1e-12)
+    assert jumps[-1] == pytest.approx(5.0 * u_star * r_star, rel=1e-9)
+    u2, r2 = 0.3 + 0.3 * 0.7 * np.exp(-period / 40.0), 1 - 0.3 * np.exp(-period / 80.0)
+    assert jumps[1] == pytest.approx(5.0 * u2 * r2, rel=1e-9)  # the recursion's second spike
 
 
 def test_a_column_is_built_as_maass_describes():
     net = LSM.column(3, rng=0)
     prm = net.params
-    assert net.n_neurons == 135 and net.n_state == 810
+    assert net.n_neurons == 135 and net.n_state == 1350
     assert (prm.inhibitory.sum(axis=1) == 27).all()
     assert (np.diagonal(prm.w, axis1=1, axis2=2) == 0).all()
     outgoing_sign = np.where(prm.inhibitory[:, None, :], -1.0, 1.0)

@@ -12,6 +12,7 @@ import copy
 from typing import ClassVar, NamedTuple
 
 import numpy as np
+from numba import njit
 
 from .._checks import as_float_array, batched
 from .._kernels import (  # noqa: F401 (the interface's kernels and registries, re-exported)
@@ -34,7 +35,15 @@ from .._kernels import (  # noqa: F401 (the interface's kernels and registries, 
     register_lane_kernels,
     rhs,
 )
-from .._numba import for_params
+from .._numba import ERROR_MODEL, FASTMATH, for_params
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def leading_state(y, params, p, out):
+    """An ``output`` kernel for models whose outputs are their first state values (NEAT
+    networks, NARX delay lines). Numba-compiled; writes into `out`."""
+    for m in range(out.shape[0]):
+        out[m] = y[m]
 
 
 def _names(dtypes) -> str:

@@ -34,7 +34,7 @@ from numba import njit
 
 from .._checks import as_float_array
 from .._numba import ERROR_MODEL, FASTMATH
-from .base import DiscreteModel, register_kernels
+from .base import DiscreteModel, leading_state, register_kernels
 
 #: Activation functions by name (neat-python's definitions; ``"steepened_sigmoid"`` is the
 #: NEAT paper's 1 / (1 + exp(-4.9 x)), ``"logistic"`` the plain one) and their codes.
@@ -109,13 +109,7 @@ def neat_rhs(t, y, prm, p, u, out):
         out[node] = activate(prm.bias[p, node] + prm.response[p, node] * total, prm.act[p, node])
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def neat_output(y, prm, p, out):
-    for m in range(out.shape[0]):
-        out[m] = y[m]
-
-
-register_kernels(NEATNetParams, rhs=neat_rhs, output=neat_output)
+register_kernels(NEATNetParams, rhs=neat_rhs, output=leading_state)
 
 
 class NEATNetwork(DiscreteModel):

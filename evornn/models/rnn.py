@@ -41,7 +41,7 @@ from .._checks import as_float_array, check_memory, one_of, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from ..random import as_rng
 from ._rnn_fast import run_gru, run_lstm
-from .base import DiscreteModel, register_fast_paths, register_kernels
+from .base import DiscreteModel, leading_state, register_fast_paths, register_kernels
 
 OUTPUT_ACTIVATIONS = {"identity": 0, "tanh": 1, "logistic": 2}
 
@@ -328,13 +328,7 @@ def narx_rhs(t, s, prm, p, u, out):
             out[r] = s[r - k]
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def narx_output(s, prm, p, out):
-    for q in range(out.shape[0]):
-        out[q] = s[q]
-
-
-register_kernels(NARXParams, rhs=narx_rhs, output=narx_output)
+register_kernels(NARXParams, rhs=narx_rhs, output=leading_state)
 
 
 # ---------------------------------------------------------------------- RMLP

@@ -328,7 +328,53 @@ def narx_rhs(t, s, prm, p, u, out):
             out[r] = s[r - k]
 
 
-register_kernels(NARXParams, rhs=narx_rhs, output=leading_state)
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _activation_slope(z, code):
+    """d act / d a at output value `z` = act(a)."""
+    if code == 1:
+        return 1.0 - z * z
+    if code == 2:
+        return z * (1.0 - z)
+    return 1.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def narx_jac(t, s, prm, p, u, out):
+    """Analytic Jacobian of the NARX step (:func:`narx_rhs`): the new output's derivative
+    through the hidden layer, and the delay lines' shifts."""
+    w_in, w_fb = prm.w_in[p], prm.w_fb[p]
+    du, k = w_in.shape[1], w_in.shape[2]
+    dy, m = w_fb.shape[1], w_fb.shape[2]
+    n_y = dy * m
+    nxt = np.empty(s.shape[0])
+    narx_rhs(t, s, prm, p, u, nxt)
+    out[:, :] = 0.0
+    for i in range(w_in.shape[0]):
+        a = prm.bias[p, i]
+        for j in range(k):
+            a += w_in[i, 0, j] * u[j]
+        for d in range(1, du):
+            for j in range(k):
+                a += w_in[i, d, j] * s[n_y + (d - 1) * k + j]
+        for d in range(dy):
+            for q in range(m):
+                a += w_fb[i, d, q] * s[d * m + q]
+        slope_h = 1.0 - np.tanh(a) ** 2
+        for q in range(m):
+            g = _activation_slope(nxt[q], prm.out_act[p]) * prm.w_out[p, q, i] * slope_h
+            for d in range(dy):
+                for r in range(m):
+                    out[q, d * m + r] += g * w_fb[i, d, r]
+            for d in range(1, du):
+                for j in range(k):
+                    out[q, n_y + (d - 1) * k + j] += g * w_in[i, d, j]
+    for r in range(m, n_y):
+        out[r, r - m] = 1.0
+    for r in range(n_y + k, s.shape[0]):
+        out[r, r - k] = 1.0
+
+
+register_kernels(NARXParams, rhs=narx_rhs, output=leading_state, jac=narx_jac)
 
 
 # ---------------------------------------------------------------------- RMLP
@@ -362,7 +408,29 @@ def rmlp_output(s, prm, p, out):
     _readout(s[s.shape[0] - n:], prm.w_out[p], prm.b_out[p], prm.out_act[p], out)
 
 
-register_kernels(RMLPParams, rhs=rmlp_rhs, output=rmlp_output)
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def rmlp_jac(t, s, prm, p, u, out):
+    """Analytic Jacobian of the RMLP step: layer l's rows are diag(1 - h_l'^2) (R_l on its
+    own block + W_l times layer l-1's rows)."""
+    n_layers, n = prm.bias.shape[1], prm.bias.shape[2]
+    nxt = np.empty(s.shape[0])
+    rmlp_rhs(t, s, prm, p, u, nxt)
+    out[:, :] = 0.0
+    for layer in range(n_layers):
+        for i in range(n):
+            row = layer * n + i
+            slope = 1.0 - nxt[row] * nxt[row]
+            for j in range(n):
+                out[row, layer * n + j] += slope * prm.w_rec[p, layer, i, j]
+            if layer:
+                for j in range(n):
+                    w = slope * prm.w_fwd[p, layer - 1, i, j]
+                    below = (layer - 1) * n + j
+                    for c in range(s.shape[0]):
+                        out[row, c] += w * out[below, c]
+
+
+register_kernels(RMLPParams, rhs=rmlp_rhs, output=rmlp_output, jac=rmlp_jac)
 
 
 # ---------------------------------------------------------------------- classes

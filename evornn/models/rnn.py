@@ -293,6 +293,26 @@ class NARXParams(NamedTuple):
     out_act: np.ndarray  # (n_pop,) int
 
 
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _narx_drive(i, s, prm, p, u):
+    """Hidden unit `i`'s summed input: its bias, the input line (the current input `u`,
+    then the earlier inputs in `s`) and the fed-back output line in `s`."""
+    w_in, w_fb = prm.w_in[p], prm.w_fb[p]
+    du, k = w_in.shape[1], w_in.shape[2]
+    dy, m = w_fb.shape[1], w_fb.shape[2]
+    n_y = dy * m
+    a = prm.bias[p, i]
+    for j in range(k):
+        a += w_in[i, 0, j] * u[j]
+    for d in range(1, du):
+        for j in range(k):
+            a += w_in[i, d, j] * s[n_y + (d - 1) * k + j]
+    for d in range(dy):
+        for q in range(m):
+            a += w_fb[i, d, q] * s[d * m + q]
+    return a
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def narx_rhs(t, s, prm, p, u, out):
     """One step of the NARX network: the state ``s`` is the output line ``y(t-1) ...
@@ -305,16 +325,7 @@ def narx_rhs(t, s, prm, p, u, out):
     for q in range(m):
         out[q] = prm.b_out[p, q]
     for i in range(w_in.shape[0]):
-        a = prm.bias[p, i]
-        for j in range(k):
-            a += w_in[i, 0, j] * u[j]
-        for d in range(1, du):
-            for j in range(k):
-                a += w_in[i, d, j] * s[n_y + (d - 1) * k + j]
-        for d in range(dy):
-            for q in range(m):
-                a += w_fb[i, d, q] * s[d * m + q]
-        h = np.tanh(a)
+        h = np.tanh(_narx_drive(i, s, prm, p, u))
         for q in range(m):
             out[q] += prm.w_out[p, q, i] * h
     for q in range(m):
@@ -350,16 +361,7 @@ def narx_jac(t, s, prm, p, u, out):
     narx_rhs(t, s, prm, p, u, nxt)
     out[:, :] = 0.0
     for i in range(w_in.shape[0]):
-        a = prm.bias[p, i]
-        for j in range(k):
-            a += w_in[i, 0, j] * u[j]
-        for d in range(1, du):
-            for j in range(k):
-                a += w_in[i, d, j] * s[n_y + (d - 1) * k + j]
-        for d in range(dy):
-            for q in range(m):
-                a += w_fb[i, d, q] * s[d * m + q]
-        slope_h = 1.0 - np.tanh(a) ** 2
+        slope_h = 1.0 - np.tanh(_narx_drive(i, s, prm, p, u)) ** 2
         for q in range(m):
             g = _activation_slope(nxt[q], prm.out_act[p]) * prm.w_out[p, q, i] * slope_h
             for d in range(dy):

@@ -5,7 +5,7 @@ An experiment file has these tables (unknown tables and keys are errors)::
     [experiment]   name, seed, description
     [model]        type = "ctrnn" | "mtrnn" | "esn" | "hopfield" | "memristive" | "elman" |
                    "jordan" | "fully_recurrent" | "indrnn" | "gru" | "lstm" | "second_order" |
-                   "narx" | "rmlp" | "lsm" | "neat" (NEAT genomes: the keywords of evornn.neat.NEATCodec, with
+                   "narx" | "rmlp" | "lsm" | "compressor" | "neat" (NEAT genomes: the keywords of evornn.neat.NEATCodec, with
                    [evolve] method = "neat"),
                    then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...),
                    CTRNN.multiple_timescale_codec (groups = [[n, tau], ...]), ESN.codec
@@ -14,11 +14,12 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    ranges) or RNN.codec (n_hidden, n_inputs, n_outputs, weight_range,
                    output_activation and the model's options: decay, outputs, relu, peepholes,
                    input_delays and output_delays (NARX), n_layers (RMLP)), LSM.codec (shape,
-                   n_inputs, n_outputs, seed, weight_scale, input_scale ...)
+                   n_inputs, n_outputs, seed, weight_scale, input_scale ...),
+                   HistoryCompressor.codec (n_units, n_inputs, n_levels, ranges, threshold ...)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
                    "wheeled" | "maze" | "xor" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
                    "anbncn" | "classification" | "prediction" | "identification" |
-                   "spike_classification" | "body", then that task's keywords
+                   "spike_classification" | "long_gap" | "body", then that task's keywords
                    (for "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
                    RecallTask.random, for the sequence tasks of the SequenceTask factories, for
                    "body" of BodyTask.from_spec: body = "file.py:Class", max_steps, n_trials,
@@ -54,7 +55,22 @@ import numpy as np
 
 from ._imports import allow_imports  # noqa: F401 (public here: evornn.config.allow_imports)
 from .errors import ConfigError
-from .models import CTRNN, ESN, GRU, LSM, LSTM, NARX, RMLP, Elman, FullyRecurrent, Hopfield, IndRNN, Jordan, SecondOrder
+from .models import (
+    CTRNN,
+    ESN,
+    GRU,
+    LSM,
+    LSTM,
+    NARX,
+    RMLP,
+    Elman,
+    FullyRecurrent,
+    HistoryCompressor,
+    Hopfield,
+    IndRNN,
+    Jordan,
+    SecondOrder,
+)
 from .neat import NEATCodec
 from .optim import METHODS, Problem
 from .tasks import (
@@ -62,6 +78,7 @@ from .tasks import (
     CartPoleTask,
     CategorizationTask,
     GymTask,
+    LongGapTask,
     MazeTask,
     OscillatorTask,
     RecallTask,
@@ -102,7 +119,8 @@ MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": 
           "hopfield": Hopfield.codec, "memristive": _memristive_reservoir,
           "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
           "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec,
-          "narx": NARX.codec, "rmlp": RMLP.codec, "lsm": LSM.codec, "neat": NEATCodec}
+          "narx": NARX.codec, "rmlp": RMLP.codec, "lsm": LSM.codec, "compressor": HistoryCompressor.codec,
+          "neat": NEATCodec}
 TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTask, "sequence": SequenceTask,
          "cartpole": CartPoleTask, "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "maze": MazeTask, "xor": XORTask,
@@ -110,7 +128,7 @@ TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTas
          "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
          "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,
          "prediction": SequenceTask.prediction, "identification": SequenceTask.identification,
-         "spike_classification": SequenceTask.spike_classification}
+         "spike_classification": SequenceTask.spike_classification, "long_gap": LongGapTask}
 
 _INT = "an integer"
 _NUMBER = "a number"

@@ -15,6 +15,9 @@ function              definition                                              co
 :func:`narendra`      Narendra and Parthasarathy's plant, driven by inputs u  2 (u, y)
 ====================  ======================================================  ========
 
+:func:`long_gap` makes a symbol stream with long gaps between predictable events (the
+history compressor's test).
+
 :func:`spike_templates` draws jittered copies of Poisson spike-train templates (Maass et
 al.'s classification task) as :class:`Sequences`.
 
@@ -529,3 +532,34 @@ def spike_templates(n_seq: int, *, n_templates: int = 2, n_channels: int = 4, du
     mask = np.zeros((n_seq, n_segments * per_segment), dtype=bool)
     mask[:, -1] = True
     return Sequences(inputs, targets, mask)
+
+
+def long_gap(n_seq: int, gap: int, *, rng=None) -> tuple[np.ndarray, np.ndarray]:
+    """A stream of symbol sequences with long gaps between predictable events, after the
+    experiments of Schmidhuber's history compressor (Neural Computation 4, 1992).
+
+    Each sequence is ``s b1 b2 .. b_gap S``: its first symbol `s` is ``a`` or ``x`` at
+    random, the `gap` symbols ``b1 .. b_gap`` always follow in order, and the last symbol
+    is ``A`` after ``a`` and ``X`` after ``x``. Everything but the first symbol is
+    predictable, but predicting the last needs the first, `gap` + 1 steps back. Sequences
+    follow one another in one stream.
+
+    Returns
+    -------
+    inputs : ndarray, shape (n_seq * (gap + 2), gap + 4)
+        One-hot symbols; columns ``a, x, A, X, b1 .. b_gap``.
+    symbols : ndarray of int, shape (n_seq * (gap + 2),)
+        The symbol at each step (the column of its one).
+
+    >>> u, sym = long_gap(3, 2, rng=0)
+    >>> u.shape, bool(np.all(sym[3::4] == sym[0::4] + 2))
+    ((12, 6), True)
+    """
+    n_seq, gap = positive_int("n_seq", n_seq), positive_int("gap", gap)
+    first = as_rng(rng).integers(0, 2, n_seq)
+    symbols = np.empty((n_seq, gap + 2), dtype=np.int64)
+    symbols[:, 0] = first
+    symbols[:, 1:-1] = np.arange(4, gap + 4)
+    symbols[:, -1] = first + 2
+    symbols = symbols.ravel()
+    return np.eye(gap + 4)[symbols], symbols

@@ -287,6 +287,42 @@ def plot_prediction(behaviour: dict, *, title=None, window: int | None = None):
     return fig
 
 
+def plot_long_gap(behaviour: dict, *, gap: int, title=None):
+    """A long-gap predictor's test run (from ``LongGapTask.behaviour``): the stream's symbols
+    and, for a history compressor, the steps its level 1 read, above the predictions of the
+    last symbols A and X against what came.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    t = np.asarray(behaviour["t"])
+    out, target = np.asarray(behaviour["outputs"]), np.asarray(behaviour["target"])
+    symbols = np.asarray(behaviour["symbols"])
+    fig, (top, bottom) = _figure(None, (8, 5), n_rows=2)
+    # rows: a, x, then the chain b1 .. b_gap, then A and X above it
+    d = max(2, gap // 6)  # room between the labelled rows
+    chain = 2 * d + symbols - 4
+    row = np.where(symbols < 2, d * symbols, np.where(symbols < 4, 2 * d + gap - 1 + d * (symbols - 1), chain))[: t.size]
+    top.plot(t, row, ".", color="0.3", ms=3, label="input symbol")
+    ticks = behaviour.get("ticks")
+    if ticks is not None:
+        read = np.asarray(ticks)[: t.size] > 0
+        top.plot(t[read], row[read], "o", mfc="none", color="C3", ms=8, label="read by level 1")
+    top.set_yticks([0, d, 2 * d, 2 * d + gap - 1, 3 * d + gap - 1, 4 * d + gap - 1], ["a", "x", "b1", f"b{gap}", "A", "X"])
+    top.set_ylabel("symbol")
+    top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, ncols=2)
+    for j, (name, colour) in enumerate((("A", "C0"), ("X", "C1"))):
+        bottom.step(t, target[:, j], where="mid", color=colour, lw=3, alpha=0.3, label=f"next is {name}")
+        bottom.plot(t, out[:, j], color=colour, lw=1.2, label=f"predicted {name}")
+    bottom.set_ylabel("output")
+    bottom.set_xlabel(f"test step (the first {t.size}; each sequence {gap + 2} symbols)")
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def plot_relaxation(t, w, lyapunov, *, n_edges_shown: int = 6, title=None):
     """A memristive circuit relaxing from several random states: the memory states of a few
     edges (one colour per edge, one line per start) above the Lyapunov function of each run.

@@ -515,3 +515,49 @@ def lif_network(prm, p, y0, inputs):
         y = np.concatenate([trace, v, ie, ii, ref, spikes, facil[:, 0], depress[:, 0], facil[:, 1], depress[:, 1]])
         out.append(y)
     return np.array(out)
+
+
+def history_compressor(levels, train, test, threshold, ridge, washout):
+    """Schmidhuber's history compressor from its definition, slowly: `levels` are dicts of
+    one ESN's ``weights, input_weights, bias, leak``. Fitted level by level on `train`
+    (level k on the inputs level k - 1 failed to predict), then run on `test` one step at a
+    time, every level in turn within the step. Returns (predictions (T, n_in), ticks
+    (n_levels, T) bool)."""
+    def step(level, x, u):
+        return esn_run(level["weights"], level["input_weights"], level["bias"], level["leak"], u[None], x0=x)[0][0]
+
+    top = len(levels) - 1
+    stream, fitted = train, []
+    for k, level in enumerate(levels):
+        x = esn_run(level["weights"], level["input_weights"], level["bias"], level["leak"], stream)[0]
+        start = washout if k == 0 else 0
+        w, b = ridge_readout(x[start:-1], stream[start + 1:], ridge)
+        surprise = np.ones(len(stream), dtype=bool)
+        for j in range(1, len(stream)):
+            surprise[j] = np.max(np.abs(stream[j] - (w @ x[j - 1] + b))) > threshold
+        wq = bq = None
+        if k < top:
+            wq, bq = ridge_readout(x[start:-1], surprise[start + 1:, None].astype(float), ridge)
+        fitted.append({"w": w, "b": b, "wq": wq, "bq": bq, "x": x[-1]})
+        stream = stream[surprise]
+
+    n_steps = len(test)
+    ticks = np.zeros((len(levels), n_steps), dtype=bool)
+    predictions = np.zeros_like(test)
+    for t in range(n_steps):
+        k = 0
+        while True:
+            f = fitted[k]
+            surprised = np.max(np.abs(test[t] - (f["w"] @ f["x"] + f["b"]))) > threshold
+            f["x"] = step(levels[k], f["x"], test[t])
+            ticks[k, t] = True
+            if not (surprised and k < top):
+                break
+            k += 1
+        expected = fitted[top]["w"] @ fitted[top]["x"] + fitted[top]["b"]
+        for k in range(top - 1, -1, -1):
+            f = fitted[k]
+            q = np.clip(f["wq"] @ f["x"] + f["bq"], 0.0, 1.0)
+            expected = (1 - q) * (f["w"] @ f["x"] + f["b"]) + q * expected
+        predictions[t] = expected
+    return predictions, ticks

@@ -3,6 +3,7 @@
 from .bam import BAM, BAMParams
 from .base import ContinuousModel, DiscreteModel, Model, register_kernels
 from .circuits import Circuit
+from .compressor import CompressorRun, HistoryCompressor
 from .continuous_hopfield import ContinuousHopfield, ContinuousHopfieldParams
 from .ctrnn import CTRNN, CTRNNParams
 from .esn import ESN, ESNParams
@@ -28,6 +29,7 @@ __all__ = [
     "BAMParams",
     "CTRNNParams",
     "Circuit",
+    "CompressorRun",
     "ContinuousHopfield",
     "ContinuousHopfieldParams",
     "ContinuousModel",
@@ -35,6 +37,7 @@ __all__ = [
     "ESNParams",
     "Elman",
     "FullyRecurrent",
+    "HistoryCompressor",
     "Hopfield",
     "HopfieldParams",
     "IndRNN",

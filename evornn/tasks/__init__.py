@@ -6,6 +6,7 @@ from .body import Body, BodyTask, Trials, register_body, run_body, unit
 from .cartpole import CartPole, CartPoleTask
 from .categorize import CategorizationTask, Categorizer
 from .gym_task import GymTask
+from .long_gap import LongGapTask
 from .maze import Maze, MazeTask
 from .oscillator import OscillatorTask
 from .recall import RecallTask
@@ -15,6 +16,6 @@ from .walker import Walker, WalkerTask
 from .xor import XORTask
 
 __all__ = ["Body", "BodyTask", "CartPole", "CartPoleTask", "CategorizationTask", "Categorizer", "Descriptor",
-           "Evaluation", "FunctionTask", "GymTask", "Maze", "MazeTask", "OscillatorTask", "RecallTask", "SequenceTask",
-           "Task", "TimeSeriesTask", "Trials", "Walker", "WalkerTask", "WheeledRobot", "WheeledRobotTask",
+           "Evaluation", "FunctionTask", "GymTask", "LongGapTask", "Maze", "MazeTask", "OscillatorTask", "RecallTask",
+           "SequenceTask", "Task", "TimeSeriesTask", "Trials", "Walker", "WalkerTask", "WheeledRobot", "WheeledRobotTask",
            "XORTask", "error_fitness", "nrmse", "register_body", "run_body", "unit"]

@@ -118,3 +118,20 @@ def test_bad_input_is_refused_before_any_work():
         LongGapTask(3).evaluate(object())
     with pytest.raises(ValueError, match="7 symbols"):
         LongGapTask(3).evaluate(HistoryCompressor(good))
+
+
+def test_the_same_bits_on_one_thread_and_on_two():
+    import numba
+
+    u, _ = datasets.long_gap(30, 5, rng=0)
+    hc = HistoryCompressor(_levels(u.shape[1]))
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = hc.fit(u[:150]).run(u[150:])
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = hc.fit(u[:150]).run(u[150:])
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.prediction, two.prediction)
+    np.testing.assert_array_equal(one.ticks, two.ticks)

@@ -14,9 +14,12 @@ b. ``--speed``: one step of `--circuits` columns of 135 neurons with 4 input cha
    implementation of the same model vectorised over each circuit's neurons (closed-form
    steps, bisection for the crossings, dynamic synapses); their spikes agree exactly on
    the first 400 steps (checked); neuron-steps per second, median of `--repeats`.
-   Brian2, the peer the issue names, is not in the comparison: its newest release on PyPI
-   (2.9.0) fails to import under NumPy 2.4 (it wraps ``numpy.ndarray.ptp``, which NumPy 2.4
-   removed).
+   Brian2 on the same columns (:func:`brian2_network`), with its Cython and NumPy code
+   generation (runtime mode; compilation not timed), where it imports: Brian2 2.9.0, the
+   newest on PyPI, fails to import under NumPy 2.4; it runs under NumPy 2.2 (a separate
+   environment: ``pip install -e ".[brian2]"``). ``--brian2-standalone`` adds its C++
+   standalone mode (compiled with the system's g++; the time is the simulation's own, as
+   Brian2 reports it, without compilation), which must run in a process of its own.
 
     python benchmarks/bench_lsm.py --memory [--seeds 10]
     python benchmarks/bench_lsm.py --speed [--circuits 8] [--repeats 5]
@@ -142,7 +145,115 @@ def numpy_run(net: LSM, p: int, y0: np.ndarray, inputs: np.ndarray) -> np.ndarra
     return spikes_out
 
 
-def speed(n_circuits: int, repeats: int) -> None:
+def brian2_network(net, y0, u, target: str, *, n_steps: int | None = None):
+    """The same columns in Brian2 (one NeuronGroup for all circuits, block-diagonal synapses):
+    the same neurons, currents, refractory periods, Tsodyks-Markram synapses with the same
+    U, D, F per presynaptic neuron and target type, the same initial state and input spikes.
+    Brian2 integrates the linear equations exactly too ('exact'), but spikes, resets and
+    input spikes fall on the grid of steps. Returns a function that runs it and gives
+    (seconds, number of spikes)."""
+    import brian2 as b2
+
+    standalone = target == "cpp_standalone"
+    if standalone:
+        import tempfile
+
+        b2.set_device("cpp_standalone", directory=tempfile.mkdtemp(prefix="evornn-brian2-"), build_on_run=False)
+    else:
+        b2.prefs.codegen.target = target
+    b2.start_scope()
+    prm = net.params
+    n_pop, n = prm.w.shape[:2]
+    dt = float(prm.taus[0, 3])
+    b2.defaultclock.dt = dt * b2.ms
+    eqs = """
+    dv/dt = (-(v - v_rest) + r_m * (i_bias + ie + ii)) / tau_m : volt (unless refractory)
+    die/dt = -ie / tau_e : amp
+    dii/dt = -ii / tau_i : amp
+    v_rest : volt (constant)
+    v_thresh : volt (constant)
+    v_reset : volt (constant)
+    r_m : ohm (constant)
+    i_bias : amp (constant)
+    tau_m : second (constant)
+    tau_e : second (constant)
+    tau_i : second (constant)
+    t_ref : second (constant)
+    """
+    group = b2.NeuronGroup(n_pop * n, eqs, threshold="v >= v_thresh", reset="v = v_reset", refractory="t_ref",
+                           method="exact")
+    flat = lambda a: np.asarray(a).reshape(-1)  # noqa: E731
+    group.v_rest, group.v_thresh, group.v_reset = (flat(prm.v_rest) * b2.mV, flat(prm.v_thresh) * b2.mV,
+                                                   flat(prm.v_reset) * b2.mV)
+    group.r_m, group.i_bias, group.tau_m = flat(prm.r_m) * b2.Mohm, flat(prm.i_bias) * b2.nA, flat(prm.tau_m) * b2.ms
+    group.tau_e = np.repeat(prm.taus[:, 0], n) * b2.ms
+    group.tau_i = np.repeat(prm.taus[:, 1], n) * b2.ms
+    group.t_ref = flat(prm.t_ref) * b2.ms
+    group.v = flat(y0[:, n:2 * n]) * b2.mV
+    group.ie = flat(y0[:, 2 * n:3 * n]) * b2.nA
+    group.ii = flat(y0[:, 3 * n:4 * n]) * b2.nA
+    model = """
+    w : amp (constant)
+    big_u : 1 (constant)
+    tau_d : second (constant)
+    tau_f : second (constant)
+    u : 1
+    r : 1
+    t_last : second
+    """
+    update = """
+    r = 1 + (r - u * r - 1) * exp(-(t - t_last) / tau_d)
+    u = big_u + u * (1 - big_u) * exp(-(t - t_last) / tau_f)
+    t_last = t
+    """
+    synapses = []
+    for inhibitory_source, current in ((False, "ie"), (True, "ii")):
+        pre, post, weight, params = [], [], [], []
+        for p in range(n_pop):
+            post_p, pre_p = np.nonzero(prm.w[p])
+            keep = prm.inhibitory[p, pre_p] == inhibitory_source
+            post_p, pre_p = post_p[keep], pre_p[keep]
+            pre.append(pre_p + p * n)
+            post.append(post_p + p * n)
+            weight.append(prm.w[p, post_p, pre_p])
+            params.append(prm.syn[p, pre_p, prm.inhibitory[p, post_p].astype(int)])  # (n_syn, 3): U, D, F
+        syn = b2.Synapses(group, group, model, on_pre=update + f"{current}_post += w * u * r")
+        syn.connect(i=np.concatenate(pre), j=np.concatenate(post))
+        params = np.concatenate(params)
+        syn.w = np.concatenate(weight) * b2.nA
+        syn.big_u, syn.tau_d, syn.tau_f = params[:, 0], params[:, 1] * b2.ms, params[:, 2] * b2.ms
+        syn.u, syn.r, syn.t_last = 0.0, 1.0, 0 * b2.ms  # the first spike then has u = U, r = 1
+        synapses.append(syn)
+    steps, channels = np.nonzero(u.reshape(u.shape[0], -1))  # channel p * K + k
+    source = b2.SpikeGeneratorGroup(u.shape[1] * u.shape[2], channels, steps * dt * b2.ms)
+    k = u.shape[2]
+    into = b2.Synapses(source, group, "w : amp (constant)", on_pre="ie_post += w")
+    pre, post, weight = [], [], []
+    for p in range(n_pop):
+        post_p, pre_p = np.nonzero(prm.w_in[p])
+        pre.append(pre_p + p * k)
+        post.append(post_p + p * n)
+        weight.append(prm.w_in[p, post_p, pre_p])
+    into.connect(i=np.concatenate(pre), j=np.concatenate(post))
+    into.w = np.concatenate(weight) * b2.nA
+    counter = b2.SpikeMonitor(group, record=False)
+    network = b2.Network(group, *synapses, source, into, counter)
+    if standalone:  # one build and one run
+        network.run(n_steps * dt * b2.ms)
+        b2.device.build(run=True)
+        return b2.device._last_run_time, int(counter.num_spikes)
+    network.store()
+
+    def run(n_steps: int):
+        network.restore()
+        start = time.perf_counter()
+        network.run(n_steps * dt * b2.ms)
+        return time.perf_counter() - start, int(counter.num_spikes)
+
+    return run
+
+
+def speed(n_circuits: int, repeats: int, standalone: bool = False) -> None:
     n_steps = 2000
     net = LSM.column(n_circuits, n_inputs=4, rng=0)
     y0 = net.initial_state(rng=1)
@@ -161,13 +272,33 @@ def speed(n_circuits: int, repeats: int) -> None:
         for p in range(n_circuits):
             numpy_run(net, p, y0[p], u[:, p])
         times["NumPy"].append(time.perf_counter() - start)
-    spikes = net.spikes(evornn.simulate(net, y0, inputs=u).y[1:]).sum() / (n_circuits * net.n_neurons * 1.0)
-    print(f"\nb. {n_circuits} columns of {net.n_neurons} neurons, {n_steps} steps of 0.5 ms, dynamic synapses, "
-          f"mean rate {spikes:.1f} Hz; spikes equal to NumPy's over 400 steps; median of {repeats}")
+    rates = {"evornn": net.spikes(evornn.simulate(net, y0, inputs=u).y[1:]).sum(), "NumPy": None}
+    try:
+        import brian2
+    except Exception as exc:  # Brian2 2.9.0 raises AttributeError under NumPy >= 2.3
+        print(f"  (Brian2 not compared: it does not import here: {type(exc).__name__}: {exc})")
+    else:
+        for target in ("cython", "numpy"):
+            label = f"Brian2 {brian2.__version__} ({target})"
+            run = brian2_network(net, y0, u, target)
+            run(10)  # code generation and compilation, not timed
+            times[label] = []
+            for _ in range(repeats):
+                seconds, count = run(n_steps)
+                times[label].append(seconds)
+            rates[label] = count
+        if standalone:
+            label = f"Brian2 {brian2.__version__} (C++ standalone)"
+            seconds, rates[label] = brian2_network(net, y0, u, "cpp_standalone", n_steps=n_steps)
+            times[label] = [seconds]
+    seconds_run = n_steps * 0.5e-3 * n_circuits * net.n_neurons
+    print(f"\nb. {n_circuits} columns of {net.n_neurons} neurons, {n_steps} steps of 0.5 ms, dynamic synapses; "
+          f"evornn's spikes equal NumPy's over 400 steps; median of {repeats}")
     base = np.median(times["evornn"])
     for label, values in times.items():
-        print(f"  {label:<10}{work / np.median(values):>14.3g} neuron-steps/s   evornn / this = "
-              f"{np.median(values) / base:.1f}")
+        rate = "" if rates.get(label) is None else f"   mean rate {rates[label] / seconds_run:5.1f} Hz"
+        print(f"  {label:<24}{work / np.median(values):>12.3g} neuron-steps/s   this / evornn = "
+              f"{np.median(values) / base:.1f}{rate}")
 
 
 def main() -> None:
@@ -177,10 +308,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--circuits", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--brian2-standalone", action="store_true")
     args = parser.parse_args()
     print(environment_header())
     if args.speed:
-        speed(args.circuits, args.repeats)
+        speed(args.circuits, args.repeats, args.brian2_standalone)
     if args.memory:
         memory(args.seeds)
 

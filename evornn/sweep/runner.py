@@ -3,6 +3,7 @@ stored by the driver, one transaction per chunk. Resumable at any moment."""
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -79,7 +80,10 @@ def connect(client=None, scheduler: str | None = None, n_workers: int | None = N
     if scheduler is not None:
         return Client(scheduler), True
     workers = n_workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+    # Quiet workers: evornn records every run's error in the store itself, and on Ctrl-C a
+    # worker whose scheduler closes under it would print a heartbeat traceback to the terminal.
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.CRITICAL)
     return Client(cluster), True
 
 

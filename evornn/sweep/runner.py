@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
+import threading
 import time
 import traceback
 
@@ -82,8 +84,21 @@ def connect(client=None, scheduler: str | None = None, n_workers: int | None = N
     workers = n_workers or os.cpu_count() or 1
     # Quiet workers: evornn records every run's error in the store itself, and on Ctrl-C a
     # worker whose scheduler closes under it would print a heartbeat traceback to the terminal.
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.CRITICAL)
+    # A Ctrl-C while the cluster starts waits until it has started, then closes it and
+    # interrupts: interrupted half-way, its workers could not be closed (Dask's exit hook
+    # would print a traceback).
+    interrupted = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True)) if main else None
+    try:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.CRITICAL)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        cluster.close()
+        raise KeyboardInterrupt
     return Client(cluster), True
 
 

@@ -57,9 +57,7 @@ def distilled(task: LongGapTask, compressor: HistoryCompressor, seed: int) -> fl
     automatiser = ESN.random(200, n, 2 * n, spectral_radius=0.9, input_scaling=1.0, feedback_scaling=0.3, ridge=1e-2,
                              rng=1000 * seed + 4)
     automatiser = fitted.distill(automatiser, train)
-    prediction = automatiser.predict(test)[0, :-1, :n]
-    hit = prediction.argmax(axis=1) == task.symbols[task.n_split + 1:]
-    return float(hit[task._last].mean())
+    return float(task.score(automatiser.predict(test)[:, :, :n])["solved"][0])
 
 
 def run(n_seeds: int, gaps) -> None:

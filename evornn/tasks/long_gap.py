@@ -107,15 +107,25 @@ class LongGapTask(Task):
     def evaluate(self, model, rng=None) -> Evaluation:
         self.check_model(model)
         prediction, ticks = self._run(model)
+        metrics = self.score(prediction)
+        if ticks is not None:
+            metrics["ticks"] = ticks.mean(axis=1)
+        return Evaluation.from_raw(metrics["solved"], metrics, worst_fitness=self.worst_fitness)
+
+    def score(self, prediction) -> dict[str, np.ndarray]:
+        """``"solved"`` and ``"predictable"`` (shape ``(n_pop,)``, NaN where not finite) of
+        test-stream predictions of shape ``(n_pop, n_test_steps, n_symbols)``: the output after
+        each test symbol for the next (what any predictor, a distilled automatiser too, gives)."""
+        prediction = np.asarray(prediction, dtype=np.float64)
+        n_test = self.inputs.shape[0] - self.n_split
+        if prediction.ndim != 3 or prediction.shape[1:] != (n_test, self.n_symbols):
+            raise ValueError(f"prediction must have shape (n_pop, {n_test}, {self.n_symbols}), got {prediction.shape}")
         with np.errstate(invalid="ignore"):
             guess = np.argmax(np.nan_to_num(prediction[:, :-1], nan=-np.inf), axis=2)  # (n_pop, T - 1)
         hit = guess == self.symbols[self.n_split + 1:][None, :]
         finite = np.isfinite(prediction).all(axis=(1, 2))
         solved = np.where(finite, hit[:, self._last].mean(axis=1), np.nan)
-        metrics = {"solved": solved, "predictable": np.where(finite, hit[:, self._chain].mean(axis=1), np.nan)}
-        if ticks is not None:
-            metrics["ticks"] = ticks.mean(axis=1)
-        return Evaluation.from_raw(solved, metrics, worst_fitness=self.worst_fitness)
+        return {"solved": solved, "predictable": np.where(finite, hit[:, self._chain].mean(axis=1), np.nan)}
 
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """Network 0 over the first four test sequences: ``outputs`` its predictions of the

@@ -135,3 +135,16 @@ def test_the_same_bits_on_one_thread_and_on_two():
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one.prediction, two.prediction)
     np.testing.assert_array_equal(one.ticks, two.ticks)
+
+
+def test_the_task_scores_an_oracle_as_solved_and_a_swapped_oracle_as_failed():
+    task = LongGapTask(4, n_train=10, n_test=6, seed=2)
+    test = task.inputs[task.n_split:]
+    oracle = np.zeros((2, *test.shape))
+    oracle[:, :-1] = test[1:]  # after each symbol, the next one
+    oracle[1, :, 2:4] = oracle[1, :, 3:1:-1]  # network 1 says X for A and A for X
+    metrics = task.score(oracle)
+    assert metrics["solved"].tolist() == [1.0, 0.0]
+    assert metrics["predictable"].tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="prediction must have shape"):
+        task.score(oracle[:, :-1])

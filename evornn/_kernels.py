@@ -49,6 +49,66 @@ def register_kernels(params_type: type, *, rhs, output, jac=None) -> None:
     _KERNELS[params_type] = {"rhs": rhs, "output": output, "jac": jac}
 
 
+_GRADIENTS: dict[type, dict[str, object]] = {}
+
+
+def register_gradient_kernels(params_type: type, *, step, output, fields: tuple[str, ...]) -> None:
+    """Register the derivatives of a discrete model's step and outputs, for gradients by
+    backpropagation through time and real-time recurrent learning (:mod:`evornn.gradients`)::
+
+        step(y, u, params, p, y_next, jy, jth)   # d y_next / d y into jy (n_state, n_state),
+                                                 # d y_next / d theta into jth (n_state, n_params)
+        output(y, params, p, oy, oth)            # d outputs / d y (n_outputs, n_state) and
+                                                 # d outputs / d theta (n_outputs, n_params)
+
+    ``theta`` is the trainable `fields` of the params, each flattened (C order) and joined in
+    the order given; both kernels receive zeroed arrays and write the non-zero entries.
+    """
+    if not (isinstance(params_type, type) and issubclass(params_type, tuple) and hasattr(params_type, "_fields")):
+        raise TypeError(f"params_type must be a NamedTuple class, got {params_type!r}")
+    unknown = [name for name in fields if name not in params_type._fields]
+    if unknown:
+        raise ValueError(f"{params_type.__name__} has no fields {unknown}")
+    _GRADIENTS[params_type] = {"step": step, "output": output, "fields": tuple(fields)}
+
+
+def gradient_fields(params) -> tuple[str, ...] | None:
+    """The trainable fields of ``type(params)`` in gradient order, or None without gradient kernels."""
+    entry = _GRADIENTS.get(type(params))
+    return None if entry is None else entry["fields"]
+
+
+def step_jacobians(y, u, params, p, y_next, jy, jth):
+    """d y_next / d (y, theta) of individual `p` (compiled code only; see
+    :func:`register_gradient_kernels`)."""
+    raise NotImplementedError("evornn._kernels.step_jacobians is only callable from Numba-compiled code")
+
+
+def output_jacobians(y, params, p, oy, oth):
+    """d outputs / d (y, theta) of individual `p` (compiled code only)."""
+    raise NotImplementedError("evornn._kernels.output_jacobians is only callable from Numba-compiled code")
+
+
+@overload(step_jacobians, inline="always")
+def _step_jacobians_overload(y, u, params, p, y_next, jy, jth):
+    kernel = lookup_kernel(_GRADIENTS, params, "step", "gradient kernels")
+
+    def impl(y, u, params, p, y_next, jy, jth):
+        kernel(y, u, params, p, y_next, jy, jth)
+
+    return impl
+
+
+@overload(output_jacobians, inline="always")
+def _output_jacobians_overload(y, params, p, oy, oth):
+    kernel = lookup_kernel(_GRADIENTS, params, "output", "gradient kernels")
+
+    def impl(y, params, p, oy, oth):
+        kernel(y, params, p, oy, oth)
+
+    return impl
+
+
 _FAST: dict[type, dict[str, object]] = {}
 _LANE_KERNELS: dict[type, dict[str, object]] = {}
 

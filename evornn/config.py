@@ -5,7 +5,8 @@ An experiment file has these tables (unknown tables and keys are errors)::
     [experiment]   name, seed, description
     [model]        type = "ctrnn" | "mtrnn" | "esn" | "hopfield" | "memristive" | "elman" |
                    "jordan" | "fully_recurrent" | "indrnn" | "gru" | "lstm" | "second_order" |
-                   "narx" | "rmlp" | "lsm" | "compressor" | "neat" (NEAT genomes: the keywords of evornn.neat.NEATCodec, with
+                   "narx" | "rmlp" | "lsm" | "compressor" | "recursive" | "neat" (NEAT genomes: the keywords
+                   of evornn.neat.NEATCodec, with
                    [evolve] method = "neat"),
                    then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...),
                    CTRNN.multiple_timescale_codec (groups = [[n, tau], ...]), ESN.codec
@@ -15,11 +16,13 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    output_activation and the model's options: decay, outputs, relu, peepholes,
                    input_delays and output_delays (NARX), n_layers (RMLP)), LSM.codec (shape,
                    n_inputs, n_outputs, seed, weight_scale, input_scale ...),
-                   HistoryCompressor.codec (n_units, n_inputs, n_levels, ranges, threshold ...)
+                   HistoryCompressor.codec (n_units, n_inputs, n_levels, ranges, threshold ...),
+                   RecursiveNet.codec (n_hidden, n_labels, n_outputs, max_arity, weight_range,
+                   output_activation)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
                    "wheeled" | "maze" | "xor" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
                    "anbncn" | "classification" | "prediction" | "identification" |
-                   "spike_classification" | "long_gap" | "body", then that task's keywords
+                   "spike_classification" | "long_gap" | "boolean_formulas" | "body", then that task's keywords
                    (for "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
                    RecallTask.random, for the sequence tasks of the SequenceTask factories, for
                    "body" of BodyTask.from_spec: body = "file.py:Class", max_steps, n_trials,
@@ -71,6 +74,7 @@ from .models import (
     Jordan,
     SecondOrder,
 )
+from .models.recursive import RecursiveNet
 from .neat import NEATCodec
 from .optim import METHODS, Problem
 from .tasks import (
@@ -84,6 +88,7 @@ from .tasks import (
     RecallTask,
     SequenceTask,
     TimeSeriesTask,
+    TreeTask,
     WalkerTask,
     WheeledRobotTask,
     XORTask,
@@ -120,7 +125,7 @@ MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": 
           "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
           "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec,
           "narx": NARX.codec, "rmlp": RMLP.codec, "lsm": LSM.codec, "compressor": HistoryCompressor.codec,
-          "neat": NEATCodec}
+          "recursive": RecursiveNet.codec, "neat": NEATCodec}
 TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTask, "sequence": SequenceTask,
          "cartpole": CartPoleTask, "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "maze": MazeTask, "xor": XORTask,
@@ -128,7 +133,8 @@ TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTas
          "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
          "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,
          "prediction": SequenceTask.prediction, "identification": SequenceTask.identification,
-         "spike_classification": SequenceTask.spike_classification, "long_gap": LongGapTask}
+         "spike_classification": SequenceTask.spike_classification, "long_gap": LongGapTask,
+         "boolean_formulas": TreeTask.boolean}
 
 _INT = "an integer"
 _NUMBER = "a number"

@@ -18,6 +18,9 @@ function              definition                                              co
 :func:`long_gap` makes a symbol stream with long gaps between predictable events (the
 history compressor's test).
 
+:func:`boolean_formulas` draws random Boolean formulas as nested terms, for recursive
+networks over trees (:class:`evornn.models.recursive.Trees`).
+
 :func:`spike_templates` draws jittered copies of Poisson spike-train templates (Maass et
 al.'s classification task) as :class:`Sequences`.
 
@@ -563,3 +566,76 @@ def long_gap(n_seq: int, gap: int, *, rng=None) -> tuple[np.ndarray, np.ndarray]
     symbols[:, -1] = first + 2
     symbols = symbols.ravel()
     return np.eye(gap + 4)[symbols], symbols
+
+
+#: The symbols of :func:`boolean_formulas`: the constants, then the operators.
+BOOLEAN_SYMBOLS = ("T", "F", "not", "and", "or")
+
+
+def _formula(depth: int, rng) -> object:
+    if depth == 0:
+        return "T" if rng.random() < 0.5 else "F"
+    op = ("not", "and", "or")[rng.integers(3)]
+    if op == "not":
+        return (op, _formula(depth - 1, rng))
+    deep, other = _formula(depth - 1, rng), _formula(int(rng.integers(0, depth)), rng)
+    return (op, deep, other) if rng.random() < 0.5 else (op, other, deep)
+
+
+def truth(term) -> bool:
+    """The value of a Boolean formula of :func:`boolean_formulas` (nested terms over
+    :data:`BOOLEAN_SYMBOLS`).
+
+    >>> truth(("and", "T", ("not", "F")))
+    True
+    """
+    if not isinstance(term, tuple):
+        if term not in ("T", "F"):
+            raise ValueError(f"a leaf must be 'T' or 'F', got {term!r}")
+        return term == "T"
+    op, *args = term
+    values = [truth(a) for a in args]
+    if op == "not" and len(values) == 1:
+        return not values[0]
+    if op in ("and", "or") and len(values) == 2:
+        return all(values) if op == "and" else any(values)
+    raise ValueError(f"{op!r} with {len(values)} arguments is not a formula of not/1, and/2, or/2")
+
+
+def boolean_formulas(n_formulas: int, *, depth=(1, 3), rng=None) -> tuple[list, np.ndarray]:
+    """Random Boolean formulas over the constants ``T``, ``F`` and the operators ``not``,
+    ``and``, ``or``, as nested terms (``("and", "T", ("not", "F"))``), with their values.
+
+    Depths (a lone constant has depth 0) take every value in ``depth = (low, high)`` in turn;
+    a formula of depth d has one argument of depth d - 1 and, for ``and``/``or``, another
+    of a depth drawn from 0 .. d - 1, in a random position. Values alternate true and false
+    (drawn again until the value fits), so the classes are balanced at every depth.
+
+    Returns
+    -------
+    terms : list of nested tuples, length `n_formulas`
+    values : ndarray of bool, shape (n_formulas,)
+
+    >>> terms, values = boolean_formulas(4, depth=(2, 2), rng=0)
+    >>> values.tolist(), [truth(t) for t in terms] == values.tolist()
+    ([True, False, True, False], True)
+    """
+    n_formulas = positive_int("n_formulas", n_formulas)
+    try:
+        low, high = (int(d) for d in depth)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"depth must be a pair (low, high) of integers, got {depth!r}") from exc
+    if not 0 <= low <= high or high > 30:
+        raise ValueError(f"depth must have 0 <= low <= high <= 30, got {depth!r}")
+    rng = as_rng(rng)
+    terms, values = [], np.zeros(n_formulas, dtype=bool)
+    for i in range(n_formulas):
+        d = low + i % (high - low + 1)
+        want = i % 2 == 0
+        while True:
+            term = _formula(d, rng)
+            if truth(term) == want:
+                break
+        terms.append(term)
+        values[i] = want
+    return terms, values

@@ -1346,3 +1346,30 @@ def plot_neat_network(codec, genome, *, ax=None, title=None):
                Line2D([], [], color="0.3", linestyle="--", label="recurrent")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7, frameon=False)
     return fig
+
+
+def plot_tree_depths(behaviour: dict, *, title=None, axes=None, label: str | None = None):
+    """A tree network's fraction of trees right at each depth (from ``TreeTask.behaviour``),
+    the depths it was trained on shaded: how far what it learnt generalises to deeper
+    trees. Pass `axes` (and `label`) to draw several networks on one plot.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    depth, learned = np.asarray(behaviour["depth"]), np.asarray(behaviour["learned"])
+    trained = np.asarray(behaviour["trained"], dtype=bool)
+    fig, ax = _figure(axes, (6, 3.6))
+    if axes is None and trained.any():
+        low, high = depth[trained].min(), depth[trained].max()
+        ax.axvspan(low - 0.5, high + 0.5, color="0.9", zorder=0, label="depths trained on")
+    ax.plot(depth, learned, "o-", label=label or "network")
+    ax.axhline(0.5, color="0.5", ls=":", lw=1, label="chance" if axes is None else None)
+    ax.set_xticks(depth)
+    ax.set_ylim(0.4, 1.02)
+    ax.set_xlabel("tree depth")
+    ax.set_ylabel("fraction of trees right")
+    ax.legend(loc="lower left", frameon=False, fontsize="small")
+    if title:
+        ax.set_title(title)
+    return fig

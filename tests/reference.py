@@ -561,3 +561,27 @@ def history_compressor(levels, train, test, threshold, ridge, washout):
             expected = (1 - q) * (f["w"] @ f["x"] + f["b"]) + q * expected
         predictions[t] = expected
     return predictions, ticks
+
+
+def recursive_net(w_in, w_child, bias, w_out, b_out, out_code, term, symbols):
+    """One recursive network on one nested term (a symbol, or (symbol, child, ...)), node by
+    node in plain Python: returns (root state, output), as lists."""
+    import math
+
+    index = {s: i for i, s in enumerate(symbols)}
+
+    def state(t):
+        head, args = (t[0], t[1:]) if isinstance(t, tuple) else (t, ())
+        kids = [state(a) for a in args]
+        h = []
+        for i in range(len(bias)):
+            a = bias[i] + w_in[i][index[head]]  # one-hot label
+            for k, kid in enumerate(kids):
+                a += sum(w_child[k][i][j] * kid[j] for j in range(len(kid)))
+            h.append(math.tanh(a))
+        return h
+
+    root = state(term)
+    out = [_out_act(out_code, b_out[m] + sum(w_out[m][i] * root[i] for i in range(len(root))))
+           for m in range(len(b_out))]
+    return root, out

@@ -1,5 +1,6 @@
 """Models: every one exposes the interface of :class:`evornn.models.base.Model`."""
 
+from . import _rnn_grad  # noqa: F401 (registers the discrete family's gradient kernels)
 from .bam import BAM, BAMParams
 from .base import ContinuousModel, DiscreteModel, Model, register_kernels
 from .circuits import Circuit
@@ -12,6 +13,7 @@ from .lsm import LSM, LSMParams
 from .memristive import MemristiveCircuit, MemristiveParams, Memristor, MemristorParams
 from .neat_net import NEATNetParams, NEATNetwork
 from .readout import RidgeStatistics
+from .recursive import RecursiveNet, RecursiveParams, Trees
 from .reservoir import Topology, spectral_radius
 from .rnn import GRU, LSTM, NARX, RMLP, RNN, Elman, FullyRecurrent, IndRNN, Jordan, SecondOrder
 from .system import System
@@ -50,10 +52,13 @@ __all__ = [
     "Model",
     "NEATNetParams",
     "NEATNetwork",
+    "RecursiveNet",
+    "RecursiveParams",
     "RidgeStatistics",
     "SecondOrder",
     "System",
     "Topology",
+    "Trees",
     "register_kernels",
     "spectral_radius",
 ]

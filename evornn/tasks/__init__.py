@@ -12,10 +12,12 @@ from .oscillator import OscillatorTask
 from .recall import RecallTask
 from .sequence import SequenceTask
 from .timeseries import TimeSeriesTask, nrmse
+from .trees import TreeTask
 from .walker import Walker, WalkerTask
 from .xor import XORTask
 
 __all__ = ["Body", "BodyTask", "CartPole", "CartPoleTask", "CategorizationTask", "Categorizer", "Descriptor",
            "Evaluation", "FunctionTask", "GymTask", "LongGapTask", "Maze", "MazeTask", "OscillatorTask", "RecallTask",
-           "SequenceTask", "Task", "TimeSeriesTask", "Trials", "Walker", "WalkerTask", "WheeledRobot", "WheeledRobotTask",
+           "SequenceTask", "Task", "TimeSeriesTask", "TreeTask", "Trials", "Walker", "WalkerTask", "WheeledRobot",
+           "WheeledRobotTask",
            "XORTask", "error_fitness", "nrmse", "register_body", "run_body", "unit"]

@@ -226,8 +226,9 @@ def _run_forest(prm, labels, children, start, largest, roots, outputs):
 # ---------------------------------------------------------------------- model
 class RecursiveNet:
     """A population of recursive networks (see the module docstring for the equations).
+    Each array may also be given without its first axis, for one network.
 
-    Parameters (each without its first axis for one network)
+    Parameters
     ----------
     w_in : array_like, shape (n_pop, n_hidden, n_labels)
     w_child : array_like, shape (n_pop, max_arity, n_hidden, n_hidden)

@@ -29,6 +29,8 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    controller_dt, method, options = {the body's keywords})
     [evolve]       method, n_pop, n_generations, checkpoint_every, hall_of_fame, n_threads
     [evolve.options]  the method's options (see evornn.optim.GAOptions ...)
+    [evolve.local_search]  gradient local search (evornn.optim.LocalSearch: method = "bptt" |
+                   "rtrl", steps, learning_rate, inheritance = "lamarckian" | "baldwinian")
     [stop]         max_evaluations, target_fitness, target_mse, target_learned, target_solved, stagnation,
                    wall_time
 
@@ -140,7 +142,7 @@ _INT = "an integer"
 _NUMBER = "a number"
 _BOOL = "true or false"
 EVOLVE_KEYS = {"method": "a method name", "n_pop": _INT, "n_generations": _INT, "checkpoint_every": _INT,
-               "hall_of_fame": _INT, "n_threads": _INT, "options": "a table"}
+               "hall_of_fame": _INT, "n_threads": _INT, "options": "a table", "local_search": "a table"}
 STOP_KEYS = {"max_evaluations": _INT, "target_fitness": _NUMBER, "target_mse": _NUMBER, "target_learned": _NUMBER,
              "stagnation": _INT, "wall_time": _NUMBER, "target_solved": _NUMBER}
 EXPERIMENT_KEYS = {"name": "a string", "seed": _INT, "description": "a string"}
@@ -374,6 +376,10 @@ def resolve_evolution(raw: dict, *, default_name: str = "experiment") -> dict:
                        stop={"n_generations": evolve["n_generations"], **stop})
         METHODS[evolve["method"]](problem.n_genes, evolve["n_pop"], evolve["n_generations"], np.random.default_rng(0),
                                   random.Random(0), **evolve["options"])
+        if "local_search" in evolve:
+            from .optim.local_search import LocalSearch
+
+            LocalSearch.from_spec(evolve["local_search"]).check(problem)
     except (TypeError, ValueError) as exc:
         section = "stop" if any(str(exc).startswith(k) for k in STOP_KEYS) else "evolve"
         raise ConfigError(f"[{section}] {exc}") from exc

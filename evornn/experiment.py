@@ -200,7 +200,7 @@ def run(experiment_path, *, out: Path | None = None, resume: bool = False, seed:
                 checkpoint_every=ev["checkpoint_every"], resume=resume,
                 extend=resume and _checkpoint_budget(out / CHECKPOINT) != ev["n_generations"],
                 hall_of_fame=ev["hall_of_fame"], n_threads=ev.get("n_threads"), progress=progress, callback=track,
-                **config["stop"], **ev["options"],
+                local_search=ev.get("local_search"), **config["stop"], **ev["options"],
             )
             _write_results(out, problem, result)
             manifest.update(stop_reason=result.stop_reason, n_generations=result.n_generations,
@@ -262,7 +262,7 @@ def _run_comparison(config: dict, out: Path) -> dict:
                 continue
             result = evolve(problem, ev["method"], n_pop=ev["n_pop"], n_generations=ev["n_generations"], rng=seed + k,
                             hall_of_fame=ev["hall_of_fame"], n_threads=ev.get("n_threads"), progress=False,
-                            **config["stop"], **ev["options"])
+                            local_search=ev.get("local_search"), **config["stop"], **ev["options"])
             records = list(result.history)
             report = problem.task.report(result.best_model) if hasattr(problem.task, "report") else {}
             runs.append({"label": label, "seed": seed + k, "n_genes": problem.n_genes,

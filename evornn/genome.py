@@ -252,6 +252,31 @@ class Codec:
         g = np.where(span > 0, GENE_LOW + (x - low) * (2.0 / np.where(span > 0, span, 1.0)), 0.0)
         return np.clip(g, GENE_LOW, GENE_HIGH)
 
+    def gene_gradient(self, genomes, fields: dict) -> np.ndarray:
+        """The gradient with respect to the genes, shape ``(n_pop, n_genes)``, of a function
+        whose gradient with respect to the decoded fields is `fields` (``{name: (n_pop,
+        *shape)}``; fields left out count as zero), by the chain rule through :meth:`values`:
+        tied entries add up, fixed entries contribute nothing, and a gene outside [-1, 1]
+        (clipped on decode) has derivative zero."""
+        raw = self.check_genomes(genomes)
+        g = np.clip(raw, GENE_LOW, GENE_HIGH)
+        low, half_span, log_genes, _ = self._decode_plan
+        slope = np.broadcast_to(half_span, g.shape).copy()
+        slope[:, log_genes] *= np.exp(low[log_genes] + (g[:, log_genes] - GENE_LOW) * half_span[log_genes])
+        slope[(raw < GENE_LOW) | (raw > GENE_HIGH)] = 0.0
+        out = np.zeros(g.shape)
+        for name, grad in fields.items():
+            if name not in self._layouts:
+                continue
+            index = self._layouts[name].index.ravel()
+            values = np.asarray(grad, dtype=np.float64).reshape(g.shape[0], -1)
+            if values.shape[1] != index.size:
+                raise ValueError(f"the gradient of {name} has {values.shape[1]} entries per individual; the field has "
+                                 f"{index.size}")
+            evolved = index >= 0
+            np.add.at(out.T, index[evolved], values[:, evolved].T)
+        return out * slope
+
     def random(self, n_pop: int, rng=None) -> np.ndarray:
         """Uniform random genomes in [-1, 1], shape ``(n_pop, n_genes)``."""
         n_pop = positive_int("n_pop", n_pop)

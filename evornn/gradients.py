@@ -9,7 +9,8 @@ The loss of network p is the weighted squared error of its outputs after each in
     L_p = \sum_{s, t} w_{s t} \sum_m \big(y_{p s t m} - y^*_{s t m}\big)^2,
 
 with weights :math:`w_{st} = 1 / (n_{scored} n_{outputs})` on the scored samples (`mask`),
-so that :math:`L_p` is the mean squared error :class:`~evornn.tasks.SequenceTask` reports.
+or proportional to given `weights` and summing to :math:`1 / n_{outputs}`, so that
+:math:`L_p` is the mean squared error :class:`~evornn.tasks.SequenceTask` reports.
 Every sequence starts from the model's initial state. Both algorithms use the same
 per-model Jacobians of one step and of the outputs (registered with
 :func:`evornn._kernels.register_gradient_kernels`): BPTT runs each sequence forward,
@@ -148,8 +149,8 @@ def _fields(model) -> tuple[str, ...]:
     return fields
 
 
-def _sequences(model, inputs, targets, mask):
-    """inputs (n_seq, T, K), targets (n_seq, T, M) and the per-sample weights (n_seq, T)."""
+def _sequences(model, inputs, targets, mask, weights):
+    """inputs (n_seq, T, K), targets (n_seq, T, M) and the loss weight of each sample (n_seq, T)."""
     u = as_float_array("inputs", inputs)
     z = as_float_array("targets", targets)
     if u.ndim == 2:
@@ -162,21 +163,24 @@ def _sequences(model, inputs, targets, mask):
     if z.shape != (*u.shape[:2], model.n_outputs):
         raise ValueError(f"targets must have shape {(*u.shape[:2], model.n_outputs)} (one row per input), got "
                          f"{np.shape(targets)}")
-    if mask is None:
-        scored = np.ones(u.shape[:2], dtype=bool)
-    else:
+    shapes = (u.shape[:2], u.shape[1:2])
+    scored = np.ones(u.shape[:2], dtype=bool)
+    if mask is not None:
         scored = np.asarray(mask)
-        if scored.dtype != np.bool_ or scored.shape not in (u.shape[:2], u.shape[1:2]):
+        if scored.dtype != np.bool_ or scored.shape not in shapes:
             raise ValueError(f"mask must be booleans of shape {u.shape[:2]} or {u.shape[1:2]}, got "
                              f"{scored.dtype} {scored.shape}")
-        scored = np.broadcast_to(scored, u.shape[:2])
-    if not scored.any():
-        raise ValueError("mask scores no sample")
-    weights = np.where(scored, 1.0 / (scored.sum() * z.shape[2]), 0.0)
-    return np.ascontiguousarray(u), np.ascontiguousarray(z), np.ascontiguousarray(weights)
+    w = np.ones(u.shape[:2]) if weights is None else as_float_array("weights", weights)
+    if w.shape not in shapes or (w < 0).any():
+        raise ValueError(f"weights must be numbers >= 0 of shape {u.shape[:2]} or {u.shape[1:2]}, got shape {w.shape}")
+    w = np.where(np.broadcast_to(scored, u.shape[:2]), np.broadcast_to(w, u.shape[:2]), 0.0)
+    if not w.sum() > 0:
+        raise ValueError("mask and weights score no sample")
+    return np.ascontiguousarray(u), np.ascontiguousarray(z), np.ascontiguousarray(w / (w.sum() * z.shape[2]))
 
 
-def gradient(model, inputs, targets, *, mask=None, method: str = "bptt", n_threads: int | None = None) -> Gradient:
+def gradient(model, inputs, targets, *, mask=None, weights=None, method: str = "bptt",
+             n_threads: int | None = None) -> Gradient:
     """The loss of every network of `model` on the sequences and its gradient with respect to
     each trainable field.
 
@@ -189,6 +193,8 @@ def gradient(model, inputs, targets, *, mask=None, method: str = "bptt", n_threa
         The target of the output after each input.
     mask : array_like of bool, shape (n_steps,) or (n_seq, n_steps), optional
         The samples scored (default all).
+    weights : array_like, shape (n_steps,) or (n_seq, n_steps), optional
+        Weights >= 0 of the scored samples (a weighted mean, as ``SequenceTask(weights=...)``).
     method : {"bptt", "rtrl"}
     n_threads : int, optional
         Numba threads (networks run in parallel; the result does not depend on it).
@@ -200,7 +206,7 @@ def gradient(model, inputs, targets, *, mask=None, method: str = "bptt", n_threa
     """
     one_of("method", method, METHODS)
     fields = _fields(model)
-    u, z, w = _sequences(model, inputs, targets, mask)
+    u, z, w = _sequences(model, inputs, targets, mask, weights)
     sizes = [getattr(model.params, name)[0].size for name in fields]
     n_params = int(sum(sizes))
     loss = np.zeros(model.n_pop)
@@ -216,14 +222,14 @@ def gradient(model, inputs, targets, *, mask=None, method: str = "bptt", n_threa
     return Gradient(loss, out)
 
 
-def fit_bptt(model, inputs, targets, *, mask=None, steps: int = 100, learning_rate: float = 0.01,
+def fit_bptt(model, inputs, targets, *, mask=None, weights=None, steps: int = 100, learning_rate: float = 0.01,
              method: str = "bptt", n_threads: int | None = None):
     """Train every network of `model` by gradient descent on the loss of :func:`gradient`
     (Adam: Kingma and Ba 2015, with its default betas), each network on its own.
 
     Parameters
     ----------
-    model, inputs, targets, mask, method, n_threads
+    model, inputs, targets, mask, weights, method, n_threads
         As for :func:`gradient`.
     steps : int
         Gradient steps (each a forward and a backward pass over all sequences).
@@ -247,7 +253,7 @@ def fit_bptt(model, inputs, targets, *, mask=None, steps: int = 100, learning_ra
     live = np.ones(model.n_pop, dtype=bool)
     current = model
     for step in range(steps + 1):
-        result = gradient(current, inputs, targets, mask=mask, method=method, n_threads=n_threads)
+        result = gradient(current, inputs, targets, mask=mask, weights=weights, method=method, n_threads=n_threads)
         losses[step] = result.loss
         finite = np.isfinite(result.loss)
         for grad in result.fields.values():

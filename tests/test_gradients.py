@@ -127,7 +127,7 @@ def test_bad_arguments_are_refused():
         gradient(model, u, np.zeros((5, 2)))
     with pytest.raises(ValueError, match="inputs must have shape"):
         gradient(model, np.zeros((5, 3)), z)
-    with pytest.raises(ValueError, match="scores no sample"):
+    with pytest.raises(ValueError, match="score no sample"):
         gradient(model, u, z, mask=np.zeros(5, dtype=bool))
     with pytest.raises(TypeError, match="no gradient kernels for GRU"):
         gradient(evornn.models.GRU.random(2, 3, 2, 1), u, z)

@@ -6,6 +6,7 @@ from .cmaes import CMAESOptions
 from .es import OpenAIESOptions, PGPEOptions, SepCMAESOptions, SNESOptions, XNESOptions
 from .evolve import METHODS, EvolutionResult, Stopping, evolve, resume
 from .ga import GAOptions
+from .local_search import LocalSearch
 from .neat import NEATOptions
 from .novelty import NoveltyOptions
 from .nsga2 import NSGA2Options
@@ -21,6 +22,7 @@ __all__ = [
     "EvolutionResult",
     "GAOptions",
     "GridArchive",
+    "LocalSearch",
     "MAPElitesOptions",
     "NEATOptions",
     "NSGA2Options",

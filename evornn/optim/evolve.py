@@ -23,6 +23,7 @@ from .cmaes import CMAES
 from .es import PGPE, SNES, XNES, OpenAIES, SepCMAES
 from .evaluate import evaluator
 from .ga import GA
+from .local_search import LocalSearch
 from .neat import NEAT
 from .novelty import NoveltySearch
 from .nsga2 import NSGA2
@@ -320,6 +321,8 @@ def evolve(
     client=None,
     callback=None,
     extend: bool = False,
+    local_search=None,
+    steps: int | None = None,
     **options,
 ) -> EvolutionResult:
     """Evolve genomes for `problem` with `method`, in one ask -> evaluate -> tell loop.
@@ -378,6 +381,15 @@ def evolve(
         worker, each sent as one float64 array and scored on a worker, and the fitness
         comes back as arrays. A scheduler address (``"tcp://host:8786"``) connects to it.
         The results are bit-identical to the in-process run with the same seed.
+    local_search : {"bptt", "rtrl"}, dict or LocalSearch, optional
+        Memetic evolution: before evaluation, every genome takes gradient steps down the
+        task's error (BPTT or RTRL; a :class:`~evornn.optim.local_search.LocalSearch`, or a
+        dict of its settings: ``method``, ``steps``, ``learning_rate``, ``inheritance``
+        ``"lamarckian"`` or ``"baldwinian"``). Each step counts as two evaluations per
+        genome (a forward and a backward pass). Needs a task with a gradient (a
+        ``SequenceTask``) and a model with gradient kernels.
+    steps : int, optional
+        The local search's gradient steps per genome and generation (default 5).
     callback : callable, optional
         ``callback(record) -> bool | None``, called after every generation with that
         generation's row of the history (a dict: ``gen``, ``evals``, ``nonfinite``,
@@ -412,8 +424,15 @@ def evolve(
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable (a function of the generation's record), got {type(callback).__name__}")
 
+    searcher = LocalSearch.from_spec(local_search, steps)
+    if searcher is not None:
+        if cls.multi_objective:
+            raise ValueError(f"local_search needs a single-objective method, not {method!r}")
+        searcher.check(problem)
     settings = _json_normal({"method": method, "n_pop": n_pop, "n_genes": problem.n_genes, "n_generations": n_generations,
                 "options": options, "stopping": dataclasses.asdict(stopping), "hall_of_fame": hall_of_fame})
+    if searcher is not None:  # only then, so that checkpoints of runs without one resume as before
+        settings["local_search"] = searcher.settings()
     seed = _resolve_seed(rng)
     strategy_rng, py_random, task_seq = _streams(seed)
     strategy = cls(problem.n_genes, n_pop, n_generations, strategy_rng, py_random, **options)
@@ -453,11 +472,17 @@ def evolve(
                 genomes = asked if strategy.low == -np.inf and strategy.high == np.inf else np.clip(
                     asked, strategy.low, strategy.high)
                 tick = time.perf_counter()
+                searched = 0
+                if searcher is not None:
+                    genomes, searched = searcher.improve(problem, genomes)
+                    if searcher.lamarckian:
+                        asked = genomes
                 evaluation = evaluate(genomes, task_seq, gen)
                 problem.task.learn(evaluation)
                 eval_time = time.perf_counter() - tick
                 strategy.tell_evaluation(asked, evaluation)
                 _account(state, hof, genomes, evaluation)
+                state.n_evaluations += searched
                 state.elapsed = time.perf_counter() - start
                 record = _record(gen, evaluation, state, state.elapsed, strategy.record())
                 state.records.append(record)
@@ -702,4 +727,5 @@ def resume(problem: Problem, checkpoint_path, *, more: int | None = None, n_thre
     return evolve(problem, s["method"], n_pop=s["n_pop"], n_generations=n_generations, rng=header["seed"],
                   **{k: v for k, v in s["stopping"].items() if k != "n_generations"},
                   checkpoint_path=checkpoint_path, resume=True, extend=more is not None, hall_of_fame=s["hall_of_fame"],
-                  n_threads=n_threads, progress=progress, callback=callback, **s["options"])
+                  n_threads=n_threads, progress=progress, callback=callback, local_search=s.get("local_search"),
+                  **s["options"])

@@ -137,6 +137,14 @@ class Task:
         """What individual 0 of `model` does: ``{"t", "outputs", "target"}`` arrays for plots."""
         raise NotImplementedError
 
+    def gradient(self, model, method: str = "bptt"):
+        """The gradient of every network's error with respect to its parameters, for gradient
+        local search (:func:`evornn.gradients.gradient`'s result: ``loss`` (n_pop,), the
+        error the fitness is ``1 / (1 + loss)`` of, and ``fields``). Tasks that have one
+        override this; raise TypeError where `model` has no gradient kernels."""
+        raise TypeError(f"{type(self).__name__} offers no gradient: gradient local search needs a task whose fitness "
+                        f"is a differentiable error, such as a SequenceTask")
+
     def plot(self, model, *, title=None):
         """A figure of what individual 0 of `model` does (its outputs against the target by
         default; bodies draw their own). Raises NotImplementedError if the task has no

@@ -526,6 +526,20 @@ class SequenceTask(Task):
             fitness = metrics[self.score] + fitness / (self.mask.shape[0] + 1)
         return Evaluation.from_raw(fitness, metrics, worst_fitness=self.worst_fitness)
 
+    def gradient(self, model, method: str = "bptt"):
+        """The gradient of every network's MSE (the ``"mse"`` metric) with respect to its
+        weights and biases, by backpropagation through time or real-time recurrent learning
+        (:func:`evornn.gradients.gradient`). Needs a model with gradient kernels, one step per
+        sample, no fitted readout, and every output of the model scored, in order."""
+        from ..gradients import gradient
+
+        if self.steps_per_sample != 1 or self.fit_readout:
+            raise ValueError("gradients of a SequenceTask need steps_per_sample = 1 and no fitted readout")
+        if not np.array_equal(self.output_units, np.arange(model.n_outputs)):
+            raise ValueError(f"gradients of a SequenceTask need it to score every output of the model in order "
+                             f"(output_units = range({model.n_outputs})), got {self.output_units.tolist()}")
+        return gradient(model, self.inputs, self.targets, weights=self.weights, method=method)
+
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """Network 0 on the longest sequence (up to its last scored sample)."""
         out, _ = self._outputs(model.take([0]), every_sample=True)

@@ -20,9 +20,10 @@ keeps the states, and carries :math:`\lambda_t = \partial L / \partial y_t` back
 J_\theta(t)`, in memory independent of the sequence length but at :math:`n_{state}` times
 the work.
 
-Models: :class:`~evornn.models.Elman`, :class:`~evornn.models.Jordan` and
-:class:`~evornn.models.FullyRecurrent` (their trainable fields: every weight and bias;
-Jordan's `decay`, the output activation and the chosen output units stay fixed).
+Models: :class:`~evornn.models.Elman`, :class:`~evornn.models.Jordan`,
+:class:`~evornn.models.FullyRecurrent`, :class:`~evornn.models.GRU` and
+:class:`~evornn.models.LSTM` (their trainable fields: every weight and bias, and the LSTM's
+peepholes; Jordan's `decay`, the output activation and the chosen output units stay fixed).
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def _fields(model) -> tuple[str, ...]:
     fields = gradient_fields(model.params)
     if fields is None:
         raise TypeError(f"no gradient kernels for {type(model).__name__}: gradients are available for the Elman, "
-                        f"Jordan and fully recurrent networks")
+                        f"Jordan, fully recurrent, GRU and LSTM networks")
     return fields
 
 

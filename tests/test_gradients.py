@@ -7,7 +7,7 @@ import pytest
 
 import evornn
 from evornn.gradients import fit_bptt, gradient
-from evornn.models import Elman, FullyRecurrent, Jordan
+from evornn.models import GRU, LSTM, Elman, FullyRecurrent, Jordan
 
 KINDS = {
     "elman-identity": lambda: Elman.random(3, 4, 2, 2, scale=2.0, rng=1),
@@ -16,7 +16,16 @@ KINDS = {
     "jordan-tanh": lambda: Jordan.random(3, 4, 2, 2, scale=2.0, output_activation="tanh", decay=0.6, rng=4),
     "jordan-identity": lambda: Jordan.random(3, 3, 2, 1, scale=2.0, decay=0.3, rng=5),
     "fully_recurrent": lambda: FullyRecurrent.random(3, 4, 2, 2, scale=2.0, outputs=[3, 1], rng=6),
+    "gru": lambda: GRU.random(3, 4, 2, 2, scale=2.0, output_activation="tanh", rng=7),
+    "lstm": lambda: LSTM.random(3, 3, 2, 2, scale=2.0, rng=8),
+    "lstm-peepholes": lambda: _peepholes(LSTM.random(3, 3, 2, 1, scale=2.0, output_activation="logistic", rng=9)),
 }
+
+
+def _peepholes(model):
+    arrays = model.params._asdict()
+    arrays["peep"] = np.random.default_rng(10).normal(size=arrays["peep"].shape)
+    return type(model)(**arrays)
 
 
 def _with_biases(model, rng):
@@ -129,7 +138,7 @@ def test_bad_arguments_are_refused():
         gradient(model, np.zeros((5, 3)), z)
     with pytest.raises(ValueError, match="score no sample"):
         gradient(model, u, z, mask=np.zeros(5, dtype=bool))
-    with pytest.raises(TypeError, match="no gradient kernels for GRU"):
-        gradient(evornn.models.GRU.random(2, 3, 2, 1), u, z)
+    with pytest.raises(TypeError, match="no gradient kernels for IndRNN"):
+        gradient(evornn.models.IndRNN.random(2, 3, 2, 1), u, z)
     with pytest.raises(ValueError, match="learning_rate"):
         fit_bptt(model, u, z, learning_rate=-1.0)

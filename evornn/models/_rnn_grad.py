@@ -14,7 +14,23 @@ from numba import njit
 
 from .._kernels import register_gradient_kernels
 from .._numba import ERROR_MODEL, FASTMATH
-from .rnn import ElmanParams, FullyRecurrentParams, JordanParams
+from .rnn import ElmanParams, FullyRecurrentParams, GRUParams, JordanParams, LSTMParams
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _sigma(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _drive(w_in, w_rec, bias, gate, i, u, h):
+    """bias + W_in x + W_rec h of unit i of a gate."""
+    a = bias[gate, i]
+    for k in range(u.shape[0]):
+        a += w_in[gate, i, k] * u[k]
+    for j in range(h.shape[0]):
+        a += w_rec[gate, i, j] * h[j]
+    return a
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
@@ -124,6 +140,122 @@ def _jordan_output(y, prm, p, oy, oth):
     _readout_jacobians(y, m_out, prm, p, n * k + n * m_out + n, oy, oth)
 
 
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _gru_step(h, u, prm, p, h_next, jy, jth):
+    """z = sigma(..), r = sigma(..), g = tanh(V_g x + U_g (r h) + b_g), h' = z h + (1 - z) g;
+    theta = [w_in (3, H, K), w_rec (3, H, H), bias (3, H), w_out, b_out], gates z, r, g."""
+    n, k = h.shape[0], u.shape[0]
+    w_in, w_rec, bias = prm.w_in[p], prm.w_rec[p], prm.bias[p]
+    off_rec, off_b = 3 * n * k, 3 * n * k + 3 * n * n
+    z, r, g, rh = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    dz, dr, dg = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        z[i] = _sigma(_drive(w_in, w_rec, bias, 0, i, u, h))
+        r[i] = _sigma(_drive(w_in, w_rec, bias, 1, i, u, h))
+        rh[i] = r[i] * h[i]
+    for i in range(n):
+        a = bias[2, i]
+        for q in range(k):
+            a += w_in[2, i, q] * u[q]
+        for j in range(n):
+            a += w_rec[2, i, j] * rh[j]
+        g[i] = np.tanh(a)
+        dz[i] = (h[i] - g[i]) * z[i] * (1.0 - z[i])  # d h'_i / d a_z,i
+        dg[i] = (1.0 - z[i]) * (1.0 - g[i] * g[i])  # d h'_i / d a_g,i
+        dr[i] = h[i] * r[i] * (1.0 - r[i])  # d (r h)_i / d a_r,i
+    for i in range(n):
+        for c in range(n):
+            a = dz[i] * w_rec[0, i, c] + dg[i] * w_rec[2, i, c] * r[c]
+            for j in range(n):
+                a += dg[i] * w_rec[2, i, j] * dr[j] * w_rec[1, j, c]
+            jy[i, c] = a
+        jy[i, i] += z[i]
+        for q in range(k):  # the update gate (0) and the candidate (2) of unit i
+            jth[i, i * k + q] = dz[i] * u[q]
+            jth[i, 2 * n * k + i * k + q] = dg[i] * u[q]
+        for j in range(n):
+            jth[i, off_rec + i * n + j] = dz[i] * h[j]
+            jth[i, off_rec + 2 * n * n + i * n + j] = dg[i] * rh[j]
+        jth[i, off_b + i] = dz[i]
+        jth[i, off_b + 2 * n + i] = dg[i]
+        for j in range(n):  # the reset gate of unit j reaches unit i through U_g[i, j]
+            d = dg[i] * w_rec[2, i, j] * dr[j]
+            for q in range(k):
+                jth[i, n * k + j * k + q] = d * u[q]
+            for c in range(n):
+                jth[i, off_rec + n * n + j * n + c] = d * h[c]
+            jth[i, off_b + n + j] = d
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _gru_output(y, prm, p, oy, oth):
+    n, k = prm.w_in.shape[2], prm.w_in.shape[3]
+    _readout_jacobians(y, 0, prm, p, 3 * n * k + 3 * n * n + 3 * n, oy, oth)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _lstm_step(y, u, prm, p, y_next, jy, jth):
+    """i, f = sigma(.. + p c), g = tanh(..), c' = f c + i g, o = sigma(.. + p_o c'),
+    h' = o tanh(c'); state [h, c]; theta = [w_in (4, H, K), w_rec (4, H, H), bias (4, H),
+    peep (3, H), w_out, b_out], gates i, f, g, o."""
+    n, k = y.shape[0] // 2, u.shape[0]
+    h, c = y[:n], y[n:]
+    w_in, w_rec, bias, peep = prm.w_in[p], prm.w_rec[p], prm.bias[p], prm.peep[p]
+    off_rec = 4 * n * k
+    off_b = off_rec + 4 * n * n
+    off_peep = off_b + 4 * n
+    d_gate = np.empty(4)  # d c'_i / d a (gates i, f, g), then d h'_i / d a_o
+    for i in range(n):
+        gi = _sigma(_drive(w_in, w_rec, bias, 0, i, u, h) + peep[0, i] * c[i])
+        gf = _sigma(_drive(w_in, w_rec, bias, 1, i, u, h) + peep[1, i] * c[i])
+        gg = np.tanh(_drive(w_in, w_rec, bias, 2, i, u, h))
+        c_new = gf * c[i] + gi * gg
+        go = _sigma(_drive(w_in, w_rec, bias, 3, i, u, h) + peep[2, i] * c_new)
+        tc = np.tanh(c_new)
+        d_gate[0] = gg * gi * (1.0 - gi)
+        d_gate[1] = c[i] * gf * (1.0 - gf)
+        d_gate[2] = gi * (1.0 - gg * gg)
+        d_gate[3] = tc * go * (1.0 - go)
+        e = go * (1.0 - tc * tc) + d_gate[3] * peep[2, i]  # d h'_i / d c'_i, directly and through o
+        dc_dc = gf + d_gate[0] * peep[0, i] + d_gate[1] * peep[1, i]
+        row_c, row_h = n + i, i
+        for q in range(n):  # c' row: through the gates i, f, g; h' row: e times that, and through o
+            a = 0.0
+            for gate in range(3):
+                a += d_gate[gate] * w_rec[gate, i, q]
+            jy[row_c, q] = a
+            jy[row_h, q] = e * a + d_gate[3] * w_rec[3, i, q]
+        jy[row_c, n + i] = dc_dc
+        jy[row_h, n + i] = e * dc_dc
+        for gate in range(4):
+            d_c = d_gate[gate] if gate < 3 else 0.0  # the output gate does not reach c'
+            d_h = e * d_c if gate < 3 else d_gate[3]
+            for q in range(k):
+                col = gate * n * k + i * k + q
+                jth[row_c, col] = d_c * u[q]
+                jth[row_h, col] = d_h * u[q]
+            for q in range(n):
+                col = off_rec + gate * n * n + i * n + q
+                jth[row_c, col] = d_c * h[q]
+                jth[row_h, col] = d_h * h[q]
+            jth[row_c, off_b + gate * n + i] = d_c
+            jth[row_h, off_b + gate * n + i] = d_h
+        for gate in range(2):  # peepholes to i and f read c; to o, c'
+            jth[row_c, off_peep + gate * n + i] = d_gate[gate] * c[i]
+            jth[row_h, off_peep + gate * n + i] = e * d_gate[gate] * c[i]
+        jth[row_h, off_peep + 2 * n + i] = d_gate[3] * c_new
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _lstm_output(y, prm, p, oy, oth):
+    n, k = prm.w_in.shape[2], prm.w_in.shape[3]
+    _readout_jacobians(y, 0, prm, p, 4 * n * k + 4 * n * n + 4 * n + 3 * n, oy, oth)
+
+
+register_gradient_kernels(GRUParams, step=_gru_step, output=_gru_output,
+                          fields=("w_in", "w_rec", "bias", "w_out", "b_out"))
+register_gradient_kernels(LSTMParams, step=_lstm_step, output=_lstm_output,
+                          fields=("w_in", "w_rec", "bias", "peep", "w_out", "b_out"))
 register_gradient_kernels(ElmanParams, step=_tanh_recurrent_step, output=_elman_output,
                           fields=("w_rec", "w_in", "bias", "w_out", "b_out"))
 register_gradient_kernels(FullyRecurrentParams, step=_tanh_recurrent_step, output=_chosen_units_output,

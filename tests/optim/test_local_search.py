@@ -10,7 +10,7 @@ import pytest
 
 import evornn
 from evornn.genome import Codec, Field
-from evornn.models import Elman, Jordan
+from evornn.models import GRU, LSTM, Elman, Jordan
 from evornn.optim import LocalSearch
 from evornn.tasks import OscillatorTask, SequenceTask
 
@@ -43,7 +43,7 @@ def _xor_task():
     return SequenceTask.parity(order=2, delay=1, n_seq=6, n_steps=20, seed=0)
 
 
-@pytest.mark.parametrize("cls", [Elman, Jordan])
+@pytest.mark.parametrize("cls", [Elman, Jordan, GRU, LSTM])
 def test_the_task_gradient_in_genes_equals_finite_differences_of_its_mse(cls):
     task = _xor_task()
     task = SequenceTask(task.inputs, task.targets, mask=task.mask, weights=np.linspace(0.5, 2.0, task.mask.shape[1]))
@@ -116,9 +116,9 @@ def test_local_search_settings_and_tasks_are_checked():
     oscillator = evornn.Problem(evornn.CTRNN.codec(2), OscillatorTask(period=5.0, amplitude=0.5))
     with pytest.raises(TypeError, match="offers no gradient"):
         evornn.evolve(oscillator, "ga", n_pop=4, n_generations=1, local_search="bptt")
-    gru = evornn.Problem(evornn.models.GRU.codec(3, 1, 1), _xor_task())
-    with pytest.raises(TypeError, match="no gradient kernels for GRU"):
-        evornn.evolve(gru, "ga", n_pop=4, n_generations=1, local_search="rtrl")
+    indrnn = evornn.Problem(evornn.models.IndRNN.codec(3, 1, 1), _xor_task())
+    with pytest.raises(TypeError, match="no gradient kernels for IndRNN"):
+        evornn.evolve(indrnn, "ga", n_pop=4, n_generations=1, local_search="rtrl")
     fitted = SequenceTask.parity(order=2, delay=1, n_seq=4, n_steps=20, fit_readout=True)
     with pytest.raises(ValueError, match="no fitted readout"):
         evornn.evolve(evornn.Problem(Elman.codec(3, 1, 1, evolve_readout=False), fitted), "ga", n_pop=4,

@@ -70,8 +70,8 @@ def reached(result, target: dict) -> bool:
 def bptt_alone(task, codec, seed: int, target_mse: float, max_steps: int = 3000) -> tuple[bool, int, float]:
     model = codec.decode(codec.random(1, rng=seed))
     start = time.perf_counter()
-    trained, losses = fit_bptt(model, task.inputs, task.targets, weights=task.weights, steps=max_steps,
-                               learning_rate=0.03)
+    _, losses = fit_bptt(model, task.inputs, task.targets, weights=task.weights, steps=max_steps,
+                         learning_rate=0.03)
     seconds = time.perf_counter() - start
     hit = np.flatnonzero(losses[:, 0] <= target_mse)
     steps = int(hit[0]) if hit.size else max_steps

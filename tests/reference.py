@@ -585,3 +585,62 @@ def recursive_net(w_in, w_child, bias, w_out, b_out, out_code, term, symbols):
     out = [_out_act(out_code, b_out[m] + sum(w_out[m][i] * root[i] for i in range(len(root))))
            for m in range(len(b_out))]
     return root, out
+
+
+def _softplus(x):
+    return np.log1p(np.exp(x)) if x < 30 else x
+
+
+def ntm(kind, prm, p, inputs, n_outputs, n_slots, width):
+    """A neural Turing machine (Graves et al. 2014) step by step: controller network p of an
+    evornn RNN population (kind as rnn_step), write then read. Returns outputs (T, n_outputs)
+    and the write and read weightings (T, n_slots)."""
+    memory = np.full((n_slots, width), 1e-6)
+    heads = {"write": np.eye(n_slots)[0], "read": np.eye(n_slots)[0]}
+    y = np.zeros(prm.bias.shape[-1] * (2 if kind == "lstm" else 1) + (prm.w_out.shape[1] if kind == "jordan" else 0))
+    read = np.zeros(width)
+    outs, writes, reads = [], [], []
+
+    def address(params, previous):
+        key = np.tanh(params[:width])
+        beta, gate = _softplus(params[width]), 1 / (1 + np.exp(-params[width + 1]))
+        shift = np.exp(params[width + 2: width + 5]) / np.exp(params[width + 2: width + 5]).sum()
+        gamma = 1 + _softplus(params[width + 5])
+        cosine = memory @ key / (np.linalg.norm(memory, axis=1) * np.linalg.norm(key) + 1e-8)
+        content = np.exp(beta * cosine) / np.exp(beta * cosine).sum()
+        mixed = gate * content + (1 - gate) * previous
+        shifted = shift[0] * np.roll(mixed, -1) + shift[1] * mixed + shift[2] * np.roll(mixed, 1)
+        return shifted**gamma / (shifted**gamma).sum()
+
+    for x in inputs:
+        y = rnn_step(kind, prm, p, y, np.concatenate([x, read]))
+        o = rnn_output(kind, prm, p, y)
+        w = o[n_outputs: n_outputs + 3 * width + 6]
+        heads["write"] = address(w, heads["write"])
+        erase, add = 1 / (1 + np.exp(-w[width + 6: 2 * width + 6])), np.tanh(w[2 * width + 6:])
+        memory = memory * (1 - np.outer(heads["write"], erase)) + np.outer(heads["write"], add)
+        heads["read"] = address(o[n_outputs + 3 * width + 6:], heads["read"])
+        read = heads["read"] @ memory
+        outs.append(o[:n_outputs])
+        writes.append(heads["write"])
+        reads.append(heads["read"])
+    return np.array(outs), np.array(writes), np.array(reads)
+
+
+def neural_stack(kind, prm, p, inputs, n_outputs, width):
+    """A controller with a continuous stack (Grefenstette et al. 2015) step by step, from
+    their equations: returns outputs (T, n_outputs) and the strengths after each step (T, T)."""
+    y = np.zeros(prm.bias.shape[-1] * (2 if kind == "lstm" else 1) + (prm.w_out.shape[1] if kind == "jordan" else 0))
+    read = np.zeros(width)
+    values, strength = [], []
+    outs, strengths = [], np.zeros((len(inputs), len(inputs)))
+    for t, x in enumerate(inputs):
+        y = rnn_step(kind, prm, p, y, np.concatenate([x, read]))
+        o = rnn_output(kind, prm, p, y)
+        pop, push = 1 / (1 + np.exp(-o[n_outputs])), 1 / (1 + np.exp(-o[n_outputs + 1]))
+        strength = [max(0.0, strength[i] - max(0.0, pop - sum(strength[i + 1:]))) for i in range(t)] + [push]
+        values.append(np.tanh(o[n_outputs + 2:]))
+        read = sum(min(strength[i], max(0.0, 1 - sum(strength[i + 1:]))) * values[i] for i in range(t + 1))
+        outs.append(o[:n_outputs])
+        strengths[t, : t + 1] = strength
+    return np.array(outs), strengths

@@ -10,6 +10,7 @@ from .ctrnn import CTRNN, CTRNNParams
 from .esn import ESN, ESNParams
 from .hopfield import Hopfield, HopfieldParams
 from .lsm import LSM, LSMParams
+from .memory import NTM, NeuralStack, memory_codec
 from .memristive import MemristiveCircuit, MemristiveParams, Memristor, MemristorParams
 from .neat_net import NEATNetParams, NEATNetwork
 from .readout import RidgeStatistics
@@ -26,6 +27,7 @@ __all__ = [
     "LSM",
     "LSTM",
     "NARX",
+    "NTM",
     "RMLP",
     "RNN",
     "BAMParams",
@@ -52,6 +54,7 @@ __all__ = [
     "Model",
     "NEATNetParams",
     "NEATNetwork",
+    "NeuralStack",
     "RecursiveNet",
     "RecursiveParams",
     "RidgeStatistics",
@@ -59,6 +62,7 @@ __all__ = [
     "System",
     "Topology",
     "Trees",
+    "memory_codec",
     "register_kernels",
     "spectral_radius",
 ]

@@ -1,0 +1,386 @@
+r"""Memory-augmented recurrent networks: a controller (any discrete-time evornn model) with an
+external memory, a tape (a neural Turing machine) or a continuous stack, evolved without
+gradients. Sequence models: ``run(inputs)`` maps an input sequence to an output sequence,
+every network of the population in parallel in one compiled kernel, each sequence starting
+from an empty memory.
+
+At each step the controller reads ``[x(t), r(t-1)]``, the external input and what the
+memory gave at the step before (zeros at first), and steps once. Its outputs are split:
+the first `n_outputs` are the network's outputs at step t (as the controller gives them),
+the rest drive the memory, squashed here (so a controller with the ``"identity"`` output
+activation suits best).
+
+**Tape** (:class:`NTM`; Graves, Wayne and Danihelka 2014, "Neural Turing machines", as
+evolved by Greve, Jacobsen and Risi 2016, "Evolving neural Turing machines for
+reward-based learning"): a memory :math:`M` of `n_slots` rows of `width`, one write head
+and one read head. Each head has a key :math:`k = \tanh(\cdot)` (`width`), a key strength
+:math:`\beta = \mathrm{softplus}(\cdot)`, an interpolation gate :math:`g = \sigma(\cdot)`,
+a shift :math:`s = \mathrm{softmax}(\cdot)` over the offsets -1, 0, +1 and a sharpening
+:math:`\gamma = 1 + \mathrm{softplus}(\cdot)`; its weighting over the slots is
+
+.. math::
+
+    w^c_i = \mathrm{softmax}_i\big(\beta \cos(k, M_i)\big), \quad
+    w^g = g\, w^c + (1 - g)\, w_{prev}, \quad
+    \tilde w_i = \sum_{\delta} s_\delta\, w^g_{(i - \delta) \bmod N}, \quad
+    w_i = \tilde w_i^\gamma / \textstyle\sum_j \tilde w_j^\gamma
+
+(content addressing, then location: interpolation, circular shift, sharpening; the cosine
+has :math:`10^{-8}` added to its denominator). The write head also gives an erase vector
+:math:`e = \sigma(\cdot)` and an add vector :math:`a = \tanh(\cdot)`:
+:math:`M_i \leftarrow M_i (1 - w_i e) + w_i a`. Then the read head addresses the written
+memory and reads :math:`r = \sum_i w_i M_i`. Controller outputs after the external ones:
+write head (key, beta, g, 3 shifts, gamma, erase, add: ``3 width + 6``), then read head
+(``width + 6``). The memory starts at 1e-6 everywhere, both heads on slot 0.
+
+**Stack** (:class:`NeuralStack`; the analog stack of the neural network pushdown automaton,
+Das, Giles and Sun 1992, in the continuous form of Grefenstette, Hermann, Suleyman and
+Blunsom 2015): values :math:`v_i` with strengths :math:`s_i \in [0, 1]`. Each step the
+controller gives a pop strength :math:`u = \sigma(\cdot)`, a push strength
+:math:`d = \sigma(\cdot)` and a value :math:`v = \tanh(\cdot)` (`width`): first :math:`u`
+is removed from the top down, :math:`s_i \leftarrow \max(0, s_i - \max(0, u - \sum_{j > i}
+s_j))`, then :math:`v` is pushed with strength :math:`d`, and the read is the top unit of
+strength, :math:`r = \sum_i \min(s_i, \max(0, 1 - \sum_{j > i} s_j))\, v_i`. Controller
+outputs after the external ones: pop, push, value (``width + 2``).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+
+import numpy as np
+from numba import njit, prange
+
+from .._checks import as_float_array, check_memory, positive_int
+from .._kernels import output, rhs
+from .._numba import ERROR_MODEL, FASTMATH
+
+__all__ = ["NTM", "NeuralStack", "memory_codec"]
+
+_COSINE_EPS = 1e-8
+_MEMORY_START = 1e-6
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _softplus(x):
+    return np.log1p(np.exp(-abs(x))) + max(x, 0.0)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _address(o, start, memory, previous, weights, scratch, key):
+    """One head's weighting into `weights` from the controller outputs o[start:]
+    (key, beta, g, 3 shifts, gamma) over `memory` (N, W), given its `previous` weighting."""
+    n, width = memory.shape
+    beta = _softplus(o[start + width])
+    gate = _sigmoid(o[start + width + 1])
+    s0, s1, s2 = o[start + width + 2], o[start + width + 3], o[start + width + 4]
+    top = max(s0, max(s1, s2))
+    e0, e1, e2 = np.exp(s0 - top), np.exp(s1 - top), np.exp(s2 - top)
+    total = e0 + e1 + e2
+    shift_back, shift_stay, shift_ahead = e0 / total, e1 / total, e2 / total  # offsets -1, 0, +1
+    gamma = 1.0 + _softplus(o[start + width + 5])
+    key_norm = 0.0
+    for q in range(width):
+        key[q] = np.tanh(o[start + q])
+        key_norm += key[q] * key[q]
+    key_norm = np.sqrt(key_norm)
+    largest = -np.inf
+    for i in range(n):
+        dot, norm = 0.0, 0.0
+        for q in range(width):
+            dot += key[q] * memory[i, q]
+            norm += memory[i, q] * memory[i, q]
+        scratch[i] = beta * dot / (key_norm * np.sqrt(norm) + _COSINE_EPS)
+        largest = max(largest, scratch[i])
+    total = 0.0
+    for i in range(n):
+        scratch[i] = np.exp(scratch[i] - largest)
+        total += scratch[i]
+    for i in range(n):  # interpolate with the previous weighting
+        scratch[i] = gate * scratch[i] / total + (1.0 - gate) * previous[i]
+    total = 0.0
+    for i in range(n):  # circular shift, then sharpen
+        shifted = shift_back * scratch[(i + 1) % n] + shift_stay * scratch[i] + shift_ahead * scratch[(i - 1) % n]
+        weights[i] = shifted ** gamma
+        total += weights[i]
+    for i in range(n):
+        weights[i] /= total
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _run_ntm(prm, y0, inputs, n_outputs, n_slots, width, outputs, trace_w, trace_r, record):
+    n_steps, n_pop, n_in = inputs.shape
+    n_state = y0.shape[1]
+    n_ctrl = n_outputs + 4 * width + 12
+    for p in prange(n_pop):
+        y, y_next = y0[p].copy(), np.empty(n_state)
+        o, u = np.empty(n_ctrl), np.zeros(n_in + width)
+        memory = np.full((n_slots, width), _MEMORY_START)
+        w_write, w_read = np.zeros(n_slots), np.zeros(n_slots)
+        w_write[0] = 1.0
+        w_read[0] = 1.0
+        new_write, new_read, scratch = np.empty(n_slots), np.empty(n_slots), np.empty(n_slots)
+        key, erase, add = np.empty(width), np.empty(width), np.empty(width)
+        bad = False
+        for t in range(n_steps):
+            for q in range(n_in):
+                u[q] = inputs[t, p, q]
+            rhs(0.0, y, prm, p, u, y_next)
+            y[:] = y_next
+            output(y, prm, p, o)
+            start = n_outputs
+            _address(o, start, memory, w_write, new_write, scratch, key)
+            w_write[:] = new_write
+            for q in range(width):
+                erase[q] = _sigmoid(o[start + width + 6 + q])
+                add[q] = np.tanh(o[start + 2 * width + 6 + q])
+            for i in range(n_slots):
+                for q in range(width):
+                    memory[i, q] = memory[i, q] * (1.0 - w_write[i] * erase[q]) + w_write[i] * add[q]
+            _address(o, start + 3 * width + 6, memory, w_read, new_read, scratch, key)
+            w_read[:] = new_read
+            for q in range(width):
+                r = 0.0
+                for i in range(n_slots):
+                    r += w_read[i] * memory[i, q]
+                u[n_in + q] = r
+            for m in range(n_outputs):
+                outputs[t, p, m] = o[m]
+            if record:
+                for i in range(n_slots):
+                    trace_w[t, p, i] = w_write[i]
+                    trace_r[t, p, i] = w_read[i]
+            if not np.isfinite(o).all() or not np.isfinite(u).all():
+                bad = True
+                break
+        if bad:
+            outputs[:, p, :] = np.nan
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _run_stack(prm, y0, inputs, n_outputs, width, outputs, strengths, record):
+    n_steps, n_pop, n_in = inputs.shape
+    n_state = y0.shape[1]
+    n_ctrl = n_outputs + width + 2
+    for p in prange(n_pop):
+        y, y_next = y0[p].copy(), np.empty(n_state)
+        o, u = np.empty(n_ctrl), np.zeros(n_in + width)
+        values, strength = np.zeros((n_steps, width)), np.zeros(n_steps)
+        bad = False
+        for t in range(n_steps):
+            for q in range(n_in):
+                u[q] = inputs[t, p, q]
+            rhs(0.0, y, prm, p, u, y_next)
+            y[:] = y_next
+            output(y, prm, p, o)
+            pop = _sigmoid(o[n_outputs])
+            push = _sigmoid(o[n_outputs + 1])
+            above = 0.0  # strength above element i, before the pop
+            for i in range(t - 1, -1, -1):
+                old = strength[i]
+                strength[i] = max(0.0, old - max(0.0, pop - above))
+                above += old
+            strength[t] = push
+            for q in range(width):
+                values[t, q] = np.tanh(o[n_outputs + 2 + q])
+            above = 0.0
+            for q in range(width):
+                u[n_in + q] = 0.0
+            for i in range(t, -1, -1):  # the read: the top unit of strength
+                share = min(strength[i], max(0.0, 1.0 - above))
+                for q in range(width):
+                    u[n_in + q] += share * values[i, q]
+                above += strength[i]
+            for m in range(n_outputs):
+                outputs[t, p, m] = o[m]
+            if record:
+                for i in range(t + 1):
+                    strengths[t, p, i] = strength[i]
+            if not np.isfinite(o).all():
+                bad = True
+                break
+        if bad:
+            outputs[:, p, :] = np.nan
+
+
+class _MemoryNetwork:
+    """What the tape and the stack share: the controller, sizes, take and input checks."""
+
+    #: A sequence model: tasks run whole sequences through :meth:`run`.
+    time = "sequence"
+
+    def _n_memory_outputs(self) -> int:
+        """Controller outputs that drive the memory (besides the external outputs)."""
+        raise NotImplementedError
+
+    def _setup(self, controller, n_outputs: int, width: int) -> None:
+        if getattr(controller, "time", None) != "discrete":
+            raise TypeError(f"the controller must be a discrete-time evornn model (Elman, GRU, LSTM ...), got "
+                            f"{type(controller).__name__}")
+        self.controller = controller
+        self.n_outputs = positive_int("n_outputs", n_outputs, minimum=0)
+        self.width = positive_int("width", width)
+        if controller.n_inputs <= self.width:
+            raise ValueError(f"the controller reads the inputs and the {self.width}-wide memory read: it needs more "
+                             f"than {self.width} inputs, got {controller.n_inputs}")
+        need = self.n_outputs + self._n_memory_outputs()
+        if controller.n_outputs != need:
+            raise ValueError(f"the controller must give {need} outputs ({self.n_outputs} external + "
+                             f"{self._n_memory_outputs()} for the memory), got {controller.n_outputs}")
+
+    @property
+    def n_pop(self) -> int:
+        return self.controller.n_pop
+
+    @property
+    def n_inputs(self) -> int:
+        return self.controller.n_inputs - self.width
+
+    @property
+    def parts(self) -> tuple:
+        return (self.controller,)
+
+    def take(self, index):
+        """The networks selected by `index`, with their memories."""
+        out = copy.copy(self)
+        out.controller = self.controller.take(index)
+        return out
+
+    def _inputs(self, inputs) -> np.ndarray:
+        u = as_float_array("inputs", inputs)
+        if u.ndim == 2:
+            u = np.broadcast_to(u[:, None, :], (u.shape[0], self.n_pop, u.shape[1]))
+        if u.ndim != 3 or u.shape[1:] != (self.n_pop, self.n_inputs) or u.shape[0] == 0:
+            raise ValueError(f"inputs must have shape (n_steps, {self.n_inputs}) or (n_steps, n_pop, "
+                             f"{self.n_inputs}) with n_pop = {self.n_pop} and n_steps >= 1, got {np.shape(inputs)}")
+        return np.ascontiguousarray(u)
+
+    def run(self, inputs) -> np.ndarray:
+        """Outputs after each input, shape ``(n_steps, n_pop, n_outputs)``; NaN for the whole
+        sequence of a network that diverged."""
+        return self.trace(inputs, record=False)[0]
+
+
+class NTM(_MemoryNetwork):
+    """A neural Turing machine: a controller with a tape (see the module docstring).
+
+    Parameters
+    ----------
+    controller : discrete-time Model
+        ``n_inputs + width`` inputs and ``n_outputs + 4 width + 12`` outputs
+        (:meth:`controller_size` gives both).
+    n_outputs : int
+        External outputs (the controller's first outputs).
+    n_slots, width : int
+        The tape's rows and their length.
+
+    Examples
+    --------
+    >>> from evornn.models import Elman
+    >>> n_in, n_ctrl_out = NTM.controller_size(n_inputs=3, n_outputs=2, width=4)
+    >>> ntm = NTM(Elman.random(5, 10, n_in, n_ctrl_out, rng=0), n_outputs=2, n_slots=8, width=4)
+    >>> ntm.run(np.zeros((6, 3))).shape
+    (6, 5, 2)
+    """
+
+    def __init__(self, controller, *, n_outputs: int, n_slots: int = 16, width: int = 8):
+        self.n_slots = positive_int("n_slots", n_slots)
+        self._setup(controller, n_outputs, width)
+
+    def _n_memory_outputs(self) -> int:
+        return 4 * self.width + 12
+
+    @staticmethod
+    def controller_size(n_inputs: int, n_outputs: int, width: int) -> tuple[int, int]:
+        """The controller's inputs and outputs for a tape of `width`."""
+        return n_inputs + width, n_outputs + 4 * width + 12
+
+    def trace(self, inputs, *, record: bool = True):
+        """``(outputs, write_weights, read_weights)``: outputs ``(n_steps, n_pop,
+        n_outputs)`` and each head's weighting over the slots after each step, ``(n_steps,
+        n_pop, n_slots)`` (with ``record=False``, empty)."""
+        u = self._inputs(inputs)
+        check_memory("the recorded head weightings", (2 if record else 0, *u.shape[:2], self.n_slots))
+        out = np.zeros((u.shape[0], self.n_pop, self.n_outputs))
+        shape = (u.shape[0], self.n_pop, self.n_slots) if record else (0, 0, 0)
+        w_write, w_read = np.zeros(shape), np.zeros(shape)
+        with np.errstate(all="ignore"):
+            _run_ntm(self.controller.params, np.ascontiguousarray(self.controller.initial_state()), u,
+                     self.n_outputs, self.n_slots, self.width, out, w_write, w_read, record)
+        return out, w_write, w_read
+
+
+class NeuralStack(_MemoryNetwork):
+    """A controller with a continuous stack (see the module docstring).
+
+    Parameters
+    ----------
+    controller : discrete-time Model
+        ``n_inputs + width`` inputs and ``n_outputs + width + 2`` outputs.
+    n_outputs : int
+    width : int
+        The length of the values pushed.
+
+    Examples
+    --------
+    >>> from evornn.models import Elman
+    >>> n_in, n_ctrl_out = NeuralStack.controller_size(n_inputs=2, n_outputs=1, width=3)
+    >>> stack = NeuralStack(Elman.random(4, 6, n_in, n_ctrl_out, rng=0), n_outputs=1, width=3)
+    >>> stack.run(np.zeros((5, 2))).shape
+    (5, 4, 1)
+    """
+
+    def __init__(self, controller, *, n_outputs: int, width: int = 4):
+        self._setup(controller, n_outputs, width)
+
+    def _n_memory_outputs(self) -> int:
+        return self.width + 2
+
+    @staticmethod
+    def controller_size(n_inputs: int, n_outputs: int, width: int) -> tuple[int, int]:
+        """The controller's inputs and outputs for values of `width`."""
+        return n_inputs + width, n_outputs + width + 2
+
+    def trace(self, inputs, *, record: bool = True):
+        """``(outputs, strengths)``: outputs ``(n_steps, n_pop, n_outputs)`` and the stack's
+        strengths after each step, ``(n_steps, n_pop, n_steps)`` (element i pushed at step i;
+        with ``record=False``, empty)."""
+        u = self._inputs(inputs)
+        check_memory("the recorded stack", (u.shape[0] if record else 0, *u.shape[:2]))
+        out = np.zeros((u.shape[0], self.n_pop, self.n_outputs))
+        strengths = np.zeros((u.shape[0], self.n_pop, u.shape[0]) if record else (0, 0, 0))
+        with np.errstate(all="ignore"):
+            _run_stack(self.controller.params, np.ascontiguousarray(self.controller.initial_state()), u,
+                       self.n_outputs, self.width, out, strengths, record)
+        return out, strengths
+
+
+def memory_codec(kind, controller_codec, **options):
+    """A codec over the controller's genes whose genomes decode to memory networks: `kind`
+    is :class:`NTM` or :class:`NeuralStack`, `options` its keywords (``n_outputs``,
+    ``width``, ``n_slots``). Build `controller_codec` with the sizes of
+    ``kind.controller_size``.
+
+    >>> from evornn.models import Elman
+    >>> n_in, n_out = NeuralStack.controller_size(2, 1, width=2)
+    >>> codec = memory_codec(NeuralStack, Elman.codec(5, n_in, n_out), n_outputs=1, width=2)
+    >>> type(codec.decode(codec.random(3, rng=0))).__name__
+    'NeuralStack'
+    """
+    from ..genome import Codec
+
+    if kind not in (NTM, NeuralStack):
+        raise ValueError(f"kind must be NTM or NeuralStack, got {kind!r}")
+    codec = Codec(functools.partial(_build_memory, kind, controller_codec, options), dict(controller_codec.fields))
+    codec.decode(codec.random(1, rng=0))  # check the sizes now
+    return codec
+
+
+def _build_memory(kind, controller_codec, options, **arrays):
+    return kind(controller_codec.build(**arrays), **options)

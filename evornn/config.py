@@ -5,7 +5,7 @@ An experiment file has these tables (unknown tables and keys are errors)::
     [experiment]   name, seed, description
     [model]        type = "ctrnn" | "mtrnn" | "esn" | "hopfield" | "memristive" | "elman" |
                    "jordan" | "fully_recurrent" | "indrnn" | "gru" | "lstm" | "second_order" |
-                   "narx" | "rmlp" | "lsm" | "compressor" | "recursive" | "neat" (NEAT genomes: the keywords
+                   "narx" | "rmlp" | "lsm" | "compressor" | "recursive" | "ntm" | "stack" | "neat" (NEAT genomes: the keywords
                    of evornn.neat.NEATCodec, with
                    [evolve] method = "neat"),
                    then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...),
@@ -18,9 +18,10 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    n_inputs, n_outputs, seed, weight_scale, input_scale ...),
                    HistoryCompressor.codec (n_units, n_inputs, n_levels, ranges, threshold ...),
                    RecursiveNet.codec (n_hidden, n_labels, n_outputs, max_arity, weight_range,
-                   output_activation)
+                   output_activation), NTM.codec and NeuralStack.codec (n_hidden, n_inputs,
+                   n_outputs, controller, width, n_slots, weight_range)
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
-                   "wheeled" | "maze" | "xor" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" |
+                   "wheeled" | "maze" | "xor" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" | "copy" |
                    "anbncn" | "classification" | "prediction" | "identification" |
                    "spike_classification" | "long_gap" | "boolean_formulas" | "body", then that task's keywords
                    (for "timeseries" those of TimeSeriesTask.from_dataset, for "recall" of
@@ -76,6 +77,7 @@ from .models import (
     Jordan,
     SecondOrder,
 )
+from .models.memory import NTM, NeuralStack
 from .models.recursive import RecursiveNet
 from .neat import NEATCodec
 from .optim import METHODS, Problem
@@ -127,13 +129,14 @@ MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": 
           "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
           "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec,
           "narx": NARX.codec, "rmlp": RMLP.codec, "lsm": LSM.codec, "compressor": HistoryCompressor.codec,
-          "recursive": RecursiveNet.codec, "neat": NEATCodec}
+          "recursive": RecursiveNet.codec, "ntm": NTM.codec, "stack": NeuralStack.codec, "neat": NEATCodec}
 TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTask, "sequence": SequenceTask,
          "cartpole": CartPoleTask, "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "maze": MazeTask, "xor": XORTask,
          "timeseries": TimeSeriesTask.from_dataset,
          "recall": RecallTask.random, "parity": SequenceTask.parity, "delayed_recall": SequenceTask.delayed_recall,
-         "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "classification": SequenceTask.classification,
+         "reber": SequenceTask.reber, "anbncn": SequenceTask.anbncn, "copy": SequenceTask.copy,
+         "classification": SequenceTask.classification,
          "prediction": SequenceTask.prediction, "identification": SequenceTask.identification,
          "spike_classification": SequenceTask.spike_classification, "long_gap": LongGapTask,
          "boolean_formulas": TreeTask.boolean}

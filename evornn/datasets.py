@@ -18,6 +18,8 @@ function              definition                                              co
 :func:`long_gap` makes a symbol stream with long gaps between predictable events (the
 history compressor's test).
 
+:func:`copy_task` makes the copy task of neural Turing machines.
+
 :func:`boolean_formulas` draws random Boolean formulas as nested terms, for recursive
 networks over trees (:class:`evornn.models.recursive.Trees`).
 
@@ -406,6 +408,47 @@ def anbncn(ns, *, counts: int = 3) -> Sequences:
     for q, n in enumerate(ns.tolist()):
         counting[q, [k * n for k in range(2, counts + 1)]] = True  # inputs: the last b, the last c
     return data._replace(probes={"counting": counting})
+
+
+def copy_task(n_seq: int, *, width: int = 4, length=(1, 5), rng=None) -> Sequences:
+    """The copy task of neural Turing machines (Graves, Wayne and Danihelka 2014): a sequence
+    of random bit vectors, a delimiter, then the same vectors to be output in order.
+
+    Inputs have ``width + 1`` channels (the bits, then the delimiter flag): L vectors, one
+    step with the delimiter alone, then L blank steps, during which the targets are the L
+    vectors (the only scored steps). Lengths L take every value in ``length = (low, high)``
+    in turn.
+
+    Returns
+    -------
+    Sequences
+        shapes ``(n_seq, 2 max(L) + 1, width + 1)`` inputs and ``(n_seq, 2 max(L) + 1,
+        width)`` targets, padded after each sequence.
+
+    >>> data = copy_task(2, width=3, length=(2, 2), rng=0)
+    >>> bool(np.array_equal(data.targets[:, 3:, :], data.inputs[:, :2, :3])), data.mask[0].tolist()
+    (True, [False, False, False, True, True])
+    """
+    n_seq, width = positive_int("n_seq", n_seq), positive_int("width", width)
+    try:
+        low, high = (int(v) for v in length)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"length must be a pair (low, high) of integers, got {length!r}") from exc
+    if not 1 <= low <= high or high > 10_000:
+        raise ValueError(f"length must have 1 <= low <= high <= 10000, got {length!r}")
+    rng = as_rng(rng)
+    n_steps = 2 * high + 1
+    inputs = np.zeros((n_seq, n_steps, width + 1))
+    targets = np.zeros((n_seq, n_steps, width))
+    mask = np.zeros((n_seq, n_steps), dtype=bool)
+    for q in range(n_seq):
+        n = low + q % (high - low + 1)
+        bits = rng.integers(0, 2, (n, width)).astype(np.float64)
+        inputs[q, :n, :width] = bits
+        inputs[q, n, width] = 1.0
+        targets[q, n + 1: 2 * n + 1] = bits
+        mask[q, n + 1: 2 * n + 1] = True
+    return Sequences(inputs, targets, mask)
 
 
 def parity(n_seq: int, n_steps: int, *, order: int = 2, delay: int = 1, rng=None) -> Sequences:

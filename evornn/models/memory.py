@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from typing import ClassVar
 
 import numpy as np
 from numba import njit, prange
@@ -266,6 +267,27 @@ class _MemoryNetwork:
         sequence of a network that diverged."""
         return self.trace(inputs, record=False)[0]
 
+    @classmethod
+    def codec(cls, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, controller: str = "elman", width: int = 4,
+              weight_range=(-5.0, 5.0), **options):
+        """A genome codec over a controller of `n_hidden` units (``controller``: ``"elman"``,
+        ``"jordan"``, ``"fully_recurrent"``, ``"gru"`` or ``"lstm"``; its identity output
+        activation) sized for this memory; `options` are the memory's (``n_slots``) and the
+        controller's (``decay``, ``peepholes``)."""
+        from . import rnn
+
+        kinds = {"elman": rnn.Elman, "jordan": rnn.Jordan, "fully_recurrent": rnn.FullyRecurrent, "gru": rnn.GRU,
+                 "lstm": rnn.LSTM}
+        if controller not in kinds:
+            raise ValueError(f"controller must be one of {sorted(kinds)}, got {controller!r}")
+        memory = {name: options.pop(name) for name in cls.memory_options if name in options}
+        c_in, c_out = cls.controller_size(n_inputs, n_outputs, width)
+        if controller == "fully_recurrent" and n_hidden < c_out:
+            raise ValueError(f"a fully recurrent controller's outputs are {c_out} of its units: n_hidden must be at "
+                             f"least {c_out}, got {n_hidden}")
+        inner = kinds[controller].codec(n_hidden, c_in, c_out, weight_range=weight_range, **options)
+        return memory_codec(cls, inner, n_outputs=n_outputs, width=width, **memory)
+
 
 class NTM(_MemoryNetwork):
     """A neural Turing machine: a controller with a tape (see the module docstring).
@@ -288,6 +310,11 @@ class NTM(_MemoryNetwork):
     >>> ntm.run(np.zeros((6, 3))).shape
     (6, 5, 2)
     """
+
+    memory_options = ("n_slots",)
+    #: The options :meth:`codec` takes beyond its named ones, with defaults (experiment files
+    #: read them from here): the tape's and the controller's.
+    options: ClassVar[dict] = {"n_slots": 16, "decay": 0.5, "peepholes": False}
 
     def __init__(self, controller, *, n_outputs: int, n_slots: int = 16, width: int = 8):
         self.n_slots = positive_int("n_slots", n_slots)
@@ -335,6 +362,9 @@ class NeuralStack(_MemoryNetwork):
     >>> stack.run(np.zeros((5, 2))).shape
     (5, 4, 1)
     """
+
+    memory_options = ()
+    options: ClassVar[dict] = {"decay": 0.5, "peepholes": False}
 
     def __init__(self, controller, *, n_outputs: int, width: int = 4):
         self._setup(controller, n_outputs, width)

@@ -226,6 +226,25 @@ class SequenceTask(Task):
         return make(n_seq, seed)._with_test(make(max(100, n_seq), seed + 1))
 
     @classmethod
+    def copy(cls, *, n_seq: int = 20, width: int = 4, length=(1, 5), test_length=None, seed: int = 0,
+             tolerance: float = 0.5, **options):
+        """The copy task (:func:`evornn.datasets.copy_task`): reproduce a sequence of `width`-bit
+        vectors after a delimiter. "solved" = 1 for a sequence whose every output bit is
+        within `tolerance` of it. The held-out task (:meth:`report`) draws 100 sequences of
+        `test_length` (default: lengths from one past the longest trained to twice it), the
+        generalisation test."""
+        high = int(length[1]) if isinstance(length, tuple | list) and len(length) == 2 else None
+        if test_length is None and high is None:
+            raise TypeError(f"length must be a pair (low, high) of integers, got {length!r}")
+        test_length = (high + 1, 2 * high) if test_length is None else test_length
+
+        def make(n, rng, lengths):
+            return cls.from_data(datasets.copy_task(n, width=width, length=lengths, rng=rng), tolerance=tolerance,
+                                 **options)
+
+        return make(n_seq, seed, length)._with_test(make(100, seed + 1, test_length))
+
+    @classmethod
     def delayed_recall(cls, *, delay: int = 5, n_seq: int = 4, n_steps: int = 40, seed: int = 0,
                        tolerance: float = 0.4, **options):
         """Recall the random bit seen `delay` steps ago (:meth:`parity` of order 1)."""

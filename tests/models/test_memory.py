@@ -106,3 +106,21 @@ def test_bad_configurations_are_refused():
         stack.run(np.zeros((4, 2)))
     with pytest.raises(ValueError, match="kind must be"):
         memory_codec(Elman, Elman.codec(3, 2, 4), n_outputs=1)
+
+
+def test_experiment_files_build_memory_networks_on_the_copy_task():
+    from evornn import config
+    from evornn.tasks import SequenceTask
+
+    raw = {"model": {"type": "ntm", "n_hidden": 5, "n_inputs": 3, "n_outputs": 2, "width": 2, "n_slots": 6,
+                     "controller": "gru"},
+           "task": {"type": "copy", "n_seq": 4, "width": 2, "length": [1, 3]},
+           "evolve": {"method": "cmaes", "n_pop": 6, "n_generations": 2}}
+    problem = config.build_problem(config.resolve(raw, default_name="copy"))
+    ntm = problem.decode(problem.codec.random(6, rng=0))
+    assert isinstance(ntm, NTM) and ntm.n_slots == 6 and ntm.controller.n_hidden == 5
+    assert problem.evaluate(problem.codec.random(6, rng=0)).fitness.shape == (6,)
+    task = SequenceTask.copy(n_seq=4, width=2, length=(1, 3))
+    assert task.test_task.mask.sum(axis=1).min() == 4 and task.test_task.mask.sum(axis=1).max() == 6  # lengths 4-6
+    with pytest.raises(ValueError, match="controller must be one of"):
+        NeuralStack.codec(4, 2, 1, controller="ctrnn")

@@ -69,77 +69,88 @@ def _accumulate_output(y, target, weight, prm, p, out, oy, oth, g, lam, grad):
     return loss
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _bptt(prm, y0, inputs, targets, weights, n_params, n_outputs, loss, grad):
-    n_pop, n_state = y0.shape
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _bptt(prm, p, y0, inputs, targets, weights, n_params, n_outputs, loss, grad):
+    """Network p's loss and gradient by backpropagation through time."""
+    n_state = y0.shape[1]
     n_seq, n_steps = inputs.shape[0], inputs.shape[1]
-    for p in prange(n_pop):
-        ys = np.empty((n_steps + 1, n_state))
-        out, g = np.empty(n_outputs), np.empty(n_outputs)
-        oy, oth = np.empty((n_outputs, n_state)), np.empty((n_outputs, n_params))
-        jy, jth = np.empty((n_state, n_state)), np.empty((n_state, n_params))
-        lam, back = np.empty(n_state), np.empty(n_state)
-        for s in range(n_seq):
-            ys[0] = y0[p]
-            last = -1
-            for t in range(n_steps):
-                if weights[s, t] > 0.0:
-                    last = t
-            for t in range(last + 1):  # nothing after the last scored sample matters
-                rhs(0.0, ys[t], prm, p, inputs[s, t], ys[t + 1])
-            lam[:] = 0.0
-            for t in range(last, -1, -1):
-                if weights[s, t] > 0.0:  # lam is d L / d y_(t+1)
-                    loss[p] += _accumulate_output(ys[t + 1], targets[s, t], weights[s, t], prm, p, out, oy, oth, g,
-                                                  lam, grad[p])
-                jy[:] = 0.0
-                jth[:] = 0.0
-                step_jacobians(ys[t], inputs[s, t], prm, p, ys[t + 1], jy, jth)
+    ys = np.empty((n_steps + 1, n_state))
+    out, g = np.empty(n_outputs), np.empty(n_outputs)
+    oy, oth = np.empty((n_outputs, n_state)), np.empty((n_outputs, n_params))
+    jy, jth = np.empty((n_state, n_state)), np.empty((n_state, n_params))
+    lam, back = np.empty(n_state), np.empty(n_state)
+    for s in range(n_seq):
+        ys[0] = y0[p]
+        last = -1
+        for t in range(n_steps):
+            if weights[s, t] > 0.0:
+                last = t
+        for t in range(last + 1):  # nothing after the last scored sample matters
+            rhs(0.0, ys[t], prm, p, inputs[s, t], ys[t + 1])
+        lam[:] = 0.0
+        for t in range(last, -1, -1):
+            if weights[s, t] > 0.0:  # lam is d L / d y_(t+1)
+                loss[p] += _accumulate_output(ys[t + 1], targets[s, t], weights[s, t], prm, p, out, oy, oth, g,
+                                              lam, grad[p])
+            jy[:] = 0.0
+            jth[:] = 0.0
+            step_jacobians(ys[t], inputs[s, t], prm, p, ys[t + 1], jy, jth)
+            for q in range(n_state):
+                for k in range(n_params):
+                    grad[p, k] += jth[q, k] * lam[q]
+            for c in range(n_state):
+                a = 0.0
                 for q in range(n_state):
+                    a += jy[q, c] * lam[q]
+                back[c] = a
+            lam[:] = back
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _rtrl(prm, p, y0, inputs, targets, weights, n_params, n_outputs, loss, grad):
+    """Network p's loss and gradient by real-time recurrent learning."""
+    n_state = y0.shape[1]
+    n_seq, n_steps = inputs.shape[0], inputs.shape[1]
+    y, y_next = np.empty(n_state), np.empty(n_state)
+    out, g = np.empty(n_outputs), np.empty(n_outputs)
+    oy, oth = np.empty((n_outputs, n_state)), np.empty((n_outputs, n_params))
+    jy, jth = np.empty((n_state, n_state)), np.empty((n_state, n_params))
+    sens, sens_next = np.empty((n_state, n_params)), np.empty((n_state, n_params))
+    lam = np.empty(n_state)
+    for s in range(n_seq):
+        y[:] = y0[p]
+        sens[:] = 0.0
+        for t in range(n_steps):
+            rhs(0.0, y, prm, p, inputs[s, t], y_next)
+            jy[:] = 0.0
+            jth[:] = 0.0
+            step_jacobians(y, inputs[s, t], prm, p, y_next, jy, jth)
+            for q in range(n_state):  # P' = J_y P + J_theta
+                for k in range(n_params):
+                    a = jth[q, k]
+                    for c in range(n_state):
+                        a += jy[q, c] * sens[c, k]
+                    sens_next[q, k] = a
+            sens[:] = sens_next
+            y[:] = y_next
+            if weights[s, t] > 0.0:
+                lam[:] = 0.0
+                loss[p] += _accumulate_output(y, targets[s, t], weights[s, t], prm, p, out, oy, oth, g, lam,
+                                              grad[p])
+                for q in range(n_state):  # d L / d y_(t+1) through P
                     for k in range(n_params):
-                        grad[p, k] += jth[q, k] * lam[q]
-                for c in range(n_state):
-                    a = 0.0
-                    for q in range(n_state):
-                        a += jy[q, c] * lam[q]
-                    back[c] = a
-                lam[:] = back
+                        grad[p, k] += lam[q] * sens[q, k]
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _rtrl(prm, y0, inputs, targets, weights, n_params, n_outputs, loss, grad):
-    n_pop, n_state = y0.shape
-    n_seq, n_steps = inputs.shape[0], inputs.shape[1]
-    for p in prange(n_pop):
-        y, y_next = np.empty(n_state), np.empty(n_state)
-        out, g = np.empty(n_outputs), np.empty(n_outputs)
-        oy, oth = np.empty((n_outputs, n_state)), np.empty((n_outputs, n_params))
-        jy, jth = np.empty((n_state, n_state)), np.empty((n_state, n_params))
-        sens, sens_next = np.empty((n_state, n_params)), np.empty((n_state, n_params))
-        lam = np.empty(n_state)
-        for s in range(n_seq):
-            y[:] = y0[p]
-            sens[:] = 0.0
-            for t in range(n_steps):
-                rhs(0.0, y, prm, p, inputs[s, t], y_next)
-                jy[:] = 0.0
-                jth[:] = 0.0
-                step_jacobians(y, inputs[s, t], prm, p, y_next, jy, jth)
-                for q in range(n_state):  # P' = J_y P + J_theta
-                    for k in range(n_params):
-                        a = jth[q, k]
-                        for c in range(n_state):
-                            a += jy[q, c] * sens[c, k]
-                        sens_next[q, k] = a
-                sens[:] = sens_next
-                y[:] = y_next
-                if weights[s, t] > 0.0:
-                    lam[:] = 0.0
-                    loss[p] += _accumulate_output(y, targets[s, t], weights[s, t], prm, p, out, oy, oth, g, lam,
-                                                  grad[p])
-                    for q in range(n_state):  # d L / d y_(t+1) through P
-                        for k in range(n_params):
-                            grad[p, k] += lam[q] * sens[q, k]
+def _gradients(prm, y0, inputs, targets, weights, n_params, n_outputs, rtrl, loss, grad):
+    """Every network's loss and gradient, one network per thread (one compiled kernel per
+    model type serves both algorithms)."""
+    for p in prange(y0.shape[0]):
+        if rtrl:
+            _rtrl(prm, p, y0, inputs, targets, weights, n_params, n_outputs, loss, grad)
+        else:
+            _bptt(prm, p, y0, inputs, targets, weights, n_params, n_outputs, loss, grad)
 
 
 def _fields(model) -> tuple[str, ...]:
@@ -212,10 +223,9 @@ def gradient(model, inputs, targets, *, mask=None, weights=None, method: str = "
     n_params = int(sum(sizes))
     loss = np.zeros(model.n_pop)
     grad = np.zeros((model.n_pop, n_params))
-    kernel = _bptt if method == "bptt" else _rtrl
     with threads(n_threads), np.errstate(all="ignore"):
-        kernel(model.params, np.ascontiguousarray(model.initial_state()), u, z, w, n_params, model.n_outputs, loss,
-               grad)
+        _gradients(model.params, np.ascontiguousarray(model.initial_state()), u, z, w, n_params, model.n_outputs,
+                   method == "rtrl", loss, grad)
     out, start = {}, 0
     for name, size in zip(fields, sizes, strict=True):
         out[name] = grad[:, start:start + size].reshape(getattr(model.params, name).shape)

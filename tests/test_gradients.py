@@ -78,7 +78,12 @@ def _finite_differences(model, fields, u, z, mask, p, h=1e-6):
     return out
 
 
-@pytest.mark.parametrize("kind", KINDS)
+# Each model type compiles its gradient kernel once (15-30 s on 2 cores): the Elman network
+# runs in the default test run, the other types in CI's step for slow tests.
+SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=() if k.startswith("elman") else SLOW) for k in KINDS])
 def test_bptt_and_rtrl_equal_finite_differences_and_each_other(kind):
     rng = np.random.default_rng(len(kind))
     model = _with_biases(KINDS[kind](), rng)

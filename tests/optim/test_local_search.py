@@ -43,7 +43,7 @@ def _xor_task():
     return SequenceTask.parity(order=2, delay=1, n_seq=6, n_steps=20, seed=0)
 
 
-@pytest.mark.parametrize("cls", [Elman, Jordan, GRU, LSTM])
+@pytest.mark.parametrize("cls", [Elman, *(pytest.param(c, marks=pytest.mark.slow) for c in (Jordan, GRU, LSTM))])
 def test_the_task_gradient_in_genes_equals_finite_differences_of_its_mse(cls):
     task = _xor_task()
     task = SequenceTask(task.inputs, task.targets, mask=task.mask, weights=np.linspace(0.5, 2.0, task.mask.shape[1]))

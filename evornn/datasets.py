@@ -410,6 +410,17 @@ def anbncn(ns, *, counts: int = 3) -> Sequences:
     return data._replace(probes={"counting": counting})
 
 
+def _int_range(name: str, value, smallest: int, largest: int) -> tuple[int, int]:
+    """``(low, high)`` integers with ``smallest <= low <= high <= largest``, or an error naming `name`."""
+    try:
+        low, high = (int(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a pair (low, high) of integers, got {value!r}") from exc
+    if not smallest <= low <= high <= largest:
+        raise ValueError(f"{name} must have {smallest} <= low <= high <= {largest}, got {value!r}")
+    return low, high
+
+
 def copy_task(n_seq: int, *, width: int = 4, length=(1, 5), rng=None) -> Sequences:
     """The copy task of neural Turing machines (Graves, Wayne and Danihelka 2014): a sequence
     of random bit vectors, a delimiter, then the same vectors to be output in order.
@@ -430,12 +441,7 @@ def copy_task(n_seq: int, *, width: int = 4, length=(1, 5), rng=None) -> Sequenc
     (True, [False, False, False, True, True])
     """
     n_seq, width = positive_int("n_seq", n_seq), positive_int("width", width)
-    try:
-        low, high = (int(v) for v in length)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"length must be a pair (low, high) of integers, got {length!r}") from exc
-    if not 1 <= low <= high or high > 10_000:
-        raise ValueError(f"length must have 1 <= low <= high <= 10000, got {length!r}")
+    low, high = _int_range("length", length, 1, 10_000)
     rng = as_rng(rng)
     n_steps = 2 * high + 1
     inputs = np.zeros((n_seq, n_steps, width + 1))
@@ -664,12 +670,7 @@ def boolean_formulas(n_formulas: int, *, depth=(1, 3), rng=None) -> tuple[list, 
     ([True, False, True, False], True)
     """
     n_formulas = positive_int("n_formulas", n_formulas)
-    try:
-        low, high = (int(d) for d in depth)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"depth must be a pair (low, high) of integers, got {depth!r}") from exc
-    if not 0 <= low <= high or high > 30:
-        raise ValueError(f"depth must have 0 <= low <= high <= 30, got {depth!r}")
+    low, high = _int_range("depth", depth, 0, 30)
     rng = as_rng(rng)
     terms, values = [], np.zeros(n_formulas, dtype=bool)
     for i in range(n_formulas):

@@ -14,12 +14,7 @@ from numba import njit
 
 from .._kernels import register_gradient_kernels
 from .._numba import ERROR_MODEL, FASTMATH
-from .rnn import ElmanParams, FullyRecurrentParams, GRUParams, JordanParams, LSTMParams
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
-def _sigma(x):
-    return 1.0 / (1.0 + np.exp(-x))
+from .rnn import ElmanParams, FullyRecurrentParams, GRUParams, JordanParams, LSTMParams, _activation_slope, _sigma
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
@@ -31,16 +26,6 @@ def _drive(w_in, w_rec, bias, gate, i, u, h):
     for j in range(h.shape[0]):
         a += w_rec[gate, i, j] * h[j]
     return a
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
-def _slope(value, code):
-    """The derivative of an output activation, from the activation's value."""
-    if code == 1:
-        return 1.0 - value * value
-    if code == 2:
-        return value * (1.0 - value)
-    return 1.0
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -73,7 +58,7 @@ def _readout_jacobians(h, first, prm, p, offset, oy, oth):
             value = 1.0 / (1.0 + np.exp(-z))
         else:
             value = z
-        slope = _slope(value, code)
+        slope = _activation_slope(value, code)
         for i in range(n):
             oy[m, first + i] = slope * prm.w_out[p, m, i]
             oth[m, offset + m * n + i] = slope * h[first + i]
@@ -105,7 +90,7 @@ def _jordan_step(y, u, prm, p, y_next, jy, jth):
     # rows of s': d s'_q / d s = mu, d s'_q / d h via the readout of the old hidden layer
     for q in range(m_out):
         r = y_next[q] - mu * y[q]  # act(W_out h + b_out)
-        slope = _slope(r, prm.out_act[p])
+        slope = _activation_slope(r, prm.out_act[p])
         jy[q, q] = mu
         for i in range(n):
             jy[q, m_out + i] = slope * prm.w_out[p, q, i]

@@ -114,6 +114,16 @@ def _address(o, start, memory, previous, weights, scratch, key):
         weights[i] /= total
 
 
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _controller_step(prm, p, inputs, t, u, y, y_next, o):
+    """Step controller p on [x(t), r(t-1)] (u holds the read after the inputs) into y, o."""
+    for q in range(inputs.shape[2]):
+        u[q] = inputs[t, p, q]
+    rhs(0.0, y, prm, p, u, y_next)
+    y[:] = y_next
+    output(y, prm, p, o)
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
 def _run_ntm(prm, y0, inputs, n_outputs, n_slots, width, outputs, trace_w, trace_r, record):
     n_steps, n_pop, n_in = inputs.shape
@@ -130,11 +140,7 @@ def _run_ntm(prm, y0, inputs, n_outputs, n_slots, width, outputs, trace_w, trace
         key, erase, add = np.empty(width), np.empty(width), np.empty(width)
         bad = False
         for t in range(n_steps):
-            for q in range(n_in):
-                u[q] = inputs[t, p, q]
-            rhs(0.0, y, prm, p, u, y_next)
-            y[:] = y_next
-            output(y, prm, p, o)
+            _controller_step(prm, p, inputs, t, u, y, y_next, o)
             start = n_outputs
             _address(o, start, memory, w_write, new_write, scratch, key)
             w_write[:] = new_write
@@ -175,11 +181,7 @@ def _run_stack(prm, y0, inputs, n_outputs, width, outputs, strengths, record):
         values, strength = np.zeros((n_steps, width)), np.zeros(n_steps)
         bad = False
         for t in range(n_steps):
-            for q in range(n_in):
-                u[q] = inputs[t, p, q]
-            rhs(0.0, y, prm, p, u, y_next)
-            y[:] = y_next
-            output(y, prm, p, o)
+            _controller_step(prm, p, inputs, t, u, y, y_next, o)
             pop = _sigmoid(o[n_outputs])
             push = _sigmoid(o[n_outputs + 1])
             above = 0.0  # strength above element i, before the pop

@@ -5,6 +5,7 @@ import numba
 import numpy as np
 import pytest
 
+from evornn._numba import threads
 from evornn.models import GRU, Elman, IndRNN, Jordan
 from evornn.models.memory import NTM, NeuralStack, memory_codec
 from tests import reference
@@ -72,13 +73,9 @@ def test_populations_threads_and_codecs():
     u = np.random.default_rng(1).normal(size=(10, 1))
     whole = ntm.run(u)
     np.testing.assert_array_equal(ntm.take([4, 1]).run(u), whole[:, [4, 1]])
-    before = numba.get_num_threads()
-    try:
-        for n in {1, min(2, numba.config.NUMBA_NUM_THREADS)}:
-            numba.set_num_threads(n)
+    for n in {1, min(2, numba.config.NUMBA_NUM_THREADS)}:
+        with threads(n):  # evornn's own context manager: restores the count after
             np.testing.assert_array_equal(ntm.run(u), whole)
-    finally:
-        numba.set_num_threads(before)
     again = codec.decode(codec.encode(ntm.controller))
     np.testing.assert_allclose(again.run(u), whole, rtol=0, atol=1e-12)
 

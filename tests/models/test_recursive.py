@@ -9,6 +9,7 @@ import pytest
 
 import evornn
 from evornn import datasets
+from evornn._numba import threads
 from evornn.models.recursive import RecursiveNet, Trees
 from evornn.tasks import TreeTask
 from tests import reference
@@ -52,13 +53,9 @@ def test_take_trees_take_and_threads_change_no_bit():
     whole = nets.run(trees)
     np.testing.assert_array_equal(nets.take([3, 1]).run(trees), whole[[3, 1]])
     np.testing.assert_array_equal(nets.run(trees.take([5, 0, 64])), whole[:, [5, 0, 64]])
-    before = numba.get_num_threads()
-    try:
-        for n in {1, min(2, numba.config.NUMBA_NUM_THREADS)}:
-            numba.set_num_threads(n)
+    for n in {1, min(2, numba.config.NUMBA_NUM_THREADS)}:
+        with threads(n):  # evornn's own context manager: restores the count after
             np.testing.assert_array_equal(nets.run(trees), whole)
-    finally:
-        numba.set_num_threads(before)
 
 
 def _hand_built(gain=20.0):

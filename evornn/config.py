@@ -5,8 +5,8 @@ An experiment file has these tables (unknown tables and keys are errors)::
     [experiment]   name, seed, description
     [model]        type = "ctrnn" | "mtrnn" | "esn" | "hopfield" | "memristive" | "elman" |
                    "jordan" | "fully_recurrent" | "indrnn" | "gru" | "lstm" | "second_order" |
-                   "narx" | "rmlp" | "lsm" | "compressor" | "recursive" | "ntm" | "stack" | "neat" (NEAT genomes: the keywords
-                   of evornn.neat.NEATCodec, with
+                   "narx" | "rmlp" | "lsm" | "compressor" | "recursive" | "ntm" | "entm" | "stack" |
+                   "neat" (NEAT genomes: the keywords of evornn.neat.NEATCodec, with
                    [evolve] method = "neat"),
                    then the keywords of CTRNN.codec (n_neurons, n_inputs, ranges ...),
                    CTRNN.multiple_timescale_codec (groups = [[n, tau], ...]), ESN.codec
@@ -18,8 +18,9 @@ An experiment file has these tables (unknown tables and keys are errors)::
                    n_inputs, n_outputs, seed, weight_scale, input_scale ...),
                    HistoryCompressor.codec (n_units, n_inputs, n_levels, ranges, threshold ...),
                    RecursiveNet.codec (n_hidden, n_labels, n_outputs, max_arity, weight_range,
-                   output_activation), NTM.codec and NeuralStack.codec (n_hidden, n_inputs,
-                   n_outputs, controller, width, n_slots, weight_range)
+                   output_activation), NTM.codec, ENTM.codec and NeuralStack.codec (n_hidden, n_inputs,
+                   n_outputs, controller, width, n_slots, squash, weight_range, neat = {NEAT's
+                   keywords} with controller = "neat")
     [task]         type = "oscillator" | "sequence" | "cartpole" | "walker" | "categorize" |
                    "wheeled" | "maze" | "xor" | "timeseries" | "recall" | "parity" | "delayed_recall" | "reber" | "copy" |
                    "anbncn" | "classification" | "prediction" | "identification" |
@@ -77,7 +78,7 @@ from .models import (
     Jordan,
     SecondOrder,
 )
-from .models.memory import NTM, NeuralStack
+from .models.memory import ENTM, NTM, NeuralStack
 from .models.recursive import RecursiveNet
 from .neat import NEATCodec
 from .optim import METHODS, Problem
@@ -129,7 +130,8 @@ MODELS = {"ctrnn": CTRNN.codec, "mtrnn": CTRNN.multiple_timescale_codec, "esn": 
           "elman": Elman.codec, "jordan": Jordan.codec, "fully_recurrent": FullyRecurrent.codec,
           "indrnn": IndRNN.codec, "gru": GRU.codec, "lstm": LSTM.codec, "second_order": SecondOrder.codec,
           "narx": NARX.codec, "rmlp": RMLP.codec, "lsm": LSM.codec, "compressor": HistoryCompressor.codec,
-          "recursive": RecursiveNet.codec, "ntm": NTM.codec, "stack": NeuralStack.codec, "neat": NEATCodec}
+          "recursive": RecursiveNet.codec, "ntm": NTM.codec, "entm": ENTM.codec,
+          "stack": NeuralStack.codec, "neat": NEATCodec}
 TASKS = {"body": BodyTask.from_spec, "gym": GymTask, "oscillator": OscillatorTask, "sequence": SequenceTask,
          "cartpole": CartPoleTask, "walker": WalkerTask,
          "categorize": CategorizationTask, "wheeled": WheeledRobotTask, "maze": MazeTask, "xor": XORTask,

@@ -421,39 +421,47 @@ def _int_range(name: str, value, smallest: int, largest: int) -> tuple[int, int]
     return low, high
 
 
-def copy_task(n_seq: int, *, width: int = 4, length=(1, 5), rng=None) -> Sequences:
+def copy_task(n_seq: int, *, width: int = 4, length=(1, 5), start: bool = False, rng=None) -> Sequences:
     """The copy task of neural Turing machines (Graves, Wayne and Danihelka 2014): a sequence
     of random bit vectors, a delimiter, then the same vectors to be output in order.
 
     Inputs have ``width + 1`` channels (the bits, then the delimiter flag): L vectors, one
     step with the delimiter alone, then L blank steps, during which the targets are the L
     vectors (the only scored steps). Lengths L take every value in ``length = (low, high)``
-    in turn.
+    in turn. With ``start=True`` (the evolvable NTM's version, Greve, Jacobsen and Risi
+    2016) a first step flags the start on a channel of its own (``width + 2`` channels).
 
     Returns
     -------
     Sequences
-        shapes ``(n_seq, 2 max(L) + 1, width + 1)`` inputs and ``(n_seq, 2 max(L) + 1,
-        width)`` targets, padded after each sequence.
+        shapes ``(n_seq, 2 max(L) + 1 + start, width + 1 + start)`` inputs and ``(n_seq,
+        2 max(L) + 1 + start, width)`` targets, padded after each sequence.
 
     >>> data = copy_task(2, width=3, length=(2, 2), rng=0)
     >>> bool(np.array_equal(data.targets[:, 3:, :], data.inputs[:, :2, :3])), data.mask[0].tolist()
     (True, [False, False, False, True, True])
+    >>> copy_task(1, width=3, length=(2, 2), start=True, rng=0).inputs[0, :, 3:].tolist()  # delimiter, start
+    [[0.0, 1.0], [0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
     """
     n_seq, width = positive_int("n_seq", n_seq), positive_int("width", width)
     low, high = _int_range("length", length, 1, 10_000)
+    if not isinstance(start, bool | np.bool_):
+        raise TypeError(f"start must be True or False, got {start!r}")
     rng = as_rng(rng)
-    n_steps = 2 * high + 1
-    inputs = np.zeros((n_seq, n_steps, width + 1))
+    first = int(start)  # the step of the first vector
+    n_steps = 2 * high + 1 + first
+    inputs = np.zeros((n_seq, n_steps, width + 1 + first))
     targets = np.zeros((n_seq, n_steps, width))
     mask = np.zeros((n_seq, n_steps), dtype=bool)
     for q in range(n_seq):
         n = low + q % (high - low + 1)
         bits = rng.integers(0, 2, (n, width)).astype(np.float64)
-        inputs[q, :n, :width] = bits
-        inputs[q, n, width] = 1.0
-        targets[q, n + 1: 2 * n + 1] = bits
-        mask[q, n + 1: 2 * n + 1] = True
+        if start:
+            inputs[q, 0, width + 1] = 1.0
+        inputs[q, first: first + n, :width] = bits
+        inputs[q, first + n, width] = 1.0
+        targets[q, first + n + 1: first + 2 * n + 1] = bits
+        mask[q, first + n + 1: first + 2 * n + 1] = True
     return Sequences(inputs, targets, mask)
 
 

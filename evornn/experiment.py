@@ -443,7 +443,7 @@ def _write_results(out: Path, problem, result) -> None:
     params = problem.codec.values(result.best_genome[None, :])
     # A readout the task fits (reservoirs, Evolino) is part of the trained network, not the genome.
     trained = problem.task.trained_model(result.best_model) if hasattr(problem.task, "trained_model") else None
-    if trained is not None and not hasattr(trained, "save"):  # its fitted weights are the params
+    if hasattr(trained, "params") and not hasattr(trained, "save"):  # its fitted weights are the params
         params.update({k: v for k, v in trained.params._asdict().items() if k in params})
     buffer = io.BytesIO()
     np.savez(buffer, genome=result.best_genome, **{f"params/{k}": v[0] for k, v in params.items()})

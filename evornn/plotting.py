@@ -1373,3 +1373,59 @@ def plot_tree_depths(behaviour: dict, *, title=None, axes=None, label: str | Non
     if title:
         ax.set_title(title)
     return fig
+
+
+def plot_tape(inputs, outputs, heads, *, targets=None, mask=None, title=None):
+    """One run of a tape machine (:class:`evornn.models.ENTM`) on one sequence: the inputs,
+    the outputs (beside the targets, where given) over time, and where the head was after
+    each step, counted from where it started.
+
+    Parameters
+    ----------
+    inputs : array_like, shape (n_steps, n_inputs)
+    outputs : array_like, shape (n_steps, n_outputs)
+    heads : array_like of int, shape (n_steps,)
+        From ``ENTM.trace`` (one network's column).
+    targets : array_like, shape (n_steps, n_outputs), optional
+    mask : array_like of bool, shape (n_steps,), optional
+        The scored steps: targets are drawn there only, and shaded under the head.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    inputs, outputs = np.asarray(inputs, dtype=float), np.asarray(outputs, dtype=float)
+    heads = np.asarray(heads)
+    n_steps = inputs.shape[0]
+    if outputs.shape[0] != n_steps or heads.shape != (n_steps,):
+        raise ValueError(f"inputs, outputs and heads must have n_steps = {n_steps} rows, got {outputs.shape[0]} "
+                         f"and {heads.shape}")
+    panels = [("inputs", inputs)] + ([("targets", np.where(np.asarray(mask, bool)[:, None], targets, np.nan))
+                                      if mask is not None else ("targets", np.asarray(targets, float))]
+                                     if targets is not None else []) + [("outputs", outputs)]
+    fig, axes = plt.subplots(len(panels) + 1, 1, figsize=(8, 1.2 * len(panels) + 2.4), sharex=True,
+                             gridspec_kw={"height_ratios": [1] * len(panels) + [2]}, layout="constrained")
+    steps = np.arange(n_steps)
+    for ax, (name, values) in zip(axes, panels, strict=False):
+        image = ax.imshow(values.T, aspect="auto", cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest",
+                          extent=(-0.5, n_steps - 0.5, values.shape[1] - 0.5, -0.5))
+        ax.set_ylabel(name)
+        ax.set_yticks(range(values.shape[1]))
+    fig.colorbar(image, ax=list(axes[:-1]), fraction=0.03, pad=0.01, label="value")
+    ax = axes[-1]
+    ax.step(steps, heads, where="mid", color="C3", lw=1.5, label="head")
+    if mask is not None and np.any(mask):
+        scored = steps[np.asarray(mask, bool)]
+        ax.axvspan(scored[0] - 0.5, scored[-1] + 0.5, color="0.9", zorder=0, label="scored steps")
+    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("step")
+    ax.set_ylabel("head location")
+    ax.set_xlim(-0.5, n_steps - 0.5)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -644,3 +644,39 @@ def neural_stack(kind, prm, p, inputs, n_outputs, width):
         outs.append(o[:n_outputs])
         strengths[t, : t + 1] = strength
     return np.array(outs), strengths
+
+
+def rnn_controller(kind, prm, p):
+    """Network p of an evornn RNN population as a step function: its outputs after reading u."""
+    y = np.zeros(prm.bias.shape[-1] * (2 if kind == "lstm" else 1) + (prm.w_out.shape[1] if kind == "jordan" else 0))
+
+    def step(u):
+        nonlocal y
+        y = rnn_step(kind, prm, p, y, u)
+        return rnn_output(kind, prm, p, y)
+
+    return step
+
+
+def entm(step, inputs, n_outputs, width, squash=True):
+    """An evolvable neural Turing machine (Greve et al. 2016, as Lüders et al. 2017 list its
+    steps) step by step, its tape a dict from location to vector, created as zeros when the
+    head first comes: write, content jump, shift, read. `step` maps the controller's input
+    [x, read] to its outputs; `squash` False takes the controls as given, clipped to [0, 1].
+    Returns outputs (T, n_outputs) and the head's location after each step (T,)."""
+    unit = (lambda v: 1 / (1 + np.exp(-v))) if squash else (lambda v: np.clip(v, 0.0, 1.0))
+    tape, head = {0: np.zeros(width)}, 0
+    read = np.zeros(width)
+    outs, heads = [], []
+    for x in inputs:
+        o = np.asarray(step(np.concatenate([x, read])))
+        write, i = unit(o[n_outputs: n_outputs + width]), unit(o[n_outputs + width])
+        tape[head] = (1 - i) * tape[head] + i * write
+        if unit(o[n_outputs + width + 1]) >= 0.5:
+            head = min(sorted(tape), key=lambda k: np.abs(tape[k] - write).sum())  # leftmost nearest (sum: width x mean)
+        head += int(np.argmax(o[n_outputs + width + 2:])) - 1  # argmax: the first of equals
+        tape.setdefault(head, np.zeros(width))
+        read = tape[head].copy()
+        outs.append(o[:n_outputs])
+        heads.append(head)
+    return np.array(outs), np.array(heads)

@@ -146,3 +146,21 @@ def test_archive_maps_put_each_elite_in_its_cell_nested_or_projected():
     assert flat.metrics()["coverage"] == pytest.approx(1 / 6)
     fig = plotting.plot_archive(flat)
     assert fig.axes[0].images[0].get_array()[2, 1] == 5.0 and "coverage 16.7%" in fig.axes[0].get_title()
+
+
+def test_a_tape_plot_shows_the_true_head_path_and_the_values_in_their_cells():
+    rng = np.random.default_rng(0)
+    inputs, outputs = rng.random((12, 3)), rng.random((12, 2))
+    heads = np.array([1, 2, 3, 4, 0, 1, 2, 3, 4, 4, 3, 2])
+    mask = np.arange(12) >= 5
+    fig = plotting.plot_tape(inputs, outputs, heads, targets=outputs.round(), mask=mask, title="t")
+    images = [im for ax in fig.axes for im in ax.get_images()]
+    np.testing.assert_array_equal(images[0].get_array(), inputs.T)  # rows: channels, columns: steps
+    targets = np.ma.filled(images[1].get_array().astype(float), np.nan)
+    assert np.isnan(targets[:, :5]).all() and np.array_equal(targets[:, 5:], outputs.round().T[:, 5:])  # where scored
+    np.testing.assert_array_equal(images[2].get_array(), outputs.T)
+    head = next(line for line in fig.axes[3].get_lines() if line.get_label() == "head")
+    np.testing.assert_array_equal(head.get_ydata(), heads)
+    assert [t.get_text() for t in fig.axes[3].get_legend().get_texts()] == ["head", "scored steps"]
+    with pytest.raises(ValueError, match="n_steps = 12"):
+        plotting.plot_tape(inputs, outputs[:5], heads)

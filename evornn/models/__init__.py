@@ -10,7 +10,7 @@ from .ctrnn import CTRNN, CTRNNParams
 from .esn import ESN, ESNParams
 from .hopfield import Hopfield, HopfieldParams
 from .lsm import LSM, LSMParams
-from .memory import NTM, NeuralStack, memory_codec
+from .memory import ENTM, NTM, NeuralStack, memory_codec
 from .memristive import MemristiveCircuit, MemristiveParams, Memristor, MemristorParams
 from .neat_net import NEATNetParams, NEATNetwork
 from .readout import RidgeStatistics
@@ -22,6 +22,7 @@ from .system import System
 __all__ = [
     "BAM",
     "CTRNN",
+    "ENTM",
     "ESN",
     "GRU",
     "LSM",

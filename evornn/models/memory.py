@@ -8,7 +8,10 @@ At each step the controller reads ``[x(t), r(t-1)]``, the external input and wha
 memory gave at the step before (zeros at first), and steps once. Its outputs are split:
 the first `n_outputs` are the network's outputs at step t (as the controller gives them),
 the rest drive the memory, squashed here (so a controller with the ``"identity"`` output
-activation suits best).
+activation suits best). The discrete tape and the stack also take the controls as the
+controller gives them (``squash=False``): gates and strengths clipped into [0, 1], the
+stack's values into [-1, 1], for controllers whose outputs are already squashed, such as
+NEAT networks of sigmoid nodes (``controller="neat"`` in :meth:`ENTM.codec`).
 
 **Tape** (:class:`NTM`; Graves, Wayne and Danihelka 2014, "Neural Turing machines", as
 evolved by Greve, Jacobsen and Risi 2016, "Evolving neural Turing machines for
@@ -32,6 +35,19 @@ has :math:`10^{-8}` added to its denominator). The write head also gives an eras
 memory and reads :math:`r = \sum_i w_i M_i`. Controller outputs after the external ones:
 write head (key, beta, g, 3 shifts, gamma, erase, add: ``3 width + 6``), then read head
 (``width + 6``). The memory starts at 1e-6 everywhere, both heads on slot 0.
+
+**Discrete tape** (:class:`ENTM`; the evolvable neural Turing machine of Greve, Jacobsen and
+Risi 2016, as described by Lüders, Schläger, Korach and Risi 2017): one combined read/write
+head on an unbounded tape of `width`-wide locations, all zeros until written. Each step the
+controller gives a write vector :math:`a = \sigma(\cdot)` (`width`), a write interpolation
+:math:`i = \sigma(\cdot)`, a content jump :math:`j` and three shifts; in this order, (1)
+:math:`M_h \leftarrow (1 - i) M_h + i a`, (2) if :math:`\sigma(j) \ge 0.5` the head jumps to the
+visited location nearest to :math:`a` in mean absolute difference (the leftmost of equals),
+(3) it moves by -1, 0 or +1, whichever shift output is largest (the first of equals), a
+new location starting at zeros, and (4) reads :math:`r = M_h`. Controller outputs after the
+external ones: write vector, interpolation, jump, 3 shifts (``width + 5``). Its discrete
+moves never blur the head over the tape, which is what makes it evolvable, and a step costs
+the width of one location (a content jump, the visited tape's).
 
 **Stack** (:class:`NeuralStack`; the analog stack of the neural network pushdown automaton,
 Das, Giles and Sun 1992, in the continuous form of Grefenstette, Hermann, Suleyman and
@@ -57,7 +73,7 @@ from .._checks import as_float_array, check_memory, positive_int
 from .._kernels import output, rhs
 from .._numba import ERROR_MODEL, FASTMATH
 
-__all__ = ["NTM", "NeuralStack", "memory_codec"]
+__all__ = ["ENTM", "NTM", "NeuralStack", "memory_codec"]
 
 _COSINE_EPS = 1e-8
 _MEMORY_START = 1e-6
@@ -71,6 +87,13 @@ def _softplus(x):
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
+def _unit(x, squash):
+    """A memory control in [0, 1]: the logistic of the controller's output, or (squash
+    False) the output itself clipped into [0, 1]."""
+    return _sigmoid(x) if squash else min(max(x, 0.0), 1.0)
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
@@ -171,7 +194,7 @@ def _run_ntm(prm, y0, inputs, n_outputs, n_slots, width, outputs, trace_w, trace
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
-def _run_stack(prm, y0, inputs, n_outputs, width, outputs, strengths, record):
+def _run_stack(prm, y0, inputs, n_outputs, width, squash, outputs, strengths, record):
     n_steps, n_pop, n_in = inputs.shape
     n_state = y0.shape[1]
     n_ctrl = n_outputs + width + 2
@@ -182,8 +205,8 @@ def _run_stack(prm, y0, inputs, n_outputs, width, outputs, strengths, record):
         bad = False
         for t in range(n_steps):
             _controller_step(prm, p, inputs, t, u, y, y_next, o)
-            pop = _sigmoid(o[n_outputs])
-            push = _sigmoid(o[n_outputs + 1])
+            pop = _unit(o[n_outputs], squash)
+            push = _unit(o[n_outputs + 1], squash)
             above = 0.0  # strength above element i, before the pop
             for i in range(t - 1, -1, -1):
                 old = strength[i]
@@ -191,7 +214,8 @@ def _run_stack(prm, y0, inputs, n_outputs, width, outputs, strengths, record):
                 above += old
             strength[t] = push
             for q in range(width):
-                values[t, q] = np.tanh(o[n_outputs + 2 + q])
+                v = o[n_outputs + 2 + q]
+                values[t, q] = np.tanh(v) if squash else min(max(v, -1.0), 1.0)
             above = 0.0
             for q in range(width):
                 u[n_in + q] = 0.0
@@ -212,6 +236,53 @@ def _run_stack(prm, y0, inputs, n_outputs, width, outputs, strengths, record):
             outputs[:, p, :] = np.nan
 
 
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model=ERROR_MODEL)
+def _run_entm(prm, y0, inputs, n_outputs, width, squash, outputs, heads, record):
+    n_steps, n_pop, n_in = inputs.shape
+    n_state = y0.shape[1]
+    n_ctrl = n_outputs + width + 5
+    for p in prange(n_pop):
+        y, y_next = y0[p].copy(), np.empty(n_state)
+        o, u = np.empty(n_ctrl), np.zeros(n_in + width)
+        tape = np.zeros((2 * n_steps + 1, width))  # the head moves at most one location a step
+        head = lowest = highest = n_steps
+        write = np.empty(width)
+        bad = False
+        for t in range(n_steps):
+            _controller_step(prm, p, inputs, t, u, y, y_next, o)
+            start = n_outputs
+            gate = _unit(o[start + width], squash)
+            for q in range(width):
+                write[q] = _unit(o[start + q], squash)
+                tape[head, q] = (1.0 - gate) * tape[head, q] + gate * write[q]
+            if o[start + width + 1] >= (0.0 if squash else 0.5):  # the content jump: its control at 0.5 or above
+                nearest = np.inf
+                for i in range(lowest, highest + 1):
+                    distance = 0.0
+                    for q in range(width):
+                        distance += abs(tape[i, q] - write[q])
+                    if distance < nearest:
+                        nearest = distance
+                        head = i
+            s0, s1, s2 = o[start + width + 2], o[start + width + 3], o[start + width + 4]
+            if s0 >= s1 and s0 >= s2:
+                head -= 1
+            elif s2 > s1:
+                head += 1
+            lowest, highest = min(lowest, head), max(highest, head)
+            for q in range(width):
+                u[n_in + q] = tape[head, q]
+            for m in range(n_outputs):
+                outputs[t, p, m] = o[m]
+            if record:
+                heads[t, p] = head - n_steps
+            if not np.isfinite(o).all():
+                bad = True
+                break
+        if bad:
+            outputs[:, p, :] = np.nan
+
+
 class _MemoryNetwork:
     """What the tape and the stack share: the controller, sizes, take and input checks."""
 
@@ -222,7 +293,10 @@ class _MemoryNetwork:
         """Controller outputs that drive the memory (besides the external outputs)."""
         raise NotImplementedError
 
-    def _setup(self, controller, n_outputs: int, width: int) -> None:
+    def _setup(self, controller, n_outputs: int, width: int, squash: bool = True) -> None:
+        if not isinstance(squash, bool | np.bool_):
+            raise TypeError(f"squash must be True or False, got {squash!r}")
+        self.squash = bool(squash)
         if getattr(controller, "time", None) != "discrete":
             raise TypeError(f"the controller must be a discrete-time evornn model (Elman, GRU, LSTM ...), got "
                             f"{type(controller).__name__}")
@@ -271,23 +345,44 @@ class _MemoryNetwork:
 
     @classmethod
     def codec(cls, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, controller: str = "elman", width: int = 4,
-              weight_range=(-5.0, 5.0), **options):
+              weight_range=(-5.0, 5.0), neat=None, **options):
         """A genome codec over a controller of `n_hidden` units (``controller``: ``"elman"``,
         ``"jordan"``, ``"fully_recurrent"``, ``"gru"`` or ``"lstm"``; its identity output
-        activation) sized for this memory; `options` are the memory's (``n_slots``) and the
-        controller's (``decay``, ``peepholes``)."""
+        activation) sized for this memory; `options` are the memory's (``n_slots``,
+        ``squash``) and the controller's (``decay``, ``peepholes``).
+
+        ``controller="neat"`` evolves the controller's topology with
+        ``evolve(problem, "neat")``: NEAT genomes (:class:`evornn.neat.NEATCodec`, keywords
+        in the dict `neat`, `n_hidden` its initial hidden nodes, `weight_range` its weights'
+        and biases' bounds) of sigmoid nodes, whose outputs drive the memory as they are
+        (``squash`` False unless given)."""
         from . import rnn
 
         kinds = {"elman": rnn.Elman, "jordan": rnn.Jordan, "fully_recurrent": rnn.FullyRecurrent, "gru": rnn.GRU,
                  "lstm": rnn.LSTM}
-        if controller not in kinds:
-            raise ValueError(f"controller must be one of {sorted(kinds)}, got {controller!r}")
+        if controller not in (*kinds, "neat"):
+            raise ValueError(f"controller must be one of {sorted([*kinds, 'neat'])}, got {controller!r}")
+        if neat is not None and controller != "neat":
+            raise ValueError(f"neat (NEAT's options) goes with controller = 'neat', not {controller!r}")
         memory = {name: options.pop(name) for name in cls.memory_options if name in options}
         c_in, c_out = cls.controller_size(n_inputs, n_outputs, width)
-        if controller == "fully_recurrent" and n_hidden < c_out:
-            raise ValueError(f"a fully recurrent controller's outputs are {c_out} of its units: n_hidden must be at "
-                             f"least {c_out}, got {n_hidden}")
-        inner = kinds[controller].codec(n_hidden, c_in, c_out, weight_range=weight_range, **options)
+        if controller == "neat":
+            from ..neat import NEATCodec
+
+            given = sorted(k for k, v in options.items() if k not in cls.options or cls.options[k] != v)
+            if given:  # (experiment files pass every declared option, at its default)
+                raise TypeError(f"a NEAT controller takes its options in neat = {{...}}, not {given}")
+            if neat is not None and not isinstance(neat, dict):
+                raise TypeError(f"neat must be a dict of NEATCodec's keywords, got {neat!r}")
+            neat = {"num_hidden": n_hidden, "weight_range": weight_range, "bias_range": weight_range, **(neat or {})}
+            inner = NEATCodec(c_in, c_out, **neat)
+            if "squash" in cls.memory_options:
+                memory.setdefault("squash", False)
+        else:
+            if controller == "fully_recurrent" and n_hidden < c_out:
+                raise ValueError(f"a fully recurrent controller's outputs are {c_out} of its units: n_hidden must be "
+                                 f"at least {c_out}, got {n_hidden}")
+            inner = kinds[controller].codec(n_hidden, c_in, c_out, weight_range=weight_range, **options)
         return memory_codec(cls, inner, n_outputs=n_outputs, width=width, **memory)
 
 
@@ -345,6 +440,62 @@ class NTM(_MemoryNetwork):
         return out, w_write, w_read
 
 
+class ENTM(_MemoryNetwork):
+    """An evolvable neural Turing machine: a controller with a discrete, unbounded tape and
+    one read/write head (see the module docstring).
+
+    Parameters
+    ----------
+    controller : discrete-time Model
+        ``n_inputs + width`` inputs and ``n_outputs + width + 5`` outputs
+        (:meth:`controller_size` gives both).
+    n_outputs : int
+        External outputs (the controller's first outputs).
+    width : int
+        The length of a tape location.
+    squash : bool
+        Squash the memory controls with the logistic (True), or take them as the controller
+        gives them, clipped into [0, 1], with a jump from 0.5 (False: NEAT controllers, as
+        in the ENTM paper).
+
+    Examples
+    --------
+    >>> from evornn.models import Elman
+    >>> n_in, n_ctrl_out = ENTM.controller_size(n_inputs=3, n_outputs=2, width=3)
+    >>> entm = ENTM(Elman.random(5, 8, n_in, n_ctrl_out, rng=0), n_outputs=2, width=3)
+    >>> outputs, heads = entm.trace(np.zeros((6, 3)))
+    >>> outputs.shape, heads.shape
+    ((6, 5, 2), (6, 5))
+    """
+
+    memory_options = ("squash",)
+    options: ClassVar[dict] = {"squash": True, "decay": 0.5, "peepholes": False}
+
+    def __init__(self, controller, *, n_outputs: int, width: int = 4, squash: bool = True):
+        self._setup(controller, n_outputs, width, squash)
+
+    def _n_memory_outputs(self) -> int:
+        return self.width + 5
+
+    @staticmethod
+    def controller_size(n_inputs: int, n_outputs: int, width: int) -> tuple[int, int]:
+        """The controller's inputs and outputs for a tape of `width`."""
+        return n_inputs + width, n_outputs + width + 5
+
+    def trace(self, inputs, *, record: bool = True):
+        """``(outputs, heads)``: outputs ``(n_steps, n_pop, n_outputs)`` and the head's
+        location after each step, counted from where it started, ``(n_steps, n_pop)``
+        integers (with ``record=False``, empty)."""
+        u = self._inputs(inputs)
+        check_memory("the tape", (2 * u.shape[0] + 1, self.n_pop, self.width))
+        out = np.zeros((u.shape[0], self.n_pop, self.n_outputs))
+        heads = np.zeros(u.shape[:2] if record else (0, 0), dtype=np.int64)
+        with np.errstate(all="ignore"):
+            _run_entm(self.controller.params, np.ascontiguousarray(self.controller.initial_state()), u,
+                      self.n_outputs, self.width, self.squash, out, heads, record)
+        return out, heads
+
+
 class NeuralStack(_MemoryNetwork):
     """A controller with a continuous stack (see the module docstring).
 
@@ -355,6 +506,9 @@ class NeuralStack(_MemoryNetwork):
     n_outputs : int
     width : int
         The length of the values pushed.
+    squash : bool
+        Squash pop and push with the logistic and the value with tanh (True), or clip them
+        into [0, 1] and [-1, 1] (False, for controllers whose outputs are already squashed).
 
     Examples
     --------
@@ -365,11 +519,11 @@ class NeuralStack(_MemoryNetwork):
     (5, 4, 1)
     """
 
-    memory_options = ()
-    options: ClassVar[dict] = {"decay": 0.5, "peepholes": False}
+    memory_options = ("squash",)
+    options: ClassVar[dict] = {"squash": True, "decay": 0.5, "peepholes": False}
 
-    def __init__(self, controller, *, n_outputs: int, width: int = 4):
-        self._setup(controller, n_outputs, width)
+    def __init__(self, controller, *, n_outputs: int, width: int = 4, squash: bool = True):
+        self._setup(controller, n_outputs, width, squash)
 
     def _n_memory_outputs(self) -> int:
         return self.width + 2
@@ -389,15 +543,16 @@ class NeuralStack(_MemoryNetwork):
         strengths = np.zeros((u.shape[0], self.n_pop, u.shape[0]) if record else (0, 0, 0))
         with np.errstate(all="ignore"):
             _run_stack(self.controller.params, np.ascontiguousarray(self.controller.initial_state()), u,
-                       self.n_outputs, self.width, out, strengths, record)
+                       self.n_outputs, self.width, self.squash, out, strengths, record)
         return out, strengths
 
 
 def memory_codec(kind, controller_codec, **options):
     """A codec over the controller's genes whose genomes decode to memory networks: `kind`
-    is :class:`NTM` or :class:`NeuralStack`, `options` its keywords (``n_outputs``,
-    ``width``, ``n_slots``). Build `controller_codec` with the sizes of
-    ``kind.controller_size``.
+    is :class:`NTM`, :class:`ENTM` or :class:`NeuralStack`, `options` its keywords
+    (``n_outputs``, ``width``, ``n_slots``, ``squash``). Build `controller_codec` with the
+    sizes of ``kind.controller_size``; a NEAT codec (:class:`evornn.neat.NEATCodec`) gives a
+    codec for ``evolve(problem, "neat")``.
 
     >>> from evornn.models import Elman
     >>> n_in, n_out = NeuralStack.controller_size(2, 1, width=2)
@@ -407,8 +562,12 @@ def memory_codec(kind, controller_codec, **options):
     """
     from ..genome import Codec
 
-    if kind not in (NTM, NeuralStack):
-        raise ValueError(f"kind must be NTM or NeuralStack, got {kind!r}")
+    if kind not in (NTM, ENTM, NeuralStack):
+        raise ValueError(f"kind must be NTM, ENTM or NeuralStack, got {kind!r}")
+    if getattr(controller_codec, "structured", False):
+        codec = _StructuredMemoryCodec(kind, controller_codec, options)
+        codec.decode(controller_codec.random(1, rng=0))  # check the sizes now
+        return codec
     codec = Codec(functools.partial(_build_memory, kind, controller_codec, options), dict(controller_codec.fields))
     codec.decode(codec.random(1, rng=0))  # check the sizes now
     return codec
@@ -416,3 +575,30 @@ def memory_codec(kind, controller_codec, **options):
 
 def _build_memory(kind, controller_codec, options, **arrays):
     return kind(controller_codec.build(**arrays), **options)
+
+
+class _StructuredMemoryCodec:
+    """Memory networks over NEAT genomes: the NEAT strategy reads and breeds the genomes as
+    the NEAT codec's (every attribute but decoding is that codec's); decoding puts the
+    decoded controllers into the memory."""
+
+    structured = True
+
+    def __init__(self, kind, inner, options):
+        self.kind, self.inner, self.options = kind, inner, dict(options)
+
+    def __getattr__(self, name):
+        if name in ("kind", "inner", "options"):  # not set yet (while unpickling)
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def decode(self, genomes):
+        """The memory networks of `genomes`, their controllers padded to the largest genome."""
+        return self.kind(self.inner.decode(genomes), **self.options)
+
+    def network(self, genome):
+        """The memory network of one genome alone."""
+        return self.kind(self.inner.network(genome), **self.options)
+
+    def __repr__(self) -> str:
+        return f"memory_codec({self.kind.__name__}, {self.inner!r}, {self.options})"

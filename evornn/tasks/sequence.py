@@ -108,6 +108,8 @@ class SequenceTask(Task):
         sequences solved (or right at the probe) first, the MSE breaking ties, as
         ``fraction + 1 / ((1 + MSE) (n_seq + 1))``: each further sequence solved outweighs
         any error, which rewards solving strings one by one (grammars, counting).
+        ``"learned"``: likewise the fraction of scored values within `tolerance` (the
+        evolvable NTM's "closest binary" fitness for bits).
     fit_readout : bool
         Evolino (Schmidhuber, Wierstra, Gagliolo and Gomez 2007): instead of the model's own
         readout, fit each network's linear readout of its hidden layer to the targets by
@@ -165,7 +167,7 @@ class SequenceTask(Task):
             raise ValueError(f"weights must be numbers >= 0 of shape ({n_seq}, {n_samples}) or ({n_samples},), got "
                              f"shape {w.shape}")
         self.weights = np.where(self.mask, w, 0.0)
-        self.score = one_of("score", score, ("mse", "solved", *self.probes))
+        self.score = one_of("score", score, ("mse", "learned", "solved", *self.probes))
         if not self.weights.sum() > 0:
             raise ValueError("weights must give some scored sample a weight > 0")
         self.fit_readout = bool(fit_readout)
@@ -226,21 +228,21 @@ class SequenceTask(Task):
         return make(n_seq, seed)._with_test(make(max(100, n_seq), seed + 1))
 
     @classmethod
-    def copy(cls, *, n_seq: int = 20, width: int = 4, length=(1, 5), test_length=None, seed: int = 0,
-             tolerance: float = 0.5, **options):
+    def copy(cls, *, n_seq: int = 20, width: int = 4, length=(1, 5), test_length=None, start: bool = False,
+             seed: int = 0, tolerance: float = 0.5, **options):
         """The copy task (:func:`evornn.datasets.copy_task`): reproduce a sequence of `width`-bit
-        vectors after a delimiter. "solved" = 1 for a sequence whose every output bit is
-        within `tolerance` of it. The held-out task (:meth:`report`) draws 100 sequences of
-        `test_length` (default: lengths from one past the longest trained to twice it), the
-        generalisation test."""
+        vectors after a delimiter (and after a start flag, with `start`). "solved" = 1 for a
+        sequence whose every output bit is within `tolerance` of it. The held-out task
+        (:meth:`report`) draws 100 sequences of `test_length` (default: lengths from one past
+        the longest trained to twice it), the generalisation test."""
         high = int(length[1]) if isinstance(length, tuple | list) and len(length) == 2 else None
         if test_length is None and high is None:
             raise TypeError(f"length must be a pair (low, high) of integers, got {length!r}")
         test_length = (high + 1, 2 * high) if test_length is None else test_length
 
         def make(n, rng, lengths):
-            return cls.from_data(datasets.copy_task(n, width=width, length=lengths, rng=rng), tolerance=tolerance,
-                                 **options)
+            return cls.from_data(datasets.copy_task(n, width=width, length=lengths, start=start, rng=rng),
+                                 tolerance=tolerance, **options)
 
         return make(n_seq, seed, length)._with_test(make(100, seed + 1, test_length))
 
@@ -541,8 +543,9 @@ class SequenceTask(Task):
             metrics[name] = _fraction_solved(hit, probe)
         # Saturating outputs can stay finite while the state overflows: trust the state.
         fitness = error_fitness(metrics["mse"])
-        if self.score != "mse":
-            fitness = metrics[self.score] + fitness / (self.mask.shape[0] + 1)
+        if self.score != "mse":  # each further sequence (value, for "learned") outweighs any error
+            units = n_scored if self.score == "learned" else self.mask.shape[0]
+            fitness = metrics[self.score] + fitness / (units + 1)
         return Evaluation.from_raw(fitness, metrics, worst_fitness=self.worst_fitness)
 
     def gradient(self, model, method: str = "bptt"):

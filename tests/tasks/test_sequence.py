@@ -104,6 +104,10 @@ def test_masks_probes_and_solved_fractions_follow_their_definitions():
     ranked = SequenceTask(task.inputs, task.targets, mask=task.mask, tolerance=task.tolerance, score="solved")
     fitness = ranked.evaluate(_shift_register()).fitness[0]
     assert fitness == pytest.approx(agree.all(axis=1).mean() + 1 / (1 + scores["mse"][0]) / 4, rel=1e-12)
+    # ... or by values right first (the ENTM's "closest binary" fitness): 28 values a sequence.
+    by_value = SequenceTask(task.inputs, task.targets, mask=task.mask, tolerance=task.tolerance, score="learned")
+    fitness = by_value.evaluate(_shift_register()).fitness[0]
+    assert fitness == pytest.approx(agree.mean() + 1 / (1 + scores["mse"][0]) / (3 * 28 + 1), rel=1e-12)
     with pytest.raises(ValueError, match="score"):
         SequenceTask(task.inputs, task.targets, score="penultimate")
 

@@ -1419,7 +1419,7 @@ def plot_tape(inputs, outputs, heads, *, targets=None, mask=None, title=None):
     if mask is not None and np.any(mask):
         scored = steps[np.asarray(mask, bool)]
         ax.axvspan(scored[0] - 0.5, scored[-1] + 0.5, color="0.9", zorder=0, label="scored steps")
-    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    ax.legend(loc="best", frameon=True, framealpha=0.8, fontsize="small")
     from matplotlib.ticker import MaxNLocator
 
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -347,9 +347,11 @@ class _MemoryNetwork:
     def codec(cls, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, controller: str = "elman", width: int = 4,
               weight_range=(-5.0, 5.0), neat=None, **options):
         """A genome codec over a controller of `n_hidden` units (``controller``: ``"elman"``,
-        ``"jordan"``, ``"fully_recurrent"``, ``"gru"`` or ``"lstm"``; its identity output
-        activation) sized for this memory; `options` are the memory's (``n_slots``,
-        ``squash``) and the controller's (``decay``, ``peepholes``).
+        ``"jordan"``, ``"fully_recurrent"``, ``"gru"``, ``"lstm"``, or ``"feedforward"``: an
+        Elman network whose recurrent weights stay 0, one hidden layer with the memory as its
+        only state, as in the ENTM paper; its identity output activation) sized for this
+        memory; `options` are the memory's (``n_slots``, ``squash``) and the controller's
+        (``decay``, ``peepholes``).
 
         ``controller="neat"`` evolves the controller's topology with
         ``evolve(problem, "neat")``: NEAT genomes (:class:`evornn.neat.NEATCodec`, keywords
@@ -359,7 +361,7 @@ class _MemoryNetwork:
         from . import rnn
 
         kinds = {"elman": rnn.Elman, "jordan": rnn.Jordan, "fully_recurrent": rnn.FullyRecurrent, "gru": rnn.GRU,
-                 "lstm": rnn.LSTM}
+                 "lstm": rnn.LSTM, "feedforward": rnn.Elman}
         if controller not in (*kinds, "neat"):
             raise ValueError(f"controller must be one of {sorted([*kinds, 'neat'])}, got {controller!r}")
         if neat is not None and controller != "neat":
@@ -383,6 +385,12 @@ class _MemoryNetwork:
                 raise ValueError(f"a fully recurrent controller's outputs are {c_out} of its units: n_hidden must be "
                                  f"at least {c_out}, got {n_hidden}")
             inner = kinds[controller].codec(n_hidden, c_in, c_out, weight_range=weight_range, **options)
+            if controller == "feedforward":
+                from ..genome import Codec, Field
+
+                fields = dict(inner.fields)
+                fields["w_rec"] = Field.constant(0.0, fields["w_rec"].shape)
+                inner = Codec(inner.build, fields)
         return memory_codec(cls, inner, n_outputs=n_outputs, width=width, **memory)
 
 

@@ -562,6 +562,25 @@ class SequenceTask(Task):
                              f"(output_units = range({model.n_outputs})), got {self.output_units.tolist()}")
         return gradient(model, self.inputs, self.targets, weights=self.weights, method=method)
 
+    def plot(self, model, *, title=None):
+        """Network 0's outputs against the targets on the longest sequence; a tape machine
+        (:class:`~evornn.models.ENTM`) is drawn with its head (:func:`~evornn.plotting.plot_tape`)
+        on the longest sequence of the held-out task (or of this one, without one)."""
+        from ..models.memory import ENTM
+
+        if not isinstance(model, ENTM):
+            return super().plot(model, title=title)
+        from ..plotting import plot_tape
+
+        data = self.test_task if self.test_task is not None else self
+        lengths = data._lengths()
+        q = int(np.argmax(lengths))
+        n = int(lengths[q])
+        out, heads = model.take([0]).trace(data.inputs[q, :n])
+        title = f"{title}: a held-out sequence" if title and data is not self else title
+        return plot_tape(data.inputs[q, :n], out[:, 0], heads[:, 0], targets=data.targets[q, :n],
+                         mask=data.mask[q, :n], title=title)
+
     def behaviour(self, model) -> dict[str, np.ndarray]:
         """Network 0 on the longest sequence (up to its last scored sample)."""
         out, _ = self._outputs(model.take([0]), every_sample=True)

@@ -112,6 +112,14 @@ def test_a_hand_wired_discrete_tape_copies_sequences_of_any_length(bits):
         np.testing.assert_array_equal(heads[:2 * n + 1, 0], [*range(1, n + 1), 0, *range(1, n + 1)])
 
 
+def test_a_copy_task_draws_a_tape_machine_on_its_longest_held_out_sequence():
+    task = SequenceTask.copy(n_seq=4, width=1, length=(1, 3), seed=0)  # held out: lengths 4-6
+    fig = task.plot(copying_entm(1), title="hand-wired")
+    head = next(line for line in fig.axes[3].get_lines() if line.get_label() == "head")
+    np.testing.assert_array_equal(head.get_ydata(), [1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 5, 6])  # 6 stored, 6 read
+    assert fig._suptitle.get_text() == "hand-wired: a held-out sequence"
+
+
 def counting_stack(gain: float = 20.0) -> NeuralStack:
     """A stack machine wired by hand (no evolution, no recurrence) to predict the next symbol
     of S a^n b^n T for every n. Inputs S, a, b and the read; outputs a, b, T, then pop, push
@@ -172,6 +180,9 @@ def test_neat_controllers_drive_the_discrete_tape_as_the_reference_and_evolve_bi
     runs = [evornn.evolve(problem, "neat", n_pop=30, n_generations=4, rng=2, n_threads=n, progress=False)
             for n in (1, 2)]
     np.testing.assert_array_equal(runs[0].best_genome, runs[1].best_genome)
+    feedforward = ENTM.codec(4, 3, 1, width=2, controller="feedforward")  # the paper's controller for any method
+    assert feedforward.n_genes == ENTM.codec(4, 3, 1, width=2).n_genes - 16
+    assert not feedforward.decode(feedforward.random(3, rng=0)).controller.params.w_rec.any()
     with pytest.raises(TypeError, match="neat = "):
         ENTM.codec(0, 3, 1, width=2, controller="neat", decay=0.9)
     with pytest.raises(ValueError, match="goes with controller = 'neat'"):

@@ -69,8 +69,8 @@ def test_unreadable_experiment_files(tmp_path, capsys):
     ({"name": '""'}, ["[experiment] name must be", "got ''"]),
     ({"name": '"a\\nb\\u0007"'}, ["[experiment] name must be", "'a\\nb\\x07'"]),
 ])
-def test_bad_settings_are_refused_before_the_run_directory_exists(tmp_path, capsys, change, fragments):
-    os.chdir(tmp_path)
+def test_bad_settings_are_refused_before_the_run_directory_exists(tmp_path, capsys, monkeypatch, change, fragments):
+    monkeypatch.chdir(tmp_path)  # restored after: later tests run from the repository
     fails(capsys, ["run", experiment(tmp_path, **change)], *fragments)
     assert not (tmp_path / "runs").exists() and not (tmp_path.parent / "elsewhere").exists()
 

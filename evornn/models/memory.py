@@ -289,9 +289,19 @@ class _MemoryNetwork:
     #: A sequence model: tasks run whole sequences through :meth:`run`.
     time = "sequence"
 
-    def _n_memory_outputs(self) -> int:
-        """Controller outputs that drive the memory (besides the external outputs)."""
+    @staticmethod
+    def _memory_outputs(width: int) -> int:
+        """Controller outputs that drive a memory of `width` (besides the external outputs)."""
         raise NotImplementedError
+
+    def _n_memory_outputs(self) -> int:
+        return self._memory_outputs(self.width)
+
+    @classmethod
+    def controller_size(cls, n_inputs: int, n_outputs: int, width: int) -> tuple[int, int]:
+        """The controller's inputs (``n_inputs`` and the memory's read) and outputs (the
+        external ones and the memory's controls) for a memory of `width`."""
+        return n_inputs + width, n_outputs + cls._memory_outputs(width)
 
     def _setup(self, controller, n_outputs: int, width: int, squash: bool = True) -> None:
         if not isinstance(squash, bool | np.bool_):
@@ -394,6 +404,17 @@ class _MemoryNetwork:
         return memory_codec(cls, inner, n_outputs=n_outputs, width=width, **memory)
 
 
+class _SquashedMemory(_MemoryNetwork):
+    """A memory whose controls may come squashed already (``squash=False``): the discrete
+    tape and the stack."""
+
+    memory_options = ("squash",)
+    options: ClassVar[dict] = {"squash": True, "decay": 0.5, "peepholes": False}
+
+    def __init__(self, controller, *, n_outputs: int, width: int = 4, squash: bool = True):
+        self._setup(controller, n_outputs, width, squash)
+
+
 class NTM(_MemoryNetwork):
     """A neural Turing machine: a controller with a tape (see the module docstring).
 
@@ -425,13 +446,9 @@ class NTM(_MemoryNetwork):
         self.n_slots = positive_int("n_slots", n_slots)
         self._setup(controller, n_outputs, width)
 
-    def _n_memory_outputs(self) -> int:
-        return 4 * self.width + 12
-
     @staticmethod
-    def controller_size(n_inputs: int, n_outputs: int, width: int) -> tuple[int, int]:
-        """The controller's inputs and outputs for a tape of `width`."""
-        return n_inputs + width, n_outputs + 4 * width + 12
+    def _memory_outputs(width: int) -> int:
+        return 4 * width + 12
 
     def trace(self, inputs, *, record: bool = True):
         """``(outputs, write_weights, read_weights)``: outputs ``(n_steps, n_pop,
@@ -448,7 +465,7 @@ class NTM(_MemoryNetwork):
         return out, w_write, w_read
 
 
-class ENTM(_MemoryNetwork):
+class ENTM(_SquashedMemory):
     """An evolvable neural Turing machine: a controller with a discrete, unbounded tape and
     one read/write head (see the module docstring).
 
@@ -476,19 +493,9 @@ class ENTM(_MemoryNetwork):
     ((6, 5, 2), (6, 5))
     """
 
-    memory_options = ("squash",)
-    options: ClassVar[dict] = {"squash": True, "decay": 0.5, "peepholes": False}
-
-    def __init__(self, controller, *, n_outputs: int, width: int = 4, squash: bool = True):
-        self._setup(controller, n_outputs, width, squash)
-
-    def _n_memory_outputs(self) -> int:
-        return self.width + 5
-
     @staticmethod
-    def controller_size(n_inputs: int, n_outputs: int, width: int) -> tuple[int, int]:
-        """The controller's inputs and outputs for a tape of `width`."""
-        return n_inputs + width, n_outputs + width + 5
+    def _memory_outputs(width: int) -> int:
+        return width + 5
 
     def trace(self, inputs, *, record: bool = True):
         """``(outputs, heads)``: outputs ``(n_steps, n_pop, n_outputs)`` and the head's
@@ -504,7 +511,7 @@ class ENTM(_MemoryNetwork):
         return out, heads
 
 
-class NeuralStack(_MemoryNetwork):
+class NeuralStack(_SquashedMemory):
     """A controller with a continuous stack (see the module docstring).
 
     Parameters
@@ -527,19 +534,9 @@ class NeuralStack(_MemoryNetwork):
     (5, 4, 1)
     """
 
-    memory_options = ("squash",)
-    options: ClassVar[dict] = {"squash": True, "decay": 0.5, "peepholes": False}
-
-    def __init__(self, controller, *, n_outputs: int, width: int = 4, squash: bool = True):
-        self._setup(controller, n_outputs, width, squash)
-
-    def _n_memory_outputs(self) -> int:
-        return self.width + 2
-
     @staticmethod
-    def controller_size(n_inputs: int, n_outputs: int, width: int) -> tuple[int, int]:
-        """The controller's inputs and outputs for values of `width`."""
-        return n_inputs + width, n_outputs + width + 2
+    def _memory_outputs(width: int) -> int:
+        return width + 2
 
     def trace(self, inputs, *, record: bool = True):
         """``(outputs, strengths)``: outputs ``(n_steps, n_pop, n_outputs)`` and the stack's

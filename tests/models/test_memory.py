@@ -189,13 +189,16 @@ def test_neat_controllers_drive_the_discrete_tape_as_the_reference_and_evolve_bi
         ENTM.codec(4, 3, 1, width=2, neat={"max_nodes": 8})
 
 
-def test_a_neat_tape_run_killed_by_sigkill_resumes_to_the_uninterrupted_result(tmp_path):
+@pytest.mark.parametrize("name, generations", [("entm_copy", 500), ("stack_anbn", 1000)])
+def test_neat_memory_runs_killed_by_sigkill_resume_to_the_uninterrupted_result(tmp_path, name, generations):
     from tests.run_helpers import assert_same_run, kill_and_resume
 
-    text = (Path(__file__).resolve().parents[2] / "experiments" / "entm_copy.toml").read_text()
-    text = text.replace("n_generations = 500", "n_generations = 12").replace("checkpoint_every = 25",
-                                                                             "checkpoint_every = 2")
-    path = tmp_path / "entm.toml"
+    text = (Path(__file__).resolve().parents[2] / "experiments" / f"{name}.toml").read_text()
+    text = text.replace(f"n_generations = {generations}", "n_generations = 12")
+    text = text.replace("checkpoint_every = 25", "checkpoint_every = 2").replace("checkpoint_every = 50",
+                                                                                 "checkpoint_every = 2")
+    assert "n_generations = 12" in text and "checkpoint_every = 2" in text
+    path = tmp_path / f"{name}.toml"
     path.write_text(text.split("[stop]")[0])
     assert_same_run(*kill_and_resume(path, tmp_path, at=4))
 

@@ -102,7 +102,37 @@ class SweepStore:
             self._lock.release()
             self._lock = None
 
+    def _create(self, spec: SweepSpec) -> None:
+        """Write a new store whole under a temporary name, then rename it into place, so that
+        a store on disk always holds its sweep: a driver stopped while creating one (Ctrl-C
+        at once, SIGKILL) leaves no store, and the next run starts it afresh."""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp*"):  # from a creation that was stopped
+            stale.unlink(missing_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            db = sqlite3.connect(tmp)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+                with db:
+                    db.execute("INSERT INTO sweep VALUES (1, ?, ?, ?, ?)",
+                               (spec.digest(), json.dumps(spec.to_dict()), json.dumps(provenance()), time.time()))
+            finally:
+                db.close()  # the last connection folds the write-ahead log into the file
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except BaseException:
+            for part in self.path.parent.glob(f"{tmp.name}*"):
+                part.unlink(missing_ok=True)
+            raise
+
     def _open(self, spec: SweepSpec | None) -> None:
+        if spec is not None and not self.path.exists():
+            self._create(spec)
         self._db = sqlite3.connect(self.path, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # a committed chunk survives power loss too

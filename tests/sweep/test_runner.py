@@ -189,3 +189,26 @@ def test_a_stateful_task_evolves_on_dask_as_in_process(client):
     for name, value in local_problem.task.state_dict().items():
         np.testing.assert_array_equal(remote_problem.task.state_dict()[name], value)
     assert local_problem.task.state_dict()["obs_count"][0] > 0
+
+
+def test_a_store_is_created_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A driver stopped while creating its store (Ctrl-C at once) leaves no store, so the next
+    run starts afresh instead of finding a store that holds no sweep."""
+    from evornn.sweep import store as store_module
+
+    spec = SweepSpec("tests.sweep.helpers:square", {"x": [0, 1]})
+    path = tmp_path / "s.sqlite"
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(store_module, "provenance", interrupted)  # stops it between the tables and the sweep's row
+        with pytest.raises(KeyboardInterrupt):
+            SweepStore(path, spec, driver=True)
+    assert not path.exists() and [p.name for p in tmp_path.iterdir()] == ["s.sqlite.lock"]  # nothing half-made
+    with SweepStore(path, spec, driver=True) as store:
+        assert store.status() == {"total": 2, "done": 0, "failed": 0, "pending": 2}
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    with SweepStore(path) as store:  # reopened without the spec: it holds its sweep
+        assert store.spec.digest() == spec.digest()

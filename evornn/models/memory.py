@@ -376,7 +376,8 @@ class _MemoryNetwork:
             raise ValueError(f"controller must be one of {sorted([*kinds, 'neat'])}, got {controller!r}")
         if neat is not None and controller != "neat":
             raise ValueError(f"neat (NEAT's options) goes with controller = 'neat', not {controller!r}")
-        memory = {name: options.pop(name) for name in cls.memory_options if name in options}
+        memory = {name: options.pop(name) for name in cls.memory_options if options.get(name) is not None}
+        options = {name: value for name, value in options.items() if value is not None}
         c_in, c_out = cls.controller_size(n_inputs, n_outputs, width)
         if controller == "neat":
             from ..neat import NEATCodec
@@ -409,7 +410,8 @@ class _SquashedMemory(_MemoryNetwork):
     tape and the stack."""
 
     memory_options = ("squash",)
-    options: ClassVar[dict] = {"squash": True, "decay": 0.5, "peepholes": False}
+    #: ``squash`` None: True, but False for NEAT controllers (their outputs are squashed).
+    options: ClassVar[dict] = {"squash": None, "decay": 0.5, "peepholes": False}
 
     def __init__(self, controller, *, n_outputs: int, width: int = 4, squash: bool = True):
         self._setup(controller, n_outputs, width, squash)

@@ -272,6 +272,8 @@ def test_bad_configurations_are_refused():
 
 
 def test_experiment_files_build_memory_networks_on_the_copy_task():
+    import tomllib
+
     from evornn import config
     from evornn.tasks import SequenceTask
 
@@ -283,6 +285,10 @@ def test_experiment_files_build_memory_networks_on_the_copy_task():
     ntm = problem.decode(problem.codec.random(6, rng=0))
     assert isinstance(ntm, NTM) and isinstance(ntm.controller, GRU)
     assert ntm.n_slots == 6 and ntm.width == 2 and ntm.controller.n_hidden == 5
+    for name in ("entm_copy", "stack_anbn"):  # NEAT's squashed outputs drive the memory as they are, as in the API
+        raw = tomllib.loads((Path(__file__).resolve().parents[2] / "experiments" / f"{name}.toml").read_text())
+        problem = config.build_problem(config.resolve(raw, default_name=name))
+        assert problem.decode(problem.codec.random(2, rng=0)).squash is False
     task = SequenceTask.copy(n_seq=4, width=2, length=(1, 3))
     assert task.test_task.mask.sum(axis=1).min() == 4 and task.test_task.mask.sum(axis=1).max() == 6  # lengths 4-6
     with pytest.raises(ValueError, match="controller must be one of"):

@@ -41,6 +41,7 @@ import time
 import numpy as np
 from _timing import alternating_medians, median_time  # benchmarks/_timing.py (scripts run from benchmarks/)
 from deap import base
+from numba import njit
 
 import evornn
 from evornn.environment import header as environment_header
@@ -262,41 +263,69 @@ def generation_overhead(repeats: int) -> None:
     times = alternating_medians({"evaluate": lambda: problem.evaluate(genomes), "kernel": kernel,
                                  "former": former_kernels}, n)
     paired = paired_outside(problem, genomes, n)
+    alone = paired_outside(problem, genomes, n, replace="nothing")
+    control = paired_outside(problem, genomes, n, replace="spin", seconds=times["kernel"])
     print(f"\n6. One generation's evaluation at population 100 (2-neuron CTRNN, oscillator task, "
           f"{n_transient + n_measure} RK4 steps; medians of {n}, alternating)")
     print(f"Problem.evaluate {times['evaluate'] * 1e3:.3f} ms; its compiled call alone {times['kernel'] * 1e3:.3f} ms "
           f"(the two simulation kernels the task called before: {times['former'] * 1e3:.3f} ms)")
     print(f"outside the kernel: {(times['evaluate'] - times['kernel']) * 1e3:.3f} ms as the difference of the medians; "
-          f"{np.median(paired) * 1e3:.3f} ms (quartiles {np.percentile(paired, 25) * 1e3:.3f}-"
-          f"{np.percentile(paired, 75) * 1e3:.3f}) as each call's time less that of its own compiled call")
+          f"{quartiles(paired)} as each call's time less that of its own compiled call")
+    print(f"  the same Python with the compiled call left out: {quartiles(alone)}")
+    print(f"  with the compiled call replaced by a compiled loop that touches no memory, of the kernel's "
+          f"duration: {quartiles(control)} (what this machine adds to any Python after milliseconds of compute)")
 
 
-def paired_outside(problem, genomes, n: int) -> np.ndarray:
+def quartiles(seconds: np.ndarray) -> str:
+    q1, q2, q3 = np.percentile(seconds, [25, 50, 75]) * 1e3
+    return f"{q2:.3f} ms (quartiles {q1:.3f}-{q3:.3f})"
+
+
+@njit
+def _spin(n):
+    x = 0.0
+    for _ in range(n):
+        x = x * 0.999999 + 1.0
+    return x
+
+
+def paired_outside(problem, genomes, n: int, replace: str | None = None, seconds: float = 0.0) -> np.ndarray:
     """Each `Problem.evaluate` call's wall time less that of the compiled call inside it,
-    timed by wrapping the integrator's kernel lookup (so both come from the same call)."""
+    timed by wrapping the integrator's kernel lookup (so both come from the same call).
+    `replace`: "nothing" leaves the compiled call out; "spin" runs a compiled loop of
+    about `seconds` instead, which touches no memory."""
     import sys
 
     module = sys.modules["evornn.integrate.simulate"]
     lookup, inner = module.for_params, []
+    n_spin = 0
+    if replace == "spin":  # iterations for `seconds`, from a timed run
+        start = time.perf_counter()
+        _spin(10_000_000)
+        n_spin = int(10_000_000 * seconds / (time.perf_counter() - start))
 
     def timed_lookup(dispatcher, *params):
         kernel = lookup(dispatcher, *params)
 
         def call(*args):
             start = time.perf_counter()
-            kernel(*args)
+            if replace is None:
+                kernel(*args)
+            elif replace == "spin":
+                _spin(n_spin)
             inner.append(time.perf_counter() - start)
         return call
 
     module.for_params = timed_lookup
     try:
-        problem.evaluate(genomes)
-        inner.clear()
-        outer = []
-        for _ in range(n):
-            start = time.perf_counter()
+        with np.errstate(all="ignore"):
             problem.evaluate(genomes)
-            outer.append(time.perf_counter() - start)
+            inner.clear()
+            outer = []
+            for _ in range(n):
+                start = time.perf_counter()
+                problem.evaluate(genomes)
+                outer.append(time.perf_counter() - start)
     finally:
         module.for_params = lookup
     return np.array(outer) - np.array(inner)

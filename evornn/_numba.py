@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import math
 import numbers
 
@@ -49,18 +50,15 @@ def aligned_zeros(shape, dtype=np.float64) -> np.ndarray:
 
 
 def aligned_zeros_many(shapes, dtype=np.float64) -> list[np.ndarray]:
-    """Arrays of zeros of `shapes`, each starting on a cache-line boundary, carved out of
-    one allocation (a kernel's several work buffers for the price of one)."""
+    """Arrays of zeros of `shapes` (tuples of int), each starting on a cache-line boundary,
+    carved out of one allocation (a kernel's several work buffers for the price of one)."""
     dtype = np.dtype(dtype)
-    sizes = [math.prod(int(n) for n in shape) * dtype.itemsize for shape in shapes]
-    padded = [-(-size // CACHE_LINE) * CACHE_LINE for size in sizes]
-    raw = aligned_empty(sum(padded), np.uint8)
-    raw[...] = 0
-    out, start = [], 0
-    for shape, size, step in zip(shapes, sizes, padded, strict=True):
-        out.append(raw[start:start + size].view(dtype).reshape(shape))
-        start += step
-    return out
+    sizes = [math.prod(shape) * dtype.itemsize for shape in shapes]
+    starts = list(itertools.accumulate((-(-size // CACHE_LINE) * CACHE_LINE for size in sizes), initial=0))
+    raw = np.zeros(starts[-1] + CACHE_LINE, dtype=np.uint8)  # calloc: fresh pages come zeroed
+    first = -raw.__array_interface__["data"][0] % CACHE_LINE
+    return [raw[first + start:first + start + size].view(dtype).reshape(shape)
+            for shape, size, start in zip(shapes, sizes, starts[:-1], strict=True)]
 
 
 def aligned_copy(a) -> np.ndarray:

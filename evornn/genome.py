@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from ._checks import as_float_array, positive_int
 from .random import as_rng
@@ -86,10 +87,30 @@ class _Layout:
     index: np.ndarray  # (field shape) gene of each entry, -1 where fixed
     fixed: np.ndarray  # (field shape) values of the fixed entries
 
-    @property
-    def gather(self) -> np.ndarray:
-        """The gene of each entry, 0 where fixed (to gather with, then overwrite)."""
-        return np.maximum(self.index, 0)
+
+@njit(cache=True)
+def _decode(genomes, low, half_span, log, source, fixed, offset, stride, entry, out):
+    """Every field's values from `genomes` (n_pop, n_genes), into the flat buffer `out`
+    that holds the fields one after another, each C-contiguous ``(n_pop, size)``. Entry
+    ``j`` of the concatenated fields (``offset[j]`` entries after the first of the fields,
+    ``stride[j]`` entries per individual in its field, its own index ``entry[j]``) is gene
+    ``source[j]`` clipped to [-1, 1] and mapped to ``low + (g + 1) half_span`` (then exp
+    where the gene is on a log scale), or ``fixed[j]`` where the source is -1."""
+    n_pop = genomes.shape[0]
+    for j in range(source.shape[0]):
+        start, step, gene = n_pop * offset[j] + entry[j], stride[j], source[j]
+        if gene < 0:
+            for p in range(n_pop):
+                out[start + p * step] = fixed[j]
+            continue
+        for p in range(n_pop):
+            g = genomes[p, gene]
+            if g < -1.0:
+                g = -1.0
+            elif g > 1.0:  # NaN stays NaN (the model's checks name it)
+                g = 1.0
+            x = low[gene] + (g + 1.0) * half_span[gene]
+            out[start + p * step] = np.exp(x) if log[gene] else x
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,11 +186,20 @@ class Codec:
         if not names:
             raise ValueError("the codec evolves no gene: every field is fixed")
         # What decoding needs at every call, computed once: genes map to values by
-        # low + (g + 1) * half_span, then exp on the log-scale genes.
+        # low + (g + 1) * half_span, then exp on the log-scale genes, and every field is
+        # filled in one compiled call (a few NumPy calls per field cost more than the
+        # evaluation of a small generation).
         low, high = self._scale()
-        object.__setattr__(self, "_decode_plan", (low, 0.5 * (high - low), np.flatnonzero(self.gene_log), {
-            name: (layout.gather, layout.index >= 0, bool((layout.index < 0).any()))
-            for name, layout in layouts.items()}))
+        sizes = [layout.index.size for layout in layouts.values()]
+        offsets = np.cumsum([0, *sizes])
+        gather = (np.concatenate([layout.index.ravel() for layout in layouts.values()]).astype(np.int64),
+                  np.concatenate([layout.fixed.ravel() for layout in layouts.values()]),
+                  np.repeat(offsets[:-1], sizes).astype(np.int64), np.repeat(sizes, sizes).astype(np.int64),
+                  np.concatenate([np.arange(size) for size in sizes]).astype(np.int64))
+        fields = tuple((name, int(offsets[k]), int(offsets[k + 1]), layout.index.shape)
+                       for k, (name, layout) in enumerate(layouts.items()))
+        object.__setattr__(self, "_decode_plan", (low, 0.5 * (high - low), np.flatnonzero(self.gene_log), gather,
+                                                  fields))
 
     @property
     def n_genes(self) -> int:
@@ -190,15 +220,12 @@ class Codec:
 
     def values(self, genomes) -> dict[str, np.ndarray]:
         """Decoded parameter arrays, ``{field: (n_pop, *shape)}``; genes clipped to [-1, 1]."""
-        g = np.clip(self.check_genomes(genomes), GENE_LOW, GENE_HIGH)
-        low, half_span, log_genes, gathers = self._decode_plan
-        x = low + (g - GENE_LOW) * half_span
-        x[:, log_genes] = np.exp(x[:, log_genes])
-        out = {}
-        for name, (gather, evolved, any_fixed) in gathers.items():
-            gathered = x[:, gather]
-            out[name] = np.where(evolved, gathered, self._layouts[name].fixed) if any_fixed else gathered
-        return out
+        g = np.ascontiguousarray(self.check_genomes(genomes))
+        low, half_span, _, gather, fields = self._decode_plan
+        n_pop = g.shape[0]
+        flat = np.empty(n_pop * gather[0].size)
+        _decode(g, low, half_span, self.gene_log, *gather, flat)
+        return {name: flat[n_pop * start:n_pop * stop].reshape((n_pop, *shape)) for name, start, stop, shape in fields}
 
     def decode(self, genomes):
         """The population of models that `genomes` (shape ``(n_pop, n_genes)``) encode."""
@@ -260,7 +287,7 @@ class Codec:
         (clipped on decode) has derivative zero."""
         raw = self.check_genomes(genomes)
         g = np.clip(raw, GENE_LOW, GENE_HIGH)
-        low, half_span, log_genes, _ = self._decode_plan
+        low, half_span, log_genes = self._decode_plan[:3]
         slope = np.broadcast_to(half_span, g.shape).copy()
         slope[:, log_genes] *= np.exp(low[log_genes] + (g[:, log_genes] - GENE_LOW) * half_span[log_genes])
         slope[(raw < GENE_LOW) | (raw > GENE_HIGH)] = 0.0

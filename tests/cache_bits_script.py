@@ -44,6 +44,8 @@ def main(which: str) -> dict:
 
     small = evornn.CTRNN.random(40, 2, rng=3)
     out["oscillator"] = digest(OscillatorTask(period=10.0, amplitude=0.5).evaluate(small).fitness)
+    codec = evornn.CTRNN.codec(3, 2)  # log-scale time constants: the decode's exp
+    out["decode"] = digest(np.concatenate([v.ravel() for v in codec.values(codec.random(20, rng=4)).values()]))
     return out
 
 

@@ -37,6 +37,25 @@ def test_genes_outside_the_bounds_are_clipped():
     assert net.weights[0, 0, 0] == 16.0 and net.bias[0, 0] == -16.0 and net.tau[0, 0] == pytest.approx(10.0)
 
 
+def test_decoded_fields_are_separate_contiguous_arrays_whatever_the_genome_layout(rng):
+    codec = evornn.CTRNN.codec(3, 2)
+    g = rng.uniform(-1, 1, size=(6, 2 * codec.n_genes))[:, ::2]  # a strided view
+    values, again = codec.values(g), codec.values(g.copy())
+    for name, value in values.items():
+        assert value.flags.c_contiguous and value.shape[0] == 6
+        np.testing.assert_array_equal(value, again[name])
+    values["bias"][...] = 99.0  # one field's storage is not another's
+    assert not (values["weights"] == 99.0).any() and not (values["tau"] == 99.0).any()
+
+
+def test_a_nan_gene_is_named_as_the_field_it_decodes_into():
+    codec = evornn.CTRNN.codec(2)
+    g = np.zeros((3, codec.n_genes))
+    g[1, 4] = np.nan  # the first bias
+    with pytest.raises(ValueError, match="bias must be finite"):
+        codec.decode(g)
+
+
 def test_masks_fix_entries_and_remove_their_genes(rng):
     mask = np.array([[True, False], [True, True]])
     codec = evornn.CTRNN.codec(2, mask=mask)

@@ -46,6 +46,16 @@ def leading_state(y, params, p, out):
         out[m] = y[m]
 
 
+@njit(cache=True, error_model=ERROR_MODEL)
+def _all_finite(values) -> bool:
+    """Whether every entry of the 1-D array `values` is finite (one compiled loop: NumPy's
+    isfinite and all cost more for the small fields of a small population)."""
+    for x in values:
+        if not np.isfinite(x):
+            return False
+    return True
+
+
 def _names(dtypes) -> str:
     return ", ".join(np.dtype(d).name for d in dtypes)
 
@@ -71,7 +81,7 @@ def check_params(params: NamedTuple) -> None:
             n_pop = arr.shape[0]
         elif arr.shape[0] != n_pop:
             raise ValueError(f"{where} has {arr.shape[0]} individuals on axis 0, but {params._fields[0]} has {n_pop}")
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        if arr.dtype.kind == "f" and not _all_finite(arr.reshape(-1)):
             bad = arr[~np.isfinite(arr)][0]
             raise ValueError(f"{where} must be finite, got a value of {bad}")
     if n_pop == 0:

@@ -180,6 +180,24 @@ def crossover(a, b, mn, rng, child):
     connection genes) and `b`: matching genes take each value from either parent at
     random, and a gene disabled in either parent is disabled with probability 0.75."""
     child[:] = 0.0
+    _crossover_into(a, b, mn, rng, child)
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def _copy_genome(a, mn, child):
+    """Copy the genes of `a` into `child`, whose unused slots are zeros: the used slots
+    only (a row is mostly padding)."""
+    n_nodes, n_conns = int(a[0]), int(a[1])
+    child[0], child[1] = a[0], a[1]
+    for q in range(node_at(mn, 0, 0), node_at(mn, n_nodes, 0)):
+        child[q] = a[q]
+    for q in range(conn_at(mn, 0, 0), conn_at(mn, n_conns, 0)):
+        child[q] = a[q]
+
+
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+def _crossover_into(a, b, mn, rng, child):
+    """:func:`crossover` into a `child` whose unused slots are zeros."""
     na_nodes, na, nb = int(a[0]), int(a[1]), int(b[1])
     child[0], child[1] = a[0], a[1]
     for i in range(na_nodes):
@@ -265,19 +283,27 @@ def _creates_cycle(g, mn, a, b):
     if a == b:
         return True
     n = int(g[1])
-    seen = Dict.empty(key_type=types.float64, value_type=types.boolean)
-    stack = [b]
-    seen[b] = True
-    while len(stack):
-        node = stack.pop()
+    # Depth first from b over the nodes it reaches (connections end at node genes, so a
+    # node's position marks it seen; arrays, not a typed dict: this runs for most children).
+    seen = np.zeros(int(g[0]), dtype=np.bool_)
+    stack = np.empty(int(g[0]) + 1, dtype=np.float64)
+    stack[0], depth = b, 1
+    at = node_index(g, mn, b)
+    if at >= 0:
+        seen[at] = True
+    while depth:
+        depth -= 1
+        node = stack[depth]
         for j in range(n):
             if g[conn_at(mn, j, IN)] == node:
                 target = g[conn_at(mn, j, OUT)]
                 if target == a:
                     return True
-                if target not in seen:
-                    seen[target] = True
-                    stack.append(target)
+                at = node_index(g, mn, target)
+                if at >= 0 and not seen[at]:
+                    seen[at] = True
+                    stack[depth] = target
+                    depth += 1
     return False
 
 
@@ -434,8 +460,8 @@ def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates,
     """The next generation: child `c` is ``plan[c] = (kind, a, b)``: kind 0 copies parent
     `a` unchanged (an elite), 1 mutates a copy of `a`, 2 mutates the crossover of `a` and
     `b` (the fitter one's genes first; equal fitness keeps the order given), 3 is that
-    crossover unmutated. One innovation registry serves the whole generation. Writes into
-    `out`."""
+    crossover unmutated. One innovation registry serves the whole generation. Writes the
+    used slots of `out`, which must hold zeros."""
     splits = Dict.empty(key_type=types.float64, value_type=types.float64)
     links = Dict.empty(key_type=types.float64, value_type=types.float64)
     for c in range(plan.shape[0]):
@@ -444,8 +470,8 @@ def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates,
         if kind >= 2:
             if fitness[b] > fitness[a]:
                 a, b = b, a
-            crossover(parents[a], parents[b], mn, rng, child)
+            _crossover_into(parents[a], parents[b], mn, rng, child)
         else:
-            child[:] = parents[a]
+            _copy_genome(parents[a], mn, child)
         if kind == 1 or kind == 2:
             mutate(child, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters)

@@ -348,7 +348,7 @@ class NEAT(Strategy):
                 share = np.array([g.size for g in groups], dtype=np.float64)
         counts = _allot(share, self.n_pop, o.min_species_size)
         plan = self._plan(groups, counts, fitness)
-        children = np.empty((self.n_pop, self.n_genes))
+        children = np.zeros((self.n_pop, self.n_genes))
         ops.reproduce(genomes, fitness, plan, codec.max_nodes, codec.max_connections, codec.n_inputs,
                       codec.n_outputs, self.attrs, self.rates, self.activations, self.rng, self.counters, children)
         self.children = children

@@ -66,7 +66,7 @@ def _neat(rng):
     genomes = strategy.ask()
     plan = np.column_stack([np.ones(N_POP), np.arange(N_POP), np.arange(N_POP)]).astype(np.int64)
     for _ in range(5):
-        out = np.empty_like(genomes)
+        out = np.zeros_like(genomes)
         ops.reproduce(genomes, np.zeros(N_POP), plan, codec.max_nodes, codec.max_connections, 2, 2, strategy.attrs,
                       strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
         genomes = out

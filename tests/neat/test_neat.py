@@ -47,7 +47,7 @@ def grown(codec, n_pop, seed, rounds=8):
                             activation_mutate_rate=0.3)
     genomes = strategy.ask()
     for _ in range(rounds):
-        out = np.empty_like(genomes)
+        out = np.zeros_like(genomes)
         plan = np.column_stack([np.ones(n_pop), np.arange(n_pop), np.arange(n_pop)]).astype(np.int64)
         ops.reproduce(genomes, np.zeros(n_pop), plan, codec.max_nodes, codec.max_connections, codec.n_inputs,
                       codec.n_outputs, strategy.attrs, strategy.rates, strategy.activations, strategy.rng,
@@ -166,7 +166,7 @@ def test_the_same_structural_mutation_in_one_generation_gets_the_same_innovation
     plan = np.column_stack([np.ones(20), np.arange(20), np.arange(20)]).astype(np.int64)
 
     def generation(parents):
-        out = np.empty_like(parents)
+        out = np.zeros_like(parents)
         ops.reproduce(parents, np.zeros(20), plan, codec.max_nodes, codec.max_connections, 2, 1, strategy.attrs,
                       strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
         numbers, splits = {}, {}
@@ -429,11 +429,12 @@ def test_crossover_children_can_go_unmutated_as_in_neats_reference_code():
     plan = strategy._plan([np.arange(8)], np.array([8]), np.arange(8.0))
     assert (plan[:, 0] == 3).all()
     same = np.column_stack([np.full(8, 3), np.arange(8), np.arange(8)]).astype(np.int64)
-    out = np.empty_like(parents)
+    out = np.zeros_like(parents)
     ops.reproduce(parents, np.zeros(8), same, codec.max_nodes, codec.max_connections, 2, 1, strategy.attrs,
                   strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
     np.testing.assert_array_equal(out, parents)
     same[:, 0] = 2  # crossed and mutated: the weights move
+    out[...] = 0.0
     ops.reproduce(parents, np.zeros(8), same, codec.max_nodes, codec.max_connections, 2, 1, strategy.attrs,
                   strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
     assert not np.array_equal(out, parents)
@@ -468,7 +469,7 @@ def test_weight_perturbations_follow_the_named_distribution(perturbation, refere
                             weight_mutate_power=0.7, node_add_prob=0.0, conn_add_prob=0.0)
     parents = strategy.ask()
     mutate = np.column_stack([np.ones(200), np.arange(200), np.arange(200)]).astype(np.int64)
-    out = np.empty_like(parents)
+    out = np.zeros_like(parents)
     ops.reproduce(parents, np.zeros(200), mutate, codec.max_nodes, codec.max_connections, 6, 4, strategy.attrs,
                   strategy.rates, strategy.activations, strategy.rng, strategy.counters, out)
     from evornn.neat.genome import CONN_FIELDS, HEADER, NODE_FIELDS, WEIGHT

@@ -184,21 +184,31 @@ def busy_machine(repeats: int) -> None:
                               capture_output=True, text=True, check=True)
         return float(done.stdout.strip().splitlines()[-1])
 
-    print(f"\n4. A small evolution (2-neuron CTRNN oscillator, GA, population 100, 30 generations; median of "
-          f"{repeats}), quiet and with {n_busy} other core(s) busy")
-    print(f"{'threading':<38}{'quiet (s)':>10}{'busy (s)':>10}{'busy / quiet':>14}{'quiet / former quiet':>22}")
-    former = None
-    for label, env in settings.items():
-        quiet = timed(env)
-        spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n_busy)]
-        try:
-            busy = timed(env)
-        finally:
-            for spinner in spinners:
-                spinner.kill()
-                spinner.wait()
-        former = quiet if former is None else former
-        print(f"{label:<38}{quiet:>10.3f}{busy:>10.3f}{busy / quiet:>14.2f}{quiet / former:>22.2f}")
+    rounds = 5
+    print(f"\n4. A small evolution (2-neuron CTRNN oscillator, GA, population 100, 30 generations; each time the "
+          f"median of {repeats} runs in a fresh process), quiet and with {n_busy} other core(s) busy; {rounds} rounds, "
+          f"the settings in turn: median (range) over the rounds")
+    quiet, busy = {label: [] for label in settings}, {label: [] for label in settings}
+    for _ in range(rounds):
+        for label, env in settings.items():
+            quiet[label].append(timed(env))
+            spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n_busy)]
+            try:
+                busy[label].append(timed(env))
+            finally:
+                for spinner in spinners:
+                    spinner.kill()
+                    spinner.wait()
+    former = np.array(quiet[next(iter(settings))])
+
+    def spread(values, digits: int = 2) -> str:
+        values = np.asarray(values)
+        return f"{np.median(values):.{digits}f} ({values.min():.{digits}f}-{values.max():.{digits}f})"
+
+    print(f"{'threading':<38}{'quiet (s)':>20}{'busy (s)':>20}{'busy / quiet':>18}{'quiet / former quiet':>24}")
+    for label in settings:
+        q, b = np.array(quiet[label]), np.array(busy[label])
+        print(f"{label:<38}{spread(q, 3):>20}{spread(b, 3):>20}{spread(b / q):>18}{spread(q / former):>24}")
     print("the population is split statically between threads (one contiguous block each)")
 
 

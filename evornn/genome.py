@@ -105,11 +105,11 @@ def _decode(genomes, low, half_span, log, source, fixed, offset, stride, entry, 
             continue
         for p in range(n_pop):
             g = genomes[p, gene]
-            if g < -1.0:
-                g = -1.0
-            elif g > 1.0:  # NaN stays NaN (the model's checks name it)
-                g = 1.0
-            x = low[gene] + (g + 1.0) * half_span[gene]
+            if g < GENE_LOW:
+                g = GENE_LOW
+            elif g > GENE_HIGH:  # NaN stays NaN (the model's checks name it)
+                g = GENE_HIGH
+            x = low[gene] + (g - GENE_LOW) * half_span[gene]
             out[start + p * step] = np.exp(x) if log[gene] else x
 
 

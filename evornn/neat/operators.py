@@ -175,12 +175,14 @@ def speciate(genomes, reps, n_reps, mn, threshold, c1, c2, c3, normalize_min, fo
 
 
 @njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
-def crossover(a, b, mn, rng, child):
+def crossover(a, b, mn, rng, child, average=False):
     """Child of `a` (the fitter parent: its node genes and its disjoint and excess
     connection genes) and `b`: matching genes take each value from either parent at
-    random, and a gene disabled in either parent is disabled with probability 0.75."""
+    random (or, with `average`, the mean of the two parents' values, as NEAT's reference
+    code's ``mate_multipoint_avg``; activations still from either at random), and a gene
+    disabled in either parent is disabled with probability 0.75."""
     child[:] = 0.0
-    _crossover_into(a, b, mn, rng, child)
+    _crossover_into(a, b, mn, rng, child, average)
 
 
 @njit(cache=True, error_model=ERROR_MODEL)
@@ -196,7 +198,7 @@ def _copy_genome(a, mn, child):
 
 
 @njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
-def _crossover_into(a, b, mn, rng, child):
+def _crossover_into(a, b, mn, rng, child, average):
     """:func:`crossover` into a `child` whose unused slots are zeros."""
     na_nodes, na, nb = int(a[0]), int(a[1]), int(b[1])
     child[0], child[1] = a[0], a[1]
@@ -206,7 +208,9 @@ def _crossover_into(a, b, mn, rng, child):
         k = node_index(b, mn, a[node_at(mn, i, KEY)])
         if k >= 0:
             for f in (BIAS, RESPONSE, ACT, TAU, GAIN):
-                if rng.random() < 0.5:
+                if average and f != ACT:
+                    child[node_at(mn, i, f)] = 0.5 * (a[node_at(mn, i, f)] + b[node_at(mn, k, f)])
+                elif rng.random() < 0.5:
                     child[node_at(mn, i, f)] = b[node_at(mn, k, f)]
     j = 0
     for i in range(na):
@@ -216,7 +220,9 @@ def _crossover_into(a, b, mn, rng, child):
         while j < nb and b[conn_at(mn, j, INNOVATION)] < innovation:
             j += 1
         if j < nb and b[conn_at(mn, j, INNOVATION)] == innovation:
-            if rng.random() < 0.5:
+            if average:
+                child[conn_at(mn, i, WEIGHT)] = 0.5 * (a[conn_at(mn, i, WEIGHT)] + b[conn_at(mn, j, WEIGHT)])
+            elif rng.random() < 0.5:
                 child[conn_at(mn, i, WEIGHT)] = b[conn_at(mn, j, WEIGHT)]
             disabled = a[conn_at(mn, i, ENABLED)] == 0.0 or b[conn_at(mn, j, ENABLED)] == 0.0
             child[conn_at(mn, i, ENABLED)] = 0.0 if disabled and rng.random() < 0.75 else 1.0
@@ -460,8 +466,9 @@ def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates,
     """The next generation: child `c` is ``plan[c] = (kind, a, b)``: kind 0 copies parent
     `a` unchanged (an elite), 1 mutates a copy of `a`, 2 mutates the crossover of `a` and
     `b` (the fitter one's genes first; equal fitness keeps the order given), 3 is that
-    crossover unmutated. One innovation registry serves the whole generation. Writes the
-    used slots of `out`, which must hold zeros."""
+    crossover unmutated, 4 and 5 are 2 and 3 with the averaging crossover. One innovation
+    registry serves the whole generation. Writes the used slots of `out`, which must hold
+    zeros."""
     splits = Dict.empty(key_type=types.float64, value_type=types.float64)
     links = Dict.empty(key_type=types.float64, value_type=types.float64)
     for c in range(plan.shape[0]):
@@ -470,8 +477,8 @@ def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates,
         if kind >= 2:
             if fitness[b] > fitness[a]:
                 a, b = b, a
-            _crossover_into(parents[a], parents[b], mn, rng, child)
+            _crossover_into(parents[a], parents[b], mn, rng, child, kind >= 4)
         else:
             _copy_genome(parents[a], mn, child)
-        if kind == 1 or kind == 2:
+        if kind == 1 or kind == 2 or kind == 4:
             mutate(child, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters)

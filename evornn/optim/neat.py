@@ -75,6 +75,11 @@ class NEATOptions:
     mate_only_prob
         probability that a crossover child is not mutated (NEAT's reference code: 0.2;
         neat-python: 0)
+    crossover_average_prob
+        probability that a crossover averages the parents' matching genes (every weight,
+        bias, response, time constant and gain the mean of the two; activations still
+        from either parent at random) instead of taking each value from either parent
+        (NEAT's reference code: 0.4, its ``mate_multipoint_avg_prob``; neat-python: 0)
     interspecies_rate
         probability that a crossover takes its second parent from another species (0.001)
     node_add_prob, node_delete_prob, conn_add_prob, conn_delete_prob
@@ -131,6 +136,7 @@ class NEATOptions:
     survival_threshold: float = 0.2
     crossover_rate: float = 0.75
     mate_only_prob: float = 0.0
+    crossover_average_prob: float = 0.0
     interspecies_rate: float = 0.001
     node_add_prob: float = 0.03
     node_delete_prob: float = 0.0
@@ -185,7 +191,7 @@ class NEATOptions:
         check_range("max_stagnation", self.max_stagnation, 1, 10**9, integer=True)
         for name in ("survival_threshold", "crossover_rate", "interspecies_rate", "node_add_prob", "node_delete_prob",
                      "conn_add_prob", "conn_delete_prob", "enabled_mutate_rate", "activation_mutate_rate",
-                     "values_mutate_prob", "stagnation_penalty", "mate_only_prob"):
+                     "values_mutate_prob", "stagnation_penalty", "mate_only_prob", "crossover_average_prob"):
             check_range(name, getattr(self, name), 0.0, 1.0)
         if self.survival_threshold <= 0:
             raise ConfigError("option survival_threshold must be > 0 (some members must reproduce)")
@@ -396,6 +402,8 @@ class NEAT(Strategy):
             kind = np.where(cross, 2, 1)
             if o.mate_only_prob:  # drawn only when asked for: other runs keep their streams
                 kind[cross & (rng.random(m) < o.mate_only_prob)] = 3
+            if o.crossover_average_prob:
+                kind[cross & (rng.random(m) < o.crossover_average_prob)] += 2
             children = np.column_stack([kind, a, np.where(cross, b, a)])
             blocks.extend([elite, children])
         return np.ascontiguousarray(np.concatenate(blocks), dtype=np.int64)

@@ -14,7 +14,7 @@ import evornn
 from evornn.errors import ConfigError
 from evornn.neat import NEATCodec
 from evornn.neat import operators as ops
-from evornn.neat.genome import CONN_FIELDS, HEADER, NODE_FIELDS
+from evornn.neat.genome import BIAS, CONN_FIELDS, HEADER, NODE_FIELDS, node_at
 from evornn.optim import METHODS
 from evornn.tasks import FunctionTask
 from tests.reference import neat_network_reference
@@ -141,6 +141,36 @@ def test_crossover_aligns_genes_by_innovation_as_in_the_papers_figure_4():
     np.testing.assert_allclose(from_2 / 4000, 0.5, atol=0.03)  # matching genes from either parent
     # Disabled in either parent (genes 2 and 5): disabled with probability 0.75; else enabled.
     np.testing.assert_allclose(disabled / 4000, [0, 0.75, 0, 0, 0.75, 0], atol=0.03)
+
+
+def test_the_averaging_crossover_takes_the_mean_of_matching_genes():
+    """NEAT's reference code's ``mate_multipoint_avg`` on Figure 4's parents: the matching
+    genes 1-5 get the mean weight of the two (0 here: the weights are opposite), the rest
+    as in the ordinary crossover; node values are averaged too."""
+    codec = NEATCodec(3, 1)
+    parent1, parent2 = paper_parents(codec)
+    parent2[node_at(codec.max_nodes, 0, BIAS)] = 3.0  # the output node's bias: 0 and 3
+    rng = np.random.default_rng(1)
+    child = np.empty(codec.n_genes)
+    disabled = np.zeros(6)
+    for _ in range(4000):
+        ops.crossover(parent1, parent2, codec.max_nodes, rng, child, True)
+        nodes, conns = codec.genes(child)
+        np.testing.assert_array_equal(conns[:, 0], [1, 2, 3, 4, 5, 8])
+        np.testing.assert_array_equal(conns[:, 3], [0.0, 0.0, 0.0, 0.0, 0.0, 0.8])
+        assert nodes[0, 1] == 1.5
+        disabled += conns[:, 4] == 0
+    np.testing.assert_allclose(disabled / 4000, [0, 0.75, 0, 0, 0.75, 0], atol=0.03)
+
+
+def test_crossover_average_prob_makes_that_share_of_crossovers_averaging():
+    codec = NEATCodec(2, 1)
+    strategy = strategy_for(codec, 400, crossover_rate=1.0, crossover_average_prob=0.4, mate_only_prob=0.2)
+    plan = strategy._plan([np.arange(400)], np.array([400]), np.arange(400.0))
+    kinds = plan[1:, 0]  # the first child is the elite
+    assert set(np.unique(kinds)) == {2, 3, 4, 5}
+    np.testing.assert_allclose(np.mean(kinds >= 4), 0.4, atol=0.06)
+    np.testing.assert_allclose(np.mean((kinds == 3) | (kinds == 5)), 0.2, atol=0.05)
 
 
 def test_the_compatibility_distance_is_the_papers_equation_by_hand():

@@ -144,6 +144,9 @@ def run_neat_python(path: Path, function, generations: int, seed: int, workers: 
     population = neat.Population(config, seed=seed)
     start = time.perf_counter()
     if workers:
+        import neat.parallel
+
+        neat.parallel.tqdm = lambda jobs, total=None: jobs  # no progress bar per generation (output, not work)
         evaluator = neat.ParallelEvaluator(workers, function)
         try:
             population.run(evaluator.evaluate, generations)

@@ -219,6 +219,8 @@ class ESN(DiscreteModel):
             raise ValueError(f"weights must be a square matrix (N, N) or a list of them, got shape "
                              f"{mats[0].shape if mats else '(empty list)'}")
         n = mats[0].shape[0]
+        if n == 0:
+            raise ValueError("weights must be a square matrix of N >= 1 units, got shape (0, 0)")
         for w in mats:
             if w.ndim != 2 or w.shape != (n, n):
                 raise ValueError(f"weights must be square matrices of one size, got shape {w.shape}")
@@ -241,7 +243,7 @@ class ESN(DiscreteModel):
         n_in = w_in.shape[-1]
         m = n_outputs
         for value, axis in ((readout, -2), (readout_bias, -1), (feedback_weights, -1)):
-            if value is not None and np.ndim(value) >= 1:
+            if value is not None and np.ndim(value) >= -axis:  # too few axes: batched() below names the shape
                 m = np.shape(value)[axis] if m is None else m
         m = 1 if m is None else positive_int("n_outputs", m, minimum=0)
         w_in = batched("input_weights", w_in, n_pop, (n, n_in))

@@ -248,6 +248,20 @@ def test_bad_hyperparameters_are_rejected(kwargs, message):
         ESN.random(10, rng=0, **{"connectivity": 0.5, **kwargs})
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [  # found by fuzzing with random examples: these raised IndexError
+        ({"weights": np.zeros((0, 0)), "input_weights": np.zeros((0, 0)), "readout": np.array(0.0)},
+         r"weights must be a square matrix of N >= 1 units"),
+        ({"readout": np.zeros(3)}, r"readout must have shape \(1, 3\)"),
+        ({"feedback_weights": np.zeros(3)}, r"feedback_weights must have shape \(3, 3\)"),
+    ],
+)
+def test_bad_weights_are_rejected_naming_them(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ESN.from_weights(**{"weights": np.eye(3), "input_weights": np.zeros((3, 1)), **kwargs})
+
+
 def test_bad_sequences_are_rejected(population):
     with pytest.raises(ValueError, match=r"inputs must have shape \(n_steps, 2\)"):
         population.states(np.zeros((10, 3)))

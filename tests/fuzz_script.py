@@ -54,6 +54,22 @@ def arrays(draw):
     return draw(st.lists(st.one_of(FLOATS, st.lists(FLOATS, max_size=3)), max_size=3))
 
 
+def damaged(data, base) -> object:
+    """`base` damaged: replaced by any array, or with one entry replaced by an extreme, NaN
+    or inf, or cast to another dtype, or with an axis dropped or added."""
+    base = np.asarray(base)
+    how = data.draw(st.sampled_from(["replace", "entry", "entry", "dtype", "axes"]))
+    if how == "replace" or base.size == 0:
+        return data.draw(arrays())
+    if how == "entry":
+        out = base.astype(np.float64) if base.dtype.kind != "f" else base.copy()
+        out.flat[data.draw(st.integers(0, base.size - 1))] = data.draw(FLOATS)
+        return out.astype(base.dtype) if base.dtype.kind in "iub" and np.isfinite(out).all() else out
+    if how == "dtype":
+        return base.astype(data.draw(st.sampled_from([np.complex128, np.int64, np.bool_, np.float32, object])))
+    return base[..., 0] if data.draw(st.booleans()) and base.ndim > 1 else base[None]
+
+
 def allowed(call) -> object:
     """Run `call`; return its result, None for a clean error; anything else propagates."""
     try:
@@ -119,6 +135,108 @@ def hopfield_bam_memristive(weights, other, edges):
             y0 = model.initial_state()
             kwargs = {"dt": 0.01} if model.time == "continuous" else {}
             check_trajectory(evornn.simulate(model, y0, n_steps=2, **kwargs))
+
+
+NUMBERS = st.one_of(FLOATS, st.integers(-3, 40), st.none(), st.text(max_size=2), st.booleans())
+
+
+@given(st.sampled_from(["CTRNN", "Elman", "Jordan", "FullyRecurrent", "IndRNN", "GRU", "LSTM", "SecondOrder", "NARX",
+                        "RMLP"]), st.integers(0, 7), st.data())
+def rnn_with_one_field_damaged(kind, which, data):
+    """A well-formed network of each discrete kind with one field damaged."""
+    from evornn import models
+
+    if kind == "CTRNN":
+        cls, fields = evornn.CTRNN, evornn.CTRNN.random(2, 3, n_inputs=2, rng=0).params._asdict()
+    else:
+        cls = getattr(models, kind)
+        fields = cls.random(2, 3, 2, 1, rng=0).params._asdict()
+    name = list(fields)[which % len(fields)]
+    fields[name] = damaged(data, fields[name])
+    net = allowed(lambda: cls(**fields))
+    if net is not None:
+        check_trajectory(evornn.simulate(net, n_steps=3, inputs=np.ones((3, net.n_pop, net.n_inputs)),
+                                         **({"dt": 0.05} if net.time == "continuous" else {})))
+
+
+LSM_ARGUMENTS = ("w", "w_in", "inhibitory", "i_bias", "tau_m", "r_m", "v_rest", "v_thresh", "v_reset", "t_ref",
+                 "syn", "w_out", "b_out", "tau_e", "dt", "dynamic")
+
+
+@given(st.sampled_from(LSM_ARGUMENTS), st.data())
+def lsm_with_one_argument_damaged(name, data):
+    """Two of Maass's columns rebuilt from their arrays with one argument damaged."""
+    from evornn.models import LSM
+
+    base = LSM.column(2, shape=(3, 3, 2), rng=0).params._asdict()
+    value = damaged(data, base[name]) if name in base else data.draw(st.one_of(arrays(), NUMBERS))
+    kwargs = {k: base[k] for k in LSM_ARGUMENTS[3:13]}
+    kwargs.update(dynamic=True, tau_e=3.0, dt=0.5)
+    args = [base["w"], base["w_in"], base["inhibitory"]]
+    if name in LSM_ARGUMENTS[:3]:
+        args[LSM_ARGUMENTS.index(name)] = value
+    else:
+        kwargs[name] = value
+    lsm = allowed(lambda: LSM(*args, **kwargs))
+    if lsm is not None:
+        check_trajectory(evornn.simulate(lsm, n_steps=3, inputs=np.ones((3, lsm.n_pop, lsm.n_inputs))))
+
+
+@given(st.sampled_from(["neat", "recursive"]), st.integers(0, 7), st.data())
+def structure_models_with_one_field_damaged(kind, which, data):
+    """A padded NEAT population and a recursive network with one field damaged."""
+    from evornn.models import NEATNetwork, RecursiveNet
+    from evornn.neat import NEATCodec
+
+    if kind == "neat":
+        codec = NEATCodec(2, 1)
+        fields = codec.decode(codec.random(3, rng=0)).params._asdict()
+        cls = NEATNetwork
+    else:
+        fields = RecursiveNet.random(2, 3, 2, rng=0).params._asdict()
+        cls = RecursiveNet
+    name = list(fields)[which % len(fields)]
+    fields[name] = damaged(data, fields[name])
+    net = allowed(lambda: cls(*fields.values()))
+    if net is not None and kind == "neat":
+        check_trajectory(evornn.simulate(net, n_steps=3, inputs=np.ones((3, net.n_pop, net.n_inputs))))
+
+
+@given(st.sampled_from(["ENTM", "NTM", "NeuralStack"]), st.sampled_from(["elman", "ctrnn", "junk"]),
+       st.sampled_from(["n_outputs", "size", "squash", "none"]), NUMBERS, arrays())
+def memory_network_constructors(kind, controller, damaged, value, inputs):
+    """A memory network sized right (2 external outputs, a memory of 2) with its controller
+    or one argument damaged, then run on well-formed and on malformed inputs."""
+    from evornn import models
+
+    cls = getattr(models, kind)
+    size = "n_slots" if kind == "NTM" else "width"
+    kwargs = {"n_outputs": 2, size: 2} if kind != "NTM" else {"n_outputs": 2, "n_slots": 4, "width": 2}
+    if kind != "NTM":
+        kwargs["squash"] = True
+    n_in, n_out = cls.controller_size(3, 2, 2)
+    made = {"elman": lambda: models.Elman.random(2, 5, n_in, n_out, rng=0),
+            "ctrnn": lambda: evornn.CTRNN.random(2, 3, rng=0), "junk": lambda: np.zeros((2, 3))}[controller]()
+    if damaged != "none" and (damaged != "squash" or kind != "NTM"):
+        kwargs[size if damaged == "size" else damaged] = value
+    memory = allowed(lambda: cls(made, **kwargs))
+    if memory is not None:
+        out = memory.run(np.zeros((5, memory.n_pop, memory.n_inputs)))
+        assert out.shape == (5, memory.n_pop, 2)
+        allowed(lambda: memory.run(inputs))
+
+
+@given(st.one_of(st.integers(1, 4), NUMBERS), st.one_of(st.integers(1, 3), NUMBERS), st.dictionaries(
+    st.sampled_from(["max_nodes", "max_connections", "num_hidden", "activation", "initial_connection", "model",
+                     "weight_range", "tau_range"]), st.one_of(NUMBERS, st.tuples(FLOATS, FLOATS)), max_size=3))
+def neat_codec_constructor(n_inputs, n_outputs, options):
+    from evornn.neat import NEATCodec
+
+    codec = allowed(lambda: NEATCodec(n_inputs, n_outputs, **options))
+    if codec is not None:
+        net = codec.decode(codec.random(3, rng=0))
+        check_trajectory(evornn.simulate(net, n_steps=3, inputs=np.ones((3, net.n_pop, net.n_inputs)),
+                                         **({"dt": 0.05} if net.time == "continuous" else {})))
 
 
 # ------------------------------------------------------------------ simulate
@@ -274,7 +392,9 @@ def _finished_run() -> Path:
 
 
 GROUPS = {
-    "models": [ctrnn_constructor, rnn_constructors, esn_from_weights, hopfield_bam_memristive],
+    "models": [ctrnn_constructor, rnn_constructors, esn_from_weights, hopfield_bam_memristive, rnn_with_one_field_damaged,
+               lsm_with_one_argument_damaged, structure_models_with_one_field_damaged, memory_network_constructors,
+               neat_codec_constructor],
     "simulate": [simulate_arguments, simulate_callable_inputs],
     "evolve": [evolve_arguments],
     "tasks": [oscillator_task, sequence_and_timeseries_tasks, body_tasks],

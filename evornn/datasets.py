@@ -414,8 +414,11 @@ def _int_range(name: str, value, smallest: int, largest: int) -> tuple[int, int]
     """``(low, high)`` integers with ``smallest <= low <= high <= largest``, or an error naming `name`."""
     try:
         low, high = (int(v) for v in value)
-    except (TypeError, ValueError) as exc:
+        exact = all(int(v) == v for v in value)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise TypeError(f"{name} must be a pair (low, high) of integers, got {value!r}") from exc
+    if not exact:
+        raise TypeError(f"{name} must be a pair (low, high) of integers, got {value!r}")
     if not smallest <= low <= high <= largest:
         raise ValueError(f"{name} must have {smallest} <= low <= high <= {largest}, got {value!r}")
     return low, high

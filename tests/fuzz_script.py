@@ -315,6 +315,45 @@ def body_tasks(kind, value):
     allowed(make)
 
 
+TASK_OPTIONS = {
+    "xor": ("bias_input", "steps", "controller_dt", "fitness"),
+    "long_gap": ("gap", "n_train", "n_test", "washout", "seed"),
+    "maze": ("maze", "max_steps", "controller_dt", "method"),
+    "gym": ("n_episodes", "max_steps", "num_envs", "vectorization", "action_map", "obs_scale", "action_repeat",
+            "controller_dt", "fitness", "worst_fitness", "obs_norm"),
+    "copy": ("n_seq", "width", "length", "test_length", "start", "tolerance"),
+    "parity": ("order", "delay", "n_seq", "n_steps", "tolerance"),
+    "reber": ("n_strings", "embedded", "tolerance", "penultimate_weight", "score"),
+    "anbncn": ("n_train", "n_test", "max_n", "tolerance"),
+}
+
+
+@given(st.sampled_from(sorted(TASK_OPTIONS)), st.data())
+def newer_tasks(kind, data):
+    """The newer tasks with one or two options given a careless value; those that build
+    score a small population (or say clearly why it does not fit)."""
+    from evornn.tasks import GymTask, LongGapTask, MazeTask, SequenceTask, XORTask
+
+    names = TASK_OPTIONS[kind]
+    options = data.draw(st.dictionaries(st.sampled_from(names), st.one_of(NUMBERS, st.tuples(NUMBERS, NUMBERS)),
+                                        max_size=2))
+    if kind in ("long_gap", "copy", "parity", "reber", "anbncn") and any(
+            isinstance(v, int) and not isinstance(v, bool) and v > 12 for v in options.values()):
+        return  # a valid large size: a long run, not a malformed input
+    make = {"xor": lambda: XORTask(**options), "long_gap": lambda: LongGapTask(**options),
+            "maze": lambda: MazeTask(**options), "gym": lambda: GymTask("CartPole-v1", **options),
+            "copy": lambda: SequenceTask.copy(**options), "parity": lambda: SequenceTask.parity(**options),
+            "reber": lambda: SequenceTask.reber(**options), "anbncn": lambda: SequenceTask.anbncn(**options)}[kind]
+    task = allowed(make)
+    if task is not None and kind in ("xor", "maze", "gym", "copy", "parity"):
+        n_in = {"xor": 3 if options.get("bias_input", True) else 2, "maze": 10, "gym": 4}.get(
+            kind, getattr(task, "n_inputs", 1))
+        n_out = {"xor": 1, "maze": 2, "gym": 2}.get(kind) or task.targets.shape[-1]
+        net = evornn.CTRNN.random(2, max(int(n_out), 1) + 1, n_inputs=int(n_in), rng=0)
+        evaluation = allowed(lambda: task.evaluate(net, np.random.default_rng(0)))
+        assert evaluation is None or np.isfinite(evaluation.fitness).all()
+
+
 # ------------------------------------------------------------------ loaders
 def _folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="evornn-fuzz-"))
@@ -397,7 +436,7 @@ GROUPS = {
                neat_codec_constructor],
     "simulate": [simulate_arguments, simulate_callable_inputs],
     "evolve": [evolve_arguments],
-    "tasks": [oscillator_task, sequence_and_timeseries_tasks, body_tasks],
+    "tasks": [oscillator_task, sequence_and_timeseries_tasks, body_tasks, newer_tasks],
     "loaders": [files_of_bytes_and_text, esn_files_with_one_field_changed, run_directories_with_one_file_damaged],
 }
 

@@ -235,9 +235,7 @@ class SequenceTask(Task):
         sequence whose every output bit is within `tolerance` of it. The held-out task
         (:meth:`report`) draws 100 sequences of `test_length` (default: lengths from one past
         the longest trained to twice it), the generalisation test."""
-        high = int(length[1]) if isinstance(length, tuple | list) and len(length) == 2 else None
-        if test_length is None and high is None:
-            raise TypeError(f"length must be a pair (low, high) of integers, got {length!r}")
+        high = datasets._int_range("length", length, 1, 10_000)[1]
         test_length = (high + 1, 2 * high) if test_length is None else test_length
 
         def make(n, rng, lengths):
@@ -419,11 +417,15 @@ class SequenceTask(Task):
             if n_out_steps != self.targets.shape[1]:
                 raise ValueError(f"the encoder-decoder gives {n_out_steps} outputs per sequence; the task scores "
                                  f"{self.targets.shape[1]}")
+        self._check_sizes(model)
+        check_step(model, self.dt)
+
+    def _check_sizes(self, model) -> None:
+        # Also at every evaluation (cheap): a task may be called without a Problem.
         if model.n_inputs != self.n_inputs:
             raise ValueError(f"the task gives {self.n_inputs} inputs; the model takes {model.n_inputs}")
         if self.output_units.max() >= model.n_outputs:
             raise ValueError(f"output_units {self.output_units.tolist()} exceed the model's {model.n_outputs} outputs")
-        check_step(model, self.dt)
 
     def _lengths(self) -> np.ndarray:
         """Samples each sequence needs: up to its last scored one (at least 1)."""
@@ -454,6 +456,7 @@ class SequenceTask(Task):
         which individuals diverged, shape (n_pop,). Samples after a sequence's last scored one
         are not simulated (their outputs are zero, or the fitted readout's bias), nor recorded
         where only the last sample is scored, unless `every_sample`."""
+        self._check_sizes(model)
         if not self.fit_readout:
             return self._run(model, hidden=False, every_sample=every_sample)
         hidden, diverged, w, b = self._fit(model, every_sample)

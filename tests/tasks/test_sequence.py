@@ -74,6 +74,15 @@ def test_bad_arguments_raise_naming_them():
     task = SequenceTask(np.zeros((6, 2)), np.zeros((6, 1)))
     with pytest.raises(ValueError, match="inputs"):
         task.check_model(evornn.CTRNN.random(1, 3, n_inputs=1, rng=0))
+    # Found by fuzzing: a task evaluated directly (no Problem) with a model of too few
+    # outputs raised IndexError; a copy task's length of (None, inf) raised OverflowError.
+    copy = SequenceTask.copy(width=2)
+    with pytest.raises(ValueError, match=r"output_units \[0, 1\] exceed the model's 1 outputs"):
+        copy.evaluate(evornn.CTRNN.random(2, 1, n_inputs=copy.n_inputs, rng=0))
+    with pytest.raises(TypeError, match=r"length must be a pair \(low, high\) of integers"):
+        SequenceTask.copy(length=(None, np.inf))
+    with pytest.raises(TypeError, match=r"length must be a pair \(low, high\) of integers"):
+        SequenceTask.copy(length=(1, 2.5))
 
 
 def _shift_register(n_pop=1):

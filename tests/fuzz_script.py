@@ -64,7 +64,8 @@ def damaged(data, base) -> object:
     if how == "entry":
         out = base.astype(np.float64) if base.dtype.kind != "f" else base.copy()
         out.flat[data.draw(st.integers(0, base.size - 1))] = data.draw(FLOATS)
-        return out.astype(base.dtype) if base.dtype.kind in "iub" and np.isfinite(out).all() else out
+        whole = base.dtype.kind in "iub" and np.isfinite(out).all() and np.abs(out).max() < 2**31
+        return out.astype(base.dtype) if whole else out
     if how == "dtype":
         return base.astype(data.draw(st.sampled_from([np.complex128, np.int64, np.bool_, np.float32, object])))
     return base[..., 0] if data.draw(st.booleans()) and base.ndim > 1 else base[None]
@@ -283,6 +284,42 @@ def evolve_arguments(method, n_pop, n_generations, options, rng):
         assert np.isfinite(result.best_genome).all()
 
 
+NEWER_METHOD_OPTIONS = {
+    "openai_es": ("sigma", "learning_rate", "optimizer", "momentum", "weight_decay", "centroid", "evaluate_center"),
+    "pgpe": ("sigma", "max_speed", "center_learning_rate", "sigma_learning_rate", "sigma_max_change", "optimizer"),
+    "snes": ("sigma", "mean_learning_rate", "sigma_learning_rate", "centroid"),
+    "xnes": ("sigma", "mean_learning_rate", "sigma_learning_rate", "shape_learning_rate"),
+    "sep_cmaes": ("sigma", "mu", "centroid"),
+    "map_elites": ("archive", "cells", "descriptors", "variation", "sigma", "sigma_iso", "sigma_line", "qd_offset"),
+    "cma_me": ("emitters", "sigma", "selection", "archive", "cells", "descriptors", "qd_offset"),
+    "novelty": ("k", "archive_add", "threshold", "add_probability", "objective", "weight", "descriptors", "sigma"),
+    "neat": ("compatibility_threshold", "species_target", "elitism", "survival_threshold", "crossover_rate",
+             "crossover_average_prob", "node_add_prob", "conn_add_prob", "perturbation", "weight_mutate_power",
+             "max_stagnation", "objective", "population_stagnation"),
+}
+
+
+@given(st.sampled_from(sorted(NEWER_METHOD_OPTIONS)), st.data(), st.one_of(st.integers(4, 12), st.integers(-2, 3), FLOATS))
+def newer_methods(method, data, n_pop):
+    """The evolution strategies, quality-diversity, novelty search and NEAT with one or two
+    options given a careless value (lists, strings, extremes, NaN) and careless sizes."""
+    names = NEWER_METHOD_OPTIONS[method]
+    options = data.draw(st.dictionaries(st.sampled_from(names), st.one_of(
+        NUMBERS, st.lists(FLOATS, max_size=3), st.sampled_from(["grid", "cvt", "adam", "sgd", "uniform", "novelty"])),
+        max_size=2))
+    if method == "neat":
+        from evornn.neat import NEATCodec
+
+        problem = evornn.Problem(NEATCodec(0, 1, model="ctrnn", max_nodes=6, max_connections=12),
+                                 _problem().task)
+    else:
+        problem = _problem()
+    result = allowed(lambda: evornn.evolve(problem, method, n_pop=n_pop, n_generations=2, rng=0, progress=False,
+                                           **options))
+    if result is not None:
+        assert np.isfinite(result.best_genome).all()
+
+
 # ------------------------------------------------------------------ tasks
 @given(FLOATS, FLOATS, st.one_of(FLOATS, st.none()), st.one_of(FLOATS, st.none()), st.integers(-1, 3))
 def oscillator_task(period, amplitude, dt, measure, output):
@@ -435,7 +472,7 @@ GROUPS = {
                lsm_with_one_argument_damaged, structure_models_with_one_field_damaged, memory_network_constructors,
                neat_codec_constructor],
     "simulate": [simulate_arguments, simulate_callable_inputs],
-    "evolve": [evolve_arguments],
+    "evolve": [evolve_arguments, newer_methods],
     "tasks": [oscillator_task, sequence_and_timeseries_tasks, body_tasks, newer_tasks],
     "loaders": [files_of_bytes_and_text, esn_files_with_one_field_changed, run_directories_with_one_file_damaged],
 }

@@ -372,11 +372,21 @@ class CTRNN(ContinuousModel):
             tokens = path.read_text(encoding="utf-8").split()
         except UnicodeDecodeError as exc:
             raise ValueError(f"{path} is not a .ns circuit file (not text): {exc}") from exc
+        if not tokens:
+            raise ValueError(f"{path} is not a .ns circuit file: it is empty")
         try:
             n = int(tokens[0])
-            values = np.array([float(tok) for tok in tokens[1:]])
-        except (IndexError, ValueError) as exc:
-            raise ValueError(f"{path} is not a .ns circuit file: {exc}") from exc
+        except ValueError as exc:
+            raise ValueError(f"{path} is not a .ns circuit file: it must start with the number of neurons, got "
+                             f"{tokens[0][:20]!r}") from exc
+        values = []
+        for tok in tokens[1:]:
+            try:
+                values.append(float(tok))
+            except ValueError as exc:
+                raise ValueError(f"{path} is not a .ns circuit file: after the size it holds numbers only, got "
+                                 f"{tok[:20]!r}") from exc
+        values = np.array(values)
         expected = 3 * n + n * n
         if n < 1 or values.size != expected:
             raise ValueError(f"{path} is not a .ns circuit file: size {n} needs {expected} numbers, found {values.size}")

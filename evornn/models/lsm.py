@@ -296,8 +296,7 @@ class LSM(DiscreteModel):
         inh = np.asarray(inhibitory)
         if inh.dtype != np.bool_ or inh.shape != (n_pop, n):
             raise ValueError(f"inhibitory must be booleans of shape ({n_pop}, {n}), got {inh.dtype} {inh.shape}")
-        per_neuron = {name: np.broadcast_to(batched(name, value, n_pop, (n,)) if np.ndim(value) else
-                                            np.full((n_pop, n), float(value)), (n_pop, n)).copy()
+        per_neuron = {name: batched(name, value, n_pop, (n,))
                       for name, value in (("i_bias", i_bias), ("tau_m", tau_m), ("r_m", r_m), ("v_rest", v_rest),
                                           ("v_thresh", v_thresh), ("v_reset", v_reset), ("t_ref", t_ref))}
         for name in ("tau_m", "r_m"):
@@ -309,7 +308,7 @@ class LSM(DiscreteModel):
             raise ValueError("v_reset must be below v_thresh")
         taus = np.empty((n_pop, 4))
         for col, (name, value) in enumerate((("tau_e", tau_e), ("tau_i", tau_i), ("tau_r", tau_r), ("dt", dt))):
-            taus[:, col] = batched(name, value, n_pop, ()) if np.ndim(value) else float(value)
+            taus[:, col] = batched(name, value, n_pop, ())
             if not (taus[:, col] > 0).all():
                 raise ValueError(f"{name} must be > 0, got {value!r}")
         for col, name in ((0, "tau_e"), (1, "tau_i")):

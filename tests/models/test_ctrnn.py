@@ -147,6 +147,11 @@ def test_ns_errors_are_clear(tmp_path):
         CTRNN.from_ns(tmp_path / "bad.ns")
     with pytest.raises(ValueError, match="stores no input weights"):
         CTRNN(np.eye(2), input_weights=np.ones((2, 1))).to_ns(tmp_path / "x.ns")
+    for text, message in (("", "it is empty"), ("ELMAN 2\n", "must start with the number of neurons, got 'ELMAN'"),
+                          ("1\n1 0 1 x\n", "holds numbers only, got 'x'")):
+        (tmp_path / "bad.ns").write_text(text)
+        with pytest.raises(ValueError, match=message):
+            CTRNN.from_ns(tmp_path / "bad.ns")
 
 
 def test_public_api_exports():

@@ -295,7 +295,7 @@ def _typed_table(section: str, table: dict, registry: dict) -> dict:
     if "type" not in table:
         raise ConfigError(f"[{section}] needs type = one of {sorted(registry)}")
     kind = table["type"]
-    if kind not in registry:
+    if not isinstance(kind, str) or kind not in registry:
         raise ConfigError(f"[{section}] type must be one of {sorted(registry)}, got {kind!r}")
     keywords = _keywords(registry[kind])
     check_keys(section, table, {"type", *keywords})

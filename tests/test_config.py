@@ -29,6 +29,7 @@ def with_change(section, key, value):
     [
         ("model", "n_neurns", 2, r"unknown key\(s\) \['n_neurns'\] in \[model\]"),
         ("model", "type", "transformer", r"\[model\] type must be one of \['compressor', 'ctrnn', .*\], got 'transformer'"),
+        ("task", "type", {}, r"\[task\] type must be one of .*, got \{\}"),  # found by fuzzing: TypeError
         ("model", "peepholes", True, r"unknown key\(s\) \['peepholes'\] in \[model\]"),
         ("model", "tau_range", [5, 1], r"\[model\] tau_range must have low <= high"),
         ("task", "period", -1.0, r"\[task\] period must be a finite number > 0, got -1.0"),

@@ -30,6 +30,11 @@ __all__ = ["LocalSearch"]
 INHERITANCE = ("lamarckian", "baldwinian")
 
 
+#: Gradient steps per genome and generation allowed (each is a pass of BPTT or RTRL over the
+#: task's sequences: more is a run that never ends, not a setting).
+MAX_STEPS = 100_000
+
+
 @dataclass(frozen=True)
 class LocalSearch:
     """Settings of the gradient local search (see the module docstring).
@@ -53,6 +58,9 @@ class LocalSearch:
     def __post_init__(self):
         one_of("local_search method", self.method, ("bptt", "rtrl"))
         object.__setattr__(self, "steps", positive_int("steps", self.steps))
+        if self.steps > MAX_STEPS:
+            raise ValueError(f"steps must be at most {MAX_STEPS:,} gradient steps per genome and generation, got "
+                             f"{self.steps:,}")
         object.__setattr__(self, "learning_rate", positive_float("learning_rate", self.learning_rate))
         one_of("inheritance", self.inheritance, INHERITANCE)
 

@@ -109,6 +109,8 @@ def test_local_search_settings_and_tasks_are_checked():
         evornn.evolve(problem, "ga", n_pop=4, n_generations=1, local_search="adjoint")
     with pytest.raises(ValueError, match="inheritance"):
         LocalSearch(inheritance="darwinian")
+    with pytest.raises(ValueError, match="steps must be at most 100,000 gradient steps"):  # found by fuzzing: a hang
+        LocalSearch(steps=2**63)
     with pytest.raises(ValueError, match="needs local_search"):
         evornn.evolve(problem, "ga", n_pop=4, n_generations=1, steps=3)
     with pytest.raises(ValueError, match="takes"):

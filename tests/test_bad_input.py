@@ -21,6 +21,7 @@ from evornn import CTRNN, ESN, simulate
 from evornn.errors import ConfigError
 from evornn.models import Circuit, Elman, FullyRecurrent, MemristiveCircuit, System
 from evornn.random import as_rng
+from evornn.tasks import CartPoleTask, OscillatorTask, WalkerTask, WheeledRobotTask
 
 
 def isolated(code: str, timeout: float = 120) -> str:
@@ -138,6 +139,13 @@ ELMAN = {"w_rec": np.zeros((1, 2, 2)), "w_in": np.zeros((1, 2, 1)), "bias": np.z
     (lambda: as_rng(True), TypeError, r"rng must be None, an integer seed >= 0"),
     (lambda: as_rng(1.5), TypeError, r"rng must be None, an integer seed >= 0"),
     (lambda: as_rng(-3), ValueError, r"rng must be a seed >= 0, got -3"),
+    # Found by mutating the shipped experiment files: loops of 10^12 steps ran for ever in
+    # compiled code; every task that turns a duration or max_steps into a loop refuses them.
+    (lambda: WalkerTask(duration=1e12), ValueError,
+     r"duration asks for 10,000,000,000,000 steps per trial \(duration / dt = 1e\+12 / 0.1\); at most 100,000,000"),
+    (lambda: WheeledRobotTask(duration=1e12), ValueError, r"duration asks for .* steps per trial"),
+    (lambda: OscillatorTask(10.0, 0.5, measure=1e12), ValueError, r"measure asks for .* steps per trial"),
+    (lambda: CartPoleTask(1, max_steps=10**12), ValueError, r"max_steps asks for 1,000,000,000,000 steps per trial"),
 ])
 def test_bad_models_and_arguments_are_refused_at_construction(make, error, message):
     with pytest.raises(error, match=message):

@@ -52,6 +52,7 @@ from numba import njit
 
 from .._checks import as_float_array, one_of, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
+from ._simulation import trial_steps
 from .base import Descriptor, Evaluation, Task
 from .body import Body, Trials, register_body, run_body, unit
 
@@ -256,7 +257,8 @@ class WheeledRobotTask(Task):
         self.descriptors = (Descriptor("final_x", 0.0, ARENA), Descriptor("final_y", 0.0, ARENA))
         self.dt = positive_float("dt", dt)
         self.duration = positive_float("duration", duration)
-        self.n_steps = max(1, round(self.duration / self.dt))
+        self.n_steps = trial_steps("duration", max(1, round(self.duration / self.dt)),
+                                   what=f" (duration / dt = {self.duration:g} / {self.dt:g})")
         self.light = as_float_array("light", light)
         if self.light.shape != (2,) or not np.all((self.light >= 0) & (self.light <= ARENA)):
             raise ValueError(f"light must be a point (x, y) in the arena [0, 1]^2, got {light!r}")

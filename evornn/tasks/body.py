@@ -56,7 +56,7 @@ from .._checks import one_of, positive_float, positive_int
 from .._kernels import fast_path, lookup_kernel, output
 from .._numba import ERROR_MODEL, FASTMATH, for_params
 from ..integrate.fixed_step import EULER, HEUN, MAP, RK4, rk_step
-from ._simulation import check_step
+from ._simulation import check_step, trial_steps
 from .base import Evaluation, Task
 from .lanes import _BODY_LANES, run_trials_lanes
 
@@ -377,7 +377,7 @@ def run_body(body: Body, model, *, n_trials: int, max_steps: int, controller_dt:
     """
     body.check_model(model)
     n_trials = positive_int("n_trials", n_trials)
-    max_steps = positive_int("max_steps", max_steps)
+    max_steps = trial_steps("max_steps", max_steps)
     dt_c = body.dt if controller_dt is None else positive_float("controller_dt", controller_dt)
     code = controller_method(model, method)
     if draws is None:
@@ -446,7 +446,7 @@ class BodyTask(Task):
             raise TypeError(f"body must be an evornn Body, got {type(body).__name__}")
         self.body = body
         self.n_trials = positive_int("n_trials", n_trials)
-        self.max_steps = positive_int("max_steps", max_steps)
+        self.max_steps = trial_steps("max_steps", max_steps)
         self.controller_dt = body.dt if controller_dt is None else positive_float("controller_dt", controller_dt)
         self.method = one_of("method", method, tuple(CONTROLLER_METHODS))
 

@@ -49,6 +49,7 @@ from numba import njit
 from .._checks import one_of, positive_float, positive_int
 from .._numba import CONTRACT, ERROR_MODEL, FASTMATH
 from .._vecmath import sincos
+from ._simulation import trial_steps
 from .base import Descriptor, Evaluation, Task
 from .body import Body, Trials, register_body, register_body_lanes, run_body, unit
 
@@ -365,7 +366,7 @@ class CartPoleTask(Task):
         self.fitness = one_of("fitness", fitness if fitness is not None else ("steps" if velocities else "gruau"),
                               ("steps", "gruau"))
         default_steps = 100_000 if self.fitness == "steps" else 1000
-        self.max_steps = positive_int("max_steps", default_steps if max_steps is None else max_steps)
+        self.max_steps = trial_steps("max_steps", default_steps if max_steps is None else max_steps)
         if self.fitness == "gruau" and self.max_steps < WIGGLE_WINDOW:
             raise ValueError(f"max_steps must be at least {WIGGLE_WINDOW} for the 'gruau' fitness, got {max_steps}")
         self.theta0 = float(theta0)
@@ -424,7 +425,7 @@ class CartPoleTask(Task):
         :func:`run_body`: in SIMD lanes where the controller offers them)."""
         self.check_model(model)
         starts = self._starts(starts)
-        max_steps = self.max_steps if max_steps is None else positive_int("max_steps", max_steps)
+        max_steps = self.max_steps if max_steps is None else trial_steps("max_steps", max_steps)
         body = CartPole(starts, n_poles=self.n_poles, velocities=self.velocities)
         return run_body(body, model, n_trials=starts.shape[0], max_steps=max_steps, controller_dt=self.controller_dt,
                         trace_jobs=1 if trace_steps else 0, trace_steps=trace_steps, lanes=lanes)

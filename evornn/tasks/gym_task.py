@@ -37,6 +37,7 @@ import numpy as np
 
 from .._checks import one_of, positive_float, positive_int
 from ..random import as_rng
+from ._simulation import trial_steps
 from .base import Descriptor, Evaluation, Task
 
 ACTION_MAPS = ("unit", "symmetric", "clip")
@@ -226,7 +227,7 @@ class GymTask(Task):
         self.env = env
         self.env_kwargs = dict(env_kwargs or {})
         self.n_episodes = positive_int("n_episodes", n_episodes)
-        self.max_steps = None if max_steps is None else positive_int("max_steps", max_steps)
+        self.max_steps = None if max_steps is None else trial_steps("max_steps", max_steps)
         self.num_envs = positive_int("num_envs", num_envs)
         self.action_map = one_of("action_map", action_map, ACTION_MAPS)
         self.action_repeat = positive_int("action_repeat", action_repeat)

@@ -9,7 +9,7 @@ from numba import njit
 from .._checks import positive_float, positive_int
 from .._numba import ERROR_MODEL
 from ..integrate.simulate import simulate_outputs
-from ._simulation import check_step, task_dt
+from ._simulation import check_step, task_dt, trial_steps
 from .base import Descriptor, Evaluation, Task, error_fitness
 
 # Below this peak-to-peak amplitude a signal counts as constant (its "crossings" are rounding).
@@ -94,6 +94,9 @@ class OscillatorTask(Task):
         self.dt = task_dt(dt)
         self.transient = 3 * self.period if transient is None else positive_float("transient", transient)
         self.measure = 6 * self.period if measure is None else positive_float("measure", measure)
+        for name in ("transient", "measure"):  # steps of a continuous model, or of a map (time step 1)
+            trial_steps(name, max(1, round(getattr(self, name) / min(self.dt, 1.0))),
+                        what=f" ({name} / dt = {getattr(self, name):g} / {min(self.dt, 1.0):g})")
         if self.measure < 2 * self.period:
             raise ValueError(f"measure must cover at least two target periods ({2 * self.period:g}), got {self.measure:g}")
         self.method = method

@@ -58,6 +58,7 @@ from numba import njit
 from .._checks import positive_float
 from .._numba import CONTRACT, ERROR_MODEL, FASTMATH
 from .._vecmath import atan, sincos
+from ._simulation import trial_steps
 from .base import Descriptor, Evaluation, Task
 from .body import Body, Trials, register_body, register_body_lanes, run_body, unit
 
@@ -367,6 +368,7 @@ class WalkerTask(Task):
         self.n_steps = round(self.duration / self.dt)
         if self.n_steps < 1:
             raise ValueError(f"duration must be at least one step dt={dt}, got {duration}")
+        trial_steps("duration", self.n_steps, what=f" (duration / dt = {self.duration:g} / {self.dt:g})")
         self.body = Walker(n_legs, dt=self.dt)
         legs = tuple(Descriptor(f"duty_{name}", 0.0, 1.0) for name in self.LEG_NAMES) if n_legs == 6 else ()
         self.descriptors = (Descriptor("duty_factor", 0.0, 1.0), Descriptor("velocity", 0.0, 1.0), *legs)

@@ -63,7 +63,11 @@ def positive_int(name: str, value, *, minimum: int = 1) -> int:
 
 
 def one_of(name: str, value, allowed) -> object:
-    if value not in allowed:
+    try:
+        known = value in allowed
+    except (TypeError, ValueError):  # unhashable (a list from a file) or an array
+        known = False
+    if not known:
         raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
     return value
 

@@ -19,7 +19,7 @@ import pytest
 import evornn
 from evornn import CTRNN, ESN, simulate
 from evornn.errors import ConfigError
-from evornn.models import Circuit, Elman, FullyRecurrent, MemristiveCircuit, System
+from evornn.models import LSTM, Circuit, Elman, FullyRecurrent, MemristiveCircuit, System
 from evornn.random import as_rng
 from evornn.tasks import CartPoleTask, OscillatorTask, WalkerTask, WheeledRobotTask
 
@@ -146,6 +146,11 @@ ELMAN = {"w_rec": np.zeros((1, 2, 2)), "w_in": np.zeros((1, 2, 1)), "bias": np.z
     (lambda: WheeledRobotTask(duration=1e12), ValueError, r"duration asks for .* steps per trial"),
     (lambda: OscillatorTask(10.0, 0.5, measure=1e12), ValueError, r"measure asks for .* steps per trial"),
     (lambda: CartPoleTask(1, max_steps=10**12), ValueError, r"max_steps asks for 1,000,000,000,000 steps per trial"),
+    # Also found that way: an output activation that is not a name raised KeyError (a number)
+    # or TypeError (a list from a file).
+    (lambda: LSTM.codec(3, 1, 1, output_activation=-1e300), ValueError,
+     r"output_activation must be one of \['identity', 'logistic', 'tanh'\], got -1e\+300"),
+    (lambda: Elman.random(1, 2, 1, 1, output_activation=["a"]), ValueError, r"output_activation must be one of"),
 ])
 def test_bad_models_and_arguments_are_refused_at_construction(make, error, message):
     with pytest.raises(error, match=message):

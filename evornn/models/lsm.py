@@ -61,11 +61,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .._checks import as_float_array, batched, one_of, positive_float, positive_int
+from .._checks import as_float_array, batched, positive_float, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from ..random import as_rng
 from .base import DiscreteModel, register_kernels
-from .rnn import OUTPUT_ACTIVATIONS, _readout
+from .rnn import _readout, activation_code
 
 #: State blocks of a circuit of N neurons, each N long.
 TRACE, V, I_EXC, I_INH, REFRACTORY, SPIKES, FACIL_E, DEPRESS_E, FACIL_I, DEPRESS_I = range(10)
@@ -326,7 +326,7 @@ class LSM(DiscreteModel):
         syn = batched("syn", syn, n_pop, (n, 2, 3))
         if not ((syn[..., 0] > 0) & (syn[..., 0] <= 1)).all() or not (syn[..., 1:] > 0).all():
             raise ValueError("syn must hold U in (0, 1] and D, F > 0 (ms)")
-        one_of("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+        out_code = activation_code(output_activation)
         w_out = np.zeros((n_pop, 1, n)) if w_out is None else as_float_array("w_out", w_out)
         if w_out.ndim != 3 or w_out.shape[0] != n_pop or w_out.shape[2] != n:
             raise ValueError(f"w_out must have shape (n_pop, n_outputs, N) = ({n_pop}, M, {n}), got {w_out.shape}")
@@ -335,7 +335,7 @@ class LSM(DiscreteModel):
         super().__init__(LSMParams(w, w_in, np.ascontiguousarray(inh), *per_neuron.values(), taus, dynamic,
                                    np.ascontiguousarray(syn), w_out,
                                    np.ascontiguousarray(b_out),
-                                   np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation], dtype=np.int64)))
+                                   np.full(n_pop, out_code, dtype=np.int64)))
 
     def _check_params(self) -> None:
         prm = self.params

@@ -31,11 +31,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from .._checks import as_float_array, check_memory, one_of, positive_int
+from .._checks import as_float_array, check_memory, positive_int
 from .._numba import ERROR_MODEL, FASTMATH
 from .._vecmath import tanh_into
 from ..random import as_rng
-from .rnn import OUTPUT_ACTIVATIONS, _activate, _codes
+from .rnn import OUTPUT_ACTIVATIONS, _activate, _codes, activation_code
 
 __all__ = ["RecursiveNet", "RecursiveParams", "Trees"]
 
@@ -282,7 +282,7 @@ class RecursiveNet:
     def random(cls, n_pop: int, n_hidden: int, n_labels: int, n_outputs: int = 1, *, max_arity: int = 2,
                scale: float = 1.0, output_activation: str = "identity", rng=None) -> RecursiveNet:
         """Weights uniform in ``[-scale, scale]`` / sqrt(fan-in), biases zero."""
-        one_of("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+        code = activation_code(output_activation)
         n_pop, h = positive_int("n_pop", n_pop), positive_int("n_hidden", n_hidden)
         n_labels, m = positive_int("n_labels", n_labels, minimum=0), positive_int("n_outputs", n_outputs)
         a = positive_int("max_arity", max_arity, minimum=0)
@@ -291,7 +291,7 @@ class RecursiveNet:
         return cls(rng.uniform(-scale, scale, (n_pop, h, n_labels)) / np.sqrt(fan_in),
                    rng.uniform(-scale, scale, (n_pop, a, h, h)) / np.sqrt(fan_in), np.zeros((n_pop, h)),
                    rng.uniform(-scale, scale, (n_pop, m, h)) / np.sqrt(h), np.zeros((n_pop, m)),
-                   np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation]))
+                   np.full(n_pop, code))
 
     @classmethod
     def codec(cls, n_hidden: int, n_labels: int, n_outputs: int = 1, *, max_arity: int = 2,
@@ -300,7 +300,7 @@ class RecursiveNet:
         activation is fixed."""
         from ..genome import Codec, Field, parse_bounds
 
-        one_of("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+        code = activation_code(output_activation)
         low, high = parse_bounds("weight_range", weight_range)
         h, n_labels = positive_int("n_hidden", n_hidden), positive_int("n_labels", n_labels, minimum=0)
         m, a = positive_int("n_outputs", n_outputs), positive_int("max_arity", max_arity, minimum=0)
@@ -308,7 +308,7 @@ class RecursiveNet:
                      hint="choose fewer units")
         shapes = {"w_in": (h, n_labels), "w_child": (a, h, h), "bias": (h,), "w_out": (m, h), "b_out": (m,)}
         fields = {name: Field(shape, low=low, high=high) for name, shape in shapes.items()}
-        return Codec(functools.partial(_build, OUTPUT_ACTIVATIONS[output_activation]), fields)
+        return Codec(functools.partial(_build, code), fields)
 
     @property
     def n_pop(self) -> int:

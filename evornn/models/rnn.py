@@ -46,6 +46,11 @@ from .base import DiscreteModel, leading_state, register_fast_paths, register_ke
 OUTPUT_ACTIVATIONS = {"identity": 0, "tanh": 1, "logistic": 2}
 
 
+def activation_code(output_activation) -> int:
+    """The code of an output activation's name, or an error naming the names allowed."""
+    return OUTPUT_ACTIVATIONS[one_of("output_activation", output_activation, OUTPUT_ACTIVATIONS)]
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model=ERROR_MODEL, inline="always")
 def _sigma(x):
     return 1.0 / (1.0 + np.exp(-x))
@@ -536,7 +541,7 @@ class RNN(DiscreteModel):
         """The fields that are not evolved: the output activation code, where there is one."""
         if "out_act" not in cls.params_type._fields:
             return {}
-        return {"out_act": np.full(n_pop, OUTPUT_ACTIVATIONS[output_activation])}
+        return {"out_act": np.full(n_pop, activation_code(output_activation))}
 
     @classmethod
     def codec(cls, n_hidden: int, n_inputs: int, n_outputs: int = 1, *, weight_range=(-5.0, 5.0),

@@ -26,6 +26,7 @@ from numba import njit, types
 from numba.typed import Dict
 
 from .._numba import ERROR_MODEL, FASTMATH
+from .._sums import array_sum, pairwise_sum
 from .genome import (
     ACT,
     BIAS,
@@ -150,27 +151,31 @@ def distance_neat_python(a, b, mn, c_disjoint, c_weight):
 
 
 @njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
-def speciate(genomes, reps, n_reps, mn, threshold, c1, c2, c3, normalize_min, formula, out):
+def speciate(genomes, reps, mn, threshold, c1, c2, c3, normalize_min, formula, member, founders):
     """Put each genome in the first species (in order) whose representative is within
-    `threshold`, else found a new species with it as representative (appended to `reps`,
-    which has room for every genome). `formula` 0 is the paper's :func:`distance`, 1
-    neat-python's (:func:`distance_neat_python`, with c2 and c3). Writes species indices
-    into `out`; returns the number of representatives."""
+    `threshold`: the previous generation's `reps` first, then the species founded this
+    generation, each represented by the genome that founded it. `formula` 0 is the paper's
+    :func:`distance`, 1 neat-python's (:func:`distance_neat_python`, with c2 and c3).
+    Writes species indices into `member` and the founders' genome indices into `founders`;
+    returns the number of species (old and new)."""
+    n_old = reps.shape[0]
+    n_reps = n_old
     for p in range(genomes.shape[0]):
         found = -1
         for s in range(n_reps):
+            rep = reps[s] if s < n_old else genomes[founders[s - n_old]]
             if formula == 0:
-                d = distance(genomes[p], reps[s], mn, c1, c2, c3, normalize_min)
+                d = distance(genomes[p], rep, mn, c1, c2, c3, normalize_min)
             else:
-                d = distance_neat_python(genomes[p], reps[s], mn, c2, c3)
+                d = distance_neat_python(genomes[p], rep, mn, c2, c3)
             if d < threshold:
                 found = s
                 break
         if found < 0:
-            reps[n_reps, :] = genomes[p]
+            founders[n_reps - n_old] = p
             found = n_reps
             n_reps += 1
-        out[p] = found
+        member[p] = found
     return n_reps
 
 
@@ -462,6 +467,22 @@ def mutate(g, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, split
 
 
 @njit(cache=True, error_model=ERROR_MODEL)
+def clear_genomes(genomes, mn, mc):
+    """Zero every row of `genomes` (valid genome rows: unused slots hold zeros) by zeroing
+    its used slots only; a row whose counts are out of range is zeroed whole."""
+    for p in range(genomes.shape[0]):
+        g = genomes[p]
+        if not (0 <= g[0] <= mn and 0 <= g[1] <= mc):
+            g[:] = 0.0
+            continue
+        for q in range(node_at(mn, 0, 0), node_at(mn, int(g[0]), 0)):
+            g[q] = 0.0
+        for q in range(conn_at(mn, 0, 0), conn_at(mn, int(g[1]), 0)):
+            g[q] = 0.0
+        g[0] = g[1] = 0.0
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
 def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, counters, out):
     """The next generation: child `c` is ``plan[c] = (kind, a, b)``: kind 0 copies parent
     `a` unchanged (an elite), 1 mutates a copy of `a`, 2 mutates the crossover of `a` and
@@ -482,3 +503,181 @@ def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates,
             _copy_genome(parents[a], mn, child)
         if kind == 1 or kind == 2 or kind == 4:
             mutate(child, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters)
+
+
+# ---------------------------------------------------------------------- one generation
+# Options of :func:`next_generation`, in the array `opts`.
+(O_MEAN, O_MAX_STAGNATION, O_SPECIES_ELITISM, O_POPULATION_STAGNATION, O_PENALTY, O_MIN_SPECIES, O_SURVIVAL,
+ O_CROSSOVER, O_INTERSPECIES, O_MATE_ONLY, O_AVERAGE, O_ELITISM, O_ELITISM_MIN, O_FORMULA, O_C1, O_C2, O_C3,
+ O_NORMALIZE_MIN) = range(18)
+N_OPTS = 18
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def allot(share, total, minimum):
+    """Whole numbers proportional to `share` summing to `total` (Hamilton's method: floors,
+    then the largest remainders; ties to the earlier species), at least `minimum` for every
+    species with a share (taken from the largest allotments) where `total` allows."""
+    exact = share / array_sum(share) * total
+    counts = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - counts), kind="mergesort")
+    for q in range(total - counts.sum()):
+        counts[order[q]] += 1
+    eligible = np.flatnonzero(share > 0)
+    if minimum and eligible.size * minimum <= total:
+        for s in eligible:
+            while counts[s] < minimum:
+                counts[np.argmax(np.where(counts > minimum, counts, -1))] -= 1
+                counts[s] += 1
+    return counts
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def plan_children(members, offsets, counts, fitness, opts, rng):
+    """(kind, parent a, parent b) of every child (see :func:`reproduce`), species by
+    species: species `s` has the genomes ``members[offsets[s]:offsets[s + 1]]`` and gets
+    ``counts[s]`` children. The champions of a species larger than the elitism minimum are
+    copied; each other child has a parent drawn from the species' best `survival` share,
+    and with the crossover rate a second (from another species' survivors with the
+    interspecies rate)."""
+    n_species = counts.shape[0]
+    ranked = np.empty_like(members)
+    n_survivors = np.empty(n_species, dtype=np.int64)
+    for s in range(n_species):
+        group = members[offsets[s]:offsets[s + 1]]
+        ranked[offsets[s]:offsets[s + 1]] = group[np.argsort(-fitness[group], kind="mergesort")]
+        n_survivors[s] = max(1, int(np.ceil(opts[O_SURVIVAL] * group.size)))
+    plan = np.empty((counts.sum(), 3), dtype=np.int64)
+    row = 0
+    elitism, elitism_min = int(opts[O_ELITISM]), int(opts[O_ELITISM_MIN])
+    for s in range(n_species):
+        start, size, k = offsets[s], offsets[s + 1] - offsets[s], counts[s]
+        n_elite = min(k, elitism, size) if size > elitism_min else 0
+        for e in range(n_elite):
+            plan[row, 0], plan[row, 1], plan[row, 2] = 0, ranked[start + e], ranked[start + e]
+            row += 1
+        m = k - n_elite
+        pool = ranked[start:start + n_survivors[s]]
+        a = pool[rng.integers(0, pool.size, m)]
+        cross = rng.random(m) < opts[O_CROSSOVER]
+        b = pool[rng.integers(0, pool.size, m)]
+        if n_species > 1:
+            away = rng.random(m) < opts[O_INTERSPECIES]
+            for c in range(m):
+                if cross[c] and away[c]:  # rare: a survivor of another species
+                    t = rng.integers(0, n_species - 1)
+                    other = t + (t >= s)
+                    b[c] = ranked[offsets[other] + rng.integers(0, n_survivors[other])]
+        kind = np.where(cross, 2, 1)
+        if opts[O_MATE_ONLY] != 0.0:  # drawn only when asked for: other runs keep their streams
+            u = rng.random(m)
+            for c in range(m):
+                if cross[c] and u[c] < opts[O_MATE_ONLY]:
+                    kind[c] = 3
+        if opts[O_AVERAGE] != 0.0:
+            u = rng.random(m)
+            for c in range(m):
+                if cross[c] and u[c] < opts[O_AVERAGE]:
+                    kind[c] += 2
+        for c in range(m):
+            plan[row, 0], plan[row, 1], plan[row, 2] = kind[c], a[c], b[c] if cross[c] else a[c]
+            row += 1
+    return plan
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def group_species(member, n_species):
+    """The species with members (`live`, in species order) and their members in genome
+    order: ``members[offsets[s]:offsets[s + 1]]`` are those of ``live[s]``."""
+    size = np.zeros(n_species, dtype=np.int64)
+    for p in range(member.shape[0]):
+        size[member[p]] += 1
+    live = np.flatnonzero(size > 0)
+    index = np.full(n_species, -1, dtype=np.int64)
+    offsets = np.zeros(live.size + 1, dtype=np.int64)
+    for s in range(live.size):
+        index[live[s]] = s
+        offsets[s + 1] = offsets[s] + size[live[s]]
+    members = np.empty(member.shape[0], dtype=np.int64)
+    fill = offsets[:-1].copy()
+    for p in range(member.shape[0]):
+        s = index[member[p]]
+        members[fill[s]] = p
+        fill[s] += 1
+    return live, members, offsets
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def next_generation(genomes, fitness, reps, species_best, species_improved, generation, population, threshold, opts,
+                    mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, counters, out):
+    """One NEAT generation after evaluation, in one compiled call: speciation (the previous
+    representatives `reps` first), each species' best for stagnation, explicit fitness
+    sharing, offspring allotment (:func:`allot`), the plan (:func:`plan_children`) and
+    reproduction (:func:`reproduce`, into `out`, which must hold zeros), and a random member
+    of each species that reproduces as its next representative.
+
+    `population` is ``[best fitness, generation it last rose]`` of the whole population
+    (updated in place). Returns ``(founders, live, top, sizes, counts, chosen, best,
+    improved)``: the genomes that founded new species, the species with members, their
+    best fitness, sizes and offspring, the representative chosen for each (-1 where it has
+    no offspring), and every species' best score and the generation it last rose."""
+    n = genomes.shape[0]
+    member = np.empty(n, dtype=np.int64)
+    founders = np.empty(n, dtype=np.int64)
+    n_species = speciate(genomes, reps, mn, threshold, opts[O_C1], opts[O_C2], opts[O_C3], int(opts[O_NORMALIZE_MIN]),
+                         int(opts[O_FORMULA]), member, founders)
+    n_old = reps.shape[0]
+    best = np.full(n_species, -np.inf)
+    improved = np.full(n_species, generation, dtype=np.int64)
+    best[:n_old] = species_best
+    improved[:n_old] = species_improved
+    live, members, offsets = group_species(member, n_species)
+    n_live = live.size
+    top = np.empty(n_live)
+    sizes = np.empty(n_live, dtype=np.int64)
+    gathered = np.empty(n)
+    for s in range(n_live):
+        size = offsets[s + 1] - offsets[s]
+        top[s] = -np.inf
+        for q in range(offsets[s], offsets[s + 1]):
+            gathered[q - offsets[s]] = fitness[members[q]]
+            top[s] = max(top[s], fitness[members[q]])
+        score = top[s] if opts[O_MEAN] == 0.0 else (0.0 + pairwise_sum(gathered, 0, size)) / size
+        if score > best[live[s]]:
+            best[live[s]], improved[live[s]] = score, generation
+        sizes[s] = size
+    stagnant = np.empty(n_live, dtype=np.bool_)
+    for s in range(n_live):
+        stagnant[s] = generation - improved[live[s]] >= opts[O_MAX_STAGNATION]
+    ranking = np.argsort(-top, kind="mergesort")
+    for q in range(min(int(opts[O_SPECIES_ELITISM]), n_live)):
+        stagnant[ranking[q]] = False
+    if fitness.max() > population[0]:
+        population[0], population[1] = fitness.max(), generation
+    elif opts[O_POPULATION_STAGNATION] != 0.0 and generation - population[1] >= opts[O_POPULATION_STAGNATION]:
+        for q in range(2, n_live):  # the paper's delta coding, in its simple form
+            stagnant[ranking[q]] = True
+        population[1] = generation
+    # Explicit fitness sharing: each species' share is the sum of its members' fitness
+    # over its size (fitness less the population's lowest where some is negative).
+    low = min(fitness.min(), 0.0)
+    share = np.empty(n_live)
+    for s in range(n_live):
+        for q in range(offsets[s], offsets[s + 1]):
+            gathered[q - offsets[s]] = fitness[members[q]] - low
+        share[s] = (0.0 + pairwise_sum(gathered, 0, sizes[s])) / sizes[s]
+        if stagnant[s]:
+            share[s] *= opts[O_PENALTY]
+    if share.sum() <= 0:  # no fitness differences: offspring by size, stagnant species last
+        for s in range(n_live):
+            share[s] = 0.0 if stagnant[s] else sizes[s]
+        if share.sum() <= 0:
+            share[:] = sizes
+    counts = allot(share, out.shape[0], int(opts[O_MIN_SPECIES]))
+    plan = plan_children(members, offsets, counts, fitness, opts, rng)
+    reproduce(genomes, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, counters, out)
+    chosen = np.full(n_live, -1, dtype=np.int64)
+    for s in range(n_live):
+        if counts[s] > 0:
+            chosen[s] = members[offsets[s] + rng.integers(0, sizes[s])]
+    return founders[:n_species - n_old], live, top, sizes, counts, chosen, best, improved

@@ -35,3 +35,30 @@ def scaled_samples(mean, scale, noise):
         for j in range(m):
             out[i, j] = mean[j] + scale[j] * noise[i, j]
     return out
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def distinct_first(rows, order, size):
+    """The first `size` rows in `order` that differ from every row taken before them (rows
+    are equal when every entry is: -0.0 equals 0.0, and NaN equals NaN); serial."""
+    kept = np.empty(min(size, order.shape[0]), dtype=np.int64)
+    n_kept = 0
+    for q in order:
+        if n_kept == kept.shape[0]:
+            break
+        new = True
+        for k in range(n_kept):
+            r = kept[k]
+            same = True
+            for j in range(rows.shape[1]):
+                a, b = rows[q, j], rows[r, j]
+                if a != b and not (a != a and b != b):
+                    same = False
+                    break
+            if same:
+                new = False
+                break
+        if new:
+            kept[n_kept] = q
+            n_kept += 1
+    return kept[:n_kept]

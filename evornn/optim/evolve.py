@@ -15,9 +15,11 @@ import numpy as np
 
 from .._checks import check_memory, positive_float, positive_int
 from .._numba import check_threads, threads
+from .._sums import summary
 from ..errors import CheckpointError, ConfigError
 from ..random import as_rng
 from . import _deap, checkpoint
+from ._kernels import distinct_first
 from .anneal import SA
 from .cmaes import CMAES
 from .es import PGPE, SNES, XNES, OpenAIES, SepCMAES
@@ -206,16 +208,7 @@ class _HallOfFame:
 
 def _distinct_first(rows: np.ndarray, order: np.ndarray, size: int) -> np.ndarray:
     """The first `size` rows in `order` that differ from every row taken before them."""
-    kept: list[int] = []
-    seen: set[bytes] = set()
-    for q in order:
-        if len(kept) == size:
-            break
-        key = (rows[q] + 0.0).tobytes()  # + 0.0: -0.0 and 0.0 are the same gene
-        if key not in seen:
-            seen.add(key)
-            kept.append(int(q))
-    return np.array(kept, dtype=np.int64)
+    return distinct_first(np.ascontiguousarray(rows, dtype=np.float64), np.asarray(order, dtype=np.int64), size)
 
 
 def _solved(evaluation) -> np.ndarray:
@@ -223,7 +216,7 @@ def _solved(evaluation) -> np.ndarray:
     solved = evaluation.metrics.get("solved")
     if solved is None:
         return np.zeros(evaluation.n_pop, dtype=bool)
-    return np.nan_to_num(solved) >= 1.0
+    return solved >= 1.0  # NaN: not solved
 
 
 def _json_normal(value):
@@ -255,8 +248,8 @@ def _record(gen: int, evaluation, progress: _Progress, elapsed: float, extra: di
     fitness = evaluation.fitness
     record = {"gen": gen, "evals": int(fitness.shape[0]), "nonfinite": evaluation.n_nonfinite}
     if fitness.ndim == 1:
-        record.update(min=float(fitness.min()), mean=float(fitness.mean()), max=float(fitness.max()),
-                      std=float(fitness.std()), best=progress.best_fitness)
+        low, mean, high, std = summary(np.ascontiguousarray(fitness, dtype=np.float64))
+        record.update(min=low, mean=mean, max=high, std=std, best=progress.best_fitness)
         top = int(np.argmax(fitness))
         record.update({f"best_{name}": float(values[top]) for name, values in evaluation.metrics.items()})
     else:
@@ -492,7 +485,7 @@ def evolve(
                 if state.stop_reason is not None or state.generation % checkpoint_every == 0:
                     save()
                 bar.update(1)
-                if not cls.multi_objective:
+                if not cls.multi_objective and not bar.disable:
                     bar.set_postfix(best=f"{state.best_fitness:.4g}", mean=f"{evaluation.fitness.mean():.4g}",
                                     evals_per_s=f"{genomes.shape[0] / max(eval_time, 1e-9):.3g}", refresh=False)
     finally:
@@ -500,6 +493,15 @@ def evolve(
         if owned is not None:
             owned.close()
     return _result(problem, strategy, hof, state, seed)
+
+
+def _clipped(genomes: np.ndarray, strategy) -> np.ndarray:
+    """`genomes` inside the strategy's box, for the result: a new array, or where the box
+    is unbounded (NEAT) the strategy's own, which nothing writes once the run has ended
+    (a copy of a NEAT population, 2 MB of fresh pages, costs more than a generation)."""
+    if strategy.low == -np.inf and strategy.high == np.inf:
+        return genomes
+    return np.clip(genomes, strategy.low, strategy.high)
 
 
 def _account(state: _Progress, hof: _HallOfFame, genomes: np.ndarray, evaluation) -> None:
@@ -698,7 +700,7 @@ def _result(problem: Problem, strategy, hof: _HallOfFame, state: _Progress, seed
         best_metrics=dict(state.best_metrics),
         best_model=problem.codec.decode(best_genome[None, :]),
         hall_of_fame=(hof.genomes.copy(), hof.fitness.copy()),
-        population=np.clip(genomes, strategy.low, strategy.high),
+        population=_clipped(genomes, strategy),
         population_fitness=fitness.copy(),
         front=front,
         history=_deap.logbook(state.records),

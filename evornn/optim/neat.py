@@ -20,7 +20,6 @@ Option names follow neat-python's configuration where they mean the same thing
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -245,6 +244,18 @@ class NEAT(Strategy):
         self.best, self.improved = -np.inf, 0  # the population's best fitness, and when it last rose
         self.novelty_archive, self.novelty_threshold, self.quiet = np.empty((0, 0)), self.options.novelty_threshold, 0
         self._last_record = {}
+        self._last_is_ours = False  # whether last_genomes is an array of this strategy's children
+        o = self.options
+        opts = np.zeros(ops.N_OPTS)
+        opts[[ops.O_MEAN, ops.O_MAX_STAGNATION, ops.O_SPECIES_ELITISM, ops.O_POPULATION_STAGNATION, ops.O_PENALTY,
+              ops.O_MIN_SPECIES, ops.O_SURVIVAL, ops.O_CROSSOVER, ops.O_INTERSPECIES, ops.O_MATE_ONLY, ops.O_AVERAGE,
+              ops.O_ELITISM, ops.O_ELITISM_MIN, ops.O_FORMULA, ops.O_C1, ops.O_C2, ops.O_C3, ops.O_NORMALIZE_MIN]] = [
+            o.species_fitness_func == "mean", o.max_stagnation, o.species_elitism, o.population_stagnation,
+            o.stagnation_penalty, o.min_species_size, o.survival_threshold, o.crossover_rate, o.interspecies_rate,
+            o.mate_only_prob, o.crossover_average_prob, o.elitism, o.elitism_min_size,
+            o.compatibility_formula != "paper", o.compatibility_excess_coefficient,
+            o.compatibility_disjoint_coefficient, o.compatibility_weight_coefficient, o.normalize_min_genes]
+        self._opts = opts
 
     def attach(self, problem) -> None:
         codec = problem.codec
@@ -283,6 +294,9 @@ class NEAT(Strategy):
         return np.clip(a[ops.INIT_MEAN] + a[ops.INIT_STDEV] * self.rng.standard_normal(shape), a[ops.MIN], a[ops.MAX])
 
     def ask(self) -> np.ndarray:
+        """The genomes to evaluate, shape (n_pop, n_genes). The array is the strategy's own
+        and holds the children of a later generation once two more have been told: copy
+        it to keep it."""
         if not self.started:
             codec, n = self.codec, self.n_pop
             nodes = (n, codec.initial_nodes)
@@ -307,106 +321,61 @@ class NEAT(Strategy):
                                  novelty_threshold=float(self.novelty_threshold), mean_novelty=float(scores.mean()))
 
     def tell(self, genomes: np.ndarray, fitness: np.ndarray) -> None:
-        o, codec = self.options, self.codec
+        codec = self.codec
         genomes = np.ascontiguousarray(genomes, dtype=np.float64)
-        fitness = np.asarray(fitness, dtype=np.float64)
-        n = genomes.shape[0]
-        # The rows asked for are never written again (each generation's children are a new
-        # array), so they are kept without a copy.
+        fitness = np.ascontiguousarray(fitness, dtype=np.float64)
+        if fitness.shape != (genomes.shape[0],) or not np.isfinite(fitness).all():
+            raise ValueError(f"neat needs one finite fitness per genome, got shape {fitness.shape}")
+        # The children are written into the array of the generation before this one when
+        # this strategy made it and nothing of it is being told now (its used slots are
+        # cleared: zeroing a whole population of padded rows costs more than the rest of
+        # this call); the rows told now are kept without a copy for the next generation.
+        spare = self.last_genomes if self._last_is_ours else None
+        if (spare is not None and spare.shape == (self.n_pop, self.n_genes)
+                and not np.may_share_memory(spare, genomes)):
+            ops.clear_genomes(spare, codec.max_nodes, codec.max_connections)
+            children = spare
+        else:
+            children = np.zeros((self.n_pop, self.n_genes))
+        self._last_is_ours = genomes is self.children
         self.last_genomes, self.last_fitness = genomes, fitness.copy()
-        # Species: the previous representatives first, new species after them.
-        reps = np.zeros((self.species_rep.shape[0] + n, self.n_genes))
-        reps[:self.species_rep.shape[0]] = self.species_rep
-        member = np.empty(n, dtype=np.int64)
-        n_reps = ops.speciate(genomes, reps, self.species_rep.shape[0], codec.max_nodes, self.threshold,
-                              o.compatibility_excess_coefficient, o.compatibility_disjoint_coefficient,
-                              o.compatibility_weight_coefficient, o.normalize_min_genes,
-                              0 if o.compatibility_formula == "paper" else 1, member)
-        n_old = self.species_id.shape[0]
-        ids = np.concatenate([self.species_id, self.counters[3] + np.arange(n_reps - n_old)])
-        self.counters[3] += n_reps - n_old
-        best = np.concatenate([self.species_best, np.full(n_reps - n_old, -np.inf)])
-        improved = np.concatenate([self.species_improved, np.full(n_reps - n_old, self.generation)])
-        live = np.unique(member)  # species with members this generation, in species order
-        groups = [np.flatnonzero(member == s) for s in live]
-        top = np.array([fitness[g].max() for g in groups])
-        score = top if o.species_fitness_func == "max" else np.array([fitness[g].mean() for g in groups])
-        for s, value in zip(live, score, strict=True):
-            if value > best[s]:
-                best[s], improved[s] = value, self.generation
-        stagnant = self.generation - improved[live] >= o.max_stagnation
-        if o.species_elitism:
-            spared = np.argsort(-top, kind="stable")[:o.species_elitism]
-            stagnant[spared] = False
-        if fitness.max() > self.best:
-            self.best, self.improved = float(fitness.max()), self.generation
-        elif o.population_stagnation and self.generation - self.improved >= o.population_stagnation:
-            stagnant[np.argsort(-top, kind="stable")[2:]] = True  # the paper's delta coding, in its simple form
-            self.improved = self.generation
-        # Explicit fitness sharing: each species' share is the sum of its members' fitness
-        # over its size (fitness less the population's lowest where some is negative).
-        shifted = fitness - min(fitness.min(), 0.0)
-        share = np.array([shifted[g].sum() / g.size for g in groups])
-        share[stagnant] *= o.stagnation_penalty
-        if share.sum() <= 0:  # no fitness differences: offspring by size, stagnant species last
-            share = np.where(stagnant, 0.0, [g.size for g in groups]).astype(np.float64)
-            if share.sum() <= 0:
-                share = np.array([g.size for g in groups], dtype=np.float64)
-        counts = _allot(share, self.n_pop, o.min_species_size)
-        plan = self._plan(groups, counts, fitness)
-        children = np.zeros((self.n_pop, self.n_genes))
-        ops.reproduce(genomes, fitness, plan, codec.max_nodes, codec.max_connections, codec.n_inputs,
-                      codec.n_outputs, self.attrs, self.rates, self.activations, self.rng, self.counters, children)
+        population = np.array([self.best, self.improved], dtype=np.float64)
+        founders, live, top, sizes, counts, chosen, best, improved = ops.next_generation(
+            genomes, fitness, self.species_rep, self.species_best, self.species_improved, self.generation, population,
+            self.threshold, self._opts, codec.max_nodes, codec.max_connections, codec.n_inputs, codec.n_outputs,
+            self.attrs, self.rates, self.activations, self.rng, self.counters, children)
         self.children = children
+        self.best, self.improved = float(population[0]), int(population[1])
+        n_new = founders.size
+        ids = np.concatenate([self.species_id, self.counters[3] + np.arange(n_new)])
+        self.counters[3] += n_new
         # The species that reproduce live on, each represented by a random member.
         keep = counts > 0
         self.species_id = ids[live[keep]]
-        self.species_rep = np.stack([genomes[g[self.rng.integers(0, g.size)]] for g, k in zip(groups, keep,
-                                                                                               strict=True) if k]) \
-            if keep.any() else np.empty((0, self.n_genes))
+        self.species_rep = genomes[chosen[keep]]
         self.species_best, self.species_improved = best[live[keep]], improved[live[keep]]
-        rows = np.column_stack([np.full(live.size, self.generation), ids[live], [g.size for g in groups], top])
+        rows = np.empty((live.size, 4))
+        rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3] = self.generation, ids[live], sizes, top
         self.species_history = np.concatenate([self.species_history, rows])
+        o = self.options
         if o.species_target:
             if live.size < o.species_target:
                 self.threshold = max(o.threshold_min, self.threshold - o.threshold_step)
             elif live.size > o.species_target:
                 self.threshold += o.threshold_step
         hidden, connections = codec.size(genomes, check=False)
+        n = genomes.shape[0]  # means of whole numbers: the sums are exact
         self._last_record = {"species": int(live.size), "threshold": self.threshold,
-                             "mean_hidden": float(hidden.mean()), "mean_connections": float(connections.mean()),
+                             "mean_hidden": float(hidden.sum()) / n, "mean_connections": float(connections.sum()) / n,
                              "capacity_skipped": int(self.counters[2])}
         self.generation += 1
 
     def _plan(self, groups, counts, fitness) -> np.ndarray:
-        """(kind, parent a, parent b) of every child (see :func:`evornn.neat.operators.reproduce`)."""
-        o, rng = self.options, self.rng
-        ranked = [g[np.argsort(-fitness[g], kind="stable")] for g in groups]
-        survivors = [r[:max(1, math.ceil(o.survival_threshold * r.size))] for r in ranked]
-        blocks = []
-        for s, (r, k) in enumerate(zip(ranked, counts, strict=True)):
-            n_elite = min(k, o.elitism, r.size) if r.size > o.elitism_min_size else 0
-            elite = np.repeat(r[:n_elite, None], 3, axis=1)
-            elite[:, 0] = 0
-            m = k - n_elite
-            pool = survivors[s]
-            a = pool[rng.integers(0, pool.size, m)]
-            cross = rng.random(m) < o.crossover_rate
-            b = pool[rng.integers(0, pool.size, m)]
-            if len(groups) > 1:
-                away = cross & (rng.random(m) < o.interspecies_rate)
-                for c in np.flatnonzero(away):  # rare: a survivor of another species
-                    t = int(rng.integers(0, len(groups) - 1))
-                    other = survivors[t + (t >= s)]
-                    b[c] = other[rng.integers(0, other.size)]
-            kind = np.where(cross, 2, 1)
-            if o.mate_only_prob:  # drawn only when asked for: other runs keep their streams
-                kind[cross & (rng.random(m) < o.mate_only_prob)] = 3
-            if o.crossover_average_prob:
-                kind[cross & (rng.random(m) < o.crossover_average_prob)] += 2
-            children = np.column_stack([kind, a, np.where(cross, b, a)])
-            blocks.extend([elite, children])
-        return np.ascontiguousarray(np.concatenate(blocks), dtype=np.int64)
+        """(kind, parent a, parent b) of every child of species `groups` (genome indices)
+        given their offspring `counts` (see :func:`evornn.neat.operators.plan_children`)."""
+        offsets = np.concatenate([[0], np.cumsum([len(g) for g in groups])]).astype(np.int64)
+        return ops.plan_children(np.concatenate(groups).astype(np.int64), offsets, np.asarray(counts, dtype=np.int64),
+                                 np.asarray(fitness, dtype=np.float64), self._opts, self.rng)
 
     def record(self) -> dict:
         return dict(self._last_record)
@@ -429,19 +398,3 @@ class NEAT(Strategy):
         self.best, self.improved = float(self.best), int(self.improved)
         self.novelty_threshold, self.quiet = float(self.novelty_threshold), int(self.quiet)
 
-
-def _allot(share: np.ndarray, total: int, minimum: int) -> np.ndarray:
-    """Whole numbers proportional to `share` summing to `total` (Hamilton's method: floors,
-    then the largest remainders; ties to the earlier species), at least `minimum` for every
-    species with a share (taken from the largest allotments) where `total` allows."""
-    exact = share / share.sum() * total
-    counts = np.floor(exact).astype(np.int64)
-    order = np.argsort(-(exact - counts), kind="stable")
-    counts[order[:total - counts.sum()]] += 1
-    eligible = np.flatnonzero(share > 0)
-    if minimum and eligible.size * minimum <= total:
-        for s in eligible:
-            while counts[s] < minimum:
-                counts[int(np.argmax(np.where(counts > minimum, counts, -1)))] -= 1
-                counts[s] += 1
-    return counts

@@ -238,6 +238,14 @@ def test_genomes_from_anywhere_are_checked_before_decoding():
         broken = dict(arrays, **{field: np.full_like(arrays[field], value)})
         with pytest.raises(ValueError, match=message):
             evornn.models.NEATNetwork(**broken)
+    for field, where, value, message in (
+            ("sizes", (1, 1), 3, r"same numbers of inputs and outputs"), ("sizes", (2, 0), 99, "firing nodes in"),
+            ("sizes", (0, 3), 7, "mode codes"), ("offsets", (1, 0), 1, "offsets must rise"),
+            ("offsets", (2, -1), 10**6, "offsets must rise")):
+        broken = dict(arrays, **{field: arrays[field].copy()})
+        broken[field][where] = value
+        with pytest.raises(ValueError, match=message):
+            evornn.models.NEATNetwork(**broken)
     with pytest.raises(ValueError, match="model must be one of"):
         NEATCodec(2, 1, model="lstm")
     with pytest.raises(ValueError, match="activation must be one of"):
@@ -513,3 +521,48 @@ def test_weight_perturbations_follow_the_named_distribution(perturbation, refere
     params = (0.0, 0.7) if reference == "norm" else (-0.7, 1.4)
     assert stats.kstest(step, reference, args=params).pvalue > 1e-3
     assert (np.abs(step) <= 0.7).all() == (perturbation == "uniform")
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"compatibility_formula": "neat-python", "compatibility_threshold": 1.5, "species_fitness_func": "mean",
+     "min_species_size": 2, "elitism": 2, "elitism_min_size": 0, "stagnation_penalty": 0.01, "species_target": 5,
+     "mate_only_prob": 0.2, "crossover_average_prob": 0.4, "interspecies_rate": 0.3, "population_stagnation": 3,
+     "max_stagnation": 4, "species_elitism": 2, "survival_threshold": 0.5},
+    {"compatibility_threshold": 0.4, "species_elitism": 0, "population_stagnation": 0, "max_stagnation": 2,
+     "stagnation_penalty": 0.0, "interspecies_rate": 1.0, "normalize_min_genes": 1},
+])
+def test_the_compiled_generation_is_the_plain_numpy_one_bit_for_bit(options):
+    """Against tests/neat/reference_neat.py (the generation step written species by species
+    in NumPy): from the same start, the same children, species, representatives, bests and
+    random state, generation after generation, with fitness ties, negative fitness, species
+    that stagnate, die and are founded."""
+    from tests.neat.reference_neat import ReferenceNEAT
+
+    codec = NEATCodec(3, 2)
+    settings = dict(node_add_prob=0.2, conn_add_prob=0.5, **options)
+    compiled = strategy_for(codec, 60, seed=4, **settings)
+    reference = ReferenceNEAT(codec.n_genes, 60, 100, np.random.default_rng(4), random.Random(4), **settings)
+    reference.attach(SimpleNamespace(codec=codec))
+    draws = np.random.default_rng(9)
+    for gen in range(30):
+        genomes = compiled.ask()
+        np.testing.assert_array_equal(genomes, reference.ask())
+        fitness = np.round(draws.normal(gen / 10, 1.0, 60), 1) if gen % 7 else np.zeros(60)  # ties; all equal
+        compiled.tell(genomes, fitness)
+        reference.tell(genomes.copy(), fitness)
+        for name in ("children", "species_id", "species_rep", "species_best", "species_improved", "species_history",
+                     "counters"):
+            np.testing.assert_array_equal(getattr(compiled, name), getattr(reference, name), err_msg=name)
+        assert (compiled.best, compiled.improved, compiled.threshold) == (reference.best, reference.improved,
+                                                                          reference.threshold)
+        assert compiled.rng.bit_generator.state == reference.rng.bit_generator.state
+    assert compiled.species_history[:, 1].max() > 3  # species were founded along the way
+
+
+def test_neat_refuses_non_finite_fitness():
+    codec = NEATCodec(2, 1)
+    strategy = strategy_for(codec, 6)
+    genomes = strategy.ask()
+    with pytest.raises(ValueError, match="finite fitness"):
+        strategy.tell(genomes, np.array([1.0, np.nan, 0, 0, 0, 0]))

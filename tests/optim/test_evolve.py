@@ -128,3 +128,28 @@ def test_bad_arguments_raise_before_any_work():
         evornn.evolve(problem, "ga", resume=True)
     with pytest.raises(ValueError, match="outputs"):
         evornn.Problem(evornn.CTRNN.codec(2), evornn.tasks.OscillatorTask(period=5, amplitude=0.5, output=2))
+
+
+def test_the_hall_of_fame_keeps_distinct_genomes_as_a_set_of_their_bytes_would():
+    """The compiled distinctness check against the plain one: a row is new when its bytes
+    (with -0.0 written as 0.0) were not seen; duplicates, signed zeros and NaN rows."""
+    from evornn.optim._kernels import distinct_first
+
+    def reference(rows, order, size):
+        kept, seen = [], set()
+        for q in order:
+            key = (rows[q] + 0.0).tobytes()
+            if len(kept) < size and key not in seen:
+                seen.add(key)
+                kept.append(q)
+        return kept
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        base = rng.integers(-1, 2, (6, 4)).astype(float)
+        base[rng.random(base.shape) < 0.1] = np.nan
+        rows = base[rng.integers(0, 6, 30)]
+        rows[rng.random(rows.shape) < 0.1] *= -1.0  # -0.0 for some zeros
+        order = rng.permutation(30)
+        for size in (1, 3, 10, 40):
+            np.testing.assert_array_equal(distinct_first(rows, order, size), reference(rows, order, size))

@@ -50,7 +50,7 @@ def conn_at(mn, j, field):
     return HEADER + mn * NODE_FIELDS + j * CONN_FIELDS + field
 
 
-@njit(cache=True, error_model=ERROR_MODEL)
+@njit(cache=True, error_model=ERROR_MODEL, inline="always")
 def node_index(g, mn, key):
     """Position of the node gene with `key` in genome `g` (-1 if absent): a binary search,
     the genes being sorted by key."""
@@ -68,16 +68,22 @@ def node_index(g, mn, key):
 
 
 @njit(cache=True, error_model=ERROR_MODEL)
-def firing_order(n, adjacency, order):
+def firing_order(n, adjacency, order, indegree=None, done=None):
     """Kahn's topological order of `n` nodes over `adjacency[i, j]` (a connection j -> i,
-    self-connections ignored) into `order`; where cycles leave no node ready, the remaining
-    node of smallest index fires next (its unresolved inputs become recurrent)."""
-    indegree = np.zeros(n, dtype=np.int64)
+    self-connections ignored; entries beyond `n` not read) into `order`; where cycles leave
+    no node ready, the remaining node of smallest index fires next (its unresolved inputs
+    become recurrent). `indegree` (int) and `done` (bool) are optional scratch of at least
+    `n` entries."""
+    if indegree is None:
+        indegree = np.empty(n, dtype=np.int64)
+    if done is None:
+        done = np.empty(n, dtype=np.bool_)
     for i in range(n):
+        indegree[i] = 0
+        done[i] = False
         for j in range(n):
             if i != j and adjacency[i, j]:
                 indegree[i] += 1
-    done = np.zeros(n, dtype=np.bool_)
     for k in range(n):
         pick = -1
         for i in range(n):
@@ -124,6 +130,11 @@ def decode_network(genomes, mn, n_inputs, n_outputs, mode, bias, response, act, 
                    sizes):
     """Fill :class:`~evornn.models.neat_net.NEATNetwork` arrays (padded) from genome rows."""
     n = bias.shape[1]
+    # Scratch for every genome (allocating it per genome cost more than the decoding).
+    adjacency = np.zeros((n, n), dtype=np.bool_)
+    indegree, done = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
+    firing, position = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    counts, fill = np.empty(n + 1, dtype=np.int64), np.empty(n + 1, dtype=np.int64)
     for p in range(genomes.shape[0]):
         g = genomes[p]
         n_nodes, n_conns = int(g[0]), int(g[1])
@@ -133,21 +144,22 @@ def decode_network(genomes, mn, n_inputs, n_outputs, mode, bias, response, act, 
             bias[p, i] = g[node_at(mn, i, BIAS)]
             response[p, i] = g[node_at(mn, i, RESPONSE)]
             act[p, i] = int(g[node_at(mn, i, ACT)])
-        adjacency = np.zeros((n_nodes, n_nodes), dtype=np.bool_)
+        for i in range(n_nodes):
+            for j in range(n_nodes):
+                adjacency[i, j] = False
         for j in range(n_conns):
             if g[conn_at(mn, j, ENABLED)] != 0.0 and g[conn_at(mn, j, IN)] >= 0.0:
                 a = node_index(g, mn, g[conn_at(mn, j, IN)])
                 b = node_index(g, mn, g[conn_at(mn, j, OUT)])
                 adjacency[b, a] = True
-        firing = np.empty(n_nodes, dtype=np.int64)
-        firing_order(n_nodes, adjacency, firing)
-        position = np.empty(n_nodes, dtype=np.int64)
+        firing_order(n_nodes, adjacency, firing, indegree, done)
         for k in range(n_nodes):
             order[p, k] = firing[k]
             position[firing[k]] = k
         for k in range(n_nodes, n):
             order[p, k] = 0
-        counts = np.zeros(n + 1, dtype=np.int64)
+        for k in range(n + 1):
+            counts[k] = 0
         for j in range(n_conns):
             if g[conn_at(mn, j, ENABLED)] != 0.0:
                 counts[position[node_index(g, mn, g[conn_at(mn, j, OUT)])] + 1] += 1
@@ -155,7 +167,7 @@ def decode_network(genomes, mn, n_inputs, n_outputs, mode, bias, response, act, 
             counts[k + 1] += counts[k]
         for k in range(n + 1):
             offsets[p, k] = counts[k]
-        fill = counts[:n].copy()
+            fill[k] = counts[k]
         for e in range(source.shape[1]):
             source[p, e], weight[p, e] = 0, 0.0
         for j in range(n_conns):

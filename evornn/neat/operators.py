@@ -233,13 +233,13 @@ def _crossover_into(a, b, mn, rng, child, average):
             child[conn_at(mn, i, ENABLED)] = 0.0 if disabled and rng.random() < 0.75 else 1.0
 
 
-@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH, inline="always")
 def _new_value(attrs, row, rng):
     value = attrs[row, INIT_MEAN] + attrs[row, INIT_STDEV] * rng.standard_normal()
     return min(max(value, attrs[row, MIN]), attrs[row, MAX])
 
 
-@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH)
+@njit(cache=True, error_model=ERROR_MODEL, fastmath=FASTMATH, inline="always")
 def _mutate_value(value, attrs, row, uniform, rng):
     r = rng.random()
     if r < attrs[row, MUTATE_RATE]:
@@ -279,7 +279,7 @@ def _remove_connection(g, mn, j):
     g[1] = n - 1
 
 
-@njit(cache=True, error_model=ERROR_MODEL)
+@njit(cache=True, error_model=ERROR_MODEL, inline="always")
 def _find_connection(g, mn, a, b):
     for j in range(int(g[1])):
         if g[conn_at(mn, j, IN)] == a and g[conn_at(mn, j, OUT)] == b:
@@ -288,16 +288,16 @@ def _find_connection(g, mn, a, b):
 
 
 @njit(cache=True, error_model=ERROR_MODEL)
-def _creates_cycle(g, mn, a, b):
+def _creates_cycle(g, mn, a, b, seen, stack):
     """Whether a connection a -> b closes a cycle (b already reaches a), over every
-    connection gene (as neat-python)."""
+    connection gene (as neat-python). `seen` (bool) and `stack` (float) are scratch of at
+    least ``max_nodes`` and ``max_nodes + 1`` entries."""
     if a == b:
         return True
     n = int(g[1])
     # Depth first from b over the nodes it reaches (connections end at node genes, so a
     # node's position marks it seen; arrays, not a typed dict: this runs for most children).
-    seen = np.zeros(int(g[0]), dtype=np.bool_)
-    stack = np.empty(int(g[0]) + 1, dtype=np.float64)
+    seen[:int(g[0])] = False
     stack[0], depth = b, 1
     at = node_index(g, mn, b)
     if at >= 0:
@@ -377,7 +377,7 @@ def _innovation(links, counters, a, b):
 
 
 @njit(cache=True, error_model=ERROR_MODEL)
-def _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters):
+def _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters, seen, stack):
     n_nodes = int(g[0])
     for _ in range(CONNECTION_TRIES):
         b = g[node_at(mn, int(rng.integers(0, n_nodes)), KEY)]
@@ -391,7 +391,7 @@ def _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, co
             continue
         if 0 <= a < n_outputs and b < n_outputs:  # no connection between two outputs (neat-python)
             continue
-        if rates[R_FEED_FORWARD] != 0.0 and _creates_cycle(g, mn, a, b):
+        if rates[R_FEED_FORWARD] != 0.0 and _creates_cycle(g, mn, a, b, seen, stack):
             continue
         if int(g[1]) >= mc:
             counters[C_SKIPPED] += 1
@@ -422,7 +422,7 @@ def _delete_node(g, mn, n_outputs, rng):
 
 
 @njit(cache=True, error_model=ERROR_MODEL)
-def mutate(g, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters):
+def mutate(g, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters, seen, stack):
     """Mutate genome row `g` in place: structural mutations (each with its rate, or at most
     one with ``single structural mutation``), then, with the values' probability, every
     connection's weight and enabled flag and every node's values and activation
@@ -438,7 +438,7 @@ def mutate(g, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, split
         elif r < (add_node + delete_node) / total:
             _delete_node(g, mn, n_outputs, rng)
         elif r < (add_node + delete_node + add_conn) / total:
-            _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters)
+            _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters, seen, stack)
         elif r < (add_node + delete_node + add_conn + delete_conn) / total and int(g[1]) > 0:
             _remove_connection(g, mn, int(rng.integers(0, int(g[1]))))
     else:
@@ -447,7 +447,7 @@ def mutate(g, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, split
         if rng.random() < delete_node:
             _delete_node(g, mn, n_outputs, rng)
         if rng.random() < add_conn:
-            _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters)
+            _add_connection(g, mn, mc, n_inputs, n_outputs, attrs, rates, rng, links, counters, seen, stack)
         if rng.random() < delete_conn and int(g[1]) > 0:
             _remove_connection(g, mn, int(rng.integers(0, int(g[1]))))
     if rng.random() >= rates[R_VALUES]:
@@ -492,6 +492,7 @@ def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates,
     zeros."""
     splits = Dict.empty(key_type=types.float64, value_type=types.float64)
     links = Dict.empty(key_type=types.float64, value_type=types.float64)
+    seen, stack = np.zeros(mn, dtype=np.bool_), np.empty(mn + 1)  # the cycle check's scratch
     for c in range(plan.shape[0]):
         kind, a, b = plan[c, 0], plan[c, 1], plan[c, 2]
         child = out[c]
@@ -502,7 +503,8 @@ def reproduce(parents, fitness, plan, mn, mc, n_inputs, n_outputs, attrs, rates,
         else:
             _copy_genome(parents[a], mn, child)
         if kind == 1 or kind == 2 or kind == 4:
-            mutate(child, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters)
+            mutate(child, mn, mc, n_inputs, n_outputs, attrs, rates, activations, rng, splits, links, counters, seen,
+                   stack)
 
 
 # ---------------------------------------------------------------------- one generation

@@ -38,27 +38,32 @@ def scaled_samples(mean, scale, noise):
 
 
 @njit(cache=True, error_model=ERROR_MODEL)
-def distinct_first(rows, order, size):
-    """The first `size` rows in `order` that differ from every row taken before them (rows
-    are equal when every entry is: -0.0 equals 0.0, and NaN equals NaN); serial."""
-    kept = np.empty(min(size, order.shape[0]), dtype=np.int64)
+def distinct_first(a, b, ids, size):
+    """Positions in `ids` of the first `size` rows that differ from every row taken before
+    them, where id ``q`` is row ``a[q]`` below ``len(a)`` and ``b[q - len(a)]`` from there
+    (rows are equal when every entry is: -0.0 equals 0.0, and NaN equals NaN); serial."""
+    na = a.shape[0]
+    kept = np.empty(min(size, ids.shape[0]), dtype=np.int64)
     n_kept = 0
-    for q in order:
+    for i in range(ids.shape[0]):
         if n_kept == kept.shape[0]:
             break
+        q = ids[i]
+        row = a[q] if q < na else b[q - na]
         new = True
         for k in range(n_kept):
-            r = kept[k]
+            r = ids[kept[k]]
+            other = a[r] if r < na else b[r - na]
             same = True
-            for j in range(rows.shape[1]):
-                a, b = rows[q, j], rows[r, j]
-                if a != b and not (a != a and b != b):
+            for j in range(row.shape[0]):
+                x, y = row[j], other[j]
+                if x != y and not (x != x and y != y):
                     same = False
                     break
             if same:
                 new = False
                 break
         if new:
-            kept[n_kept] = q
+            kept[n_kept] = i
             n_kept += 1
     return kept[:n_kept]

@@ -152,4 +152,33 @@ def test_the_hall_of_fame_keeps_distinct_genomes_as_a_set_of_their_bytes_would()
         rows[rng.random(rows.shape) < 0.1] *= -1.0  # -0.0 for some zeros
         order = rng.permutation(30)
         for size in (1, 3, 10, 40):
-            np.testing.assert_array_equal(distinct_first(rows, order, size), reference(rows, order, size))
+            np.testing.assert_array_equal(order[distinct_first(rows, rows[:0], order, size)],
+                                          reference(rows, order, size))
+            half = 13  # the same rows split between two arrays
+            np.testing.assert_array_equal(order[distinct_first(rows[:half], rows[half:], order, size)],
+                                          reference(rows, order, size))
+
+
+def test_the_hall_of_fame_is_the_best_distinct_genomes_ever_seen_in_rank_order():
+    """Generation after generation (duplicates, ties, genomes that solve), the hall of fame
+    equals the plain answer: every genome seen, solved ones first, fittest first, the
+    first seen winning ties, duplicates dropped."""
+    from evornn.optim.evolve import _HallOfFame
+
+    rng = np.random.default_rng(8)
+    hof = _HallOfFame(5, 3)
+    seen = []
+    for _ in range(40):
+        genomes = rng.integers(0, 4, (12, 3)).astype(float)
+        fitness = rng.integers(0, 6, 12).astype(float)
+        solved = rng.random(12) < 0.05
+        hof.update(genomes, fitness, solved)
+        seen.extend(zip(genomes.tolist(), fitness, solved, strict=True))
+        order = sorted(range(len(seen)), key=lambda i: (not seen[i][2], -seen[i][1], i))
+        expected, keys = [], set()
+        for i in order:
+            if tuple(seen[i][0]) not in keys and len(expected) < 5:
+                keys.add(tuple(seen[i][0]))
+                expected.append(i)
+        np.testing.assert_array_equal(hof.genomes, [seen[i][0] for i in expected])
+        np.testing.assert_array_equal(hof.fitness, [seen[i][1] for i in expected])

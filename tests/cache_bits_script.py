@@ -46,6 +46,12 @@ def main(which: str) -> dict:
     out["oscillator"] = digest(OscillatorTask(period=10.0, amplitude=0.5).evaluate(small).fitness)
     codec = evornn.CTRNN.codec(3, 2)  # log-scale time constants: the decode's exp
     out["decode"] = digest(np.concatenate([v.ravel() for v in codec.values(codec.random(20, rng=4)).values()]))
+    from evornn.neat import NEATCodec
+    from evornn.tasks import XORTask
+
+    neat = evornn.evolve(evornn.Problem(NEATCodec(3, 1), XORTask()), "neat", n_pop=30, n_generations=6, rng=2,
+                         progress=False, conn_add_prob=0.5, node_add_prob=0.2, species_fitness_func="mean")
+    out["neat"] = digest(neat.population)  # the compiled generation step, mutation and the networks' activations
     return out
 
 

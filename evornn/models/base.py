@@ -70,20 +70,21 @@ def check_params(params: NamedTuple) -> None:
     """
     n_pop = None
     for name, arr in zip(params._fields, params, strict=True):
-        where = f"{type(params).__name__}.{name}"
         if not isinstance(arr, np.ndarray):
-            raise TypeError(f"{where} must be a numpy array, got {type(arr).__name__}")
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{where} must hold real numbers, got dtype {arr.dtype}")
+            raise TypeError(f"{type(params).__name__}.{name} must be a numpy array, got {type(arr).__name__}")
+        kind = arr.dtype.kind
+        if kind not in "biuf":
+            raise TypeError(f"{type(params).__name__}.{name} must hold real numbers, got dtype {arr.dtype}")
         if arr.ndim == 0:
-            raise ValueError(f"{where} must have the individual on axis 0, got a scalar")
+            raise ValueError(f"{type(params).__name__}.{name} must have the individual on axis 0, got a scalar")
         if n_pop is None:
             n_pop = arr.shape[0]
         elif arr.shape[0] != n_pop:
-            raise ValueError(f"{where} has {arr.shape[0]} individuals on axis 0, but {params._fields[0]} has {n_pop}")
-        if arr.dtype.kind == "f" and not _all_finite(arr.reshape(-1)):
+            raise ValueError(f"{type(params).__name__}.{name} has {arr.shape[0]} individuals on axis 0, but "
+                             f"{params._fields[0]} has {n_pop}")
+        if kind == "f" and not _all_finite(arr.reshape(-1)):
             bad = arr[~np.isfinite(arr)][0]
-            raise ValueError(f"{where} must be finite, got a value of {bad}")
+            raise ValueError(f"{type(params).__name__}.{name} must be finite, got a value of {bad}")
     if n_pop == 0:
         raise ValueError("a model needs n_pop >= 1 individuals, got an empty population")
 

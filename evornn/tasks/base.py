@@ -66,7 +66,8 @@ class Evaluation:
             raise ValueError(f"fitness must have shape (n_pop,) or (n_pop, n_obj), got {f.shape}")
         bad = ~np.isfinite(f)
         rows = bad if f.ndim == 1 else bad.any(axis=1)
-        f[rows] = worst_fitness
+        if rows.any():
+            f[rows] = worst_fitness
         out = {}
         for name, values in (metrics or {}).items():
             arr = np.asarray(values, dtype=np.float64)

@@ -38,32 +38,64 @@ def scaled_samples(mean, scale, noise):
 
 
 @njit(cache=True, error_model=ERROR_MODEL)
-def distinct_first(a, b, ids, size):
-    """Positions in `ids` of the first `size` rows that differ from every row taken before
-    them, where id ``q`` is row ``a[q]`` below ``len(a)`` and ``b[q - len(a)]`` from there
-    (rows are equal when every entry is: -0.0 equals 0.0, and NaN equals NaN); serial."""
-    na = a.shape[0]
-    kept = np.empty(min(size, ids.shape[0]), dtype=np.int64)
-    n_kept = 0
-    for i in range(ids.shape[0]):
-        if n_kept == kept.shape[0]:
+def _same_rows(a, b):
+    """Whether rows `a` and `b` are equal entry by entry (-0.0 equals 0.0, NaN equals NaN)."""
+    for j in range(a.shape[0]):
+        x, y = a[j], b[j]
+        if x != y and not (x != x and y != y):
+            return False
+    return True
+
+
+@njit(cache=True, error_model=ERROR_MODEL)
+def hall_of_fame(old_genomes, old_fitness, old_solved, genomes, fitness, solved, size):
+    """The `size` best distinct rows of a hall of fame (`old_*`, ranked, distinct) and a
+    generation: solved before unsolved, fitter first, the hall's entries before the
+    generation's on ties and the generation's in row order. Returns the new hall's
+    genomes, fitness and solved flags."""
+    n = fitness.shape[0]
+    # The generation in rank order (stable: by fitness, then solved first).
+    by_fitness = np.argsort(-fitness, kind="mergesort")
+    unsolved = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        unsolved[i] = 0 if solved[by_fitness[i]] else 1
+    ranked = by_fitness[np.argsort(unsolved, kind="mergesort")]
+    # Its first `size` distinct rows: only they can enter.
+    new = np.empty(min(size, n), dtype=np.int64)
+    n_new = 0
+    for q in ranked:
+        if n_new == new.shape[0]:
             break
-        q = ids[i]
-        row = a[q] if q < na else b[q - na]
-        new = True
-        for k in range(n_kept):
-            r = ids[kept[k]]
-            other = a[r] if r < na else b[r - na]
-            same = True
-            for j in range(row.shape[0]):
-                x, y = row[j], other[j]
-                if x != y and not (x != x and y != y):
-                    same = False
-                    break
-            if same:
-                new = False
+        fresh = True
+        for k in range(n_new):
+            if _same_rows(genomes[q], genomes[new[k]]):
+                fresh = False
                 break
-        if new:
-            kept[n_kept] = i
-            n_kept += 1
-    return kept[:n_kept]
+        if fresh:
+            new[n_new] = q
+            n_new += 1
+    # Merge the two ranked lists, keeping rows unlike those kept before them.
+    n_old = old_fitness.shape[0]
+    out = np.empty((min(size, n_old + n_new), genomes.shape[1]))
+    out_fitness = np.empty(out.shape[0])
+    out_solved = np.empty(out.shape[0], dtype=np.bool_)
+    i = j = kept = 0
+    while kept < out.shape[0] and (i < n_old or j < n_new):
+        take_old = i < n_old and (j >= n_new or old_solved[i] > solved[new[j]] or (
+            old_solved[i] == solved[new[j]] and old_fitness[i] >= fitness[new[j]]))
+        if take_old:
+            row, value, flag = old_genomes[i], old_fitness[i], old_solved[i]
+            i += 1
+        else:
+            row, value, flag = genomes[new[j]], fitness[new[j]], solved[new[j]]
+            j += 1
+        fresh = True
+        for k in range(kept):
+            if _same_rows(row, out[k]):
+                fresh = False
+                break
+        if fresh:
+            out[kept] = row
+            out_fitness[kept], out_solved[kept] = value, flag
+            kept += 1
+    return out[:kept], out_fitness[:kept], out_solved[:kept]

@@ -19,7 +19,7 @@ from .._sums import summary
 from ..errors import CheckpointError, ConfigError
 from ..random import as_rng
 from . import _deap, checkpoint
-from ._kernels import distinct_first
+from ._kernels import hall_of_fame
 from .anneal import SA
 from .cmaes import CMAES
 from .es import PGPE, SNES, XNES, OpenAIES, SepCMAES
@@ -195,29 +195,10 @@ class _HallOfFame:
         self.solved = np.empty(0, dtype=bool)
 
     def update(self, genomes: np.ndarray, fitness: np.ndarray, solved: np.ndarray) -> None:
-        if self.fitness.size == self.size:
-            # Full: a genome enters only by ranking above the last (ties go to the earlier).
-            last_solved, last = self.solved[-1], self.fitness[-1]
-            if not (solved > last_solved).any() and not ((solved == last_solved) & (fitness > last)).any():
-                return
-        # Only the first `size` distinct new genomes in rank order can enter: the rest
-        # would rank below that many distinct genomes (the result is the same). The ranks
-        # are found on the scores; only the rows kept are copied.
-        genomes = np.ascontiguousarray(genomes, dtype=np.float64)
-        ranked = np.lexsort((-fitness, ~solved))
-        first = np.sort(ranked[distinct_first(genomes, genomes[:0], ranked, self.size)])
-        n_old = self.fitness.size
-        scores = np.concatenate([self.fitness, fitness[first]])
-        passed = np.concatenate([self.solved, solved[first]])
-        order = np.lexsort((-scores, ~passed))
-        ids = np.concatenate([np.arange(n_old), n_old + first])[order]  # rows of self.genomes, then of genomes
-        chosen = distinct_first(self.genomes, genomes, ids, self.size)
-        kept, rows = order[chosen], ids[chosen]
-        old = rows < n_old
-        new_genomes = np.empty((rows.size, genomes.shape[1]))
-        new_genomes[old] = self.genomes[rows[old]]
-        new_genomes[~old] = genomes[rows[~old] - n_old]
-        self.genomes, self.fitness, self.solved = new_genomes, scores[kept], passed[kept]
+        self.genomes, self.fitness, self.solved = hall_of_fame(
+            np.ascontiguousarray(self.genomes, dtype=np.float64), np.ascontiguousarray(self.fitness, dtype=np.float64),
+            np.ascontiguousarray(self.solved, dtype=np.bool_), np.ascontiguousarray(genomes, dtype=np.float64),
+            np.ascontiguousarray(fitness, dtype=np.float64), np.ascontiguousarray(solved, dtype=np.bool_), self.size)
 
 
 def _solved(evaluation) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""Compiled loops over a generation's genomes, parallel over rows (each row's arithmetic is
-serial, so the results do not depend on the thread count)."""
+"""Compiled loops over a generation's genomes: parallel over rows where each row's
+arithmetic is serial (the results do not depend on the thread count), and the hall of
+fame's serial merge."""
 
 from __future__ import annotations
 
